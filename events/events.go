@@ -1,0 +1,115 @@
+// Package events is the contract of Mayday's EventBridge chain: the source,
+// the detail-types, the typed details, and the rules that route them. The CDK
+// stack and the local bus both read the rules from here, so what runs on a
+// laptop is what is deployed.
+package events
+
+import "time"
+
+// Source is the EventBridge source of every Mayday event.
+const Source = "mayday"
+
+// Detail-types (SPEC §3).
+const (
+	EmergencyCallStarted     = "Emergency Call Started"
+	CallbackLeaseAllocated   = "Callback Lease Allocated"
+	CallbackLeaseUnavailable = "Callback Lease Unavailable"
+	EmergencyCallEnded       = "Emergency Call Ended"
+	EmergencyCallbackRouted  = "Emergency Callback Routed"
+	CallbackLeaseExpired     = "Callback Lease Expired"
+	CallbackPoolExhausted    = "Callback Pool Exhausted"
+	EmergencyDialUnsupported = "Emergency Dial Unsupported"
+	CallEnded                = "Call Ended"
+	PresenceWatchdogRestored = "Presence Watchdog Restored"
+)
+
+// Event is one event to publish: a detail-type and its typed detail.
+type Event struct {
+	DetailType string
+	Detail     any
+}
+
+// CallStarted is the detail of "Emergency Call Started".
+type CallStarted struct {
+	CallID          string    `json:"callId"`
+	AgentID         string    `json:"agentId"`
+	DialedNumber    string    `json:"dialedNumber"`
+	EmergencyNumber string    `json:"emergencyNumber"`
+	Country         string    `json:"country"`
+	Location        string    `json:"location,omitempty"`
+	StartedAt       time.Time `json:"startedAt"`
+	// PresenceApplied is false when the webhook could not record Do Not
+	// Disturb; the lease allocator then applies it (idempotently) itself.
+	PresenceApplied bool `json:"presenceApplied"`
+}
+
+// LeaseAllocated is the detail of "Callback Lease Allocated" and
+// "Callback Lease Unavailable" (CallbackNumber empty).
+type LeaseAllocated struct {
+	CallStarted
+	CallbackNumber    string     `json:"callbackNumber,omitempty"`
+	CallbackExpiresAt *time.Time `json:"callbackExpiresAt,omitempty"`
+	Reason            string     `json:"reason,omitempty"`
+}
+
+// CallEndedDetail is the detail of "Emergency Call Ended" and of the
+// non-emergency "Call Ended".
+type CallEndedDetail struct {
+	CallID    string    `json:"callId"`
+	AgentID   string    `json:"agentId"`
+	Kind      string    `json:"kind"` // outbound, callback, ordinary
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to,omitempty"`
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	EndedAt   time.Time `json:"endedAt"`
+}
+
+// CallbackRouted is the detail of "Emergency Callback Routed".
+type CallbackRouted struct {
+	CallID         string    `json:"callId"`
+	CallbackNumber string    `json:"callbackNumber"`
+	Route          string    `json:"route"` // agent or fallback
+	AgentID        string    `json:"agentId,omitempty"`
+	Target         string    `json:"target,omitempty"`
+	RoutedAt       time.Time `json:"routedAt"`
+}
+
+// LeaseExpired is the detail of "Callback Lease Expired".
+type LeaseExpired struct {
+	CallbackNumber string    `json:"callbackNumber"`
+	Country        string    `json:"country"`
+	AgentID        string    `json:"agentId"`
+	CallID         string    `json:"callId"`
+	ExpiredAt      time.Time `json:"expiredAt"`
+}
+
+// PoolExhausted is the detail of "Callback Pool Exhausted": the lease nearest
+// to expiry was taken over from PreviousAgentID.
+type PoolExhausted struct {
+	Country         string    `json:"country"`
+	CallbackNumber  string    `json:"callbackNumber"`
+	AgentID         string    `json:"agentId"`
+	CallID          string    `json:"callId"`
+	PreviousAgentID string    `json:"previousAgentId,omitempty"`
+	PreviousCallID  string    `json:"previousCallId,omitempty"`
+	At              time.Time `json:"at"`
+}
+
+// DialUnsupported is the detail of "Emergency Dial Unsupported".
+type DialUnsupported struct {
+	CallID          string    `json:"callId"`
+	AgentID         string    `json:"agentId"`
+	EmergencyNumber string    `json:"emergencyNumber"`
+	Country         string    `json:"country"`
+	At              time.Time `json:"at"`
+}
+
+// WatchdogRestored is the detail of "Presence Watchdog Restored": an agent was
+// still on Do Not Disturb long after their emergency calls began, so the end
+// event was presumed lost and presence restored.
+type WatchdogRestored struct {
+	AgentID  string    `json:"agentId"`
+	CallIDs  []string  `json:"callIds"`
+	Presence string    `json:"presence"`
+	At       time.Time `json:"at"`
+}

@@ -1,0 +1,70 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Targets: the consumers a rule delivers to. The CDK stack maps each to a
+// Lambda function; the local runner maps each to the same handler in-process.
+const (
+	TargetLeaseAllocation = "callback-lease-allocation"
+	TargetNotification    = "email-notification"
+	TargetPresenceRestore = "presence-restore"
+	TargetCallHistory     = "call-history"
+	TargetLeaseExpiry     = "lease-expiry"
+	TargetOperatorAlarm   = "operator-alarm"
+	TargetAudit           = "audit"
+)
+
+// Rule routes events matching Pattern (an EventBridge event pattern) to
+// Target. A rule with a Schedule instead of a Pattern fires on that schedule.
+type Rule struct {
+	Name        string
+	Description string
+	Pattern     string
+	Schedule    string // EventBridge schedule expression
+	Target      string
+}
+
+// SweepSchedule is how often expired leases are released in AWS; locally the
+// interval is MAYDAY_SWEEP_INTERVAL.
+const SweepSchedule = "rate(1 minute)"
+
+// Rules is the single definition of the chain (SPEC §3).
+var Rules = []Rule{
+	{Name: "lease-on-emergency-call", Description: "Lease a callback number when an emergency call starts",
+		Pattern: detailTypes(EmergencyCallStarted), Target: TargetLeaseAllocation},
+	{Name: "notify-on-lease", Description: "Email the agent's emergency contacts, with or without a callback number",
+		Pattern: detailTypes(CallbackLeaseAllocated, CallbackLeaseUnavailable), Target: TargetNotification},
+	{Name: "restore-on-emergency-end", Description: "Restore presence when an emergency conversation ends",
+		Pattern: detailTypes(EmergencyCallEnded), Target: TargetPresenceRestore},
+	{Name: "history-on-call-end", Description: "Record ordinary calls in call history (never emergency calls)",
+		Pattern: detailTypes(CallEnded), Target: TargetCallHistory},
+	{Name: "alarm-on-operator-events", Description: "Operator alarm: pool exhausted, unsupported emergency dial, watchdog restore",
+		Pattern: detailTypes(CallbackPoolExhausted, EmergencyDialUnsupported, PresenceWatchdogRestored), Target: TargetOperatorAlarm},
+	{Name: "audit-callbacks-and-expiry", Description: "Audit trail of routed callbacks and expired leases",
+		Pattern: detailTypes(EmergencyCallbackRouted, CallbackLeaseExpired), Target: TargetAudit},
+	{Name: "expire-leases", Description: "Release expired callback leases",
+		Schedule: SweepSchedule, Target: TargetLeaseExpiry},
+}
+
+// detailTypes builds the pattern {"source":["mayday"],"detail-type":[...]}.
+func detailTypes(types ...string) string {
+	b, err := json.Marshal(map[string][]string{"source": {Source}, "detail-type": types})
+	if err != nil {
+		panic(fmt.Sprintf("events: pattern: %v", err))
+	}
+	return string(b)
+}
+
+// PatternRules are the rules triggered by events (not by a schedule).
+func PatternRules() []Rule {
+	var out []Rule
+	for _, r := range Rules {
+		if r.Pattern != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}

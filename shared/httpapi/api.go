@@ -1,0 +1,214 @@
+// Package httpapi is Mayday's public HTTP contract (SPEC §4): one routing
+// table that the Lambda functions and the local runner both serve.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Functions serving the HTTP routes.
+const (
+	FnDialDetection   = "dial-detection"
+	FnCallbackRouting = "priority-callback-routing"
+	FnAdmin           = "admin-api"
+)
+
+// Access says who may call a route.
+type Access int
+
+const (
+	// Signed routes are webhooks: HMAC-signed by the telephony platform.
+	Signed Access = iota
+	// Admin routes are IAM-authorised in AWS and loopback-only locally.
+	Admin
+)
+
+// Route is one entry of the routing table.
+type Route struct {
+	Method   string
+	Path     string
+	Function string
+	Access   Access
+	handle   func(*API, http.ResponseWriter, *http.Request) error
+}
+
+// Routes is the routing table.
+var Routes = []Route{
+	{"POST", "/v1/telephony/events", FnDialDetection, Signed, (*API).callEvent},
+	{"POST", "/v1/telephony/inbound", FnCallbackRouting, Signed, (*API).inbound},
+	{"GET", "/v1/agents/{agentId}/state", FnAdmin, Admin, (*API).state},
+	{"PUT", "/v1/agents/{agentId}", FnAdmin, Admin, (*API).putAgent},
+	{"GET", "/v1/agents/{agentId}", FnAdmin, Admin, (*API).getAgent},
+	{"PUT", "/v1/agents/{agentId}/presence", FnAdmin, Admin, (*API).putPresence},
+	{"GET", "/v1/agents/{agentId}/history", FnAdmin, Admin, (*API).history},
+	{"GET", "/v1/agents/{agentId}/readiness", FnAdmin, Admin, (*API).readiness},
+	{"POST", "/v1/callback-numbers", FnAdmin, Admin, (*API).addNumber},
+	{"GET", "/v1/callback-numbers", FnAdmin, Admin, (*API).listNumbers},
+	{"DELETE", "/v1/callback-numbers/{number}", FnAdmin, Admin, (*API).removeNumber},
+}
+
+// MaxBody is the largest request body accepted (413 beyond).
+const MaxBody = 64 << 10
+
+// API serves the routes over the domain service.
+type API struct {
+	Service *mayday.Service
+	// Secret verifies webhook signatures.
+	Secret []byte
+	// AdminGuard authorises admin routes; nil allows all (in AWS the
+	// function URL's IAM auth has already run). Locally: LoopbackOnly.
+	AdminGuard func(*http.Request) error
+}
+
+// Handler serves the routes of the given functions, or all when none given.
+func (a *API) Handler(functions ...string) http.Handler {
+	mux := http.NewServeMux()
+	a.Mount(mux, functions...)
+	return mux
+}
+
+// Mount adds the routes of the given functions (all when none) to mux.
+func (a *API) Mount(mux *http.ServeMux, functions ...string) {
+	for _, r := range Routes {
+		if len(functions) > 0 && !slices.Contains(functions, r.Function) {
+			continue
+		}
+		mux.Handle(r.Method+" "+r.Path, a.wrap(r))
+	}
+}
+
+// wrap applies, in order: body limit, authentication, the handler, error
+// mapping and one access log line (ids only, no personal data).
+func (a *API) wrap(r Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		err := a.serve(r, rec, req)
+		if err != nil {
+			WriteError(rec, err, a.Service.Log)
+		}
+		a.Service.Log.Info("http", "route", r.Method+" "+r.Path, "status", rec.status,
+			"ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
+	if req.ContentLength > MaxBody {
+		return errTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return errTooLarge
+	} else if err != nil {
+		return fmt.Errorf("%w: reading body: %v", mayday.ErrInvalid, err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	switch r.Access {
+	case Signed:
+		if len(a.Secret) == 0 {
+			return fmt.Errorf("%w: webhook secret not configured", errUnauthorized)
+		}
+		if err := Verify(a.Secret, req.Header.Get(SignatureHeader), body, a.Service.Clock.Now()); err != nil {
+			return fmt.Errorf("%w: %w", errUnauthorized, err)
+		}
+	case Admin:
+		if a.AdminGuard != nil {
+			if err := a.AdminGuard(req); err != nil {
+				return fmt.Errorf("%w: %w", errForbidden, err)
+			}
+		}
+	}
+	return r.handle(a, w, req)
+}
+
+// LoopbackOnly refuses requests that do not come from this machine.
+func LoopbackOnly(r *http.Request) error {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return errors.New("admin routes are loopback-only when run locally")
+	}
+	return nil
+}
+
+var (
+	errUnauthorized = errors.New("unauthorized")
+	errForbidden    = errors.New("forbidden")
+	errTooLarge     = fmt.Errorf("request body larger than %d KiB", MaxBody>>10)
+)
+
+// WriteError maps an error to its status and a JSON body {"error": "..."}:
+// the one place domain errors become HTTP statuses.
+func WriteError(w http.ResponseWriter, err error, log *slog.Logger) {
+	status := http.StatusInternalServerError
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errTooLarge):
+		status = http.StatusRequestEntityTooLarge
+	case errors.Is(err, errUnauthorized):
+		status = http.StatusUnauthorized
+	case errors.Is(err, errForbidden):
+		status = http.StatusForbidden
+	case errors.Is(err, mayday.ErrInvalid):
+		status = http.StatusBadRequest
+	case errors.Is(err, mayday.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, mayday.ErrConflict):
+		status = http.StatusConflict
+	case errors.Is(err, mayday.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		status, msg = http.StatusServiceUnavailable, "temporarily unavailable; retry"
+	default:
+		msg = "internal error"
+	}
+	if status >= 500 {
+		log.Error("request failed", "status", status, "err", err)
+	}
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads a JSON object body, naming what is wrong with it.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return fmt.Errorf("%w: field %s: want a %s", mayday.ErrInvalid, te.Field, te.Type)
+		}
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("%w: empty body; want a JSON object", mayday.ErrInvalid)
+		}
+		return fmt.Errorf("%w: malformed JSON: %v", mayday.ErrInvalid, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: malformed JSON: data after the object", mayday.ErrInvalid)
+	}
+	return nil
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}

@@ -1,0 +1,342 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+type callEventRequest struct {
+	Type       string `json:"type"`
+	CallID     string `json:"callId"`
+	AgentID    string `json:"agentId"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Country    string `json:"country"`
+	Location   string `json:"location"`
+	OccurredAt string `json:"occurredAt"`
+}
+
+func (a *API) callEvent(w http.ResponseWriter, r *http.Request) error {
+	var req callEventRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	e := mayday.CallEvent{Type: req.Type, CallID: req.CallID, AgentID: req.AgentID, From: req.From, To: req.To,
+		Country: req.Country, Location: req.Location}
+	if req.OccurredAt != "" {
+		t, err := time.Parse(time.RFC3339, req.OccurredAt)
+		if err != nil {
+			return fmt.Errorf("%w: occurredAt %q: want an RFC 3339 time like 2026-11-22T21:00:00Z", mayday.ErrInvalid, req.OccurredAt)
+		}
+		e.OccurredAt = t
+	}
+	out, err := a.Service.HandleCall(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) inbound(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		CallID string `json:"callId"`
+		From   string `json:"from"`
+		To     string `json:"to"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	d, err := a.Service.RouteInbound(r.Context(), mayday.InboundCall{CallID: req.CallID, From: req.From, To: req.To})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+type emergencyView struct {
+	Active            bool       `json:"active"`
+	CallID            string     `json:"callId,omitempty"`
+	CallbackNumber    string     `json:"callbackNumber,omitempty"`
+	CallbackExpiresAt *time.Time `json:"callbackExpiresAt,omitempty"`
+}
+
+type stateView struct {
+	AgentID   string        `json:"agentId"`
+	Presence  string        `json:"presence"`
+	Emergency emergencyView `json:"emergency"`
+	Panel     struct {
+		Actions []string `json:"actions"`
+	} `json:"panel"`
+	Alert            string `json:"alert,omitempty"`
+	ConversationForm struct {
+		Save    bool `json:"save"`
+		Refresh bool `json:"refresh"`
+	} `json:"conversationForm"`
+}
+
+func (a *API) state(w http.ResponseWriter, r *http.Request) error {
+	st, err := a.Service.State(r.Context(), r.PathValue("agentId"))
+	if err != nil {
+		return err
+	}
+	v := stateView{AgentID: st.AgentID, Presence: string(st.Presence)}
+	v.Emergency.Active, v.Emergency.CallID = st.Emergency, st.CallID
+	if st.Lease != nil {
+		exp := st.Lease.Lease.ExpiresAt.UTC()
+		v.Emergency.CallbackNumber, v.Emergency.CallbackExpiresAt = st.Lease.Number, &exp
+	}
+	v.Panel.Actions = mayday.NormalPanel
+	v.ConversationForm.Save, v.ConversationForm.Refresh = true, true
+	if st.Emergency {
+		v.Panel.Actions, v.Alert = mayday.EmergencyPanel, mayday.EmergencyAlert
+		v.ConversationForm.Save, v.ConversationForm.Refresh = false, false
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+type agentRequest struct {
+	Name                 string          `json:"name"`
+	Email                string          `json:"email"`
+	Presence             string          `json:"presence"`
+	Country              string          `json:"country"`
+	EmergencyContacts    json.RawMessage `json:"emergencyContacts"`
+	MailboxEnabled       bool            `json:"mailboxEnabled"`
+	OutboundVoiceProfile bool            `json:"outboundVoiceProfile"`
+	BrowserLocation      *bool           `json:"browserLocation"`
+	NumberType           string          `json:"numberType"`
+	DirectRoutingRules   []string        `json:"directRoutingRules"`
+}
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// profile validates an agent body, naming the first bad field.
+func (req agentRequest) profile() (mayday.Profile, error) {
+	p := mayday.Profile{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email),
+		Country: mayday.NormaliseCountry(req.Country), MailboxEnabled: req.MailboxEnabled,
+		OutboundVoiceProfile: req.OutboundVoiceProfile, BrowserLocation: req.BrowserLocation == nil || *req.BrowserLocation,
+		NumberType: req.NumberType, DirectRoutingRules: req.DirectRoutingRules}
+	if p.Email != "" {
+		if err := mayday.ValidateAddress(p.Email); err != nil {
+			return p, fmt.Errorf("email: %w", err)
+		}
+	}
+	if req.Presence != "" {
+		pr, err := mayday.ParsePresence(req.Presence)
+		if err != nil {
+			return p, err
+		}
+		p.Presence = pr
+	}
+	if p.Country != "" && !countryCode.MatchString(p.Country) {
+		return p, fmt.Errorf("%w: country %q: want an ISO 3166 code like US", mayday.ErrInvalid, req.Country)
+	}
+	contacts, err := parseContactsField(req.EmergencyContacts)
+	if err != nil {
+		return p, err
+	}
+	p.EmergencyContacts = contacts
+	switch p.NumberType {
+	case "":
+		p.NumberType = mayday.NumberDirectOffer
+	case mayday.NumberCallingPlan, mayday.NumberDirectOffer, mayday.NumberDirectRouting:
+	default:
+		return p, fmt.Errorf("%w: numberType %q (want calling-plan, direct-offer or direct-routing)", mayday.ErrInvalid, p.NumberType)
+	}
+	for _, rule := range p.DirectRoutingRules {
+		if _, err := regexp.Compile(rule); err != nil {
+			return p, fmt.Errorf("%w: directRoutingRules: %q is not a valid pattern", mayday.ErrInvalid, rule)
+		}
+	}
+	return p, nil
+}
+
+// parseContactsField takes the admin centre's semicolon-separated string, or
+// a JSON list of addresses.
+func parseContactsField(raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		var list []string
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fmt.Errorf("%w: emergencyContacts: want addresses separated by semicolons", mayday.ErrInvalid)
+		}
+		s = strings.Join(list, ";")
+	}
+	return mayday.ParseContacts(s)
+}
+
+type agentView struct {
+	AgentID              string    `json:"agentId"`
+	Name                 string    `json:"name"`
+	Email                string    `json:"email"`
+	Presence             string    `json:"presence"`
+	Country              string    `json:"country"`
+	EmergencyContacts    []string  `json:"emergencyContacts"`
+	MailboxEnabled       bool      `json:"mailboxEnabled"`
+	OutboundVoiceProfile bool      `json:"outboundVoiceProfile"`
+	BrowserLocation      bool      `json:"browserLocation"`
+	NumberType           string    `json:"numberType"`
+	DirectRoutingRules   []string  `json:"directRoutingRules"`
+	UpdatedAt            time.Time `json:"updatedAt,omitzero"`
+}
+
+func viewAgent(a mayday.Agent) agentView {
+	v := agentView{AgentID: a.ID, Name: a.Name, Email: a.Email, Presence: string(a.Presence), Country: a.Country,
+		EmergencyContacts: a.EmergencyContacts, MailboxEnabled: a.MailboxEnabled,
+		OutboundVoiceProfile: a.OutboundVoiceProfile, BrowserLocation: a.BrowserLocation, NumberType: a.NumberType,
+		DirectRoutingRules: a.DirectRoutingRules, UpdatedAt: a.UpdatedAt}
+	if v.EmergencyContacts == nil {
+		v.EmergencyContacts = []string{}
+	}
+	if v.DirectRoutingRules == nil {
+		v.DirectRoutingRules = []string{}
+	}
+	if v.Presence == "" {
+		v.Presence = string(mayday.Available)
+	}
+	return v
+}
+
+func (a *API) putAgent(w http.ResponseWriter, r *http.Request) error {
+	var req agentRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	p, err := req.profile()
+	if err != nil {
+		return err
+	}
+	ag, err := a.Service.PutAgent(r.Context(), r.PathValue("agentId"), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewAgent(ag))
+	return nil
+}
+
+func (a *API) getAgent(w http.ResponseWriter, r *http.Request) error {
+	ag, err := a.Service.GetAgent(r.Context(), r.PathValue("agentId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewAgent(ag))
+	return nil
+}
+
+func (a *API) putPresence(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Presence string `json:"presence"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	p, err := mayday.ParsePresence(req.Presence)
+	if err != nil {
+		return err
+	}
+	ag, err := a.Service.SetPresence(r.Context(), r.PathValue("agentId"), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"agentId": ag.ID, "presence": string(ag.Presence)})
+	return nil
+}
+
+func (a *API) history(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("agentId")
+	acts, err := a.Service.History(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if acts == nil {
+		acts = []mayday.Activity{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agentId": id, "activities": acts})
+	return nil
+}
+
+func (a *API) readiness(w http.ResponseWriter, r *http.Request) error {
+	rd, err := a.Service.Readiness(r.Context(), r.PathValue("agentId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rd)
+	return nil
+}
+
+type leaseView struct {
+	AgentID   string    `json:"agentId"`
+	CallID    string    `json:"callId"`
+	LeasedAt  time.Time `json:"leasedAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type numberView struct {
+	Number     string     `json:"number"`
+	Country    string     `json:"country"`
+	ReleasedAt time.Time  `json:"releasedAt,omitzero"`
+	Lease      *leaseView `json:"lease,omitempty"`
+}
+
+func viewNumber(n mayday.CallbackNumber, now time.Time) numberView {
+	v := numberView{Number: n.Number, Country: n.Country, ReleasedAt: n.ReleasedAt}
+	if l, live := n.LiveLease(now); live {
+		v.Lease = &leaseView{AgentID: l.AgentID, CallID: l.CallID, LeasedAt: l.LeasedAt, ExpiresAt: l.ExpiresAt}
+	} else if n.Lease != nil {
+		v.ReleasedAt = n.Lease.ExpiresAt // expired, not yet swept
+	}
+	return v
+}
+
+func (a *API) addNumber(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Number  string `json:"number"`
+		Country string `json:"country"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	n, created, err := a.Service.AddNumber(r.Context(), req.Number, req.Country)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, viewNumber(n, a.Service.Clock.Now()))
+	return nil
+}
+
+func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) error {
+	ns, err := a.Service.Numbers(r.Context())
+	if err != nil {
+		return err
+	}
+	now := a.Service.Clock.Now()
+	out := make([]numberView, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, viewNumber(n, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"numbers": out})
+	return nil
+}
+
+func (a *API) removeNumber(w http.ResponseWriter, r *http.Request) error {
+	if err := a.Service.RemoveNumber(r.Context(), r.PathValue("number")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,74 @@
+package inmem
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// SentEmail is an email the Outbox kept, rendered as SES would render it.
+type SentEmail struct {
+	To      []string  `json:"to"`
+	Subject string    `json:"subject"`
+	Text    string    `json:"text"`
+	HTML    string    `json:"html"`
+	SentAt  time.Time `json:"sentAt"`
+}
+
+// Outbox is a mailer that renders stored templates and keeps every email,
+// for GET /local/outbox and for tests.
+type Outbox struct {
+	mu        sync.Mutex
+	templates map[string]emailtemplate.Template
+	sent      []SentEmail
+	clock     mayday.Clock
+}
+
+var _ mayday.Mailer = (*Outbox)(nil)
+
+// NewOutbox returns an outbox holding the default template.
+func NewOutbox(clock mayday.Clock) *Outbox {
+	t := emailtemplate.Default()
+	return &Outbox{templates: map[string]emailtemplate.Template{t.Name: t}, clock: clock}
+}
+
+// PutTemplate creates or replaces a template, as SES's template API does.
+func (o *Outbox) PutTemplate(t emailtemplate.Template) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.templates[t.Name] = t
+}
+
+func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	t, ok := o.templates[e.Template]
+	o.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: email template %s", mayday.ErrNotFound, e.Template)
+	}
+	r, err := t.Render(e.Data)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sent = append(o.sent, SentEmail{To: slices.Clone(e.To), Subject: r.Subject, Text: r.Text, HTML: r.HTML, SentAt: o.clock.Now()})
+	return nil
+}
+
+// Emails lists what was sent, newest first.
+func (o *Outbox) Emails() []SentEmail {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := slices.Clone(o.sent)
+	slices.Reverse(out)
+	return out
+}

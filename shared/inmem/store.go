@@ -1,0 +1,227 @@
+// Package inmem holds the embedded adapters: a store kept in memory and a
+// mailer that keeps every email. They are the local runner's default and the
+// fast path for tests, and pass the same contract suites as the AWS adapters.
+package inmem
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Store is an in-memory mayday.Store. Values are copied in and out through
+// JSON, as a real store would, so callers never share memory with it.
+type Store struct {
+	mu            sync.Mutex
+	agents        map[string][]byte
+	calls         map[string][]byte
+	numbers       map[string][]byte
+	notifications map[string][]byte
+	history       map[string]map[string]mayday.Activity
+}
+
+var _ mayday.Store = (*Store)(nil)
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{
+		agents: map[string][]byte{}, calls: map[string][]byte{}, numbers: map[string][]byte{},
+		notifications: map[string][]byte{}, history: map[string]map[string]mayday.Activity{},
+	}
+}
+
+func get[T any](s *Store, m map[string][]byte, key, what string) (T, error) {
+	s.mu.Lock()
+	b, ok := m[key]
+	s.mu.Unlock()
+	var v T
+	if !ok {
+		return v, fmt.Errorf("%w: %s %s", mayday.ErrNotFound, what, key)
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, fmt.Errorf("%s %s: decode: %w", what, key, err)
+	}
+	return v, nil
+}
+
+// update is the closure-style read-modify-write every Update method shares.
+// The closure runs outside the lock, on a copy; the write is conditional on
+// the version read, as it is in DynamoDB, so the same races happen here.
+func update[T any](s *Store, m map[string][]byte, key string, fn func(*T) error,
+	init func(*T, string), version func(*T) *int64) (T, error) {
+	for {
+		s.mu.Lock()
+		b, ok := m[key]
+		s.mu.Unlock()
+		var v T
+		if ok {
+			if err := json.Unmarshal(b, &v); err != nil {
+				return v, fmt.Errorf("%s: decode: %w", key, err)
+			}
+		}
+		init(&v, key)
+		read := *version(&v)
+		if err := fn(&v); errors.Is(err, mayday.ErrNoChange) {
+			var cur T
+			if ok {
+				_ = json.Unmarshal(b, &cur)
+			}
+			init(&cur, key)
+			return cur, nil
+		} else if err != nil {
+			return v, err
+		}
+		init(&v, key) // the key cannot be changed by the closure
+		*version(&v) = read + 1
+		nb, err := json.Marshal(v)
+		if err != nil {
+			return v, fmt.Errorf("%s: encode: %w", key, err)
+		}
+		s.mu.Lock()
+		var cur int64
+		if cb, ok := m[key]; ok {
+			var c T
+			if err := json.Unmarshal(cb, &c); err == nil {
+				cur = *version(&c)
+			}
+		}
+		if cur == read {
+			m[key] = nb
+			s.mu.Unlock()
+			return v, nil
+		}
+		s.mu.Unlock() // lost the race: read again and re-run the closure
+	}
+}
+
+func (s *Store) GetAgent(_ context.Context, id string) (mayday.Agent, error) {
+	return get[mayday.Agent](s, s.agents, id, "agent")
+}
+
+func (s *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Agent) error) (mayday.Agent, error) {
+	return update(s, s.agents, id, ctxFn(ctx, fn), func(a *mayday.Agent, k string) { a.ID = k },
+		func(a *mayday.Agent) *int64 { return &a.Version })
+}
+
+func (s *Store) GetCall(_ context.Context, id string) (mayday.Call, error) {
+	return get[mayday.Call](s, s.calls, id, "call")
+}
+
+func (s *Store) UpdateCall(ctx context.Context, id string, fn func(*mayday.Call) error) (mayday.Call, error) {
+	return update(s, s.calls, id, ctxFn(ctx, fn), func(c *mayday.Call, k string) { c.ID = k },
+		func(c *mayday.Call) *int64 { return &c.Version })
+}
+
+func (s *Store) GetNumber(_ context.Context, number string) (mayday.CallbackNumber, error) {
+	return get[mayday.CallbackNumber](s, s.numbers, number, "callback number")
+}
+
+func (s *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayday.CallbackNumber) error) (mayday.CallbackNumber, error) {
+	return update(s, s.numbers, number, ctxFn(ctx, fn), func(n *mayday.CallbackNumber, k string) { n.Number = k },
+		func(n *mayday.CallbackNumber) *int64 { return &n.Version })
+}
+
+func (s *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.numbers[number]
+	if !ok {
+		return fmt.Errorf("%w: callback number %s", mayday.ErrNotFound, number)
+	}
+	var n mayday.CallbackNumber
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("callback number %s: decode: %w", number, err)
+	}
+	if err := check(n); err != nil {
+		return err
+	}
+	delete(s.numbers, number)
+	return nil
+}
+
+// numbersWhere lists the numbers matching keep.
+func (s *Store) numbersWhere(ctx context.Context, keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []mayday.CallbackNumber
+	for k, b := range s.numbers {
+		var n mayday.CallbackNumber
+		if err := json.Unmarshal(b, &n); err != nil {
+			return nil, fmt.Errorf("callback number %s: decode: %w", k, err)
+		}
+		if keep(n) {
+			out = append(out, n)
+		}
+	}
+	slices.SortFunc(out, func(a, b mayday.CallbackNumber) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
+}
+
+func (s *Store) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {
+	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return country == "" || n.Country == country })
+}
+
+func (s *Store) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.CallbackNumber, error) {
+	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return n.Lease != nil && n.Lease.AgentID == agentID })
+}
+
+func (s *Store) LeasesExpiringBy(ctx context.Context, t time.Time) ([]mayday.CallbackNumber, error) {
+	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return n.Lease != nil && !n.Lease.ExpiresAt.After(t) })
+}
+
+func (s *Store) UpdateNotification(ctx context.Context, callID string, fn func(*mayday.Notification) error) (mayday.Notification, error) {
+	return update(s, s.notifications, callID, ctxFn(ctx, fn), func(n *mayday.Notification, k string) { n.CallID = k },
+		func(n *mayday.Notification) *int64 { return &n.Version })
+}
+
+func (s *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.history[a.AgentID] == nil {
+		s.history[a.AgentID] = map[string]mayday.Activity{}
+	}
+	if _, ok := s.history[a.AgentID][a.CallID]; !ok {
+		s.history[a.AgentID][a.CallID] = a
+	}
+	return nil
+}
+
+func (s *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Activity, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]mayday.Activity, 0, len(s.history[agentID]))
+	for _, a := range s.history[agentID] {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b mayday.Activity) int { return cmp.Compare(a.CallID, b.CallID) })
+	return out, nil
+}
+
+// ctxFn fails the update once the context is done, as a network store would.
+func ctxFn[T any](ctx context.Context, fn func(*T) error) func(*T) error {
+	return func(v *T) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(v)
+	}
+}

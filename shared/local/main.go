@@ -1,0 +1,159 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/localbus"
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Main is the running local system. Fields left nil by the caller get the
+// embedded defaults; tests boot it on port 0 and read URL.
+type Main struct {
+	Config Config
+	Store  mayday.Store
+	Mailer mayday.Mailer
+	Clock  mayday.Clock
+	Log    *slog.Logger
+
+	Outbox  *inmem.Outbox // set when the embedded mailer is in use
+	Bus     *localbus.Bus
+	Service *mayday.Service
+	URL     string
+
+	server *http.Server
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// Open wires the system and starts listening and sweeping.
+func (m *Main) Open() error {
+	if m.Clock == nil {
+		m.Clock = mayday.SystemClock{}
+	}
+	if m.Log == nil {
+		m.Log = slog.Default()
+	}
+	if m.Store == nil {
+		m.Store = inmem.NewStore()
+	}
+	if m.Mailer == nil {
+		m.Outbox = inmem.NewOutbox(m.Clock)
+		m.Mailer = m.Outbox
+	}
+	// The service publishes to the bus and the bus delivers to handlers over
+	// the service: the publisher is set once both exist.
+	pub := &lateBus{}
+	m.Service = mayday.NewService(mayday.Service{Store: m.Store, Events: pub, Mailer: m.Mailer, Clock: m.Clock, Log: m.Log,
+		Config: mayday.Config{Lease: m.Config.Lease, Fallback: m.Config.Fallback,
+			Dial: mayday.DialRules{Prefix: m.Config.DialPrefix}}})
+	targets := map[string]lambda.Handler{}
+	for name, fn := range handler.Targets(m.Service) {
+		targets[name] = lambda.NewHandler(fn)
+	}
+	bus, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
+		Backoff: m.Config.BusBackoff, Clock: m.Clock, Log: m.Log})
+	if err != nil {
+		return err
+	}
+	m.Bus, pub.bus = bus, bus
+
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	m.URL = "http://" + ln.Addr().String()
+	m.server = &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+	ctx, stop := context.WithCancel(context.Background())
+	m.stop, m.done = stop, make(chan struct{})
+	go func() {
+		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("server stopped", "err", err)
+		}
+	}()
+	go m.sweep(ctx)
+	return nil
+}
+
+// Close stops serving, then drains the bus.
+func (m *Main) Close() error {
+	if m.server == nil {
+		return nil
+	}
+	m.stop()
+	<-m.done
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := m.server.Shutdown(ctx)
+	m.Bus.Close()
+	return err
+}
+
+// sweep fires the lease-expiry schedule every SweepInterval.
+func (m *Main) sweep(ctx context.Context) {
+	defer close(m.done)
+	var rule events.Rule
+	for _, r := range events.Rules {
+		if r.Target == events.TargetLeaseExpiry {
+			rule = r
+		}
+	}
+	t := time.NewTicker(m.Config.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.Bus.Fire(rule)
+		}
+	}
+}
+
+func (m *Main) handler() http.Handler {
+	mux := http.NewServeMux()
+	api := &httpapi.API{Service: m.Service, Secret: []byte(m.Config.Secret), AdminGuard: httpapi.LoopbackOnly}
+	api.Mount(mux)
+	local := func(get func() any) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := httpapi.LoopbackOnly(r); err != nil {
+				http.Error(w, `{"error":"loopback only"}`, http.StatusForbidden)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(get())
+		})
+	}
+	mux.Handle("GET /local/events", local(func() any { return map[string]any{"events": m.Bus.Events()} }))
+	mux.Handle("GET /local/dead-letters", local(func() any { return map[string]any{"deadLetters": m.Bus.DeadLetters()} }))
+	mux.Handle("GET /local/outbox", local(func() any {
+		if m.Outbox == nil {
+			return map[string]any{"emails": []any{}, "note": "emails go to the configured SES endpoint"}
+		}
+		return map[string]any{"emails": m.Outbox.Emails()}
+	}))
+	return mux
+}
+
+// lateBus lets the service be built before the bus that delivers to it.
+type lateBus struct{ bus *localbus.Bus }
+
+func (l *lateBus) Publish(ctx context.Context, evs ...events.Event) error {
+	return l.bus.Publish(ctx, evs...)
+}

@@ -1,0 +1,145 @@
+package mayday
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Presence is an agent's availability in the contact center.
+type Presence string
+
+const (
+	Available    Presence = "Available"
+	Busy         Presence = "Busy"
+	DoNotDisturb Presence = "DoNotDisturb"
+	Away         Presence = "Away"
+	Offline      Presence = "Offline"
+)
+
+// ParsePresence accepts the five presence values of SPEC §4.
+func ParsePresence(s string) (Presence, error) {
+	switch p := Presence(s); p {
+	case Available, Busy, DoNotDisturb, Away, Offline:
+		return p, nil
+	}
+	return "", fmt.Errorf("%w: presence %q (want Available, Busy, DoNotDisturb, Away or Offline)", ErrInvalid, s)
+}
+
+// Number types of the agent's originating number.
+const (
+	NumberCallingPlan   = "calling-plan"
+	NumberDirectOffer   = "direct-offer"
+	NumberDirectRouting = "direct-routing"
+)
+
+// Agent is a contact-center agent: the profile operators set, the presence,
+// and the emergency conversations in progress.
+type Agent struct {
+	ID                   string
+	Name                 string
+	Email                string
+	Presence             Presence
+	Country              string
+	EmergencyContacts    []string
+	MailboxEnabled       bool
+	OutboundVoiceProfile bool
+	BrowserLocation      bool
+	NumberType           string
+	DirectRoutingRules   []string
+	Emergency            EmergencyState
+	UpdatedAt            time.Time
+	Version              int64
+}
+
+// EmergencyState tracks the emergency conversations (outbound calls and
+// callbacks) in progress, and recently ended ones so that a late or repeated
+// start is recognised and ignored.
+type EmergencyState struct {
+	Active []ActiveCall `json:",omitempty"`
+	// SavedPresence is what the agent returns to when the last active
+	// conversation ends: the presence before the first one began.
+	SavedPresence Presence  `json:",omitempty"`
+	Ended         []string  `json:",omitempty"`
+	Since         time.Time `json:",omitzero"`
+}
+
+// ActiveCall is an emergency conversation in progress.
+type ActiveCall struct {
+	CallID    string
+	Kind      CallKind
+	StartedAt time.Time
+}
+
+// endedMemory bounds how many ended call ids an agent remembers; the call
+// records remember them too, this only closes the race between the two writes.
+const endedMemory = 32
+
+// InEmergency reports whether an emergency conversation is in progress.
+func (a *Agent) InEmergency() bool { return len(a.Emergency.Active) > 0 }
+
+// BeginEmergency puts the agent on Do Not Disturb for the call, remembering
+// the presence to return to if this is the first active conversation. It
+// reports whether anything changed: a repeated or already-ended call does not.
+func (a *Agent) BeginEmergency(callID string, kind CallKind, at time.Time) bool {
+	if slices.Contains(a.Emergency.Ended, callID) ||
+		slices.ContainsFunc(a.Emergency.Active, func(c ActiveCall) bool { return c.CallID == callID }) {
+		return false
+	}
+	if !a.InEmergency() {
+		a.Emergency.SavedPresence = a.Presence
+		if a.Emergency.SavedPresence == "" { // an agent we knew nothing about
+			a.Emergency.SavedPresence = Available
+		}
+		a.Emergency.Since = at
+	}
+	a.Emergency.Active = append(a.Emergency.Active, ActiveCall{CallID: callID, Kind: kind, StartedAt: at})
+	a.Presence = DoNotDisturb
+	return true
+}
+
+// EndEmergency ends the call's conversation; when it was the last one the
+// agent returns to the saved presence. An unknown call id is remembered as
+// ended, so a start that arrives after its end changes nothing.
+func (a *Agent) EndEmergency(callID string) bool {
+	if slices.Contains(a.Emergency.Ended, callID) {
+		return false
+	}
+	a.Emergency.Ended = append(a.Emergency.Ended, callID)
+	if n := len(a.Emergency.Ended); n > endedMemory {
+		a.Emergency.Ended = slices.Clone(a.Emergency.Ended[n-endedMemory:])
+	}
+	i := slices.IndexFunc(a.Emergency.Active, func(c ActiveCall) bool { return c.CallID == callID })
+	if i < 0 {
+		return true
+	}
+	a.Emergency.Active = slices.Delete(a.Emergency.Active, i, i+1)
+	if !a.InEmergency() {
+		a.Presence = a.Emergency.SavedPresence
+		if a.Presence == "" {
+			a.Presence = Available
+		}
+		a.Emergency.SavedPresence = ""
+		a.Emergency.Since = time.Time{}
+	}
+	return true
+}
+
+// SetPresence applies a presence change from the contact center. During an
+// emergency the agent stays on Do Not Disturb and the change becomes the
+// presence restored afterwards.
+func (a *Agent) SetPresence(p Presence) {
+	if a.InEmergency() {
+		a.Emergency.SavedPresence = p
+		return
+	}
+	a.Presence = p
+}
+
+// LatestActive is the most recently started emergency conversation.
+func (a *Agent) LatestActive() (ActiveCall, bool) {
+	if !a.InEmergency() {
+		return ActiveCall{}, false
+	}
+	return a.Emergency.Active[len(a.Emergency.Active)-1], true
+}

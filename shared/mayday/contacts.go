@@ -1,0 +1,46 @@
+package mayday
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+)
+
+// maxContacts is SES's limit on recipients of one message.
+const maxContacts = 50
+
+// ParseContacts parses emergency contacts as entered in the admin centre:
+// addresses separated by semicolons. Each must be a bare address; a bad one is
+// named in the error. Duplicates (ignoring case) are dropped.
+func ParseContacts(s string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ";") {
+		addr := strings.TrimSpace(part)
+		if addr == "" {
+			continue
+		}
+		if err := ValidateAddress(addr); err != nil {
+			return nil, fmt.Errorf("emergency contact: %w", err)
+		}
+		if key := strings.ToLower(addr); !seen[key] {
+			seen[key] = true
+			out = append(out, addr)
+		}
+	}
+	if len(out) > maxContacts {
+		return nil, fmt.Errorf("%w: %d emergency contacts, at most %d", ErrInvalid, len(out), maxContacts)
+	}
+	return out, nil
+}
+
+// ValidateAddress accepts a bare email address (no display name, no control
+// characters that could inject headers).
+func ValidateAddress(addr string) error {
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" || strings.ContainsAny(addr, "\r\n\t ,<>\"") ||
+		!strings.Contains(addr[strings.LastIndexByte(addr, '@')+1:], ".") {
+		return fmt.Errorf("%w: %q is not a valid email address", ErrInvalid, addr)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package mayday
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// CallbackNumber is a number of an organisation's callback pool, with its
+// lease if one was granted. A lease is valid only while ExpiresAt > now:
+// storage TTL deletion is lazy, so validity is always checked at read time.
+type CallbackNumber struct {
+	Number  string
+	Country string
+	Lease   *Lease `json:",omitempty"`
+	// ReleasedAt is when the last lease ended; zero if never leased.
+	ReleasedAt time.Time
+	AddedAt    time.Time
+	Version    int64
+}
+
+// Lease grants a callback number to an agent until ExpiresAt.
+type Lease struct {
+	AgentID   string
+	CallID    string
+	LeasedAt  time.Time
+	ExpiresAt time.Time
+}
+
+func (l Lease) same(o Lease) bool {
+	return l.AgentID == o.AgentID && l.CallID == o.CallID && l.ExpiresAt.Equal(o.ExpiresAt)
+}
+
+// LiveLease returns the lease if it is valid at now.
+func (n CallbackNumber) LiveLease(now time.Time) (Lease, bool) {
+	if n.Lease == nil || !n.Lease.ExpiresAt.After(now) {
+		return Lease{}, false
+	}
+	return *n.Lease, true
+}
+
+// releasedAt is when the number became free: an expired lease not yet swept
+// counts as released at its expiry.
+func (n CallbackNumber) releasedAt() time.Time {
+	if n.Lease != nil {
+		return n.Lease.ExpiresAt
+	}
+	return n.ReleasedAt
+}
+
+// Release ends an expired lease, recording when it ended. It reports whether
+// there was an expired lease to release.
+func (n *CallbackNumber) Release(now time.Time) (Lease, bool) {
+	if n.Lease == nil || n.Lease.ExpiresAt.After(now) {
+		return Lease{}, false
+	}
+	l := *n.Lease
+	n.ReleasedAt, n.Lease = l.ExpiresAt, nil
+	return l, true
+}
+
+// Choice is the number picked for a new lease.
+type Choice struct {
+	Number CallbackNumber
+	// Takeover is set when the pool was exhausted and the lease nearest to
+	// expiry was taken from its holder.
+	Takeover bool
+}
+
+// ChooseNumber picks a free number, least recently released first, so that a
+// late callback is unlikely to reach a new holder; with no free number it
+// picks the lease nearest to expiry. ok is false for an empty pool.
+func ChooseNumber(pool []CallbackNumber, now time.Time) (c Choice, ok bool) {
+	var free, held []CallbackNumber
+	for _, n := range pool {
+		if _, live := n.LiveLease(now); live {
+			held = append(held, n)
+		} else {
+			free = append(free, n)
+		}
+	}
+	if len(free) > 0 {
+		return Choice{Number: slices.MinFunc(free, func(a, b CallbackNumber) int {
+			return cmp.Or(a.releasedAt().Compare(b.releasedAt()), cmp.Compare(a.Number, b.Number))
+		})}, true
+	}
+	if len(held) > 0 {
+		return Choice{Takeover: true, Number: slices.MinFunc(held, func(a, b CallbackNumber) int {
+			return cmp.Or(a.Lease.ExpiresAt.Compare(b.Lease.ExpiresAt), cmp.Compare(a.Number, b.Number))
+		})}, true
+	}
+	return Choice{}, false
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// ParseE164 normalises a phone number (punctuation dropped) and checks it is
+// E.164.
+func ParseE164(s string) (string, error) {
+	n := NormaliseDialled(s)
+	if !e164.MatchString(n) {
+		return "", fmt.Errorf("%w: number %q is not an E.164 number like +14255550001", ErrInvalid, s)
+	}
+	return n, nil
+}

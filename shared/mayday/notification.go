@@ -1,0 +1,81 @@
+package mayday
+
+import (
+	"fmt"
+	"time"
+)
+
+// TemplateName is the SES email template operators edit.
+const TemplateName = "EmergencyCallNotification"
+
+// Notification records the emergency email of one call so it is sent once.
+type Notification struct {
+	CallID    string
+	Status    string // NotificationSending or NotificationSent
+	ClaimedAt time.Time
+	SentAt    time.Time
+	Attempts  int
+	ExpiresAt time.Time
+	Version   int64
+}
+
+const (
+	NotificationSending = "sending"
+	NotificationSent    = "sent"
+)
+
+// claimTimeout is how long a send in progress holds its claim; after it a
+// retry may send (the sender crashed before recording the outcome).
+const claimTimeout = time.Minute
+
+// Claim takes the right to send the call's email. It fails with ErrNoChange
+// when the email was sent already and ErrConflict while another sender holds
+// a recent claim.
+func (n *Notification) Claim(now time.Time) error {
+	switch {
+	case n.Status == NotificationSent:
+		return ErrNoChange
+	case n.Status == NotificationSending && now.Sub(n.ClaimedAt) < claimTimeout:
+		return fmt.Errorf("%w: notification %s is being sent", ErrConflict, n.CallID)
+	}
+	n.Status, n.ClaimedAt = NotificationSending, now
+	n.Attempts++
+	n.ExpiresAt = now.Add(callRetention)
+	return nil
+}
+
+// NotificationData is the template data (the Handlebars variables of SPEC §4).
+type NotificationData struct {
+	AgentName         string
+	AgentEmail        string
+	AgentID           string
+	DialedNumber      string
+	Country           string
+	Location          string
+	CallbackNumber    string
+	CallbackExpiresAt time.Time
+	StartedAt         time.Time
+	CallID            string
+}
+
+// Map is the template data as SES TemplateData expects it.
+func (d NotificationData) Map() map[string]string {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return map[string]string{
+		"agentName":         d.AgentName,
+		"agentEmail":        d.AgentEmail,
+		"agentId":           d.AgentID,
+		"dialedNumber":      d.DialedNumber,
+		"country":           d.Country,
+		"location":          d.Location,
+		"callbackNumber":    d.CallbackNumber,
+		"callbackExpiresAt": ts(d.CallbackExpiresAt),
+		"startedAt":         ts(d.StartedAt),
+		"callId":            d.CallID,
+	}
+}

@@ -1,0 +1,89 @@
+package mayday
+
+import (
+	"context"
+	"time"
+
+	"github.com/mayday/mayday/events"
+)
+
+// Update closures receive the current value (or, when none is stored, the
+// zero value with its key set and Version 0), change it, and return nil to
+// write it, ErrNoChange to write nothing, or an error to abort. Stores make
+// the write conditional on the Version read and re-run the closure on a
+// conflicting concurrent write, so closures must be pure.
+
+// AgentStore keeps agents: profile, presence and emergency state.
+type AgentStore interface {
+	GetAgent(ctx context.Context, id string) (Agent, error)
+	UpdateAgent(ctx context.Context, id string, fn func(*Agent) error) (Agent, error)
+}
+
+// CallStore keeps one record per call id, so that webhooks and events about
+// the same call, in any order and any number of times, are applied once.
+type CallStore interface {
+	GetCall(ctx context.Context, id string) (Call, error)
+	UpdateCall(ctx context.Context, id string, fn func(*Call) error) (Call, error)
+}
+
+// PoolStore keeps the callback numbers and their leases.
+type PoolStore interface {
+	GetNumber(ctx context.Context, number string) (CallbackNumber, error)
+	// ListNumbers lists a country's pool, or every pool when country is "".
+	ListNumbers(ctx context.Context, country string) ([]CallbackNumber, error)
+	UpdateNumber(ctx context.Context, number string, fn func(*CallbackNumber) error) (CallbackNumber, error)
+	// DeleteNumber removes a number if check, given the stored value, allows.
+	DeleteNumber(ctx context.Context, number string, check func(CallbackNumber) error) error
+	// LeasesHeldBy lists the numbers whose lease names the agent, live or not.
+	LeasesHeldBy(ctx context.Context, agentID string) ([]CallbackNumber, error)
+	// LeasesExpiringBy lists leased numbers whose lease ends at or before t.
+	LeasesExpiringBy(ctx context.Context, t time.Time) ([]CallbackNumber, error)
+}
+
+// NotificationStore records each call's notification so it is sent once.
+type NotificationStore interface {
+	UpdateNotification(ctx context.Context, callID string, fn func(*Notification) error) (Notification, error)
+}
+
+// HistoryStore keeps call-history activities (never emergency calls).
+type HistoryStore interface {
+	// AddActivity is idempotent on (AgentID, CallID).
+	AddActivity(ctx context.Context, a Activity) error
+	ListActivities(ctx context.Context, agentID string) ([]Activity, error)
+}
+
+// Store is every store port; one adapter (embedded or DynamoDB) provides all.
+type Store interface {
+	AgentStore
+	CallStore
+	PoolStore
+	NotificationStore
+	HistoryStore
+}
+
+// Publisher puts events on the bus.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...events.Event) error
+}
+
+// Email is a templated message, sent the way SES v2 sends a stored template.
+type Email struct {
+	To       []string
+	Template string
+	Data     map[string]string
+}
+
+// Mailer sends templated emails.
+type Mailer interface {
+	Send(ctx context.Context, e Email) error
+}
+
+// Clock tells the time; tests inject a fixed one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock, in UTC.
+type SystemClock struct{}
+
+func (SystemClock) Now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,382 @@
+package mayday
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/mayday/mayday/events"
+)
+
+// Config holds what operators set.
+type Config struct {
+	// Lease is how long a callback number stays with the agent.
+	Lease time.Duration
+	// Fallback is where a callback to a pool number with no live lease goes.
+	Fallback string
+	Dial     DialRules
+	// StateTimeout bounds the store writes on the dial webhook, so a slow
+	// store never holds the telephony platform up.
+	StateTimeout time.Duration
+}
+
+// DefaultConfig is SPEC's defaults.
+func DefaultConfig() Config {
+	return Config{Lease: 60 * time.Minute, Fallback: "security-desk", Dial: DialRules{Prefix: "9"}, StateTimeout: 2 * time.Second}
+}
+
+// Service carries out Mayday's use cases over the ports. Each function's
+// handler calls the part it owns.
+type Service struct {
+	Store  Store
+	Events Publisher
+	Mailer Mailer
+	Clock  Clock
+	Log    *slog.Logger
+	Config Config
+}
+
+// NewService fills the defaults a zero Service would lack.
+func NewService(s Service) *Service {
+	if s.Clock == nil {
+		s.Clock = SystemClock{}
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	d := DefaultConfig()
+	if s.Config.Lease <= 0 {
+		s.Config.Lease = d.Lease
+	}
+	if s.Config.StateTimeout <= 0 {
+		s.Config.StateTimeout = d.StateTimeout
+	}
+	return &s
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
+
+// CallEvent is a call-lifecycle webhook (SPEC §4).
+type CallEvent struct {
+	Type       string
+	CallID     string
+	AgentID    string
+	From       string
+	To         string
+	Country    string
+	Location   string
+	OccurredAt time.Time
+}
+
+const (
+	CallDialed = "call.dialed"
+	CallEnded  = "call.ended"
+)
+
+// Validate names the first missing or malformed field.
+func (e CallEvent) Validate() error {
+	missing := func(f string) error { return fmt.Errorf("%w: %s is required", ErrInvalid, f) }
+	switch {
+	case e.Type != CallDialed && e.Type != CallEnded:
+		return fmt.Errorf("%w: type %q (want %q or %q)", ErrInvalid, e.Type, CallDialed, CallEnded)
+	case e.CallID == "":
+		return missing("callId")
+	case e.OccurredAt.IsZero():
+		return missing("occurredAt")
+	case e.Type == CallEnded:
+		return nil
+	case e.AgentID == "":
+		return missing("agentId")
+	case e.To == "":
+		return missing("to")
+	}
+	return nil
+}
+
+// CallOutcome is the webhook's answer.
+type CallOutcome struct {
+	CallID    string `json:"callId"`
+	Emergency bool   `json:"emergency"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// HandleCall applies a validated call-lifecycle webhook.
+func (s *Service) HandleCall(ctx context.Context, e CallEvent) (CallOutcome, error) {
+	if err := e.Validate(); err != nil {
+		return CallOutcome{}, err
+	}
+	if e.Type == CallEnded {
+		return s.ended(ctx, e)
+	}
+	return s.dialed(ctx, e)
+}
+
+// dialed: Do Not Disturb at once, then the rest of the chain through the bus.
+// The store writes are bounded by StateTimeout; if they fail, the event still
+// goes out and the lease allocator applies Do Not Disturb with retries.
+func (s *Service) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) {
+	cls := s.Config.Dial.Classify(e.To, e.Country)
+	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason}
+	call := Call{ID: e.CallID, AgentID: e.AgentID, From: e.From, To: e.To, Country: cls.Country,
+		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), Kind: KindOrdinary}
+	switch {
+	case cls.Emergency:
+		call.Kind = KindOutbound
+	case cls.Reason == ReasonLocationUnsupported:
+		call.Kind = KindUnsupported
+	}
+	log := s.Log.With("callId", e.CallID, "agentId", e.AgentID)
+
+	if !cls.Emergency {
+		stored, first, err := s.recordStart(ctx, call)
+		if err != nil {
+			return out, err
+		}
+		var evs []events.Event
+		if first && call.Kind == KindUnsupported {
+			log.Warn("emergency number dialled from an unsupported location", "country", cls.Country)
+			evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupported{
+				CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: s.now()}})
+		}
+		if stored.Ended() && stored.Kind == KindOrdinary { // its end came first
+			evs = append(evs, endedEvent(stored))
+		}
+		return out, s.publish(ctx, evs...)
+	}
+
+	started := events.CallStarted{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
+		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt}
+	wctx, cancel := context.WithTimeout(ctx, s.Config.StateTimeout)
+	err := s.applyStart(wctx, call)
+	cancel()
+	started.PresenceApplied = err == nil
+	if err != nil {
+		log.Error("emergency state not recorded; the lease allocator will retry it", "err", err)
+	}
+	if perr := s.publish(ctx, events.Event{DetailType: events.EmergencyCallStarted, Detail: started}); perr != nil {
+		return out, perr
+	}
+	log.Info("emergency call started", "country", cls.Country, "presenceApplied", started.PresenceApplied)
+	return out, nil
+}
+
+// recordStart records the call's start once; first is false for a repeat.
+func (s *Service) recordStart(ctx context.Context, start Call) (stored Call, first bool, err error) {
+	stored, err = s.Store.UpdateCall(ctx, start.ID, func(c *Call) error {
+		if c.Started() {
+			return ErrNoChange
+		}
+		endedAt := c.EndedAt
+		*c = start
+		c.EndedAt = endedAt
+		c.ExpiresAt = start.StartedAt.Add(callRetention)
+		first = true
+		return nil
+	})
+	if err != nil {
+		return Call{}, false, fmt.Errorf("call %s: record start: %w", start.ID, err)
+	}
+	return stored, first, nil
+}
+
+// applyStart records an emergency conversation and puts the agent on Do Not
+// Disturb, unless the call has already ended. Safe to repeat.
+func (s *Service) applyStart(ctx context.Context, call Call) error {
+	stored, _, err := s.recordStart(ctx, call)
+	if err != nil {
+		return err
+	}
+	if stored.Ended() {
+		return nil
+	}
+	now := s.now()
+	_, err = s.Store.UpdateAgent(ctx, call.AgentID, func(a *Agent) error {
+		if !a.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+			return ErrNoChange
+		}
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("agent %s: begin emergency: %w", call.AgentID, err)
+	}
+	return nil
+}
+
+func (s *Service) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {
+	at := e.OccurredAt.UTC()
+	call, err := s.Store.UpdateCall(ctx, e.CallID, func(c *Call) error {
+		if c.Ended() {
+			return ErrNoChange
+		}
+		c.EndedAt = at
+		c.ExpiresAt = at.Add(callRetention)
+		return nil
+	})
+	if err != nil {
+		return CallOutcome{}, fmt.Errorf("call %s: record end: %w", e.CallID, err)
+	}
+	out := CallOutcome{CallID: e.CallID, Emergency: call.Kind.Emergency()}
+	// A repeat publishes again: the first publish may have failed, and every
+	// consumer is idempotent.
+	switch call.Kind {
+	case KindOutbound, KindCallback, KindOrdinary:
+		return out, s.publish(ctx, endedEvent(call))
+	}
+	return out, nil // not started yet: its start will see the end
+}
+
+func endedEvent(c Call) events.Event {
+	d := events.CallEndedDetail{CallID: c.ID, AgentID: c.AgentID, Kind: string(c.Kind), StartedAt: c.StartedAt, EndedAt: c.EndedAt}
+	if !c.Kind.Emergency() {
+		d.From, d.To = c.From, c.To
+		return events.Event{DetailType: events.CallEnded, Detail: d}
+	}
+	return events.Event{DetailType: events.EmergencyCallEnded, Detail: d}
+}
+
+func (s *Service) publish(ctx context.Context, evs ...events.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if err := s.Events.Publish(ctx, evs...); err != nil {
+		return fmt.Errorf("%w: publish %s: %w", ErrUnavailable, evs[0].DetailType, err)
+	}
+	return nil
+}
+
+// AllocateLease handles "Emergency Call Started": lease a callback number (or
+// renew the agent's), then hand over to the notification.
+func (s *Service) AllocateLease(ctx context.Context, d events.CallStarted) error {
+	if !d.PresenceApplied {
+		err := s.applyStart(ctx, Call{ID: d.CallID, Kind: KindOutbound, AgentID: d.AgentID, To: d.DialedNumber,
+			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, StartedAt: d.StartedAt})
+		if err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	res, err := s.lease(ctx, d.AgentID, d.CallID, d.Country, now)
+	if err != nil {
+		return err
+	}
+	log := s.Log.With("callId", d.CallID, "agentId", d.AgentID, "country", d.Country)
+	detail := events.LeaseAllocated{CallStarted: d}
+	var evs []events.Event
+	if res.ok {
+		exp := res.lease.ExpiresAt
+		detail.CallbackNumber, detail.CallbackExpiresAt = res.number.Number, &exp
+		evs = append(evs, events.Event{DetailType: events.CallbackLeaseAllocated, Detail: detail})
+		log.Info("callback number leased", "renewed", res.renewed, "takeover", res.previous != nil)
+	} else {
+		detail.Reason = fmt.Sprintf("no callback numbers for %s", d.Country)
+		evs = append(evs, events.Event{DetailType: events.CallbackLeaseUnavailable, Detail: detail})
+		log.Error("callback pool empty")
+	}
+	if !res.ok || res.previous != nil {
+		ex := events.PoolExhausted{Country: d.Country, AgentID: d.AgentID, CallID: d.CallID, At: now}
+		if res.previous != nil {
+			ex.CallbackNumber, ex.PreviousAgentID, ex.PreviousCallID = res.number.Number, res.previous.AgentID, res.previous.CallID
+		}
+		evs = append(evs, events.Event{DetailType: events.CallbackPoolExhausted, Detail: ex})
+	}
+	return s.publish(ctx, evs...)
+}
+
+type leaseResult struct {
+	ok       bool
+	number   CallbackNumber
+	lease    Lease
+	renewed  bool
+	previous *Lease // the lease taken over when the pool was exhausted
+}
+
+// maxRelists bounds how often a contended pool is read again.
+const maxRelists = 20
+
+// errTaken: the number chosen was taken meanwhile; choose again.
+var errTaken = errors.New("number taken meanwhile")
+
+func (s *Service) lease(ctx context.Context, agentID, callID, country string, now time.Time) (leaseResult, error) {
+	held, err := s.Store.LeasesHeldBy(ctx, agentID)
+	if err != nil {
+		return leaseResult{}, fmt.Errorf("agent %s: leases: %w", agentID, err)
+	}
+	for _, h := range held {
+		if _, live := h.LiveLease(now); !live {
+			continue
+		}
+		n, err := s.Store.UpdateNumber(ctx, h.Number, func(n *CallbackNumber) error {
+			l, live := n.LiveLease(now)
+			switch {
+			case !live || l.AgentID != agentID:
+				return errTaken
+			case l.CallID == callID:
+				return ErrNoChange // this call's event again
+			}
+			n.Lease.CallID, n.Lease.ExpiresAt = callID, now.Add(s.Config.Lease)
+			return nil
+		})
+		if errors.Is(err, errTaken) {
+			continue
+		}
+		if err != nil {
+			return leaseResult{}, fmt.Errorf("lease %s: renew: %w", h.Number, err)
+		}
+		return leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, nil
+	}
+
+	pool, err := s.Store.ListNumbers(ctx, country)
+	if err != nil {
+		return leaseResult{}, fmt.Errorf("pool %s: %w", country, err)
+	}
+	for relists := 0; len(pool) > 0; {
+		choice, _ := ChooseNumber(pool, now)
+		var previous *Lease
+		n, err := s.Store.UpdateNumber(ctx, choice.Number.Number, func(n *CallbackNumber) error {
+			previous = nil
+			l, live := n.LiveLease(now)
+			switch {
+			case n.Version == 0:
+				return errTaken // removed from the pool meanwhile
+			case live && (!choice.Takeover || !l.same(*choice.Number.Lease)):
+				return errTaken
+			case live:
+				previous = &l
+			}
+			n.Lease = &Lease{AgentID: agentID, CallID: callID, LeasedAt: now, ExpiresAt: now.Add(s.Config.Lease)}
+			return nil
+		})
+		if errors.Is(err, errTaken) {
+			// Walk on through the pool rather than re-reading it, so that
+			// concurrent allocators spread over the free numbers.
+			pool = removeNumber(pool, choice.Number.Number)
+			if len(pool) == 0 {
+				if relists++; relists > maxRelists {
+					return leaseResult{}, fmt.Errorf("%w: pool %s: every number taken while choosing", ErrConflict, country)
+				}
+				if pool, err = s.Store.ListNumbers(ctx, country); err != nil {
+					return leaseResult{}, fmt.Errorf("pool %s: %w", country, err)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return leaseResult{}, fmt.Errorf("lease %s: %w", choice.Number.Number, err)
+		}
+		return leaseResult{ok: true, number: n, lease: *n.Lease, previous: previous}, nil
+	}
+	return leaseResult{}, nil
+}
+
+func removeNumber(pool []CallbackNumber, number string) []CallbackNumber {
+	out := pool[:0:0]
+	for _, n := range pool {
+		if n.Number != number {
+			out = append(out, n)
+		}
+	}
+	return out
+}
