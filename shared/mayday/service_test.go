@@ -20,7 +20,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time         { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // recorder keeps published events; the test delivers them by hand, in any
@@ -113,8 +113,12 @@ func (f *fixture) call(typ, callID, agentID, to string) mayday.CallOutcome {
 	return out
 }
 
-func (f *fixture) dial(callID string) mayday.CallOutcome { return f.call(mayday.CallDialed, callID, "a-1", "9-911") }
-func (f *fixture) end(callID string) mayday.CallOutcome  { return f.call(mayday.CallEnded, callID, "", "") }
+func (f *fixture) dial(callID string) mayday.CallOutcome {
+	return f.call(mayday.CallDialed, callID, "a-1", "9-911")
+}
+func (f *fixture) end(callID string) mayday.CallOutcome {
+	return f.call(mayday.CallEnded, callID, "", "")
+}
 
 // deliver runs every pending event of the type through its consumer.
 func (f *fixture) deliver(detailType string) int {
