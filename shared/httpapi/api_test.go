@@ -1,0 +1,143 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+var secret = []byte("test-secret")
+
+type nopBus struct{}
+
+func (nopBus) Publish(context.Context, ...events.Event) error { return nil }
+
+func newAPI(t *testing.T, guard func(*http.Request) error) http.Handler {
+	t.Helper()
+	svc := mayday.NewService(mayday.Service{Store: inmem.NewStore(), Events: nopBus{}, Mailer: inmem.NewOutbox(mayday.SystemClock{}),
+		Config: mayday.DefaultConfig()})
+	return (&httpapi.API{Service: svc, Secret: secret, AdminGuard: guard}).Handler()
+}
+
+func do(h http.Handler, method, path, body string, header map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func signed(body string) map[string]string {
+	return map[string]string{httpapi.SignatureHeader: httpapi.Sign(secret, time.Now(), []byte(body))}
+}
+
+func TestWebhookContract(t *testing.T) {
+	h := newAPI(t, nil)
+	dial := `{"type":"call.dialed","callId":"c-1","agentId":"a-1","from":"+14255550100","to":"9-911","country":"US","location":"B4","occurredAt":"2026-11-22T21:00:00Z"}`
+	big := `{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z","pad":"` + strings.Repeat("x", httpapi.MaxBody) + `"}`
+	tests := []struct {
+		name, path, body string
+		header           map[string]string
+		status           int
+		want             string // a part of the response body
+	}{
+		{"emergency dial", "/v1/telephony/events", dial, signed(dial), 200, `"emergency":true`},
+		{"test call", "/v1/telephony/events", strings.Replace(dial, "9-911", "933", 1), signed(strings.Replace(dial, "9-911", "933", 1)), 200, `"reason":"test-call"`},
+		{"unsigned", "/v1/telephony/events", dial, nil, 401, `"error"`},
+		{"wrong signature", "/v1/telephony/events", dial, signed(dial + " "), 401, "does not match"},
+		{"stale signature", "/v1/telephony/events", dial, map[string]string{httpapi.SignatureHeader: httpapi.Sign(secret, time.Now().Add(-6*time.Minute), []byte(dial))}, 401, "window"},
+		{"malformed JSON", "/v1/telephony/events", `{"type":`, signed(`{"type":`), 400, "malformed JSON"},
+		{"wrong field type", "/v1/telephony/events", `{"type":"call.dialed","callId":7}`, signed(`{"type":"call.dialed","callId":7}`), 400, "callId"},
+		{"unknown type", "/v1/telephony/events", `{"type":"call.held","callId":"c","occurredAt":"2026-11-22T21:00:00Z"}`, signed(`{"type":"call.held","callId":"c","occurredAt":"2026-11-22T21:00:00Z"}`), 400, "call.held"},
+		{"missing agentId", "/v1/telephony/events", `{"type":"call.dialed","callId":"c","to":"911","occurredAt":"2026-11-22T21:00:00Z"}`, signed(`{"type":"call.dialed","callId":"c","to":"911","occurredAt":"2026-11-22T21:00:00Z"}`), 400, "agentId"},
+		{"bad occurredAt", "/v1/telephony/events", `{"type":"call.ended","callId":"c","occurredAt":"yesterday"}`, signed(`{"type":"call.ended","callId":"c","occurredAt":"yesterday"}`), 400, "occurredAt"},
+		{"ended needs only type, callId, occurredAt", "/v1/telephony/events", `{"type":"call.ended","callId":"c-x","occurredAt":"2026-11-22T21:00:00Z"}`, signed(`{"type":"call.ended","callId":"c-x","occurredAt":"2026-11-22T21:00:00Z"}`), 200, `"emergency":false`},
+		{"over 64 KiB", "/v1/telephony/events", big, signed(big), 413, "larger than"},
+		{"inbound, not a callback number", "/v1/telephony/inbound", `{"callId":"c-9","from":"+1","to":"+14255550001"}`, signed(`{"callId":"c-9","from":"+1","to":"+14255550001"}`), 200, `"route":"default"`},
+		{"inbound unsigned", "/v1/telephony/inbound", `{"callId":"c-9"}`, nil, 401, `"error"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := do(h, "POST", tt.path, tt.body, tt.header)
+			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
+				t.Fatalf("%d %s; want %d containing %s", rec.Code, rec.Body, tt.status, tt.want)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			if rec.Code >= 400 {
+				var e map[string]string
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["error"] == "" {
+					t.Fatalf("error body %s is not {\"error\": ...}", rec.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestAdminContract(t *testing.T) {
+	h := newAPI(t, nil)
+	steps := []struct {
+		method, path, body string
+		status             int
+		want               string
+	}{
+		{"GET", "/v1/agents/a-1", "", 404, "not found"},
+		{"PUT", "/v1/agents/a-1", `{"name":"Ada","email":"ada@example.com","presence":"Busy","country":"uk","emergencyContacts":"sup@example.com; desk@example.com","mailboxEnabled":true,"outboundVoiceProfile":true}`, 200, `"emergencyContacts":["sup@example.com","desk@example.com"]`},
+		{"GET", "/v1/agents/a-1", "", 200, `"country":"GB"`},
+		{"PUT", "/v1/agents/a-1", `{"name":"Ada","emergencyContacts":"sup@example.com; not-an-address"}`, 400, `not-an-address`},
+		{"GET", "/v1/agents/a-1", "", 200, `"presence":"Busy"`}, // the bad PUT lost nothing
+		{"PUT", "/v1/agents/a-1", `{"name":"Ada","presence":"Sleeping"}`, 400, "Sleeping"},
+		{"PUT", "/v1/agents/a-1/presence", `{"presence":"Away"}`, 200, `"presence":"Away"`},
+		{"PUT", "/v1/agents/a-1/presence", `{"presence":"away"}`, 400, "presence"},
+		{"PUT", "/v1/agents/nobody/presence", `{"presence":"Away"}`, 404, "not found"},
+		{"GET", "/v1/agents/a-1/state", "", 200, `"emergency":{"active":false}`},
+		{"GET", "/v1/agents/a-1/history", "", 200, `"activities":[]`},
+		{"GET", "/v1/agents/a-1/readiness", "", 200, `"name":"callbackPool","ok":false`},
+		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"GB"}`, 201, `"country":"GB"`},
+		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"GB"}`, 200, `"number":"+442071230001"`},
+		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"US"}`, 409, "GB pool"},
+		{"POST", "/v1/callback-numbers", `{"number":"12345","country":"US"}`, 400, "E.164"},
+		{"POST", "/v1/callback-numbers", `{"number":"+33123456789","country":"FR"}`, 400, "supported"},
+		{"GET", "/v1/callback-numbers", "", 200, `"numbers":[{"number":"+442071230001","country":"GB"}]`},
+		{"GET", "/v1/agents/a-1/readiness", "", 200, `"ready":true`},
+		{"DELETE", "/v1/callback-numbers/+442071230001", "", 204, ""},
+		{"DELETE", "/v1/callback-numbers/+442071230001", "", 404, "not found"},
+	}
+	for i, s := range steps {
+		rec := do(h, s.method, s.path, s.body, nil)
+		if rec.Code != s.status || !strings.Contains(rec.Body.String(), s.want) {
+			t.Fatalf("step %d %s %s: %d %s; want %d containing %s", i, s.method, s.path, rec.Code, rec.Body, s.status, s.want)
+		}
+	}
+}
+
+func TestAdminLoopbackOnly(t *testing.T) {
+	h := newAPI(t, httpapi.LoopbackOnly)
+	req := httptest.NewRequest("GET", "/v1/callback-numbers", nil)
+	req.RemoteAddr = "203.0.113.9:4000"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("remote admin call: %d", rec.Code)
+	}
+	req.RemoteAddr = "127.0.0.1:4000"
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b, _ := io.ReadAll(rec.Body)
+		t.Fatalf("loopback admin call: %d %s", rec.Code, b)
+	}
+}
