@@ -68,7 +68,7 @@ func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
 func (o *Outbox) Emails() []SentEmail {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := slices.Clone(o.sent)
+	out := append([]SentEmail{}, o.sent...)
 	slices.Reverse(out)
 	return out
 }

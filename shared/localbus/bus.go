@@ -202,7 +202,7 @@ func (b *Bus) Close() {
 func (b *Bus) Events() []json.RawMessage {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := slices.Clone(b.log)
+	out := append([]json.RawMessage{}, b.log...)
 	slices.Reverse(out)
 	return out
 }
@@ -211,7 +211,7 @@ func (b *Bus) Events() []json.RawMessage {
 func (b *Bus) DeadLetters() []DeadLetter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := slices.Clone(b.dead)
+	out := append([]DeadLetter{}, b.dead...)
 	slices.Reverse(out)
 	return out
 }
