@@ -1,11 +1,17 @@
 // Package emailtemplate ships the default Emergency Call Notification email
-// template and renders templates the way SES does: Handlebars, with {{var}}
-// HTML-escaped (the text part uses {{{var}}} to stay raw).
+// template and renders templates the way SES does: Handlebars.
+//
+// SES does not HTML-escape variables when it renders a stored template, so
+// escaping cannot be left to the renderer: TemplateData adds, for every
+// variable, an escaped twin named <variable>Html, and the HTML part uses only
+// those with {{{ }}} (raw in every Handlebars). The result is the same from
+// SES, aws-ses-v2-local and the embedded outbox.
 package emailtemplate
 
 import (
 	"embed"
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/aymerick/raymond"
@@ -59,4 +65,16 @@ func (t Template) Render(data map[string]string) (Rendered, error) {
 	}
 	r.Subject = strings.Join(strings.Fields(r.Subject), " ")
 	return r, nil
+}
+
+// TemplateData is what a send hands the template: the variables, with line
+// breaks folded (a value never spans lines, so never forges a header), plus
+// their HTML-escaped twins <variable>Html for the HTML part.
+func TemplateData(vars map[string]string) map[string]string {
+	out := make(map[string]string, 2*len(vars))
+	for k, v := range vars {
+		v = strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+		out[k], out[k+"Html"] = v, html.EscapeString(v)
+	}
+	return out
 }

@@ -48,13 +48,16 @@ func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := mayday.ValidateRecipients(e.To); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
 	o.mu.Lock()
 	t, ok := o.templates[e.Template]
 	o.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%w: email template %s", mayday.ErrNotFound, e.Template)
 	}
-	r, err := t.Render(e.Data)
+	r, err := t.Render(emailtemplate.TemplateData(e.Data))
 	if err != nil {
 		return err
 	}

@@ -44,3 +44,18 @@ func ValidateAddress(addr string) error {
 	}
 	return nil
 }
+
+// ValidateRecipients checks a message's recipients before anything is sent:
+// at least one, at most SES's 50, each a bare address (no line break that
+// could inject a header).
+func ValidateRecipients(to []string) error {
+	if len(to) == 0 || len(to) > maxContacts {
+		return fmt.Errorf("%w: %d recipients, want 1 to %d", ErrInvalid, len(to), maxContacts)
+	}
+	for _, a := range to {
+		if err := ValidateAddress(a); err != nil {
+			return fmt.Errorf("recipient: %w", err)
+		}
+	}
+	return nil
+}

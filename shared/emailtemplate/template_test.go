@@ -1,0 +1,115 @@
+package emailtemplate_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mayday/mayday/shared/emailtemplate"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func fullData() map[string]string {
+	return map[string]string{
+		"agentName":         "Dana Reyes",
+		"agentEmail":        "dana@example.com",
+		"agentId":           "a-1",
+		"dialedNumber":      "9-911",
+		"country":           "US",
+		"location":          `<b>"Bldg" & 4</b>, floor 2`,
+		"callbackNumber":    "+14255550001",
+		"callbackExpiresAt": "2026-11-22 22:00 UTC",
+		"startedAt":         "2026-11-22 21:00 UTC",
+		"callId":            "c-1",
+	}
+}
+
+func TestDefaultGolden(t *testing.T) {
+	r, err := emailtemplate.Default().Render(emailtemplate.TemplateData(fullData()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []struct{ name, got string }{
+		{"subject", r.Subject}, {"text", r.Text}, {"html", r.HTML},
+	} {
+		t.Run(part.name, func(t *testing.T) {
+			path := filepath.Join("testdata", "default."+part.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(part.got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if part.got != string(want) {
+				t.Errorf("%s differs from %s (run with -update if intended):\n got: %q\nwant: %q", part.name, path, part.got, want)
+			}
+		})
+	}
+}
+
+func TestDefaultRender(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(map[string]string)
+		check  func(t *testing.T, r emailtemplate.Rendered)
+	}{
+		{"missing location renders not provided", func(d map[string]string) { delete(d, "location") },
+			func(t *testing.T, r emailtemplate.Rendered) {
+				if !strings.Contains(r.Text, "Location:  not provided") {
+					t.Errorf("text:\n%s", r.Text)
+				}
+				if !strings.Contains(r.HTML, "<td>not provided</td>") {
+					t.Errorf("html:\n%s", r.HTML)
+				}
+			}},
+		{"empty location renders not provided", func(d map[string]string) { d["location"] = "" },
+			func(t *testing.T, r emailtemplate.Rendered) {
+				if !strings.Contains(r.Text, "Location:  not provided") {
+					t.Errorf("text:\n%s", r.Text)
+				}
+			}},
+		{"subject stays on one line", func(d map[string]string) { d["agentName"] = "Dana\r\nBcc: victim@example.com\n" },
+			func(t *testing.T, r emailtemplate.Rendered) {
+				if strings.ContainsAny(r.Subject, "\r\n") {
+					t.Errorf("subject spans lines: %q", r.Subject)
+				}
+				if want := "Emergency call made by Dana Bcc: victim@example.com (a-1)"; r.Subject != want {
+					t.Errorf("subject = %q, want %q", r.Subject, want)
+				}
+			}},
+		{"html escaped, text raw", nil,
+			func(t *testing.T, r emailtemplate.Rendered) {
+				if !strings.Contains(r.Text, `<b>"Bldg" & 4</b>`) {
+					t.Errorf("text not raw:\n%s", r.Text)
+				}
+				if strings.Contains(r.HTML, "<b>") || !strings.Contains(r.HTML, "&lt;b&gt;") {
+					t.Errorf("html not escaped:\n%s", r.HTML)
+				}
+			}},
+		{"no lease expiry omits the reservation", func(d map[string]string) { delete(d, "callbackExpiresAt") },
+			func(t *testing.T, r emailtemplate.Rendered) {
+				if strings.Contains(r.Text, "reserved") || strings.Contains(r.HTML, "reserved") {
+					t.Errorf("reservation shown without an expiry:\n%s", r.Text)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := fullData()
+			if tc.change != nil {
+				tc.change(d)
+			}
+			r, err := emailtemplate.Default().Render(emailtemplate.TemplateData(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, r)
+		})
+	}
+}

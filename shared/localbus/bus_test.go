@@ -1,0 +1,132 @@
+package localbus_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/localbus"
+)
+
+// recorder is a target that fails its first `failures` invocations.
+type recorder struct {
+	mu       sync.Mutex
+	got      []lambdaevents.EventBridgeEvent
+	failures int
+}
+
+func (r *recorder) handle(_ context.Context, e lambdaevents.EventBridgeEvent) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures > 0 {
+		r.failures--
+		return errors.New("boom")
+	}
+	r.got = append(r.got, e)
+	return nil
+}
+
+func newBus(t *testing.T, failures map[string]int) (*localbus.Bus, map[string]*recorder) {
+	t.Helper()
+	recs := map[string]*recorder{}
+	targets := map[string]lambda.Handler{}
+	for _, r := range events.Rules {
+		if _, ok := recs[r.Target]; !ok {
+			recs[r.Target] = &recorder{failures: failures[r.Target]}
+			targets[r.Target] = lambda.NewHandler(recs[r.Target].handle)
+		}
+	}
+	b, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: 3, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b, recs
+}
+
+func TestRulesRouteEachDetailType(t *testing.T) {
+	tests := []struct {
+		detailType string
+		target     string
+	}{
+		{events.EmergencyCallStarted, events.TargetLeaseAllocation},
+		{events.CallbackLeaseAllocated, events.TargetNotification},
+		{events.CallbackLeaseUnavailable, events.TargetNotification},
+		{events.EmergencyCallEnded, events.TargetPresenceRestore},
+		{events.CallEnded, events.TargetCallHistory},
+		{events.CallbackPoolExhausted, events.TargetOperatorAlarm},
+		{events.EmergencyDialUnsupported, events.TargetOperatorAlarm},
+		{events.EmergencyCallbackRouted, events.TargetAudit},
+		{events.CallbackLeaseExpired, events.TargetAudit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.detailType, func(t *testing.T) {
+			b, recs := newBus(t, nil)
+			detail := map[string]string{"callId": "c-1"}
+			if err := b.Publish(context.Background(), events.Event{DetailType: tt.detailType, Detail: detail}); err != nil {
+				t.Fatal(err)
+			}
+			b.Wait()
+			for name, r := range recs {
+				want := 0
+				if name == tt.target {
+					want = 1
+				}
+				if len(r.got) != want {
+					t.Fatalf("target %s got %d events, want %d", name, len(r.got), want)
+				}
+			}
+			e := recs[tt.target].got[0]
+			var d map[string]string
+			if e.Source != events.Source || e.DetailType != tt.detailType || json.Unmarshal(e.Detail, &d) != nil || d["callId"] != "c-1" {
+				t.Fatalf("delivered %+v", e)
+			}
+		})
+	}
+}
+
+func TestUnmatchedEventGoesNowhere(t *testing.T) {
+	b, recs := newBus(t, nil)
+	if err := b.Publish(context.Background(), events.Event{DetailType: "Something Else", Detail: struct{}{}}); err != nil {
+		t.Fatal(err)
+	}
+	b.Wait()
+	for name, r := range recs {
+		if len(r.got) != 0 {
+			t.Fatalf("%s got %d events", name, len(r.got))
+		}
+	}
+}
+
+func TestRetriesThenDeadLetter(t *testing.T) {
+	b, recs := newBus(t, map[string]int{events.TargetLeaseAllocation: 2, events.TargetNotification: 5})
+	ctx := context.Background()
+	_ = b.Publish(ctx, events.Event{DetailType: events.EmergencyCallStarted, Detail: map[string]string{"callId": "c-1"}})
+	_ = b.Publish(ctx, events.Event{DetailType: events.CallbackLeaseAllocated, Detail: map[string]string{"callId": "c-2"}})
+	b.Wait()
+	if len(recs[events.TargetLeaseAllocation].got) != 1 {
+		t.Fatal("a target that failed twice was not retried to success")
+	}
+	dl := b.DeadLetters()
+	if len(dl) != 1 || dl[0].Target != events.TargetNotification || dl[0].Attempts != 3 || dl[0].Error != "boom" {
+		t.Fatalf("dead letters = %+v", dl)
+	}
+	var env localbus.Envelope
+	if err := json.Unmarshal(dl[0].Event, &env); err != nil || env.DetailType != events.CallbackLeaseAllocated {
+		t.Fatalf("dead letter does not hold the event to replay: %s", dl[0].Event)
+	}
+}
+
+func TestEveryPatternRuleNeedsATarget(t *testing.T) {
+	_, err := localbus.New(events.Rules, map[string]lambda.Handler{}, localbus.Options{})
+	if err == nil {
+		t.Fatal("a bus with no targets for its rules was built")
+	}
+}
