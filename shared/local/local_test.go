@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mayday/mayday/shared/awswire"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/local"
 )
@@ -232,4 +234,56 @@ func TestLocalEndToEnd(t *testing.T) {
 	if _, dl := c.do("GET", "/local/dead-letters", nil, false); fmt.Sprint(dl["deadLetters"]) != "[]" {
 		t.Errorf("dead letters: %v", dl)
 	}
+}
+
+// TestLocalEndToEndOnEmulators runs the same flow with the DynamoDB store on
+// DynamoDB Local and the SES mailer on aws-ses-v2-local.
+func TestLocalEndToEndOnEmulators(t *testing.T) {
+	ddb, ses := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SESV2")
+	if ddb == "" || ses == "" {
+		if os.Getenv("MAYDAY_REQUIRE_INTEGRATION") == "1" {
+			t.Fatal("AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SESV2 must be set")
+		}
+		t.Skip("AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 not set")
+	}
+	ctx := context.Background()
+	clients, err := awswire.NewClients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &local.Main{}
+	if m.Store, err = awswire.EnsureStore(ctx, clients, fmt.Sprintf("e2e-%d", time.Now().UnixNano())); err != nil {
+		t.Fatal(err)
+	}
+	if m.Mailer, err = awswire.EnsureMailer(ctx, clients, "mayday@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	c := startLocal(t, m)
+	Flow(t, c, func() []map[string]any {
+		resp, err := http.Get(ses + "/store")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var store struct {
+			Emails []struct {
+				Destination struct{ To []string }
+				Subject     string
+				Body        struct{ Text, HTML string }
+			}
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+			t.Fatal(err)
+		}
+		var out []map[string]any
+		for i := len(store.Emails) - 1; i >= 0; i-- { // newest first, as /local/outbox
+			e := store.Emails[i]
+			to := make([]any, len(e.Destination.To))
+			for j, a := range e.Destination.To {
+				to[j] = a
+			}
+			out = append(out, map[string]any{"to": to, "subject": e.Subject, "text": e.Body.Text, "html": e.Body.HTML})
+		}
+		return out
+	})
 }

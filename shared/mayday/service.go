@@ -165,6 +165,7 @@ func (s *Service) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) 
 // recordStart records the call's start once; first is false for a repeat.
 func (s *Service) recordStart(ctx context.Context, start Call) (stored Call, first bool, err error) {
 	stored, err = s.Store.UpdateCall(ctx, start.ID, func(c *Call) error {
+		first = false // the closure re-runs after a lost race
 		if c.Started() {
 			return ErrNoChange
 		}

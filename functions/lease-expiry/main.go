@@ -1,0 +1,15 @@
+// Command lease-expiry is the Lambda function for handler.LeaseExpiry.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/handler"
+)
+
+func main() {
+	b := awswire.MustBoot(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true})
+	lambda.Start(handler.LeaseExpiry{Service: b.Service}.Handle)
+}

@@ -1,0 +1,31 @@
+// Command infra is Mayday's AWS CDK app: `npx cdk synth` / `npx cdk deploy`
+// from the repository root (cdk.json runs `go run ./infra`). Settings come
+// from the cdk.json context (see Config and docs/DEPLOY.md).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func main() {
+	app := awscdk.NewApp(nil)
+	cfg, err := ConfigFromContext(app.Node())
+	if err != nil {
+		jsii.Close()
+		fmt.Fprintln(os.Stderr, "mayday infra:", err)
+		os.Exit(1)
+	}
+	defer jsii.Close()
+	NewMaydayStack(app, "Mayday", &MaydayStackProps{
+		StackProps: awscdk.StackProps{
+			Description: jsii.String("Mayday: emergency calls placed by contact-center agents"),
+		},
+		Config:   cfg,
+		AssetDir: "build",
+	})
+	app.Synth(nil)
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// MaydayStackProps configures the stack.
+type MaydayStackProps struct {
+	awscdk.StackProps
+	// Config is the operator's settings (cdk.json context).
+	Config Config
+	// AssetDir holds one directory per function with its `bootstrap`, as
+	// `make build` writes them (default "build").
+	AssetDir string
+}
+
+// NewMaydayStack wires the whole deployment; each concern has its own
+// constructor in this package.
+func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackProps) awscdk.Stack {
+	if props == nil {
+		props = &MaydayStackProps{Config: DefaultConfig()}
+	}
+	if props.AssetDir == "" {
+		props.AssetDir = "build"
+	}
+	cfg := props.Config
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	if isPlaceholderSender(cfg.Sender) {
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("mayday:sender"),
+			jsii.String("sender "+cfg.Sender+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
+	}
+
+	table := newTable(stack)
+	bus := newBus(stack)
+	newEmailTemplate(stack)
+	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
+	grantSendEmail(stack, fns[fnEmailNotification], cfg)
+	hooks := newWebhooks(stack, fns)
+	delivery := newRules(stack, bus, fns)
+	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
+	newAlarms(stack, cfg, fns, delivery)
+	newOutputs(stack, table, bus, hooks)
+	return stack
+}
+
+func isPlaceholderSender(s string) bool {
+	c := Config{Sender: s}
+	switch c.SenderDomain() {
+	case "example.com", "example.org", "example.net":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// urlInvokeMode: the HTTP functions serve the httpapi routes with
+// aws-lambda-go's lambdaurl.Start, which supports only Function URLs in
+// RESPONSE_STREAM mode (the response is still sent whole; nothing streams).
+var urlInvokeMode = awslambda.InvokeMode_RESPONSE_STREAM
+
+// webhooks are the HTTP endpoints and the signing secret.
+type webhooks struct {
+	Secret          awssecretsmanager.Secret
+	DialDetection   awslambda.FunctionUrl
+	CallbackRouting awslambda.FunctionUrl
+	Admin           awslambda.FunctionUrl
+}
+
+// newWebhooks gives the three HTTP functions a Function URL each.
+//
+// The two webhooks (dial detection, priority callback routing) are public
+// (AuthType NONE): the telephony platform cannot sign AWS requests, and the
+// functions reject any request without a valid X-Mayday-Signature (HMAC-SHA256
+// with the generated secret, 5-minute window). The admin/state routes need
+// SigV4-signed requests from a principal allowed lambda:InvokeFunctionUrl
+// (AuthType AWS_IAM).
+func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks {
+	secret := awssecretsmanager.NewSecret(stack, jsii.String("WebhookSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Mayday: HMAC-SHA256 key of the telephony webhooks' X-Mayday-Signature"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+			IncludeSpace:       jsii.Bool(false),
+		},
+	})
+	url := func(name string, auth awslambda.FunctionUrlAuthType) awslambda.FunctionUrl {
+		return fns[name].AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: auth, InvokeMode: urlInvokeMode})
+	}
+	w := webhooks{Secret: secret,
+		DialDetection:   url(fnDialDetection, awslambda.FunctionUrlAuthType_NONE),
+		CallbackRouting: url(fnCallbackRouting, awslambda.FunctionUrlAuthType_NONE),
+		Admin:           url(fnAdmin, awslambda.FunctionUrlAuthType_AWS_IAM),
+	}
+	for _, name := range []string{fnDialDetection, fnCallbackRouting} {
+		fn := fns[name]
+		fn.AddEnvironment(jsii.String(envSecretARN), secret.SecretArn(), nil)
+		secret.GrantRead(fn, nil)
+	}
+	return w
+}

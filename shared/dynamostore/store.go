@@ -1,0 +1,526 @@
+// Package dynamostore is the DynamoDB adapter of the mayday.Store port: one
+// table, single-table design, optimistic locking with condition expressions.
+// docs/DYNAMODB.md describes the design; CreateTable (schema.go) creates it.
+//
+// Domain values are stored as attributevalue marshals them (attribute names
+// are the Go field names, times RFC 3339 strings), next to the lower-case key,
+// index and TTL attributes this package derives from them.
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Attribute and index names of the table; the CDK stack uses the same.
+const (
+	AttrPK     = "pk"
+	AttrSK     = "sk"
+	AttrGSI1PK = "gsi1pk" // "AGENT#<agentId>" while a number is leased
+	AttrGSI1SK = "gsi1sk" // "<number>"
+	AttrGSI2PK = "gsi2pk" // "LEASE" while a number is leased
+	AttrGSI2SK = "gsi2sk" // lease expiry, epoch seconds (N)
+	AttrGSI3PK = "gsi3pk" // "POOL#<country>" on every number
+	AttrGSI3SK = "gsi3sk" // "<number>"
+	AttrTTL    = "ttl"    // epoch seconds (N), calls and notifications only
+
+	// IndexLeasesByAgent lists the numbers leased to an agent.
+	IndexLeasesByAgent = "gsi1"
+	// IndexLeasesByExpiry lists leased numbers by expiry, for the sweep.
+	IndexLeasesByExpiry = "gsi2"
+	// IndexPool lists a country's pool.
+	IndexPool = "gsi3"
+
+	// attrVersion is the domain values' Version field, the optimistic lock.
+	attrVersion = "Version"
+	// leasePartition is the one gsi2 partition of leased numbers.
+	leasePartition = "LEASE"
+)
+
+// DefaultMaxAttempts is how many times an update runs its closure against
+// conflicting concurrent writes before it fails with mayday.ErrConflict.
+const DefaultMaxAttempts = 10
+
+// Store is a mayday.Store kept in one DynamoDB table.
+type Store struct {
+	client *dynamodb.Client
+	table  string
+	// MaxAttempts bounds the read-modify-write retries of one update.
+	MaxAttempts int
+}
+
+var _ mayday.Store = (*Store)(nil)
+
+// New returns a store over the table, which must have the schema
+// CreateTable creates. The client is the caller's: the store never loads
+// AWS configuration itself.
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{client: client, table: table, MaxAttempts: DefaultMaxAttempts}
+}
+
+// ---------------------------------------------------------------------------
+// Item types.
+
+// record describes how one domain type is kept: its key, the attributes
+// derived from it, and how to reach its id and version.
+type record[T any] struct {
+	what    string
+	key     func(id string) map[string]types.AttributeValue
+	setID   func(v *T, id string)
+	version func(v *T) *int64
+	// derived returns the index and TTL attributes of a value; nil if none.
+	derived func(v *T) map[string]types.AttributeValue
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
+}
+
+// ttl is the TTL attribute for a value that may be deleted after t; none for
+// a zero t, which would make DynamoDB delete the item at once.
+func ttl(t time.Time) map[string]types.AttributeValue {
+	if t.IsZero() {
+		return nil
+	}
+	return map[string]types.AttributeValue{AttrTTL: num(t.Unix())}
+}
+
+var (
+	agents = record[mayday.Agent]{
+		what:    "agent",
+		key:     func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
+		setID:   func(a *mayday.Agent, id string) { a.ID = id },
+		version: func(a *mayday.Agent) *int64 { return &a.Version },
+	}
+	calls = record[mayday.Call]{
+		what:    "call",
+		key:     func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
+		setID:   func(c *mayday.Call, id string) { c.ID = id },
+		version: func(c *mayday.Call) *int64 { return &c.Version },
+		derived: func(c *mayday.Call) map[string]types.AttributeValue { return ttl(c.ExpiresAt) },
+	}
+	numbers = record[mayday.CallbackNumber]{
+		what:    "callback number",
+		key:     numberKey,
+		setID:   func(c *mayday.CallbackNumber, id string) { c.Number = id },
+		version: func(c *mayday.CallbackNumber) *int64 { return &c.Version },
+		derived: numberIndexes,
+	}
+	notifications = record[mayday.Notification]{
+		what:    "notification",
+		key:     func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
+		setID:   func(x *mayday.Notification, id string) { x.CallID = id },
+		version: func(x *mayday.Notification) *int64 { return &x.Version },
+		derived: func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
+	}
+)
+
+func numberKey(number string) map[string]types.AttributeValue {
+	return key("NUMBER#"+number, "NUMBER")
+}
+
+// numberIndexes puts every number in its country's pool (gsi3) and a leased
+// one — live or expired, until released — in its holder's list (gsi1) and
+// the sweep's expiry index (gsi2). A put replaces the whole item, so the
+// lease indexes disappear with the lease.
+func numberIndexes(c *mayday.CallbackNumber) map[string]types.AttributeValue {
+	m := map[string]types.AttributeValue{
+		AttrGSI3PK: str("POOL#" + c.Country),
+		AttrGSI3SK: str(c.Number),
+	}
+	if c.Lease != nil {
+		m[AttrGSI1PK] = str("AGENT#" + c.Lease.AgentID)
+		m[AttrGSI1SK] = str(c.Number)
+		m[AttrGSI2PK] = str(leasePartition)
+		m[AttrGSI2SK] = num(c.Lease.ExpiresAt.Unix())
+	}
+	return m
+}
+
+func (r record[T]) item(v *T, id string) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	maps.Copy(item, r.key(id))
+	if r.derived != nil {
+		maps.Copy(item, r.derived(v))
+	}
+	return item, nil
+}
+
+// decode reads a stored item, or the zero value when item is nil; the key
+// is always set.
+func (r record[T]) decode(item map[string]types.AttributeValue, id string) (T, error) {
+	var v T
+	if item != nil {
+		if err := attributevalue.UnmarshalMap(item, &v); err != nil {
+			return v, fmt.Errorf("decode: %w", err)
+		}
+	}
+	r.setID(&v, id)
+	return v, nil
+}
+
+// ---------------------------------------------------------------------------
+// Generic get and update.
+
+func (st *Store) getItem(ctx context.Context, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &st.table,
+		Key:            k,
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	return out.Item, nil
+}
+
+func get[T any](ctx context.Context, st *Store, r record[T], id string) (T, error) {
+	var zero T
+	item, err := st.getItem(ctx, r.key(id))
+	if err != nil {
+		return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+	}
+	if item == nil {
+		return zero, fmt.Errorf("%w: %s %s", mayday.ErrNotFound, r.what, id)
+	}
+	v, err := r.decode(item, id)
+	if err != nil {
+		return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+	}
+	return v, nil
+}
+
+// versionIs is the optimistic lock: the item is as it was read (version) or,
+// when nothing was read, still missing.
+func versionIs(found bool, version int64) expression.ConditionBuilder {
+	if !found {
+		return expression.AttributeNotExists(expression.Name(AttrPK))
+	}
+	c := expression.Name(attrVersion).Equal(expression.Value(version))
+	if version == 0 { // written by something other than this store
+		c = c.Or(expression.AttributeNotExists(expression.Name(attrVersion)))
+	}
+	return c
+}
+
+// update is the closure-style read-modify-write of every Update method: a
+// strongly consistent read, the closure, and a put conditioned on the
+// version read; a conflicting write in between re-runs the whole.
+func update[T any](ctx context.Context, st *Store, r record[T], id string, fn func(*T) error) (T, error) {
+	var zero T
+	k := r.key(id)
+	for attempt := 1; ; attempt++ {
+		stored, err := st.getItem(ctx, k)
+		if err != nil {
+			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+		}
+		v, err := r.decode(stored, id)
+		if err != nil {
+			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+		}
+		read := *r.version(&v)
+		if err := fn(&v); errors.Is(err, mayday.ErrNoChange) {
+			return r.decode(stored, id) // as stored, whatever the closure did
+		} else if err != nil {
+			return zero, err // the closure's own error, as it gave it
+		}
+		r.setID(&v, id) // the closure cannot move the value
+		*r.version(&v) = read + 1
+		item, err := r.item(&v, id)
+		if err != nil {
+			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+		}
+		err = st.putIf(ctx, item, versionIs(stored != nil, read))
+		if err == nil {
+			return v, nil
+		}
+		if !conditionFailed(err) {
+			return zero, fmt.Errorf("%s %s: put: %w", r.what, id, err)
+		}
+		if err := st.retry(ctx, attempt); err != nil {
+			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+		}
+	}
+}
+
+func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, cond expression.ConditionBuilder) error {
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("condition: %w", err)
+	}
+	_, err = st.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 &st.table,
+		Item:                      item,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	return err
+}
+
+func conditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// retry waits before attempt+1 after a lost race, with full jitter so that
+// the writers contending for one item spread out; after the last attempt it
+// fails with mayday.ErrConflict.
+func (st *Store) retry(ctx context.Context, attempt int) error {
+	limit := st.MaxAttempts
+	if limit <= 0 {
+		limit = DefaultMaxAttempts
+	}
+	if attempt >= limit {
+		return fmt.Errorf("%w: still changing after %d attempts", mayday.ErrConflict, attempt)
+	}
+	ceiling := min(5*time.Millisecond<<attempt, 250*time.Millisecond)
+	timer := time.NewTimer(time.Millisecond + rand.N(ceiling))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Agents, calls, notifications.
+
+func (st *Store) GetAgent(ctx context.Context, id string) (mayday.Agent, error) {
+	return get(ctx, st, agents, id)
+}
+
+func (st *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Agent) error) (mayday.Agent, error) {
+	return update(ctx, st, agents, id, fn)
+}
+
+func (st *Store) GetCall(ctx context.Context, id string) (mayday.Call, error) {
+	return get(ctx, st, calls, id)
+}
+
+func (st *Store) UpdateCall(ctx context.Context, id string, fn func(*mayday.Call) error) (mayday.Call, error) {
+	return update(ctx, st, calls, id, fn)
+}
+
+func (st *Store) UpdateNotification(ctx context.Context, callID string, fn func(*mayday.Notification) error) (mayday.Notification, error) {
+	return update(ctx, st, notifications, callID, fn)
+}
+
+// ---------------------------------------------------------------------------
+// The callback pool.
+
+func (st *Store) GetNumber(ctx context.Context, number string) (mayday.CallbackNumber, error) {
+	return get(ctx, st, numbers, number)
+}
+
+func (st *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayday.CallbackNumber) error) (mayday.CallbackNumber, error) {
+	return update(ctx, st, numbers, number, fn)
+}
+
+// DeleteNumber deletes the number as check saw it: a change in between runs
+// the check again on the new value.
+func (st *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {
+	k := numberKey(number)
+	for attempt := 1; ; attempt++ {
+		stored, err := st.getItem(ctx, k)
+		if err != nil {
+			return fmt.Errorf("callback number %s: %w", number, err)
+		}
+		if stored == nil {
+			return fmt.Errorf("%w: callback number %s", mayday.ErrNotFound, number)
+		}
+		c, err := numbers.decode(stored, number)
+		if err != nil {
+			return fmt.Errorf("callback number %s: %w", number, err)
+		}
+		if err := check(c); err != nil {
+			return err
+		}
+		expr, err := expression.NewBuilder().WithCondition(versionIs(true, c.Version)).Build()
+		if err != nil {
+			return fmt.Errorf("callback number %s: condition: %w", number, err)
+		}
+		_, err = st.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName:                 &st.table,
+			Key:                       k,
+			ConditionExpression:       expr.Condition(),
+			ExpressionAttributeNames:  expr.Names(),
+			ExpressionAttributeValues: expr.Values(),
+		})
+		if err == nil {
+			return nil
+		}
+		if !conditionFailed(err) {
+			return fmt.Errorf("callback number %s: delete: %w", number, err)
+		}
+		if err := st.retry(ctx, attempt); err != nil {
+			return fmt.Errorf("callback number %s: %w", number, err)
+		}
+	}
+}
+
+// queryNumbers reads every page of a query on an index of number items and
+// keeps those that keep accepts. Index reads are eventually consistent: a
+// caller that acts on a number re-reads it through UpdateNumber.
+func (st *Store) queryNumbers(ctx context.Context, index string, kc expression.KeyConditionBuilder,
+	keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, fmt.Errorf("key condition: %w", err)
+	}
+	pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
+		TableName:                 &st.table,
+		IndexName:                 &index,
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	var out []mayday.CallbackNumber
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", index, err)
+		}
+		for _, item := range page.Items {
+			var c mayday.CallbackNumber
+			if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+				return nil, fmt.Errorf("query %s: decode: %w", index, err)
+			}
+			if c.Number == "" { // not from this store's encoding
+				return nil, fmt.Errorf("query %s: item %v has no Number", index, item[AttrPK])
+			}
+			if keep == nil || keep(c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortNumbers(ns []mayday.CallbackNumber) []mayday.CallbackNumber {
+	slices.SortFunc(ns, func(a, b mayday.CallbackNumber) int { return strings.Compare(a.Number, b.Number) })
+	return ns
+}
+
+// ListNumbers reads the country's pool from gsi3; "" reads the pool of each
+// supported country in turn, never scanning the table.
+func (st *Store) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {
+	countries := []string{country}
+	if country == "" {
+		countries = mayday.SupportedCountries()
+	}
+	var out []mayday.CallbackNumber
+	for _, c := range countries {
+		got, err := st.queryNumbers(ctx, IndexPool,
+			expression.Key(AttrGSI3PK).Equal(expression.Value("POOL#"+c)), nil)
+		if err != nil {
+			return nil, fmt.Errorf("pool %s: %w", c, err)
+		}
+		out = append(out, got...)
+	}
+	return sortNumbers(out), nil
+}
+
+// LeasesHeldBy reads the agent's leased numbers, live or expired, from gsi1.
+func (st *Store) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.CallbackNumber, error) {
+	out, err := st.queryNumbers(ctx, IndexLeasesByAgent,
+		expression.Key(AttrGSI1PK).Equal(expression.Value("AGENT#"+agentID)),
+		func(c mayday.CallbackNumber) bool { return c.Lease != nil && c.Lease.AgentID == agentID })
+	if err != nil {
+		return nil, fmt.Errorf("leases of agent %s: %w", agentID, err)
+	}
+	return sortNumbers(out), nil
+}
+
+// LeasesExpiringBy reads gsi2 up to t's second and then compares the exact
+// expiry, since the index keeps whole seconds.
+func (st *Store) LeasesExpiringBy(ctx context.Context, t time.Time) ([]mayday.CallbackNumber, error) {
+	out, err := st.queryNumbers(ctx, IndexLeasesByExpiry,
+		expression.Key(AttrGSI2PK).Equal(expression.Value(leasePartition)).
+			And(expression.Key(AttrGSI2SK).LessThanEqual(expression.Value(t.Unix()))),
+		func(c mayday.CallbackNumber) bool { return c.Lease != nil && !c.Lease.ExpiresAt.After(t) })
+	if err != nil {
+		return nil, fmt.Errorf("leases expiring by %s: %w", t.Format(time.RFC3339), err)
+	}
+	return sortNumbers(out), nil
+}
+
+// ---------------------------------------------------------------------------
+// Call history.
+
+func historyKey(agentID, callID string) map[string]types.AttributeValue {
+	return key("HISTORY#"+agentID, "CALL#"+callID)
+}
+
+// AddActivity writes the activity unless one with its (AgentID, CallID) is
+// there already, which it leaves as it is.
+func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
+	item, err := attributevalue.MarshalMap(a)
+	if err != nil {
+		return fmt.Errorf("activity %s/%s: encode: %w", a.AgentID, a.CallID, err)
+	}
+	maps.Copy(item, historyKey(a.AgentID, a.CallID))
+	err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
+	if err != nil && !conditionFailed(err) {
+		return fmt.Errorf("activity %s/%s: put: %w", a.AgentID, a.CallID, err)
+	}
+	return nil
+}
+
+// ListActivities reads the agent's history partition, in call-id order.
+func (st *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Activity, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(
+		expression.Key(AttrPK).Equal(expression.Value("HISTORY#" + agentID)).
+			And(expression.Key(AttrSK).BeginsWith("CALL#"))).Build()
+	if err != nil {
+		return nil, fmt.Errorf("history of agent %s: key condition: %w", agentID, err)
+	}
+	pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
+		TableName:                 &st.table,
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	})
+	out := []mayday.Activity{}
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("history of agent %s: query: %w", agentID, err)
+		}
+		var got []mayday.Activity
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
+			return nil, fmt.Errorf("history of agent %s: decode: %w", agentID, err)
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
