@@ -18,13 +18,16 @@ type Config struct {
 	Fallback string
 	Dial     DialRules
 	// StateTimeout bounds the store writes on the dial webhook, so a slow
-	// store never holds the telephony platform up.
-	StateTimeout time.Duration
+	// store never holds the telephony platform up; WebhookBudget bounds the
+	// whole webhook (state writes and the publish).
+	StateTimeout  time.Duration
+	WebhookBudget time.Duration
 }
 
 // DefaultConfig is SPEC's defaults.
 func DefaultConfig() Config {
-	return Config{Lease: 60 * time.Minute, Fallback: "security-desk", Dial: DialRules{Prefix: "9"}, StateTimeout: 2 * time.Second}
+	return Config{Lease: 60 * time.Minute, Fallback: "security-desk", Dial: DialRules{Prefix: "9"},
+		StateTimeout: time.Second, WebhookBudget: 3 * time.Second}
 }
 
 // Service carries out Mayday's use cases over the ports. Each function's
@@ -52,6 +55,9 @@ func NewService(s Service) *Service {
 	}
 	if s.Config.StateTimeout <= 0 {
 		s.Config.StateTimeout = d.StateTimeout
+	}
+	if s.Config.WebhookBudget <= 0 {
+		s.Config.WebhookBudget = d.WebhookBudget
 	}
 	return &s
 }
@@ -107,6 +113,8 @@ func (s *Service) HandleCall(ctx context.Context, e CallEvent) (CallOutcome, err
 	if err := e.Validate(); err != nil {
 		return CallOutcome{}, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.Config.WebhookBudget)
+	defer cancel()
 	if e.Type == CallEnded {
 		return s.ended(ctx, e)
 	}
