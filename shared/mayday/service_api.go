@@ -30,6 +30,8 @@ func (s *Service) RouteInbound(ctx context.Context, in InboundCall) (RouteDecisi
 	if err != nil {
 		return RouteDecision{Route: RouteDefault}, nil // not one of our numbers
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.Config.WebhookBudget)
+	defer cancel()
 	if c, err := s.Store.GetCall(ctx, in.CallID); err == nil && c.Route != nil {
 		return *c.Route, nil
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
