@@ -1,7 +1,5 @@
-// Command mayday runs Mayday locally and operates it.
-//
-//	mayday local       run the whole chain on 127.0.0.1:8080 (MAYDAY_ADDR)
-//	mayday simulate    send signed sample webhooks from testdata/ to a runner
+// Command mayday runs Mayday locally and operates it: the local runner, a
+// webhook simulator, and operator commands against a deployed stack.
 package main
 
 import (
@@ -19,7 +17,9 @@ commands:
   simulate   send signed sample webhooks to a running local system:
                mayday simulate demo               the whole flow, step by step
                mayday simulate dial|end|inbound   one webhook (see -h)
-`
+
+operator commands (AWS):
+` + operateUsage + "\n"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -34,6 +34,14 @@ func main() {
 		err = runLocal(ctx, os.Args[2:])
 	case "simulate":
 		err = runSimulate(ctx, os.Args[2:])
+	case "numbers":
+		err = runNumbers(ctx, os.Args[2:])
+	case "contacts":
+		err = runContacts(ctx, os.Args[2:])
+	case "readiness":
+		err = runReadiness(ctx, os.Args[2:])
+	case "template":
+		err = runTemplate(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -284,3 +284,21 @@ func (s *Service) Numbers(ctx context.Context) ([]CallbackNumber, error) {
 	})
 	return ns, nil
 }
+
+// SetContacts replaces an existing agent's emergency contacts (already
+// parsed and validated with ParseContacts).
+func (s *Service) SetContacts(ctx context.Context, id string, contacts []string) (Agent, error) {
+	now := s.now()
+	a, err := s.Store.UpdateAgent(ctx, id, func(a *Agent) error {
+		if a.Version == 0 {
+			return ErrNotFound
+		}
+		a.EmergencyContacts = slices.Clone(contacts)
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return Agent{}, fmt.Errorf("agent %s: %w", id, err)
+	}
+	return a, nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/sesmailer"
+)
+
+// TestOperatorCommands runs the operator CLI against DynamoDB Local and
+// aws-ses-v2-local, through the same adapters as the functions.
+func TestOperatorCommands(t *testing.T) {
+	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" || os.Getenv("AWS_ENDPOINT_URL_SESV2") == "" {
+		if os.Getenv("MAYDAY_REQUIRE_INTEGRATION") == "1" {
+			t.Fatal("AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SESV2 must be set")
+		}
+		t.Skip("emulator endpoints not set")
+	}
+	ctx := context.Background()
+	table := fmt.Sprintf("operator-%d", time.Now().UnixNano())
+	t.Setenv("MAYDAY_TABLE", table)
+	clients, err := awswire.NewClients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := awswire.EnsureStore(ctx, clients, table); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := operator(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PutAgent(ctx, "a-1", mayday.Profile{Name: "Ada", Country: "US", BrowserLocation: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		run     func(context.Context, []string) error
+		args    []string
+		wantErr error // nil: success
+	}{
+		{runNumbers, []string{"add", "+14255550001", "US"}, nil},
+		{runNumbers, []string{"add", "+14255550001", "GB"}, mayday.ErrConflict},
+		{runNumbers, []string{"add", "12345", "US"}, mayday.ErrInvalid},
+		{runNumbers, []string{"list"}, nil},
+		{runContacts, []string{"a-1", "sup@example.com; desk@example.com"}, nil},
+		{runContacts, []string{"a-1", "sup@example.com; nope"}, mayday.ErrInvalid},
+		{runContacts, []string{"nobody", "sup@example.com"}, mayday.ErrNotFound},
+		{runReadiness, []string{"a-1"}, errors.New("not ready")}, // no outbound voice profile, mailbox
+		{runTemplate, []string{"push"}, nil},
+	}
+	for i, s := range steps {
+		err := s.run(ctx, s.args)
+		switch {
+		case s.wantErr == nil && err != nil:
+			t.Fatalf("step %d %v: %v", i, s.args, err)
+		case s.wantErr != nil && err == nil:
+			t.Fatalf("step %d %v: succeeded, want %v", i, s.args, s.wantErr)
+		case s.wantErr != nil && s.wantErr.Error() != "not ready" && !errors.Is(err, s.wantErr):
+			t.Fatalf("step %d %v: %v, want %v", i, s.args, err, s.wantErr)
+		}
+	}
+	a, err := svc.GetAgent(ctx, "a-1")
+	if err != nil || !slices.Equal(a.EmergencyContacts, []string{"sup@example.com", "desk@example.com"}) {
+		t.Fatalf("contacts = %q, %v", a.EmergencyContacts, err)
+	}
+	if n, err := svc.Store.GetNumber(ctx, "+14255550001"); err != nil || n.Country != "US" {
+		t.Fatalf("number = %+v, %v", n, err)
+	}
+	got, err := sesmailer.New(clients.SES, "", "").GetTemplate(ctx, emailtemplate.Default().Name)
+	if err != nil || got != emailtemplate.Default() {
+		t.Fatalf("pushed template = %+v, %v", got, err)
+	}
+	if err := runNumbers(ctx, []string{"remove", "+14255550001"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Store.GetNumber(ctx, "+14255550001"); !errors.Is(err, mayday.ErrNotFound) {
+		t.Fatalf("removed number still there: %v", err)
+	}
+}
