@@ -62,6 +62,13 @@ func ReadEnv(lookup func(string) (string, bool), needs Needs) (Env, error) {
 		}
 		e.Config.Lease = d
 	}
+	if v := get("MAYDAY_MAX_EMERGENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("MAYDAY_MAX_EMERGENCY=%q: want a duration like 4h", v))
+		}
+		e.Config.MaxEmergency = d
+	}
 	if v := get("MAYDAY_CALLBACK_FALLBACK"); v != "" {
 		e.Config.Fallback = v
 	}

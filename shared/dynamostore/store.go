@@ -33,15 +33,16 @@ const (
 	AttrSK     = "sk"
 	AttrGSI1PK = "gsi1pk" // "AGENT#<agentId>" while a number is leased
 	AttrGSI1SK = "gsi1sk" // "<number>"
-	AttrGSI2PK = "gsi2pk" // "LEASE" while a number is leased
-	AttrGSI2SK = "gsi2sk" // lease expiry, epoch seconds (N)
+	AttrGSI2PK = "gsi2pk" // "LEASE" while a number is leased; "EMERGENCY" while an agent is in one
+	AttrGSI2SK = "gsi2sk" // lease expiry / emergency start, epoch seconds (N)
 	AttrGSI3PK = "gsi3pk" // "POOL#<country>" on every number
 	AttrGSI3SK = "gsi3sk" // "<number>"
 	AttrTTL    = "ttl"    // epoch seconds (N), calls and notifications only
 
 	// IndexLeasesByAgent lists the numbers leased to an agent.
 	IndexLeasesByAgent = "gsi1"
-	// IndexLeasesByExpiry lists leased numbers by expiry, for the sweep.
+	// IndexLeasesByExpiry lists leased numbers by expiry, for the sweep, and
+	// agents in an emergency by its start, for the watchdog.
 	IndexLeasesByExpiry = "gsi2"
 	// IndexPool lists a country's pool.
 	IndexPool = "gsi3"
@@ -50,6 +51,8 @@ const (
 	attrVersion = "Version"
 	// leasePartition is the one gsi2 partition of leased numbers.
 	leasePartition = "LEASE"
+	// emergencyPartition is the one gsi2 partition of agents in an emergency.
+	emergencyPartition = "EMERGENCY"
 )
 
 // DefaultMaxAttempts is how many times an update runs its closure against
@@ -111,6 +114,7 @@ var (
 		key:     func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
 		setID:   func(a *mayday.Agent, id string) { a.ID = id },
 		version: func(a *mayday.Agent) *int64 { return &a.Version },
+		derived: agentIndexes,
 	}
 	calls = record[mayday.Call]{
 		what:    "call",
@@ -134,6 +138,18 @@ var (
 		derived: func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
 	}
 )
+
+// agentIndexes puts an agent in an emergency in the watchdog's index (gsi2),
+// keyed by when the first of its conversations began.
+func agentIndexes(a *mayday.Agent) map[string]types.AttributeValue {
+	if !a.InEmergency() {
+		return nil
+	}
+	return map[string]types.AttributeValue{
+		AttrGSI2PK: str(emergencyPartition),
+		AttrGSI2SK: num(a.Emergency.Since.Unix()),
+	}
+}
 
 func numberKey(number string) map[string]types.AttributeValue {
 	return key("NUMBER#"+number, "NUMBER")
@@ -387,11 +403,11 @@ func (st *Store) DeleteNumber(ctx context.Context, number string, check func(may
 	}
 }
 
-// queryNumbers reads every page of a query on an index of number items and
-// keeps those that keep accepts. Index reads are eventually consistent: a
-// caller that acts on a number re-reads it through UpdateNumber.
-func (st *Store) queryNumbers(ctx context.Context, index string, kc expression.KeyConditionBuilder,
-	keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
+// query reads every page of a query on an index and keeps the items keep
+// accepts. Index reads are eventually consistent: a caller that acts on an
+// item re-reads it through its Update method.
+func query[T any](ctx context.Context, st *Store, index string, kc expression.KeyConditionBuilder,
+	keep func(T) bool) ([]T, error) {
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return nil, fmt.Errorf("key condition: %w", err)
@@ -403,25 +419,44 @@ func (st *Store) queryNumbers(ctx context.Context, index string, kc expression.K
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	var out []mayday.CallbackNumber
+	var out []T
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", index, err)
 		}
 		for _, item := range page.Items {
-			var c mayday.CallbackNumber
-			if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+			var v T
+			if err := attributevalue.UnmarshalMap(item, &v); err != nil {
 				return nil, fmt.Errorf("query %s: decode: %w", index, err)
 			}
-			if c.Number == "" { // not from this store's encoding
-				return nil, fmt.Errorf("query %s: item %v has no Number", index, item[AttrPK])
-			}
-			if keep == nil || keep(c) {
-				out = append(out, c)
+			if keep(v) {
+				out = append(out, v)
 			}
 		}
 	}
+	return out, nil
+}
+
+// queryNumbers queries an index of number items.
+func (st *Store) queryNumbers(ctx context.Context, index string, kc expression.KeyConditionBuilder,
+	keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
+	return query(ctx, st, index, kc, func(c mayday.CallbackNumber) bool {
+		return c.Number != "" && (keep == nil || keep(c)) // Number: written by this store
+	})
+}
+
+// AgentsInEmergencySince reads gsi2's emergency partition up to t's second,
+// then compares the exact start.
+func (st *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {
+	out, err := query(ctx, st, IndexLeasesByExpiry,
+		expression.Key(AttrGSI2PK).Equal(expression.Value(emergencyPartition)).
+			And(expression.Key(AttrGSI2SK).LessThanEqual(expression.Value(t.Unix()))),
+		func(a mayday.Agent) bool { return a.ID != "" && a.InEmergency() && !a.Emergency.Since.After(t) })
+	if err != nil {
+		return nil, fmt.Errorf("agents in an emergency since %s: %w", t.Format(time.RFC3339), err)
+	}
+	slices.SortFunc(out, func(a, b mayday.Agent) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

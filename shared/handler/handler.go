@@ -6,6 +6,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -74,12 +75,14 @@ func (h CallHistory) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent
 	return h.Service.RecordHistory(ctx, d)
 }
 
-// LeaseExpiry handles the every-minute schedule.
+// LeaseExpiry handles the every-minute schedule: it releases expired leases
+// and runs the presence watchdog.
 type LeaseExpiry struct{ Service *mayday.Service }
 
 func (h LeaseExpiry) Handle(ctx context.Context, _ lambdaevents.EventBridgeEvent) error {
 	_, err := h.Service.SweepLeases(ctx)
-	return err
+	_, werr := h.Service.Watchdog(ctx)
+	return errors.Join(err, werr)
 }
 
 // OperatorAlarm receives events operators alarm on. In AWS the alarm is the

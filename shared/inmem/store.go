@@ -110,6 +110,26 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Agen
 		func(a *mayday.Agent) *int64 { return &a.Version })
 }
 
+func (s *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []mayday.Agent
+	for k, b := range s.agents {
+		var a mayday.Agent
+		if err := json.Unmarshal(b, &a); err != nil {
+			return nil, fmt.Errorf("agent %s: decode: %w", k, err)
+		}
+		if a.InEmergency() && !a.Emergency.Since.After(t) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b mayday.Agent) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 func (s *Store) GetCall(_ context.Context, id string) (mayday.Call, error) {
 	return get[mayday.Call](s, s.calls, id, "call")
 }

@@ -20,6 +20,7 @@ type Config struct {
 	Secret        string        // MAYDAY_WEBHOOK_SECRET
 	Fallback      string        // MAYDAY_CALLBACK_FALLBACK
 	DialPrefix    string        // MAYDAY_DIAL_PREFIX
+	MaxEmergency  time.Duration // MAYDAY_MAX_EMERGENCY (watchdog)
 	// Bus delivery: attempts per target and the first retry's backoff.
 	BusAttempts int
 	BusBackoff  time.Duration
@@ -29,7 +30,7 @@ type Config struct {
 // a malformed value. An empty MAYDAY_DIAL_PREFIX means no access prefix.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	c := Config{Addr: "127.0.0.1:8080", Lease: time.Hour, SweepInterval: time.Minute, Secret: DevSecret,
-		Fallback: "security-desk", DialPrefix: "9"}
+		Fallback: "security-desk", DialPrefix: "9", MaxEmergency: 4 * time.Hour}
 	str := func(name string, dst *string) {
 		if v, ok := lookup(name); ok && v != "" {
 			*dst = v
@@ -57,6 +58,9 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		return c, err
 	}
 	if err := dur("MAYDAY_SWEEP_INTERVAL", &c.SweepInterval); err != nil {
+		return c, err
+	}
+	if err := dur("MAYDAY_MAX_EMERGENCY", &c.MaxEmergency); err != nil {
 		return c, err
 	}
 	return c, nil

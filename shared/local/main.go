@@ -59,7 +59,7 @@ func (m *Main) Open() error {
 	pub := &lateBus{}
 	m.Service = mayday.NewService(mayday.Service{Store: m.Store, Events: pub, Mailer: m.Mailer, Clock: m.Clock, Log: m.Log,
 		Config: mayday.Config{Lease: m.Config.Lease, Fallback: m.Config.Fallback,
-			Dial: mayday.DialRules{Prefix: m.Config.DialPrefix}}})
+			Dial: mayday.DialRules{Prefix: m.Config.DialPrefix}, MaxEmergency: m.Config.MaxEmergency}})
 	targets := map[string]lambda.Handler{}
 	for name, fn := range handler.Targets(m.Service) {
 		targets[name] = lambda.NewHandler(fn)

@@ -125,6 +125,17 @@ func (a *Agent) EndEmergency(callID string) bool {
 	return true
 }
 
+// EndAllEmergencies ends every conversation in progress (the watchdog's
+// last resort) and returns their call ids.
+func (a *Agent) EndAllEmergencies() []string {
+	var ids []string
+	for _, c := range slices.Clone(a.Emergency.Active) {
+		ids = append(ids, c.CallID)
+		a.EndEmergency(c.CallID)
+	}
+	return ids
+}
+
 // SetPresence applies a presence change from the contact center. During an
 // emergency the agent stays on Do Not Disturb and the change becomes the
 // presence restored afterwards.

@@ -17,6 +17,9 @@ import (
 type AgentStore interface {
 	GetAgent(ctx context.Context, id string) (Agent, error)
 	UpdateAgent(ctx context.Context, id string, fn func(*Agent) error) (Agent, error)
+	// AgentsInEmergencySince lists the agents whose emergency conversations
+	// began at or before t and have not all ended (the watchdog's query).
+	AgentsInEmergencySince(ctx context.Context, t time.Time) ([]Agent, error)
 }
 
 // CallStore keeps one record per call id, so that webhooks and events about

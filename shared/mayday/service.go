@@ -22,12 +22,15 @@ type Config struct {
 	// whole webhook (state writes and the publish).
 	StateTimeout  time.Duration
 	WebhookBudget time.Duration
+	// MaxEmergency is how long an agent may stay in an emergency before the
+	// watchdog presumes the end events lost and restores presence.
+	MaxEmergency time.Duration
 }
 
 // DefaultConfig is SPEC's defaults.
 func DefaultConfig() Config {
 	return Config{Lease: 60 * time.Minute, Fallback: "security-desk", Dial: DialRules{Prefix: "9"},
-		StateTimeout: time.Second, WebhookBudget: 3 * time.Second}
+		StateTimeout: time.Second, WebhookBudget: 3 * time.Second, MaxEmergency: 4 * time.Hour}
 }
 
 // Service carries out Mayday's use cases over the ports. Each function's
@@ -58,6 +61,9 @@ func NewService(s Service) *Service {
 	}
 	if s.Config.WebhookBudget <= 0 {
 		s.Config.WebhookBudget = d.WebhookBudget
+	}
+	if s.Config.MaxEmergency <= 0 {
+		s.Config.MaxEmergency = d.MaxEmergency
 	}
 	return &s
 }

@@ -147,3 +147,42 @@ func (s *Service) SweepLeases(ctx context.Context) (int, error) {
 	}
 	return len(evs), errors.Join(errs...)
 }
+
+// Watchdog restores agents still in an emergency MaxEmergency after it
+// began: their end events were lost, and nobody may stay on Do Not Disturb
+// forever. Each restore is announced for operators. It runs with the sweep.
+func (s *Service) Watchdog(ctx context.Context) (int, error) {
+	now := s.now()
+	cutoff := now.Add(-s.Config.MaxEmergency)
+	stuck, err := s.Store.AgentsInEmergencySince(ctx, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("watchdog: %w", err)
+	}
+	var evs []events.Event
+	var errs []error
+	for _, a := range stuck {
+		var ended []string
+		restored, err := s.Store.UpdateAgent(ctx, a.ID, func(a *Agent) error {
+			ended = nil
+			if !a.InEmergency() || a.Emergency.Since.After(cutoff) {
+				return ErrNoChange // ended, or a new emergency, meanwhile
+			}
+			ended = a.EndAllEmergencies()
+			a.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("watchdog: agent %s: %w", a.ID, err))
+			continue
+		}
+		if len(ended) > 0 {
+			s.Log.Warn("watchdog restored presence; end events presumed lost", "agentId", a.ID, "calls", len(ended))
+			evs = append(evs, events.Event{DetailType: events.PresenceWatchdogRestored, Detail: events.WatchdogRestored{
+				AgentID: a.ID, CallIDs: ended, Presence: string(restored.Presence), At: now}})
+		}
+	}
+	if err := s.publish(ctx, evs...); err != nil {
+		errs = append(errs, err)
+	}
+	return len(evs), errors.Join(errs...)
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) mayday.Store) {
 	t.Run("LeasesHeldBy", func(t *testing.T) { testLeasesHeldBy(t, newStore) })
 	t.Run("LeasesExpiringBy", func(t *testing.T) { testLeasesExpiringBy(t, newStore) })
 	t.Run("DeleteNumber", func(t *testing.T) { testDeleteNumber(t, newStore) })
+	t.Run("AgentsInEmergencySince", func(t *testing.T) { testAgentsInEmergencySince(t, newStore) })
 	t.Run("Notification", func(t *testing.T) { testNotification(t, newStore) })
 	t.Run("History", func(t *testing.T) { testHistory(t, newStore) })
 }
@@ -1192,5 +1193,58 @@ func diffValue(path string, a, b reflect.Value) string {
 			return fmt.Sprintf("%s: %v != %v", path, a, b)
 		}
 		return ""
+	}
+}
+
+func testAgentsInEmergencySince(t *testing.T, newStore func(t *testing.T) mayday.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	at := base.Truncate(time.Second).Add(200 * time.Millisecond)
+	begin := func(id, call string, since time.Time) {
+		t.Helper()
+		if _, err := s.UpdateAgent(ctx, id, func(a *mayday.Agent) error {
+			a.Presence = mayday.Busy
+			a.BeginEmergency(call, mayday.KindOutbound, since)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	begin("old", "c-1", at.Add(-time.Hour))
+	begin("exact", "c-2", at.In(zone))
+	begin("sameSecondLater", "c-3", at.Add(300*time.Millisecond))
+	begin("recent", "c-4", at.Add(time.Hour))
+	begin("ended", "c-5", at.Add(-2*time.Hour))
+	if _, err := s.UpdateAgent(ctx, "ended", func(a *mayday.Agent) error { a.EndEmergency("c-5"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateAgent(ctx, "calm", func(a *mayday.Agent) error { a.Presence = mayday.Available; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		t    time.Time
+		want []string
+	}{
+		{"at", at, []string{"exact", "old"}},
+		{"justBefore", at.Add(-time.Nanosecond), []string{"old"}},
+		{"farAhead", at.Add(24 * time.Hour), []string{"exact", "old", "recent", "sameSecondLater"}},
+		{"longAgo", at.Add(-72 * time.Hour), nil},
+	} {
+		got, err := s.AgentsInEmergencySince(ctx, tc.t)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var ids []string
+		for _, a := range got {
+			if !a.InEmergency() {
+				t.Errorf("%s: agent %s is not in an emergency", tc.name, a.ID)
+			}
+			ids = append(ids, a.ID)
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("AgentsInEmergencySince %s = %q, want %q", tc.name, ids, tc.want)
+		}
 	}
 }
