@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,6 +66,8 @@ type Store struct {
 	table  string
 	// MaxAttempts bounds the read-modify-write retries of one update.
 	MaxAttempts int
+	// seen holds the items this store last wrote, as first guesses.
+	seen seenItems
 }
 
 var _ mayday.Store = (*Store)(nil)
@@ -74,6 +77,42 @@ var _ mayday.Store = (*Store)(nil)
 // AWS configuration itself.
 func New(client *dynamodb.Client, table string) *Store {
 	return &Store{client: client, table: table, MaxAttempts: DefaultMaxAttempts}
+}
+
+// seenItems remembers the items a store wrote, by key, so a warm Lambda's
+// next update of the same item can skip its read. Bounded: it is forgotten
+// wholesale when full. A stale entry is safe (see update).
+type seenItems struct {
+	mu    sync.Mutex
+	items map[string]map[string]types.AttributeValue
+}
+
+const maxSeen = 4096
+
+func seenKey(k map[string]types.AttributeValue) string {
+	return k[AttrPK].(*types.AttributeValueMemberS).Value + "|" + k[AttrSK].(*types.AttributeValueMemberS).Value
+}
+
+func (s *seenItems) get(k map[string]types.AttributeValue) (map[string]types.AttributeValue, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	item, ok := s.items[seenKey(k)]
+	return item, ok
+}
+
+func (s *seenItems) forget(k map[string]types.AttributeValue) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.items, seenKey(k))
+}
+
+func (s *seenItems) put(k, item map[string]types.AttributeValue) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.items == nil || len(s.items) >= maxSeen {
+		s.items = map[string]map[string]types.AttributeValue{}
+	}
+	s.items[seenKey(k)] = item
 }
 
 // ---------------------------------------------------------------------------
@@ -88,6 +127,9 @@ type record[T any] struct {
 	version func(v *T) *int64
 	// derived returns the index and TTL attributes of a value; nil if none.
 	derived func(v *T) map[string]types.AttributeValue
+	// fresh records are usually created by their first update, so that
+	// update first assumes there is no item rather than reading it.
+	fresh bool
 }
 
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -122,6 +164,7 @@ var (
 		setID:   func(c *mayday.Call, id string) { c.ID = id },
 		version: func(c *mayday.Call) *int64 { return &c.Version },
 		derived: func(c *mayday.Call) map[string]types.AttributeValue { return ttl(c.ExpiresAt) },
+		fresh:   true,
 	}
 	numbers = record[mayday.CallbackNumber]{
 		what:    "callback number",
@@ -136,6 +179,7 @@ var (
 		setID:   func(x *mayday.Notification, id string) { x.CallID = id },
 		version: func(x *mayday.Notification) *int64 { return &x.Version },
 		derived: func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
+		fresh:   true,
 	}
 )
 
@@ -245,25 +289,42 @@ func versionIs(found bool, version int64) expression.ConditionBuilder {
 	return c
 }
 
-// update is the closure-style read-modify-write of every Update method: a
-// strongly consistent read, the closure, and a put conditioned on the
-// version read; a conflicting write in between re-runs the whole.
+// update is the closure-style read-modify-write of every Update method: the
+// closure runs on the current item and the put is conditioned on the version
+// it saw; a conflicting write in between re-runs the closure.
+//
+// To spare a read, the first attempt may run on a guess — the item as this
+// store last saw it, or, for records usually created fresh, no item at all.
+// A wrong guess costs nothing extra: the conditional put fails and returns the
+// current item (ReturnValuesOnConditionCheckFailure), which the next attempt
+// uses. A closure that declines to write (ErrNoChange or an error) never acts
+// on a guess: the item is read consistently and the closure runs again.
 func update[T any](ctx context.Context, st *Store, r record[T], id string, fn func(*T) error) (T, error) {
 	var zero T
 	k := r.key(id)
-	for attempt := 1; ; attempt++ {
-		stored, err := st.getItem(ctx, k)
-		if err != nil {
-			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+	stored, cached := st.seen.get(k)
+	known, needRead := false, !cached && !r.fresh // known: stored is what the table holds
+	for attempt := 1; ; {
+		if needRead {
+			item, err := st.getItem(ctx, k)
+			if err != nil {
+				return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+			}
+			stored, known, needRead = item, true, false
 		}
 		v, err := r.decode(stored, id)
 		if err != nil {
 			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
 		read := *r.version(&v)
-		if err := fn(&v); errors.Is(err, mayday.ErrNoChange) {
-			return r.decode(stored, id) // as stored, whatever the closure did
-		} else if err != nil {
+		if err := fn(&v); err != nil {
+			if !known {
+				needRead = true // decide on what is stored, not on a guess
+				continue
+			}
+			if errors.Is(err, mayday.ErrNoChange) {
+				return r.decode(stored, id) // as stored, whatever the closure did
+			}
 			return zero, err // the closure's own error, as it gave it
 		}
 		r.setID(&v, id) // the closure cannot move the value
@@ -272,32 +333,48 @@ func update[T any](ctx context.Context, st *Store, r record[T], id string, fn fu
 		if err != nil {
 			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
-		err = st.putIf(ctx, item, versionIs(stored != nil, read))
+		current, err := st.putIf(ctx, item, versionIs(stored != nil, read))
 		if err == nil {
+			st.seen.put(k, item)
 			return v, nil
 		}
 		if !conditionFailed(err) {
 			return zero, fmt.Errorf("%s %s: put: %w", r.what, id, err)
 		}
-		if err := st.retry(ctx, attempt); err != nil {
-			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+		// current is the item now. After a wrong guess it is used at once;
+		// after a real race, after a backoff — by then it is a guess again.
+		wasRace := known
+		stored, known = current, true
+		if wasRace {
+			if err := st.retry(ctx, attempt); err != nil {
+				return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+			}
+			attempt++
+			known = false
 		}
 	}
 }
 
-func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, cond expression.ConditionBuilder) error {
+// putIf writes item if cond holds; when it does not, it returns the item as
+// stored (nil when there is none) with the ConditionalCheckFailedException.
+func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, cond expression.ConditionBuilder) (map[string]types.AttributeValue, error) {
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
-		return fmt.Errorf("condition: %w", err)
+		return nil, fmt.Errorf("condition: %w", err)
 	}
 	_, err = st.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 &st.table,
-		Item:                      item,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
+		TableName:                           &st.table,
+		Item:                                item,
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	return err
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) && len(ccf.Item) > 0 {
+		return ccf.Item, err
+	}
+	return nil, err
 }
 
 func conditionFailed(err error) bool {
@@ -392,6 +469,7 @@ func (st *Store) DeleteNumber(ctx context.Context, number string, check func(may
 			ExpressionAttributeValues: expr.Values(),
 		})
 		if err == nil {
+			st.seen.forget(k)
 			return nil
 		}
 		if !conditionFailed(err) {
@@ -523,7 +601,7 @@ func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 		return fmt.Errorf("activity %s/%s: encode: %w", a.AgentID, a.CallID, err)
 	}
 	maps.Copy(item, historyKey(a.AgentID, a.CallID))
-	err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
+	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
 	if err != nil && !conditionFailed(err) {
 		return fmt.Errorf("activity %s/%s: put: %w", a.AgentID, a.CallID, err)
 	}

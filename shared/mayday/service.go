@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/mayday/mayday/events"
@@ -314,15 +315,20 @@ const maxRelists = 20
 // errTaken: the number chosen was taken meanwhile; choose again.
 var errTaken = errors.New("number taken meanwhile")
 
+// lease renews the agent's live lease in the country's pool, or takes a
+// number. One read of the pool serves both: a lease in another country's
+// pool is no use to this country's emergency service.
 func (s *Service) lease(ctx context.Context, agentID, callID, country string, now time.Time) (leaseResult, error) {
-	held, err := s.Store.LeasesHeldBy(ctx, agentID)
+	pool, err := s.Store.ListNumbers(ctx, country)
 	if err != nil {
-		return leaseResult{}, fmt.Errorf("agent %s: leases: %w", agentID, err)
+		return leaseResult{}, fmt.Errorf("pool %s: %w", country, err)
 	}
+	held := slices.DeleteFunc(slices.Clone(pool), func(n CallbackNumber) bool {
+		l, live := n.LiveLease(now)
+		return !live || l.AgentID != agentID
+	})
+	slices.SortFunc(held, func(a, b CallbackNumber) int { return b.Lease.ExpiresAt.Compare(a.Lease.ExpiresAt) })
 	for _, h := range held {
-		if _, live := h.LiveLease(now); !live {
-			continue
-		}
 		n, err := s.Store.UpdateNumber(ctx, h.Number, func(n *CallbackNumber) error {
 			l, live := n.LiveLease(now)
 			switch {
@@ -343,10 +349,6 @@ func (s *Service) lease(ctx context.Context, agentID, callID, country string, no
 		return leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, nil
 	}
 
-	pool, err := s.Store.ListNumbers(ctx, country)
-	if err != nil {
-		return leaseResult{}, fmt.Errorf("pool %s: %w", country, err)
-	}
 	for relists := 0; len(pool) > 0; {
 		choice, _ := ChooseNumber(pool, now)
 		var previous *Lease
