@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/local"
 )
 
@@ -36,17 +36,17 @@ func runLocal(ctx context.Context, args []string) error {
 	}
 	m := &local.Main{Config: cfg, Log: slog.New(h)}
 	if *store == "dynamodb" || *mailer == "ses" {
-		clients, err := awswire.NewClients(ctx)
+		clients, err := awsclients.New(ctx)
 		if err != nil {
 			return err
 		}
 		if *store == "dynamodb" {
-			if m.Store, err = awswire.EnsureStore(ctx, clients, *table); err != nil {
+			if m.Store, err = awsclients.EnsureStore(ctx, clients, *table); err != nil {
 				return err
 			}
 		}
 		if *mailer == "ses" {
-			if m.Mailer, err = awswire.EnsureMailer(ctx, clients, *sender); err != nil {
+			if m.Mailer, err = awsclients.EnsureMailer(ctx, clients, *sender); err != nil {
 				return err
 			}
 		}

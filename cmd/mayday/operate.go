@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -10,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/awswire"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/emailtemplate/render"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
 )
@@ -28,30 +29,21 @@ const operateUsage = `  numbers add NUMBER COUNTRY    add a callback number to a
   env: MAYDAY_TABLE (the stack's table output), AWS credentials and region`
 
 func operator(ctx context.Context) (*mayday.Service, error) {
-	b, err := boot(ctx, awswire.Needs{Table: true})
-	if err != nil {
-		return nil, err
-	}
-	return b.Service, nil
+	svc, _, err := boot(ctx, awswire.Needs{Table: true})
+	return svc, err
 }
 
-func boot(ctx context.Context, needs awswire.Needs) (awswire.Booted, error) {
+func boot(ctx context.Context, needs awswire.Needs) (*mayday.Service, awsclients.Clients, error) {
 	env, err := awswire.ReadEnv(os.LookupEnv, needs)
 	if err != nil {
-		return awswire.Booted{}, err
+		return nil, awsclients.Clients{}, err
 	}
-	clients, err := awswire.NewClients(ctx)
+	clients, err := awsclients.New(ctx)
 	if err != nil {
-		return awswire.Booted{}, err
+		return nil, awsclients.Clients{}, err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return awswire.Booted{Service: awswire.Service(clients, env, log), Clients: clients, Env: env, Log: log}, nil
-}
-
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return awsclients.Service(clients, env, log), clients, nil
 }
 
 func runNumbers(ctx context.Context, args []string) error {
@@ -159,15 +151,15 @@ func runTemplate(ctx context.Context, args []string) error {
 			*dst = string(b)
 		}
 		t.Subject = strings.TrimSpace(t.Subject)
-		if _, err := t.Render(emailtemplate.TemplateData(mayday.NotificationData{}.Map())); err != nil {
+		if _, err := render.Render(t, emailtemplate.TemplateData(mayday.NotificationData{}.Map())); err != nil {
 			return fmt.Errorf("template does not render: %w", err)
 		}
 	}
-	b, err := boot(ctx, awswire.Needs{})
+	_, clients, err := boot(ctx, awswire.Needs{})
 	if err != nil {
 		return err
 	}
-	if err := sesmailer.New(b.Clients.SES, "", "").PutTemplate(ctx, t); err != nil {
+	if err := sesmailer.New(clients.SES, "", "").PutTemplate(ctx, t); err != nil {
 		return err
 	}
 	fmt.Println("SES template", t.Name, "pushed")

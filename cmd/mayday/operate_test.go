@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
@@ -27,11 +27,11 @@ func TestOperatorCommands(t *testing.T) {
 	ctx := context.Background()
 	table := fmt.Sprintf("operator-%d", time.Now().UnixNano())
 	t.Setenv("MAYDAY_TABLE", table)
-	clients, err := awswire.NewClients(ctx)
+	clients, err := awsclients.New(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := awswire.EnsureStore(ctx, clients, table); err != nil {
+	if _, err := awsclients.EnsureStore(ctx, clients, table); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := operator(ctx)

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
-	b := awswire.MustBoot(lambdacontext.NewLogger(), awswire.Needs{Table: true})
-	lambdaurl.Start((&httpapi.API{Service: b.Service}).Handler(httpapi.FnAdmin))
+	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true})
+	api := &httpapi.API{Service: awswire.NewService(l, awswire.Store(l), nil, nil)}
+	lambdaurl.Start(api.Handler(httpapi.FnAdmin))
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
-	b := awswire.MustBoot(lambdacontext.NewLogger(), awswire.Needs{Table: true})
-	lambda.Start(handler.CallHistory{Service: b.Service}.Handle)
+	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true})
+	svc := awswire.NewService(l, awswire.Store(l), nil, nil)
+	lambda.Start(handler.CallHistory{Service: svc}.Handle)
 }

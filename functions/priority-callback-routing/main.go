@@ -1,20 +1,21 @@
 // Command priority-callback-routing serves the httpapi routes of httpapi.FnCallbackRouting on a Lambda
-// function URL.
+// function URL; requests must carry the webhook signature.
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 func main() {
-	b := awswire.MustBoot(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true, Secret: true})
-	secret, err := awswire.WebhookSecret(context.Background(), b.Clients, b.Env)
-	awswire.Must(b.Log, err)
-	lambdaurl.Start((&httpapi.API{Service: b.Service, Secret: secret}).Handler(httpapi.FnCallbackRouting))
+	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true, Secret: true})
+	api := &httpapi.API{Service: awswire.NewService(l, awswire.Store(l), ebpublisher.New(eventbridge.NewFromConfig(l.Config), l.Env.Bus), nil),
+		Secret: webhooksecret.Must(l)}
+	lambdaurl.Start(api.Handler(httpapi.FnCallbackRouting))
 }

@@ -1,6 +1,7 @@
-// Package awswire builds the domain service over the AWS adapters from the
-// environment: once per Lambda cold start, and for the operator CLI and the
-// local runner's DynamoDB/SES mode. Missing or malformed settings fail fast.
+// Package awswire is a Lambda function's cold start: the environment read
+// (failing fast on what is missing or malformed), one AWS configuration, and
+// the DynamoDB store every function uses. Functions add the other adapters
+// (EventBridge, SES) themselves, so each binary links only what it uses.
 package awswire
 
 import (
@@ -13,16 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/dynamostore"
-	"github.com/mayday/mayday/shared/ebpublisher"
-	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/sesmailer"
 )
 
 // Env is what the functions read from their environment.
@@ -78,60 +73,6 @@ func ReadEnv(lookup func(string) (string, bool), needs Needs) (Env, error) {
 	return e, errors.Join(errs...)
 }
 
-// Clients are the AWS clients, built from one configuration.
-type Clients struct {
-	Config      aws.Config
-	DynamoDB    *dynamodb.Client
-	EventBridge *eventbridge.Client
-	SES         *sesv2.Client
-}
-
-// NewClients loads the configuration once and builds every client; clients
-// are cheap and connect lazily.
-func NewClients(ctx context.Context) (Clients, error) {
-	cfg, err := awsconfig.Load(ctx)
-	if err != nil {
-		return Clients{}, err
-	}
-	return Clients{
-		Config: cfg,
-		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-			// DynamoDB Local's error responses lack the CRC32 header.
-			o.DisableValidateResponseChecksum = awsconfig.Local()
-		}),
-		EventBridge: eventbridge.NewFromConfig(cfg),
-		SES:         sesv2.NewFromConfig(cfg),
-	}, nil
-}
-
-// Service builds the domain service over DynamoDB, EventBridge and SES.
-func Service(c Clients, e Env, log *slog.Logger) *mayday.Service {
-	return mayday.NewService(mayday.Service{
-		Store:  dynamostore.New(c.DynamoDB, e.Table),
-		Events: ebpublisher.New(c.EventBridge, e.Bus),
-		Mailer: sesmailer.New(c.SES, e.Sender, e.ConfigurationSet),
-		Log:    log,
-		Config: e.Config,
-	})
-}
-
-// WebhookSecret reads the HMAC secret from Secrets Manager, or takes the
-// plain value when no ARN is set (local stand-ins).
-func WebhookSecret(ctx context.Context, c Clients, e Env) ([]byte, error) {
-	if e.SecretARN == "" {
-		return []byte(e.Secret), nil
-	}
-	out, err := secretsmanager.NewFromConfig(c.Config).GetSecretValue(ctx,
-		&secretsmanager.GetSecretValueInput{SecretId: aws.String(e.SecretARN)})
-	if err != nil {
-		return nil, fmt.Errorf("webhook secret: %w", err)
-	}
-	if out.SecretString == nil || *out.SecretString == "" {
-		return nil, errors.New("webhook secret: empty")
-	}
-	return []byte(*out.SecretString), nil
-}
-
 // Must ends a cold start that cannot succeed, with one structured line.
 func Must(log *slog.Logger, err error) {
 	if err != nil {
@@ -140,40 +81,41 @@ func Must(log *slog.Logger, err error) {
 	}
 }
 
-// Booted is what a cold start wired.
-type Booted struct {
-	Service *mayday.Service
-	Clients Clients
-	Env     Env
-	Log     *slog.Logger
+// Lambda is what a function's cold start wires from: its environment and
+// one AWS configuration. Each function builds only the adapters it uses, so
+// its binary links only those SDK clients: this package links DynamoDB only.
+type Lambda struct {
+	Env    Env
+	Config aws.Config
+	Log    *slog.Logger
 }
 
-// MustBoot reads the environment, loads the AWS configuration once and builds
-// the service, or exits: a function that cannot be wired must not start.
-// Logs are JSON when the function's logging format is JSON (lambdacontext).
-func MustBoot(log *slog.Logger, needs Needs) Booted {
+// MustLambda reads the environment and loads the AWS configuration once, or
+// exits: a function that cannot be wired must not start. log is the Lambda
+// logger (JSON when the function's log format is JSON).
+func MustLambda(log *slog.Logger, needs Needs) Lambda {
 	env, err := ReadEnv(os.LookupEnv, needs)
 	Must(log, err)
-	clients, err := NewClients(context.Background())
+	cfg, err := awsconfig.Load(context.Background())
 	Must(log, err)
-	return Booted{Service: Service(clients, env, log), Clients: clients, Env: env, Log: log}
+	return Lambda{Env: env, Config: cfg, Log: log}
 }
 
-// EnsureStore returns the DynamoDB store, creating its table first when it
-// does not exist (the local runner against DynamoDB Local or a sandbox).
-func EnsureStore(ctx context.Context, c Clients, table string) (*dynamostore.Store, error) {
-	if err := dynamostore.CreateTable(ctx, c.DynamoDB, table); err != nil {
-		return nil, err
-	}
-	return dynamostore.New(c.DynamoDB, table), nil
+// Store is the DynamoDB store of the function's table.
+func Store(l Lambda) mayday.Store {
+	return dynamostore.New(DynamoClient(l.Config), l.Env.Table)
 }
 
-// EnsureMailer returns the SES mailer after pushing the repo's default
-// template, so a fresh SES (or aws-ses-v2-local) can send at once.
-func EnsureMailer(ctx context.Context, c Clients, sender string) (*sesmailer.Mailer, error) {
-	m := sesmailer.New(c.SES, sender, "")
-	if err := m.PutTemplate(ctx, emailtemplate.Default()); err != nil {
-		return nil, err
-	}
-	return m, nil
+// DynamoClient is a DynamoDB client for cfg.
+func DynamoClient(cfg aws.Config) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		// DynamoDB Local's error responses lack the CRC32 header.
+		o.DisableValidateResponseChecksum = awsconfig.Local()
+	})
+}
+
+// NewService builds the service over the adapters a function uses; events
+// and mailer may be nil for functions that neither publish nor send.
+func NewService(l Lambda, store mayday.Store, events mayday.Publisher, mailer mayday.Mailer) *mayday.Service {
+	return mayday.NewService(mayday.Service{Store: store, Events: events, Mailer: mailer, Log: l.Log, Config: l.Env.Config})
 }

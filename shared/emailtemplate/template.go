@@ -1,5 +1,6 @@
 // Package emailtemplate ships the default Emergency Call Notification email
-// template and renders templates the way SES does: Handlebars.
+// template, and the template data every mailer sends (package render renders
+// it the way SES does: Handlebars).
 //
 // SES does not HTML-escape variables when it renders a stored template, so
 // escaping cannot be left to the renderer: TemplateData adds, for every
@@ -13,8 +14,6 @@ import (
 	"fmt"
 	"html"
 	"strings"
-
-	"github.com/aymerick/raymond"
 )
 
 //go:embed EmergencyCallNotification
@@ -23,13 +22,6 @@ var files embed.FS
 // Template is an SES email template: a name and its three parts.
 type Template struct {
 	Name    string
-	Subject string
-	HTML    string
-	Text    string
-}
-
-// Rendered is a template filled with data.
-type Rendered struct {
 	Subject string
 	HTML    string
 	Text    string
@@ -46,25 +38,6 @@ func Default() Template {
 	}
 	return Template{Name: "EmergencyCallNotification",
 		Subject: strings.TrimSpace(read("subject.txt")), HTML: read("body.html"), Text: read("body.txt")}
-}
-
-// Render fills the template's parts with data. A subject never spans lines:
-// a line break there would start a new mail header.
-func (t Template) Render(data map[string]string) (Rendered, error) {
-	var r Rendered
-	for _, p := range []struct {
-		name string
-		src  string
-		dst  *string
-	}{{"subject", t.Subject, &r.Subject}, {"html", t.HTML, &r.HTML}, {"text", t.Text, &r.Text}} {
-		out, err := raymond.Render(p.src, data)
-		if err != nil {
-			return Rendered{}, fmt.Errorf("template %s: %s: %w", t.Name, p.name, err)
-		}
-		*p.dst = out
-	}
-	r.Subject = strings.Join(strings.Fields(r.Subject), " ")
-	return r, nil
 }
 
 // TemplateData is what a send hands the template: the variables, with line

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/emailtemplate/render"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -28,7 +29,7 @@ func fullData() map[string]string {
 }
 
 func TestDefaultGolden(t *testing.T) {
-	r, err := emailtemplate.Default().Render(emailtemplate.TemplateData(fullData()))
+	r, err := render.Render(emailtemplate.Default(), emailtemplate.TemplateData(fullData()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +58,10 @@ func TestDefaultRender(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(map[string]string)
-		check  func(t *testing.T, r emailtemplate.Rendered)
+		check  func(t *testing.T, r render.Rendered)
 	}{
 		{"missing location renders not provided", func(d map[string]string) { delete(d, "location") },
-			func(t *testing.T, r emailtemplate.Rendered) {
+			func(t *testing.T, r render.Rendered) {
 				if !strings.Contains(r.Text, "Location:  not provided") {
 					t.Errorf("text:\n%s", r.Text)
 				}
@@ -69,13 +70,13 @@ func TestDefaultRender(t *testing.T) {
 				}
 			}},
 		{"empty location renders not provided", func(d map[string]string) { d["location"] = "" },
-			func(t *testing.T, r emailtemplate.Rendered) {
+			func(t *testing.T, r render.Rendered) {
 				if !strings.Contains(r.Text, "Location:  not provided") {
 					t.Errorf("text:\n%s", r.Text)
 				}
 			}},
 		{"subject stays on one line", func(d map[string]string) { d["agentName"] = "Dana\r\nBcc: victim@example.com\n" },
-			func(t *testing.T, r emailtemplate.Rendered) {
+			func(t *testing.T, r render.Rendered) {
 				if strings.ContainsAny(r.Subject, "\r\n") {
 					t.Errorf("subject spans lines: %q", r.Subject)
 				}
@@ -84,7 +85,7 @@ func TestDefaultRender(t *testing.T) {
 				}
 			}},
 		{"html escaped, text raw", nil,
-			func(t *testing.T, r emailtemplate.Rendered) {
+			func(t *testing.T, r render.Rendered) {
 				if !strings.Contains(r.Text, `<b>"Bldg" & 4</b>`) {
 					t.Errorf("text not raw:\n%s", r.Text)
 				}
@@ -93,7 +94,7 @@ func TestDefaultRender(t *testing.T) {
 				}
 			}},
 		{"no lease expiry omits the reservation", func(d map[string]string) { delete(d, "callbackExpiresAt") },
-			func(t *testing.T, r emailtemplate.Rendered) {
+			func(t *testing.T, r render.Rendered) {
 				if strings.Contains(r.Text, "reserved") || strings.Contains(r.HTML, "reserved") {
 					t.Errorf("reservation shown without an expiry:\n%s", r.Text)
 				}
@@ -105,7 +106,7 @@ func TestDefaultRender(t *testing.T) {
 			if tc.change != nil {
 				tc.change(d)
 			}
-			r, err := emailtemplate.Default().Render(emailtemplate.TemplateData(d))
+			r, err := render.Render(emailtemplate.Default(), emailtemplate.TemplateData(d))
 			if err != nil {
 				t.Fatal(err)
 			}

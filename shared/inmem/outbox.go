@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/emailtemplate/render"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -57,7 +58,7 @@ func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
 	if !ok {
 		return fmt.Errorf("%w: email template %s", mayday.ErrNotFound, e.Template)
 	}
-	r, err := t.Render(emailtemplate.TemplateData(e.Data))
+	r, err := render.Render(t, emailtemplate.TemplateData(e.Data))
 	if err != nil {
 		return err
 	}

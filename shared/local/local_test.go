@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/local"
 )
@@ -247,15 +247,15 @@ func TestLocalEndToEndOnEmulators(t *testing.T) {
 		t.Skip("AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SESV2 not set")
 	}
 	ctx := context.Background()
-	clients, err := awswire.NewClients(ctx)
+	clients, err := awsclients.New(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := &local.Main{}
-	if m.Store, err = awswire.EnsureStore(ctx, clients, fmt.Sprintf("e2e-%d", time.Now().UnixNano())); err != nil {
+	if m.Store, err = awsclients.EnsureStore(ctx, clients, fmt.Sprintf("e2e-%d", time.Now().UnixNano())); err != nil {
 		t.Fatal(err)
 	}
-	if m.Mailer, err = awswire.EnsureMailer(ctx, clients, "mayday@example.com"); err != nil {
+	if m.Mailer, err = awsclients.EnsureMailer(ctx, clients, "mayday@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	c := startLocal(t, m)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 )
 
 // maxContacts is SES's limit on recipients of one message.
@@ -39,10 +40,19 @@ func ParseContacts(s string) ([]string, error) {
 func ValidateAddress(addr string) error {
 	a, err := mail.ParseAddress(addr)
 	if err != nil || a.Address != addr || a.Name != "" || strings.ContainsAny(addr, "\r\n\t ,<>\"") ||
+		strings.IndexFunc(addr, unsafeInAddress) >= 0 ||
 		!strings.Contains(addr[strings.LastIndexByte(addr, '@')+1:], ".") {
 		return fmt.Errorf("%w: %q is not a valid email address", ErrInvalid, addr)
 	}
 	return nil
+}
+
+// unsafeInAddress reports characters net/mail lets through in a non-ASCII
+// local part or domain that must never reach a header: C1 controls such as
+// NEL (U+0085), Unicode spaces and the line/paragraph separators U+2028/9,
+// and bidi overrides that disguise an address.
+func unsafeInAddress(r rune) bool {
+	return unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // ValidateRecipients checks a message's recipients before anything is sent:

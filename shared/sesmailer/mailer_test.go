@@ -15,6 +15,7 @@ import (
 
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/emailtemplate/render"
 	"github.com/mayday/mayday/shared/mailertest"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
@@ -178,7 +179,7 @@ func TestEmulatorRendering(t *testing.T) {
 			if len(sent) != 1 {
 				t.Fatalf("sent %d", len(sent))
 			}
-			want, err := def.Render(emailtemplate.TemplateData(tc.data))
+			want, err := render.Render(def, emailtemplate.TemplateData(tc.data))
 			if err != nil {
 				t.Fatal(err)
 			}
