@@ -90,7 +90,12 @@ type seenItems struct {
 const maxSeen = 4096
 
 func seenKey(k map[string]types.AttributeValue) string {
-	return k[AttrPK].(*types.AttributeValueMemberS).Value + "|" + k[AttrSK].(*types.AttributeValueMemberS).Value
+	pk, _ := k[AttrPK].(*types.AttributeValueMemberS)
+	sk, _ := k[AttrSK].(*types.AttributeValueMemberS)
+	if pk == nil || sk == nil {
+		return ""
+	}
+	return pk.Value + "|" + sk.Value
 }
 
 func (s *seenItems) get(k map[string]types.AttributeValue) (map[string]types.AttributeValue, bool) {
@@ -107,6 +112,9 @@ func (s *seenItems) forget(k map[string]types.AttributeValue) {
 }
 
 func (s *seenItems) put(k, item map[string]types.AttributeValue) {
+	if seenKey(k) == "" {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.items == nil || len(s.items) >= maxSeen {
@@ -510,6 +518,9 @@ func query[T any](ctx context.Context, st *Store, index string, kc expression.Ke
 			}
 			if keep(v) {
 				out = append(out, v)
+				// A good first guess for the update that usually follows
+				// (an index read may be stale; update copes with that).
+				st.seen.put(map[string]types.AttributeValue{AttrPK: item[AttrPK], AttrSK: item[AttrSK]}, item)
 			}
 		}
 	}
