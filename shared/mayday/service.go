@@ -383,9 +383,52 @@ func (s *Service) lease(ctx context.Context, agentID, callID, country string, no
 		if err != nil {
 			return leaseResult{}, fmt.Errorf("lease %s: %w", choice.Number.Number, err)
 		}
-		return leaseResult{ok: true, number: n, lease: *n.Lease, previous: previous}, nil
+		return s.oneLeasePerAgent(ctx, leaseResult{ok: true, number: n, lease: *n.Lease, previous: previous}, now)
 	}
 	return leaseResult{}, nil
+}
+
+// oneLeasePerAgent settles a race between concurrent dials of one agent that
+// each took a number: every racer sees the same live leases and keeps the
+// lowest number, giving its own back. It costs one index read per new lease.
+func (s *Service) oneLeasePerAgent(ctx context.Context, mine leaseResult, now time.Time) (leaseResult, error) {
+	agentID, callID := mine.lease.AgentID, mine.lease.CallID
+	held, err := s.Store.LeasesHeldBy(ctx, agentID)
+	if err != nil {
+		return leaseResult{}, fmt.Errorf("agent %s: leases: %w", agentID, err)
+	}
+	keep := mine.number
+	for _, h := range held {
+		if l, live := h.LiveLease(now); live && l.AgentID == agentID && h.Country == keep.Country && h.Number < keep.Number {
+			keep = h
+		}
+	}
+	if keep.Number == mine.number.Number {
+		return mine, nil
+	}
+	if _, err := s.Store.UpdateNumber(ctx, mine.number.Number, func(n *CallbackNumber) error {
+		if n.Lease == nil || n.Lease.AgentID != agentID || n.Lease.CallID != callID {
+			return ErrNoChange
+		}
+		n.Lease, n.ReleasedAt = nil, now
+		return nil
+	}); err != nil {
+		return leaseResult{}, fmt.Errorf("lease %s: give back: %w", mine.number.Number, err)
+	}
+	n, err := s.Store.UpdateNumber(ctx, keep.Number, func(n *CallbackNumber) error {
+		if l, live := n.LiveLease(now); !live || l.AgentID != agentID {
+			return errTaken
+		}
+		n.Lease.ExpiresAt = now.Add(s.Config.Lease)
+		return nil
+	})
+	if errors.Is(err, errTaken) { // the kept one went meanwhile: allocate afresh
+		return s.lease(ctx, agentID, callID, keep.Country, now)
+	}
+	if err != nil {
+		return leaseResult{}, fmt.Errorf("lease %s: renew: %w", keep.Number, err)
+	}
+	return leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, nil
 }
 
 func removeNumber(pool []CallbackNumber, number string) []CallbackNumber {

@@ -3,6 +3,7 @@ package mayday_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -635,5 +636,30 @@ func TestWatchdog(t *testing.T) {
 	f.deliver(events.EmergencyCallEnded)
 	if p := f.presence("a-1"); p != mayday.Busy {
 		t.Fatalf("a-1 presence after the late end = %s", p)
+	}
+}
+
+func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
+	f := newFixture(t)
+	f.addNumbers("US", "+14255550001", "+14255550002", "+14255550003", "+14255550004", "+14255550005")
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			if err := f.svc.AllocateLease(ctx, events.CallStarted{CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1",
+				Country: "US", StartedAt: t0, PresenceApplied: true}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	held, _ := f.store.LeasesHeldBy(ctx, "a-1")
+	if len(held) != 1 {
+		t.Fatalf("agent holds %d numbers after concurrent dials, want 1", len(held))
+	}
+	for _, e := range f.bus.take(events.CallbackLeaseAllocated) {
+		if n := e.Detail.(events.LeaseAllocated).CallbackNumber; n != held[0].Number {
+			t.Errorf("a call was told callback number %s, the agent keeps %s", n, held[0].Number)
+		}
 	}
 }
