@@ -58,7 +58,7 @@ var functionSpecs = []functionSpec{
 	{fnEmailNotification, "Emails the agent's emergency contacts (SES v2 template)", 30, false},
 	{fnPresenceRestore, "Restores presence when the last emergency conversation ends", 30, false},
 	{fnCallHistory, "Records ordinary calls in call history (never emergency calls)", 30, false},
-	{fnLeaseExpiry, "Releases expired callback leases (every minute)", 30, true},
+	{fnLeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", 30, true},
 }
 
 type functionsProps struct {
