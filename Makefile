@@ -10,12 +10,12 @@ export CDK_DISABLE_CLI_TELEMETRY = true
 export CDK_DISABLE_VERSION_CHECK = true
 export npm_config_update_notifier = false
 
-.PHONY: run test build vet unit integration synth clean
+.PHONY: run test build vet unit integration fuzz synth clean
 
 run:
 	$(GO) run ./cmd/mayday local
 
-test: node_modules vet build integration synth
+test: node_modules vet build integration fuzz synth
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -29,6 +29,16 @@ unit:
 # skipped integration suite into a failure.
 integration: build
 	MAYDAY_REQUIRE_INTEGRATION=1 scripts/services.sh run $(GO) test -count=1 ./...
+
+# Each fuzz target briefly, from its seed corpus in the package's testdata/fuzz.
+FUZZ := shared/mayday:FuzzNormaliseDialled shared/mayday:FuzzClassify shared/mayday:FuzzParseContacts \
+        shared/httpapi:FuzzVerify shared/httpapi:FuzzCallWebhook shared/emailtemplate:FuzzTemplateData
+FUZZTIME ?= 5s
+fuzz:
+	@for t in $(FUZZ); do \
+	  echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) ./$${t%%:*} > /tmp/mayday-fuzz.log 2>&1 || { cat /tmp/mayday-fuzz.log; exit 1; }; \
+	done
 
 build:
 	@mkdir -p build

@@ -18,6 +18,7 @@ import (
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/redact"
 )
 
 // Env is what the functions read from their environment.
@@ -92,8 +93,10 @@ type Lambda struct {
 
 // MustLambda reads the environment and loads the AWS configuration once, or
 // exits: a function that cannot be wired must not start. log is the Lambda
-// logger (JSON when the function's log format is JSON).
+// logger (JSON when the function's log format is JSON); personal data that
+// error messages carry is masked (package redact).
 func MustLambda(log *slog.Logger, needs Needs) Lambda {
+	log = slog.New(redact.Handler(log.Handler()))
 	env, err := ReadEnv(os.LookupEnv, needs)
 	Must(log, err)
 	cfg, err := awsconfig.Load(context.Background())

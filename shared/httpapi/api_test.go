@@ -141,3 +141,13 @@ func TestAdminLoopbackOnly(t *testing.T) {
 		t.Fatalf("loopback admin call: %d %s", rec.Code, b)
 	}
 }
+
+func TestOccurredAtOutOfRange(t *testing.T) {
+	h := newAPI(t, nil)
+	for _, at := range []string{"9999-12-31T23:59:59Z", "1970-01-01T00:00:00Z", time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)} {
+		body := `{"type":"call.ended","callId":"c","occurredAt":"` + at + `"}`
+		if rec := do(h, "POST", "/v1/telephony/events", body, signed(body)); rec.Code != 400 || !strings.Contains(rec.Body.String(), "occurredAt") {
+			t.Errorf("occurredAt %s: %d %s, want 400 naming occurredAt", at, rec.Code, rec.Body)
+		}
+	}
+}

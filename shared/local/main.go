@@ -18,6 +18,7 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/redact"
 )
 
 // Main is the running local system. Fields left nil by the caller get the
@@ -47,6 +48,7 @@ func (m *Main) Open() error {
 	if m.Log == nil {
 		m.Log = slog.Default()
 	}
+	m.Log = slog.New(redact.Handler(m.Log.Handler())) // no personal data in logs
 	if m.Store == nil {
 		m.Store = inmem.NewStore()
 	}

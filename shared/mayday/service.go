@@ -115,10 +115,18 @@ type CallOutcome struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
+var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // HandleCall applies a validated call-lifecycle webhook.
 func (s *Service) HandleCall(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	if err := e.Validate(); err != nil {
 		return CallOutcome{}, err
+	}
+	// Times far off are a sender's bug; they would also overflow the
+	// records' expiry.
+	if e.OccurredAt.Before(earliest) || e.OccurredAt.After(s.now().Add(24*time.Hour)) {
+		return CallOutcome{}, fmt.Errorf("%w: occurredAt %s is before 2000 or more than a day ahead", ErrInvalid,
+			e.OccurredAt.UTC().Format(time.RFC3339))
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.Config.WebhookBudget)
 	defer cancel()
