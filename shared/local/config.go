@@ -21,9 +21,11 @@ type Config struct {
 	Fallback      string        // MAYDAY_CALLBACK_FALLBACK
 	DialPrefix    string        // MAYDAY_DIAL_PREFIX
 	MaxEmergency  time.Duration // MAYDAY_MAX_EMERGENCY (watchdog)
-	// Bus delivery: attempts per target and the first retry's backoff.
+	// Bus delivery: attempts per target, the first retry's backoff, and the
+	// bound on one invocation (as a Lambda timeout).
 	BusAttempts int
 	BusBackoff  time.Duration
+	BusTimeout  time.Duration
 }
 
 // ConfigFromEnv reads the configuration (lookup is os.LookupEnv), failing on

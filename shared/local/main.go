@@ -67,7 +67,7 @@ func (m *Main) Open() error {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
-		Backoff: m.Config.BusBackoff, Clock: m.Clock, Log: m.Log})
+		Backoff: m.Config.BusBackoff, Timeout: m.Config.BusTimeout, Clock: m.Clock, Log: m.Log})
 	if err != nil {
 		return err
 	}

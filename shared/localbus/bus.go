@@ -50,8 +50,12 @@ type DeadLetter struct {
 type Options struct {
 	MaxAttempts int           // per target, first try included (default 4)
 	Backoff     time.Duration // before the first retry, doubling (default 100ms)
-	Clock       mayday.Clock
-	Log         *slog.Logger
+	// Timeout bounds one invocation, as a Lambda function's timeout does
+	// (default 30s): a handler stuck on a hung dependency is retried, then
+	// dead-lettered, never left waiting forever.
+	Timeout time.Duration
+	Clock   mayday.Clock
+	Log     *slog.Logger
 }
 
 // keepEvents bounds the event log kept for GET /local/events.
@@ -81,6 +85,9 @@ func New(rules []events.Rule, targets map[string]lambda.Handler, opts Options) (
 	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = 100 * time.Millisecond
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
 	}
 	if opts.Clock == nil {
 		opts.Clock = mayday.SystemClock{}
@@ -175,7 +182,10 @@ func (b *Bus) deliver(r events.Rule, raw []byte) {
 			time.Sleep(wait)
 		}
 		attempts++
-		if _, err = h.Invoke(context.Background(), raw); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), b.opts.Timeout)
+		_, err = h.Invoke(ctx, raw)
+		cancel()
+		if err == nil {
 			return
 		}
 		b.opts.Log.Warn("delivery failed", "rule", r.Name, "target", r.Target, "attempt", attempts, "err", err)

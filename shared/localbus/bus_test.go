@@ -130,3 +130,22 @@ func TestEveryPatternRuleNeedsATarget(t *testing.T) {
 		t.Fatal("a bus with no targets for its rules was built")
 	}
 }
+
+func TestHungHandlerIsTimedOutAndDeadLettered(t *testing.T) {
+	targets := map[string]lambda.Handler{}
+	for _, r := range events.Rules {
+		targets[r.Target] = lambda.NewHandler(func(ctx context.Context, _ lambdaevents.EventBridgeEvent) error {
+			<-ctx.Done() // a dependency that never answers
+			return ctx.Err()
+		})
+	}
+	b, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: 2, Backoff: time.Millisecond, Timeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Publish(context.Background(), events.Event{DetailType: events.EmergencyCallStarted, Detail: map[string]string{"callId": "c-1"}})
+	b.Close()
+	if dl := b.DeadLetters(); len(dl) != 1 || dl[0].Attempts != 2 {
+		t.Fatalf("dead letters = %+v, want the hung delivery after 2 attempts", dl)
+	}
+}

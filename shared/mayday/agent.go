@@ -48,8 +48,12 @@ type Agent struct {
 	NumberType           string
 	DirectRoutingRules   []string
 	Emergency            EmergencyState
-	UpdatedAt            time.Time
-	Version              int64
+	// CallbackNumber is the number last leased to the agent: the arbiter
+	// when concurrent dials race for numbers. The pool item is the truth
+	// about the lease itself.
+	CallbackNumber string `json:",omitempty"`
+	UpdatedAt      time.Time
+	Version        int64
 }
 
 // EmergencyState tracks the emergency conversations (outbound calls and

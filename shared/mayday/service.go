@@ -354,7 +354,7 @@ func (s *Service) lease(ctx context.Context, agentID, callID, country string, no
 		if err != nil {
 			return leaseResult{}, fmt.Errorf("lease %s: renew: %w", h.Number, err)
 		}
-		return leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, nil
+		return s.oneLeasePerAgent(ctx, leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, now)
 	}
 
 	for relists := 0; len(pool) > 0; {
@@ -397,44 +397,58 @@ func (s *Service) lease(ctx context.Context, agentID, callID, country string, no
 }
 
 // oneLeasePerAgent settles a race between concurrent dials of one agent that
-// each took a number: every racer sees the same live leases and keeps the
-// lowest number, giving its own back. It costs one index read per new lease.
+// each took a number. The agent's item is the arbiter, being one item that
+// takes conditional writes: the first racer to record its number there keeps
+// it; the others renew that number and give theirs back. Renewals pass here
+// too: a racer may have renewed a number another racer is giving back.
 func (s *Service) oneLeasePerAgent(ctx context.Context, mine leaseResult, now time.Time) (leaseResult, error) {
 	agentID, callID := mine.lease.AgentID, mine.lease.CallID
-	held, err := s.Store.LeasesHeldBy(ctx, agentID)
-	if err != nil {
-		return leaseResult{}, fmt.Errorf("agent %s: leases: %w", agentID, err)
-	}
-	keep := mine.number
-	for _, h := range held {
-		if l, live := h.LiveLease(now); live && l.AgentID == agentID && h.Country == keep.Country && h.Number < keep.Number {
-			keep = h
+	record := func(keep func(recorded string) bool) (string, error) {
+		var other string
+		_, err := s.Store.UpdateAgent(ctx, agentID, func(a *Agent) error {
+			other = ""
+			if a.CallbackNumber != "" && a.CallbackNumber != mine.number.Number && keep(a.CallbackNumber) {
+				other = a.CallbackNumber
+				return ErrNoChange
+			}
+			if a.CallbackNumber == mine.number.Number {
+				return ErrNoChange
+			}
+			a.CallbackNumber = mine.number.Number
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("agent %s: record lease: %w", agentID, err)
 		}
+		return other, nil
 	}
-	if keep.Number == mine.number.Number {
-		return mine, nil
+	other, err := record(func(string) bool { return true })
+	if err != nil || other == "" {
+		return mine, err
+	}
+	n, err := s.Store.UpdateNumber(ctx, other, func(n *CallbackNumber) error {
+		if l, live := n.LiveLease(now); !live || l.AgentID != agentID {
+			return errTaken
+		}
+		n.Lease.CallID, n.Lease.ExpiresAt = callID, now.Add(s.Config.Lease)
+		return nil
+	})
+	if errors.Is(err, errTaken) || errors.Is(err, ErrNotFound) {
+		// The recorded number is no longer the agent's: record ours instead.
+		_, err = record(func(recorded string) bool { return recorded != other })
+		return mine, err
+	}
+	if err != nil {
+		return leaseResult{}, fmt.Errorf("lease %s: renew: %w", other, err)
 	}
 	if _, err := s.Store.UpdateNumber(ctx, mine.number.Number, func(n *CallbackNumber) error {
-		if n.Lease == nil || n.Lease.AgentID != agentID || n.Lease.CallID != callID {
+		if n.Lease == nil || n.Lease.AgentID != agentID {
 			return ErrNoChange
 		}
 		n.Lease, n.ReleasedAt = nil, now
 		return nil
 	}); err != nil {
 		return leaseResult{}, fmt.Errorf("lease %s: give back: %w", mine.number.Number, err)
-	}
-	n, err := s.Store.UpdateNumber(ctx, keep.Number, func(n *CallbackNumber) error {
-		if l, live := n.LiveLease(now); !live || l.AgentID != agentID {
-			return errTaken
-		}
-		n.Lease.ExpiresAt = now.Add(s.Config.Lease)
-		return nil
-	})
-	if errors.Is(err, errTaken) { // the kept one went meanwhile: allocate afresh
-		return s.lease(ctx, agentID, callID, keep.Country, now)
-	}
-	if err != nil {
-		return leaseResult{}, fmt.Errorf("lease %s: renew: %w", keep.Number, err)
 	}
 	return leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, nil
 }

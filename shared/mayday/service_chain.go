@@ -22,6 +22,12 @@ func (s *Service) Notify(ctx context.Context, d events.LeaseAllocated) error {
 	}
 	now := s.now()
 	n, err := s.Store.UpdateNotification(ctx, d.CallID, func(n *Notification) error { return n.Claim(now) })
+	if errors.Is(err, ErrConflict) {
+		// Another delivery of this event is sending; it owns the outcome
+		// (on failure it gives the claim back and its retry sends).
+		log.Info("notification being sent by another delivery")
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("notification %s: claim: %w", d.CallID, err)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,19 +46,21 @@ func client(t *testing.T) *sesv2.Client {
 	return sesv2.NewFromConfig(cfg)
 }
 
-// emulator talks to aws-ses-v2-local's own store API.
-type emulator struct{ ep string }
+// emulator talks to aws-ses-v2-local's own store API. The emulator is
+// shared with every other test package running at the same time, so nothing
+// clears it: each case sends from its own address and reads back only what
+// came from there.
+type emulator struct {
+	ep   string
+	from string
+}
 
-func (e emulator) clear(t *testing.T) {
-	t.Helper()
-	resp, err := http.Post(e.ep+"/clear-store", "application/json", nil)
-	if err != nil {
-		t.Fatalf("clear store: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("clear store: %s", resp.Status)
-	}
+var senders atomic.Int64
+
+// fresh returns the emulator view of a new, unique sender.
+func (e emulator) fresh() emulator {
+	e.from = fmt.Sprintf("mayday-%d-%d@example.com", os.Getpid(), senders.Add(1))
+	return e
 }
 
 func (e emulator) sent(t *testing.T) []mailertest.Received {
@@ -68,6 +72,7 @@ func (e emulator) sent(t *testing.T) []mailertest.Received {
 	defer resp.Body.Close()
 	var store struct {
 		Emails []struct {
+			From        string `json:"from"`
 			Destination struct {
 				To []string `json:"to"`
 			} `json:"destination"`
@@ -83,32 +88,34 @@ func (e emulator) sent(t *testing.T) []mailertest.Received {
 	}
 	var out []mailertest.Received
 	for _, m := range store.Emails {
+		if m.From != e.from {
+			continue
+		}
 		out = append(out, mailertest.Received{To: m.Destination.To, Subject: m.Subject, Text: m.Body.Text, HTML: m.Body.HTML})
 	}
 	return out
 }
 
 func TestSESMailerContract(t *testing.T) {
-	emu := emulator{endpoint(t)}
+	emu := emulator{ep: endpoint(t)}
 	c := client(t)
 	mailertest.Run(t, mailertest.Harness{
 		New: func(t *testing.T) mayday.Mailer {
-			emu.clear(t)
-			m := sesmailer.New(c, "mayday@example.com", "")
+			emu = emu.fresh()
+			m := sesmailer.New(c, emu.from, "")
 			if err := m.PutTemplate(context.Background(), emailtemplate.Default()); err != nil {
 				t.Fatalf("PutTemplate: %v", err)
 			}
 			return m
 		},
-		Sent: emu.sent,
+		Sent: func(t *testing.T) []mailertest.Received { return emu.sent(t) },
 	})
 }
 
 func TestSESTemplates(t *testing.T) {
-	emu := emulator{endpoint(t)}
-	emu.clear(t)
+	emu := emulator{ep: endpoint(t)}.fresh()
 	ctx := context.Background()
-	m := sesmailer.New(client(t), "mayday@example.com", "mayday-config")
+	m := sesmailer.New(client(t), emu.from, "mayday-config")
 
 	if _, err := m.GetTemplate(ctx, "Missing"); !errors.Is(err, mayday.ErrNotFound) {
 		t.Fatalf("GetTemplate(missing) = %v, want ErrNotFound", err)
@@ -144,7 +151,6 @@ func TestSESTemplates(t *testing.T) {
 // template and TemplateData as Send builds it, renders exactly what the
 // embedded outbox renders: the two mailers cannot drift.
 func TestEmulatorRendering(t *testing.T) {
-	emu := emulator{endpoint(t)}
 	ctx := context.Background()
 	c := client(t)
 	def := emailtemplate.Default()
@@ -161,13 +167,13 @@ func TestEmulatorRendering(t *testing.T) {
 		data map[string]string
 	}{{"plain", plain}, {"no location", noLocation}, {"special", special}} {
 		t.Run(tc.name, func(t *testing.T) {
-			emu.clear(t) // clears the stored templates too
-			if err := sesmailer.New(c, "mayday@example.com", "").PutTemplate(ctx, def); err != nil {
+			emu := emulator{ep: endpoint(t)}.fresh()
+			if err := sesmailer.New(c, emu.from, "").PutTemplate(ctx, def); err != nil {
 				t.Fatalf("PutTemplate: %v", err)
 			}
 			b, _ := json.Marshal(emailtemplate.TemplateData(tc.data))
 			_, err := c.SendEmail(ctx, &sesv2.SendEmailInput{
-				FromEmailAddress: aws.String("mayday@example.com"),
+				FromEmailAddress: aws.String(emu.from),
 				Destination:      &types.Destination{ToAddresses: []string{"sup@example.com"}},
 				Content: &types.EmailContent{Template: &types.Template{
 					TemplateName: aws.String(def.Name), TemplateData: aws.String(string(b))}},
