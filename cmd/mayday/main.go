@@ -14,6 +14,8 @@ const usage = `usage: mayday <command> [flags]
 
 commands:
   local      run the whole emergency-call chain locally (embedded store and mailer)
+  bench      measure latencies, AWS calls, contention, binary size and init time
+             (-json for one JSON object; see docs/PERFORMANCE.md)
   simulate   send signed sample webhooks to a running local system:
                mayday simulate demo               the whole flow, step by step
                mayday simulate dial|end|inbound   one webhook (see -h)
@@ -34,6 +36,8 @@ func main() {
 		err = runLocal(ctx, os.Args[2:])
 	case "simulate":
 		err = runSimulate(ctx, os.Args[2:])
+	case "bench":
+		err = runBench(ctx, os.Args[2:])
 	case "numbers":
 		err = runNumbers(ctx, os.Args[2:])
 	case "contacts":

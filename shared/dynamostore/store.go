@@ -123,6 +123,14 @@ func (s *seenItems) put(k, item map[string]types.AttributeValue) {
 	s.items[seenKey(k)] = item
 }
 
+// Forget drops every remembered item, as a fresh Lambda execution
+// environment starts with none; the next update of each item reads it first.
+func (st *Store) Forget() {
+	st.seen.mu.Lock()
+	defer st.seen.mu.Unlock()
+	st.seen.items = nil
+}
+
 // ---------------------------------------------------------------------------
 // Item types.
 

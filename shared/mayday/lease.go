@@ -73,6 +73,17 @@ type Choice struct {
 // late callback is unlikely to reach a new holder; with no free number it
 // picks the lease nearest to expiry. ok is false for an empty pool.
 func ChooseNumber(pool []CallbackNumber, now time.Time) (c Choice, ok bool) {
+	cs := Candidates(pool, now)
+	if len(cs) == 0 {
+		return Choice{}, false
+	}
+	return cs[0], true
+}
+
+// Candidates orders the whole pool the way ChooseNumber chooses: the free
+// numbers least recently released first, then the leases nearest to expiry
+// (take-overs). Allocators that lose a race walk on down this one list.
+func Candidates(pool []CallbackNumber, now time.Time) []Choice {
 	var free, held []CallbackNumber
 	for _, n := range pool {
 		if _, live := n.LiveLease(now); live {
@@ -81,17 +92,20 @@ func ChooseNumber(pool []CallbackNumber, now time.Time) (c Choice, ok bool) {
 			free = append(free, n)
 		}
 	}
-	if len(free) > 0 {
-		return Choice{Number: slices.MinFunc(free, func(a, b CallbackNumber) int {
-			return cmp.Or(a.releasedAt().Compare(b.releasedAt()), cmp.Compare(a.Number, b.Number))
-		})}, true
+	slices.SortFunc(free, func(a, b CallbackNumber) int {
+		return cmp.Or(a.releasedAt().Compare(b.releasedAt()), cmp.Compare(a.Number, b.Number))
+	})
+	slices.SortFunc(held, func(a, b CallbackNumber) int {
+		return cmp.Or(a.Lease.ExpiresAt.Compare(b.Lease.ExpiresAt), cmp.Compare(a.Number, b.Number))
+	})
+	out := make([]Choice, 0, len(pool))
+	for _, n := range free {
+		out = append(out, Choice{Number: n})
 	}
-	if len(held) > 0 {
-		return Choice{Takeover: true, Number: slices.MinFunc(held, func(a, b CallbackNumber) int {
-			return cmp.Or(a.Lease.ExpiresAt.Compare(b.Lease.ExpiresAt), cmp.Compare(a.Number, b.Number))
-		})}, true
+	for _, n := range held {
+		out = append(out, Choice{Number: n, Takeover: true})
 	}
-	return Choice{}, false
+	return out
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)

@@ -357,43 +357,42 @@ func (s *Service) lease(ctx context.Context, agentID, callID, country string, no
 		return s.oneLeasePerAgent(ctx, leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, now)
 	}
 
-	for relists := 0; len(pool) > 0; {
-		choice, _ := ChooseNumber(pool, now)
-		var previous *Lease
-		n, err := s.Store.UpdateNumber(ctx, choice.Number.Number, func(n *CallbackNumber) error {
-			previous = nil
-			l, live := n.LiveLease(now)
-			switch {
-			case n.Version == 0:
-				return errTaken // removed from the pool meanwhile
-			case live && (!choice.Takeover || !l.same(*choice.Number.Lease)):
-				return errTaken
-			case live:
-				previous = &l
-			}
-			n.Lease = &Lease{AgentID: agentID, CallID: callID, LeasedAt: now, ExpiresAt: now.Add(s.Config.Lease)}
-			return nil
-		})
-		if errors.Is(err, errTaken) {
-			// Walk on through the pool rather than re-reading it, so that
-			// concurrent allocators spread over the free numbers.
-			pool = removeNumber(pool, choice.Number.Number)
-			if len(pool) == 0 {
-				if relists++; relists > maxRelists {
-					return leaseResult{}, fmt.Errorf("%w: pool %s: every number taken while choosing", ErrConflict, country)
-				}
-				if pool, err = s.Store.ListNumbers(ctx, country); err != nil {
-					return leaseResult{}, fmt.Errorf("pool %s: %w", country, err)
-				}
-			}
-			continue
+	for relists := 0; ; relists++ {
+		candidates := Candidates(pool, now)
+		if len(candidates) == 0 {
+			return leaseResult{}, nil
 		}
-		if err != nil {
-			return leaseResult{}, fmt.Errorf("lease %s: %w", choice.Number.Number, err)
+		for _, choice := range candidates {
+			var previous *Lease
+			n, err := s.Store.UpdateNumber(ctx, choice.Number.Number, func(n *CallbackNumber) error {
+				previous = nil
+				l, live := n.LiveLease(now)
+				switch {
+				case n.Version == 0:
+					return errTaken // removed from the pool meanwhile
+				case live && (!choice.Takeover || !l.same(*choice.Number.Lease)):
+					return errTaken
+				case live:
+					previous = &l
+				}
+				n.Lease = &Lease{AgentID: agentID, CallID: callID, LeasedAt: now, ExpiresAt: now.Add(s.Config.Lease)}
+				return nil
+			})
+			if errors.Is(err, errTaken) {
+				continue // walk on down the list: concurrent allocators spread over it
+			}
+			if err != nil {
+				return leaseResult{}, fmt.Errorf("lease %s: %w", choice.Number.Number, err)
+			}
+			return s.oneLeasePerAgent(ctx, leaseResult{ok: true, number: n, lease: *n.Lease, previous: previous}, now)
 		}
-		return s.oneLeasePerAgent(ctx, leaseResult{ok: true, number: n, lease: *n.Lease, previous: previous}, now)
+		if relists >= maxRelists {
+			return leaseResult{}, fmt.Errorf("%w: pool %s: every number taken while choosing", ErrConflict, country)
+		}
+		if pool, err = s.Store.ListNumbers(ctx, country); err != nil {
+			return leaseResult{}, fmt.Errorf("pool %s: %w", country, err)
+		}
 	}
-	return leaseResult{}, nil
 }
 
 // oneLeasePerAgent settles a race between concurrent dials of one agent that
@@ -451,14 +450,4 @@ func (s *Service) oneLeasePerAgent(ctx context.Context, mine leaseResult, now ti
 		return leaseResult{}, fmt.Errorf("lease %s: give back: %w", mine.number.Number, err)
 	}
 	return leaseResult{ok: true, number: n, lease: *n.Lease, renewed: true}, nil
-}
-
-func removeNumber(pool []CallbackNumber, number string) []CallbackNumber {
-	out := pool[:0:0]
-	for _, n := range pool {
-		if n.Number != number {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -1,0 +1,301 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(v ...int) Samples {
+		out := Samples{}
+		for _, x := range v {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	hundred := Samples{}
+	for i := 1; i <= 100; i++ {
+		hundred = append(hundred, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		s    Samples
+		p    float64
+		want time.Duration
+	}{
+		{ms(), 50, 0},
+		{ms(7), 99, 7 * time.Millisecond},
+		{ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{ms(1, 2, 3, 4), 99, 4 * time.Millisecond},
+		{hundred, 50, 50 * time.Millisecond},
+		{hundred, 99, 99 * time.Millisecond},
+		{hundred, 100, 100 * time.Millisecond},
+	} {
+		if got := Percentile(c.s, c.p); got != c.want {
+			t.Errorf("Percentile(%v, %v) = %v, want %v", c.s, c.p, got, c.want)
+		}
+	}
+	if s := Summarise(ms(3, 1, 2)); s.N != 3 || s.P50 != 2 || s.Max != 3 {
+		t.Errorf("Summarise = %+v", s)
+	}
+}
+
+// TestRunSmall runs the whole bench, scaled down, and checks the outcomes
+// the issue sets as goals that do not depend on the machine: every dial
+// answered, no duplicate lease, one email per call, everyone restored, no
+// one unserved. With the emulators' endpoints set it runs their part too.
+func TestRunSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	o := Options{N: 100, Webhooks: 100, HTTPWebhooks: 50, Chains: 20, EmulatedChains: 10, Callbacks: 50,
+		Emergencies: 2, FloorSamples: 10, SkipBinaries: true}
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Result
+	t.Logf("\n%s", rep)
+	if r.ContentionDials != 100 || r.ContentionDuplicateLeases != 0 || r.ContentionEmails != 100 || r.ContentionRestored != 100 {
+		t.Errorf("contention: %+v", rep.Contention)
+	}
+	if r.ExhaustionUnserved != 0 || rep.Exhaustion.Takeovers != 90 || rep.Exhaustion.DuplicateLeases != 0 {
+		t.Errorf("exhaustion: %+v", rep.Exhaustion)
+	}
+	if r.WebhookP50Ms <= 0 || r.DialToEmailP99Ms <= 0 || r.CallbackRouteP99Ms <= 0 {
+		t.Errorf("latencies missing: %+v", r)
+	}
+	b, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"webhook_p50_ms", "dial_to_email_emulated_p99_ms", "aws_calls_per_emergency", "init_ms"} {
+		if !strings.Contains(string(b), `"`+f+`"`) {
+			t.Errorf("JSON lacks %s: %s", f, b)
+		}
+	}
+	emulated := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ENDPOINT_URL_SESV2") != ""
+	if emulated != (r.AWSCallsPerEmergency != nil) || emulated != (r.RoundtripFloorMs != nil) {
+		t.Errorf("emulated=%v but AWS calls %v, floor %v", emulated, r.AWSCallsPerEmergency, r.RoundtripFloorMs)
+	}
+	if emulated && *r.AWSCallsPerEmergency < 3 {
+		t.Errorf("AWS calls per emergency = %v: the counter missed calls", *r.AWSCallsPerEmergency)
+	}
+}
+
+// TestColdStart builds one bootstrap for the host and times its start.
+func TestColdStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	if err := buildFunctions(ctx, root, dir, runtime.GOOS, runtime.GOARCH, "./functions/callback-lease-allocation"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := coldStart(ctx, filepath.Join(dir, "callback-lease-allocation"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("callback-lease-allocation: first Runtime API poll after %s", d)
+}
+
+// ---------------------------------------------------------------------------
+// testing.B: the hot paths, with ns/op and allocs.
+
+func BenchmarkClassify(b *testing.B) {
+	r := mayday.DialRules{Prefix: "9"}
+	for _, c := range []struct{ name, dialled, country string }{
+		{"emergency", "9-911", "US"},
+		{"ordinary", "+1 (425) 555-0100", "US"},
+		{"unsupported", "112", "FR"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Classify(c.dialled, c.country)
+			}
+		})
+	}
+}
+
+func BenchmarkVerifySignature(b *testing.B) {
+	body := dialBody("c-1", "a-1")
+	now := time.Now()
+	header := httpapi.Sign([]byte(secret), now, body)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := httpapi.Verify([]byte(secret), header, body, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// bootB starts an embedded runner with agents and a pool.
+func bootB(b *testing.B, agents, numbers int) *system {
+	b.Helper()
+	s, err := boot(nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.Close)
+	if err := s.seed("b", agents, numbers, 1); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// sink is a publisher that drops events: the handler benchmarks measure the
+// webhook alone, not the chain behind it.
+type sink struct{}
+
+func (sink) Publish(context.Context, ...events.Event) error { return nil }
+
+// handlerOnly is the HTTP API over the embedded store with the chain cut off.
+func handlerOnly() (*mayday.Service, http.Handler) {
+	svc := mayday.NewService(mayday.Service{Store: inmem.NewStore(), Events: sink{}, Mailer: inmem.NewOutbox(mayday.SystemClock{}),
+		Log: quietLog(), Config: mayday.Config{Dial: mayday.DialRules{Prefix: "9"}}})
+	return svc, (&httpapi.API{Service: svc, Secret: []byte(secret)}).Handler()
+}
+
+func serveSigned(h http.Handler, path string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(secret), time.Now(), body))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// BenchmarkDialWebhook is the dial webhook through the in-process handler:
+// signature, decoding, classification, the call record and Do Not Disturb
+// in the embedded store, the publish (to a sink). A fresh agent each time.
+func BenchmarkDialWebhook(b *testing.B) {
+	_, h := handlerOnly()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		agent := fmt.Sprintf("bw-%d", i)
+		if rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent)); !emergencyAnswer(rec.Code, rec.Body.Bytes()) {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkInboundRoute is the routing decision for a PSAP callback to a
+// leased number, in process (the chain cut off): round robin over 100
+// agents' numbers; every 100 callbacks their conversations are ended with
+// the timer stopped, so agents do not pile them up.
+func BenchmarkInboundRoute(b *testing.B) {
+	const agents = 100
+	svc, h := handlerOnly()
+	ctx := context.Background()
+	for i := range agents {
+		agent := agentID("b", i)
+		if _, _, err := svc.AddNumber(ctx, number(1, i), "US"); err != nil {
+			b.Fatal(err)
+		}
+		if rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent)); !emergencyAnswer(rec.Code, rec.Body.Bytes()) {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		if err := svc.AllocateLease(ctx, events.CallStarted{CallID: agent + "-c1", AgentID: agent, DialedNumber: "9-911",
+			EmergencyNumber: "911", Country: "US", StartedAt: time.Now().UTC(), PresenceApplied: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var open []events.CallEndedDetail
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		callID := fmt.Sprintf("b-cb%d", i)
+		rec := serveSigned(h, "/v1/telephony/inbound", inboundBody(callID, number(1, i%agents)))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"agent"`) {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		open = append(open, events.CallEndedDetail{CallID: callID, AgentID: agentID("b", i%agents), Kind: "callback"})
+		if len(open) == agents {
+			b.StopTimer()
+			for _, d := range open {
+				if err := svc.RestorePresence(ctx, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			open = open[:0]
+			b.StartTimer()
+		}
+	}
+}
+
+// BenchmarkDialToEmail is the whole chain, embedded, through the local bus:
+// the dial webhook in process until the mailer accepted the email (ns/op is
+// the latency). 100 agents in turn (their lease is renewed from the second
+// round on); every 100 dials the calls are ended with the timer stopped.
+func BenchmarkDialToEmail(b *testing.B) {
+	const agents = 100
+	s := bootB(b, agents, agents)
+	var open []string
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		callID := fmt.Sprintf("b-de%d", i)
+		done := s.mailer.expect(callID)
+		if code, resp := s.serve(http.MethodPost, "/v1/telephony/events", dialBody(callID, agentID("b", i%agents)), true); !emergencyAnswer(code, resp) {
+			b.Fatalf("%d %s", code, resp)
+		}
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			b.Fatal("no email")
+		}
+		open = append(open, callID)
+		if len(open) == agents {
+			b.StopTimer()
+			s.m.Bus.Wait()
+			for _, id := range open {
+				s.serve(http.MethodPost, "/v1/telephony/events", endBody(id), true)
+			}
+			s.m.Bus.Wait()
+			open = open[:0]
+			b.StartTimer()
+		}
+	}
+}
+
+// BenchmarkContention is N concurrent emergency dials from N agents on an
+// N-number pool until the chain settles (ns/op is the whole burst); its
+// growth with N shows how allocators contend for the same numbers.
+func BenchmarkContention(b *testing.B) {
+	for _, n := range []int{100, 300} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err := contention("bc", n, n, 6)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.Dials != n || c.DuplicateLeases != 0 || c.Emails != n {
+					b.Fatalf("%+v", c)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,291 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/awscount"
+	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/local"
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// secret signs the benchmark's webhooks.
+const secret = "mayday-bench-secret"
+
+// initialPresence is each agent's presence before its emergency call, so
+// that "restored" is told apart from the default.
+const initialPresence = "Busy"
+
+// quietLog formats every line as Lambda would (JSON) but writes nowhere: the
+// formatting cost stays in the measurements, the terminal stays clean.
+func quietLog() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
+
+// system is a local runner with the benchmark's probes around it.
+type system struct {
+	m       *local.Main
+	mailer  *stampMailer
+	pub     *recorder
+	handler http.Handler // every route, in process
+	client  *http.Client // loopback HTTP to m.URL
+}
+
+// boot starts a local.Main on 127.0.0.1:0 over store (nil: embedded) and
+// inner (nil: the embedded outbox), with the mailer timestamped and the
+// publisher recorded.
+func boot(store mayday.Store, inner mayday.Mailer) (*system, error) {
+	cfg, err := local.ConfigFromEnv(func(string) (string, bool) { return "", false })
+	if err != nil {
+		return nil, err
+	}
+	cfg.Addr, cfg.Secret = "127.0.0.1:0", secret
+	cfg.SweepInterval = time.Hour // no sweep during a measurement
+	if inner == nil {
+		inner = inmem.NewOutbox(mayday.SystemClock{})
+	}
+	mailer := newStampMailer(inner)
+	m := &local.Main{Config: cfg, Store: store, Mailer: mailer, Log: quietLog()}
+	if err := m.Open(); err != nil {
+		return nil, err
+	}
+	// Every handler reaches the publisher through this one *Service, so the
+	// recorder sees all that the chain publishes.
+	pub := &recorder{inner: m.Service.Events}
+	m.Service.Events = pub
+	api := &httpapi.API{Service: m.Service, Secret: []byte(secret), AdminGuard: httpapi.LoopbackOnly}
+	return &system{m: m, mailer: mailer, pub: pub, handler: api.Handler(),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}}, nil
+}
+
+func (s *system) Close() {
+	s.client.CloseIdleConnections()
+	s.m.Close()
+}
+
+// serve runs one request through the in-process handler, as a loopback
+// client (admin routes are loopback-only).
+func (s *system) serve(method, path string, body []byte, sign bool) (int, []byte) {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:40000"
+	if sign {
+		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(secret), time.Now(), body))
+	}
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// post sends one request over loopback HTTP.
+func (s *system) post(path string, body []byte, sign bool) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, s.m.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if sign {
+		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(secret), time.Now(), body))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+func agentID(prefix string, i int) string { return fmt.Sprintf("%s-a%05d", prefix, i) }
+
+// number is the i-th pool number of a series (a different area code per
+// series keeps series apart in one store).
+func number(series, i int) string { return fmt.Sprintf("+1%03d%07d", 200+series, i) }
+
+// seed adds agents (with two emergency contacts each) and pool numbers
+// through the admin routes, in process.
+func (s *system) seed(prefix string, agents, numbers, series int) error {
+	for i := range agents {
+		body, _ := json.Marshal(map[string]any{"name": "Agent " + agentID(prefix, i), "email": "agent@example.com",
+			"presence": initialPresence, "country": "US", "emergencyContacts": "sup@example.com; desk@example.com",
+			"mailboxEnabled": true, "outboundVoiceProfile": true})
+		if code, out := s.serve(http.MethodPut, "/v1/agents/"+agentID(prefix, i), body, false); code != http.StatusOK {
+			return fmt.Errorf("seed agent: %d %s", code, out)
+		}
+	}
+	for i := range numbers {
+		body, _ := json.Marshal(map[string]string{"number": number(series, i), "country": "US"})
+		if code, out := s.serve(http.MethodPost, "/v1/callback-numbers", body, false); code/100 != 2 {
+			return fmt.Errorf("seed number: %d %s", code, out)
+		}
+	}
+	return nil
+}
+
+func dialBody(callID, agent string) []byte {
+	b, _ := json.Marshal(map[string]string{"type": "call.dialed", "callId": callID, "agentId": agent,
+		"from": "+14255550100", "to": "9-911", "country": "US", "location": "Building 4, floor 2",
+		"occurredAt": time.Now().UTC().Format(time.RFC3339)})
+	return b
+}
+
+func endBody(callID string) []byte {
+	b, _ := json.Marshal(map[string]string{"type": "call.ended", "callId": callID,
+		"occurredAt": time.Now().UTC().Format(time.RFC3339)})
+	return b
+}
+
+func inboundBody(callID, to string) []byte {
+	b, _ := json.Marshal(map[string]string{"callId": callID, "from": "+14255550199", "to": to})
+	return b
+}
+
+// emergencyAnswer checks a dial webhook's answer.
+func emergencyAnswer(code int, body []byte) bool {
+	var out struct{ Emergency bool }
+	return code == http.StatusOK && json.Unmarshal(body, &out) == nil && out.Emergency
+}
+
+// ---------------------------------------------------------------------------
+
+// stampMailer timestamps each email its inner mailer accepted, by call id.
+type stampMailer struct {
+	inner mayday.Mailer
+
+	mu      sync.Mutex
+	sent    map[string]int
+	total   int
+	waiters map[string]chan time.Time
+}
+
+func newStampMailer(inner mayday.Mailer) *stampMailer {
+	return &stampMailer{inner: inner, sent: map[string]int{}, waiters: map[string]chan time.Time{}}
+}
+
+func (s *stampMailer) Send(ctx context.Context, e mayday.Email) error {
+	if err := s.inner.Send(ctx, e); err != nil {
+		return err
+	}
+	at := time.Now()
+	id := e.Data["callId"]
+	s.mu.Lock()
+	s.sent[id]++
+	s.total++
+	ch := s.waiters[id]
+	delete(s.waiters, id)
+	s.mu.Unlock()
+	if ch != nil {
+		ch <- at
+	}
+	return nil
+}
+
+// expect returns where the acceptance time of callID's email will arrive;
+// call it before the dial.
+func (s *stampMailer) expect(callID string) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	s.mu.Lock()
+	s.waiters[callID] = ch
+	s.mu.Unlock()
+	return ch
+}
+
+// counts: emails accepted, and calls that got more than one.
+func (s *stampMailer) counts() (total, duplicated int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.sent {
+		if n > 1 {
+			duplicated++
+		}
+	}
+	return s.total, duplicated
+}
+
+// ---------------------------------------------------------------------------
+
+// recorder is the publisher the service uses: it counts the PutEvents calls
+// EventBridge would receive, keeps the lease outcomes, and can hold events
+// back so that the chain advances one step at a time (gate).
+type recorder struct {
+	inner mayday.Publisher
+	// counter, if set, counts each PutEvents EventBridge would receive.
+	counter *awscount.Counter
+
+	mu        sync.Mutex
+	putEvents int
+	allocated []events.LeaseAllocated // "Callback Lease Allocated"
+	exhausted []events.PoolExhausted
+	gated     bool
+	held      []events.Event
+}
+
+// putEventsEntries is PutEvents' per-request entry limit.
+const putEventsEntries = 10
+
+func (r *recorder) Publish(ctx context.Context, evs ...events.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	calls := (len(evs) + putEventsEntries - 1) / putEventsEntries
+	r.putEvents += calls
+	if r.counter != nil {
+		r.counter.Add("EventBridge", "PutEvents", calls)
+	}
+	for _, ev := range evs {
+		switch d := ev.Detail.(type) {
+		case events.LeaseAllocated:
+			if ev.DetailType == events.CallbackLeaseAllocated {
+				r.allocated = append(r.allocated, d)
+			}
+		case *events.LeaseAllocated:
+			if ev.DetailType == events.CallbackLeaseAllocated {
+				r.allocated = append(r.allocated, *d)
+			}
+		case events.PoolExhausted:
+			r.exhausted = append(r.exhausted, d)
+		case *events.PoolExhausted:
+			r.exhausted = append(r.exhausted, *d)
+		}
+	}
+	if r.gated {
+		r.held = append(r.held, evs...)
+		r.mu.Unlock()
+		return nil
+	}
+	r.mu.Unlock()
+	return r.inner.Publish(ctx, evs...)
+}
+
+// gate holds every event published from now on until release.
+func (r *recorder) gate(on bool) {
+	r.mu.Lock()
+	r.gated = on
+	r.mu.Unlock()
+}
+
+// release passes the held events on and reports how many there were.
+func (r *recorder) release() (int, error) {
+	r.mu.Lock()
+	held := r.held
+	r.held = nil
+	r.mu.Unlock()
+	if len(held) == 0 {
+		return 0, nil
+	}
+	return len(held), r.inner.Publish(context.Background(), held...)
+}
+
+func (r *recorder) snapshot() (putEvents int, allocated []events.LeaseAllocated, exhausted []events.PoolExhausted) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.putEvents, append([]events.LeaseAllocated(nil), r.allocated...), append([]events.PoolExhausted(nil), r.exhausted...)
+}
