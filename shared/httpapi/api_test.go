@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -149,5 +150,36 @@ func TestOccurredAtOutOfRange(t *testing.T) {
 		if rec := do(h, "POST", "/v1/telephony/events", body, signed(body)); rec.Code != 400 || !strings.Contains(rec.Body.String(), "occurredAt") {
 			t.Errorf("occurredAt %s: %d %s, want 400 naming occurredAt", at, rec.Code, rec.Body)
 		}
+	}
+}
+
+// downStore is a store that cannot be reached.
+type downStore struct{ *inmem.Store }
+
+func (downStore) UpdateCall(context.Context, string, func(*mayday.Call) error) (mayday.Call, error) {
+	return mayday.Call{}, errors.New("connection refused")
+}
+
+func (downStore) GetCall(context.Context, string) (mayday.Call, error) {
+	return mayday.Call{}, errors.New("connection refused")
+}
+
+func TestStoreDownIsRetryable(t *testing.T) {
+	svc := mayday.NewService(mayday.Service{Store: downStore{inmem.NewStore()}, Events: nopBus{}, Config: mayday.DefaultConfig()})
+	h := (&httpapi.API{Service: svc, Secret: secret}).Handler()
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/telephony/events", `{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z"}`},
+		{"/v1/telephony/events", `{"type":"call.dialed","callId":"c-2","agentId":"a-1","to":"+14255550123","country":"US","occurredAt":"2026-11-22T21:00:00Z"}`},
+		{"/v1/telephony/inbound", `{"callId":"c-9","to":"+14255550001"}`},
+	} {
+		rec := do(h, "POST", tc.path, tc.body, signed(tc.body))
+		if rec.Code != 503 || strings.Contains(rec.Body.String(), "refused") {
+			t.Errorf("%s %s: %d %s; want 503 without internals, so telephony retries", tc.path, tc.body, rec.Code, rec.Body)
+		}
+	}
+	// An emergency dial is still answered: the chain applies the state later.
+	body := `{"type":"call.dialed","callId":"c-3","agentId":"a-1","to":"911","country":"US","occurredAt":"2026-11-22T21:00:00Z"}`
+	if rec := do(h, "POST", "/v1/telephony/events", body, signed(body)); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"emergency":true`) {
+		t.Errorf("emergency dial with the store down: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -200,7 +200,7 @@ func (s *Service) recordStart(ctx context.Context, start Call) (stored Call, fir
 		return nil
 	})
 	if err != nil {
-		return Call{}, false, fmt.Errorf("call %s: record start: %w", start.ID, err)
+		return Call{}, false, fmt.Errorf("%w: call %s: record start: %w", ErrUnavailable, start.ID, err)
 	}
 	return stored, first, nil
 }
@@ -240,7 +240,7 @@ func (s *Service) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {
 		return nil
 	})
 	if err != nil {
-		return CallOutcome{}, fmt.Errorf("call %s: record end: %w", e.CallID, err)
+		return CallOutcome{}, fmt.Errorf("%w: call %s: record end: %w", ErrUnavailable, e.CallID, err)
 	}
 	out := CallOutcome{CallID: e.CallID, Emergency: call.Kind.Emergency()}
 	// A repeat publishes again: the first publish may have failed, and every

@@ -35,14 +35,14 @@ func (s *Service) RouteInbound(ctx context.Context, in InboundCall) (RouteDecisi
 	if c, err := s.Store.GetCall(ctx, in.CallID); err == nil && c.Route != nil {
 		return *c.Route, nil
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
-		return RouteDecision{}, fmt.Errorf("call %s: %w", in.CallID, err)
+		return RouteDecision{}, fmt.Errorf("%w: call %s: %w", ErrUnavailable, in.CallID, err)
 	}
 	num, err := s.Store.GetNumber(ctx, to)
 	if errors.Is(err, ErrNotFound) {
 		return RouteDecision{Route: RouteDefault}, nil
 	}
 	if err != nil {
-		return RouteDecision{}, fmt.Errorf("callback number: %w", err)
+		return RouteDecision{}, fmt.Errorf("%w: callback number: %w", ErrUnavailable, err)
 	}
 	now := s.now()
 	decision := ToFallback(s.Config.Fallback)
@@ -201,6 +201,9 @@ func (s *Service) State(ctx context.Context, id string) (DesktopState, error) {
 
 // History lists an agent's call-history activities, newest first.
 func (s *Service) History(ctx context.Context, id string) ([]Activity, error) {
+	if _, err := s.GetAgent(ctx, id); err != nil {
+		return nil, err
+	}
 	acts, err := s.Store.ListActivities(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("agent %s: history: %w", id, err)
