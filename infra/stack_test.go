@@ -418,6 +418,23 @@ func TestFunctionURLs(t *testing.T) {
 	}
 }
 
+// TestSecretsExtension: the webhook functions (and only they) carry the
+// Parameters and Secrets extension layer they read the HMAC secret through.
+func TestSecretsExtension(t *testing.T) {
+	fns := functionIDs(t)
+	for name, id := range fns {
+		layers := fmt.Sprint(resources[id].Properties["Layers"])
+		env := fmt.Sprint(resources[id].Properties["Environment"])
+		webhook := name == fnDialDetection || name == fnCallbackRouting
+		if has := strings.Contains(layers, "Paramsandsecretslayer") && strings.Contains(layers, "arm64"); has != webhook {
+			t.Errorf("%s: extension layer %v (layers %s), want %v", name, has, layers, webhook)
+		}
+		if webhook && !strings.Contains(env, "SECRETS_MANAGER_TTL") {
+			t.Errorf("%s: no extension settings in %s", name, env)
+		}
+	}
+}
+
 func TestEmailTemplate(t *testing.T) {
 	d := emailtemplate.Default()
 	check(t, func() {

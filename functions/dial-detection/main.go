@@ -16,6 +16,6 @@ import (
 func main() {
 	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true, Secret: true})
 	api := &httpapi.API{Service: awswire.NewService(l, awswire.Store(l), ebpublisher.New(eventbridge.NewFromConfig(l.Config), l.Env.Bus), nil),
-		Secret: webhooksecret.Must(l)}
+		SecretFunc: webhooksecret.Provider(l.Env)}
 	lambdaurl.Start(api.Handler(httpapi.FnDialDetection))
 }

@@ -65,8 +65,10 @@ const MaxBody = 64 << 10
 // API serves the routes over the domain service.
 type API struct {
 	Service *mayday.Service
-	// Secret verifies webhook signatures.
-	Secret []byte
+	// Secret verifies webhook signatures; SecretFunc, when set, supplies it
+	// per request instead (read from Secrets Manager in AWS).
+	Secret     []byte
+	SecretFunc func(context.Context) ([]byte, error)
 	// AdminGuard authorises admin routes; nil allows all (in AWS the
 	// function URL's IAM auth has already run). Locally: LoopbackOnly.
 	AdminGuard func(*http.Request) error
@@ -118,10 +120,17 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	switch r.Access {
 	case Signed:
-		if len(a.Secret) == 0 {
+		secret := a.Secret
+		if a.SecretFunc != nil {
+			var err error
+			if secret, err = a.SecretFunc(req.Context()); err != nil {
+				return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
+			}
+		}
+		if len(secret) == 0 {
 			return fmt.Errorf("%w: webhook secret not configured", errUnauthorized)
 		}
-		if err := Verify(a.Secret, req.Header.Get(SignatureHeader), body, a.Service.Clock.Now()); err != nil {
+		if err := Verify(secret, req.Header.Get(SignatureHeader), body, a.Service.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
 	case Admin:
