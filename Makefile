@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY = true
 export CDK_DISABLE_VERSION_CHECK = true
 export npm_config_update_notifier = false
 
-.PHONY: run test build vet unit integration fuzz synth clean
+.PHONY: run test build vet unit integration race fuzz synth clean
 
 run:
 	$(GO) run ./cmd/mayday local
@@ -29,6 +29,10 @@ unit:
 # skipped integration suite into a failure.
 integration: build
 	MAYDAY_REQUIRE_INTEGRATION=1 scripts/services.sh run $(GO) test -count=1 ./...
+
+# The race detector over everything but the CDK app (slow to instrument).
+race:
+	MAYDAY_REQUIRE_INTEGRATION=1 scripts/services.sh run $(GO) test -race -count=1 ./shared/... ./cmd/...
 
 # Each fuzz target briefly, from its seed corpus in the package's testdata/fuzz.
 FUZZ := shared/mayday:FuzzNormaliseDialled shared/mayday:FuzzClassify shared/mayday:FuzzParseContacts \
