@@ -160,8 +160,7 @@ type setup struct {
 	dynamo bool         // DynamoDB store on DynamoDB Local (else embedded)
 	ses    bool         // SES mailer on aws-ses-v2-local (else the outbox)
 	plan   *faults.Plan // faults for the AWS clients
-	// busTimeout bounds each bus delivery when the local runner supports
-	// it (see setBusTimeout).
+	// busTimeout bounds each bus delivery (local.Config.BusTimeout).
 	busTimeout time.Duration
 	// Bus retry policy; default 3 attempts, 5ms backoff.
 	busAttempts int
@@ -195,7 +194,6 @@ type system struct {
 	prefix      string // makes ids unique across tests sharing an emulator
 	sdkAttempts int    // the SDK retryer's attempts per call
 	numbers     int
-	busTimeout  bool // whether setup.busTimeout took effect
 	dead        *int // dead letters the test expects
 }
 
@@ -224,9 +222,7 @@ func newSystem(t *testing.T, s setup) *system {
 	m := &local.Main{Log: slog.New(logs), Config: local.Config{Addr: "127.0.0.1:0", Lease: time.Hour,
 		SweepInterval: time.Hour, Secret: string(sys.secret), Fallback: "+14255559999", DialPrefix: "9",
 		BusAttempts: cmp.Or(s.busAttempts, 3), BusBackoff: cmp.Or(s.busBackoff, 5*time.Millisecond)}}
-	if s.busTimeout > 0 {
-		sys.busTimeout = setBusTimeout(&m.Config, s.busTimeout)
-	}
+	m.Config.BusTimeout = s.busTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if s.dynamo || s.ses {
@@ -277,13 +273,6 @@ func newClient(t *testing.T) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
-}
-
-// setBusTimeout sets local.Config.BusTimeout, a bound on each bus delivery
-// like a Lambda function's timeout.
-func setBusTimeout(c *local.Config, d time.Duration) bool {
-	c.BusTimeout = d
-	return true
 }
 
 func (s *system) id(name string) string { return s.prefix + "-" + name }
