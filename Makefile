@@ -35,7 +35,7 @@ race:
 	MAYDAY_REQUIRE_INTEGRATION=1 scripts/services.sh run $(GO) test -race -count=1 ./shared/... ./cmd/...
 
 # Each fuzz target briefly, from its seed corpus in the package's testdata/fuzz.
-FUZZ := shared/mayday:FuzzNormaliseDialled shared/mayday:FuzzClassify shared/mayday:FuzzParseContacts \
+FUZZ := shared/mayday:FuzzNormaliseDialed shared/mayday:FuzzClassify shared/mayday:FuzzParseContacts \
         shared/httpapi:FuzzVerify shared/httpapi:FuzzCallWebhook shared/emailtemplate:FuzzTemplateData
 FUZZTIME ?= 5s
 fuzz:

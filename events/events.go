@@ -29,8 +29,8 @@ type Event struct {
 	Detail     any
 }
 
-// CallStarted is the detail of "Emergency Call Started".
-type CallStarted struct {
+// EmergencyCallStartedDetail is the detail of "Emergency Call Started".
+type EmergencyCallStartedDetail struct {
 	CallID          string    `json:"callId"`
 	AgentID         string    `json:"agentId"`
 	DialedNumber    string    `json:"dialedNumber"`
@@ -43,10 +43,10 @@ type CallStarted struct {
 	PresenceApplied bool `json:"presenceApplied"`
 }
 
-// LeaseAllocated is the detail of "Callback Lease Allocated" and
+// CallbackLeaseDetail is the detail of "Callback Lease Allocated" and
 // "Callback Lease Unavailable" (CallbackNumber empty).
-type LeaseAllocated struct {
-	CallStarted
+type CallbackLeaseDetail struct {
+	EmergencyCallStartedDetail
 	CallbackNumber    string     `json:"callbackNumber,omitempty"`
 	CallbackExpiresAt *time.Time `json:"callbackExpiresAt,omitempty"`
 	Reason            string     `json:"reason,omitempty"`
@@ -64,8 +64,8 @@ type CallEndedDetail struct {
 	EndedAt   time.Time `json:"endedAt"`
 }
 
-// CallbackRouted is the detail of "Emergency Callback Routed".
-type CallbackRouted struct {
+// CallbackRoutedDetail is the detail of "Emergency Callback Routed".
+type CallbackRoutedDetail struct {
 	CallID         string    `json:"callId"`
 	CallbackNumber string    `json:"callbackNumber"`
 	Route          string    `json:"route"` // agent or fallback
@@ -74,8 +74,8 @@ type CallbackRouted struct {
 	RoutedAt       time.Time `json:"routedAt"`
 }
 
-// LeaseExpired is the detail of "Callback Lease Expired".
-type LeaseExpired struct {
+// LeaseExpiredDetail is the detail of "Callback Lease Expired".
+type LeaseExpiredDetail struct {
 	CallbackNumber string    `json:"callbackNumber"`
 	Country        string    `json:"country"`
 	AgentID        string    `json:"agentId"`
@@ -83,9 +83,9 @@ type LeaseExpired struct {
 	ExpiredAt      time.Time `json:"expiredAt"`
 }
 
-// PoolExhausted is the detail of "Callback Pool Exhausted": the lease nearest
+// PoolExhaustedDetail is the detail of "Callback Pool Exhausted": the lease nearest
 // to expiry was taken over from PreviousAgentID.
-type PoolExhausted struct {
+type PoolExhaustedDetail struct {
 	Country         string    `json:"country"`
 	CallbackNumber  string    `json:"callbackNumber"`
 	AgentID         string    `json:"agentId"`
@@ -95,8 +95,8 @@ type PoolExhausted struct {
 	At              time.Time `json:"at"`
 }
 
-// DialUnsupported is the detail of "Emergency Dial Unsupported".
-type DialUnsupported struct {
+// DialUnsupportedDetail is the detail of "Emergency Dial Unsupported".
+type DialUnsupportedDetail struct {
 	CallID          string    `json:"callId"`
 	AgentID         string    `json:"agentId"`
 	EmergencyNumber string    `json:"emergencyNumber"`
@@ -104,10 +104,10 @@ type DialUnsupported struct {
 	At              time.Time `json:"at"`
 }
 
-// WatchdogRestored is the detail of "Presence Watchdog Restored": an agent was
+// WatchdogRestoredDetail is the detail of "Presence Watchdog Restored": an agent was
 // still on Do Not Disturb long after their emergency calls began, so the end
 // event was presumed lost and presence restored.
-type WatchdogRestored struct {
+type WatchdogRestoredDetail struct {
 	AgentID  string    `json:"agentId"`
 	CallIDs  []string  `json:"callIds"`
 	Presence string    `json:"presence"`

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mayday/mayday/shared/bench"
+	"github.com/mayday/mayday/shared/testkit/bench"
 )
 
 // runBench measures Mayday in this process (see docs/PERFORMANCE.md):

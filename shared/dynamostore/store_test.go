@@ -19,7 +19,7 @@ import (
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/storetest"
+	"github.com/mayday/mayday/shared/testkit/storetest"
 )
 
 var (

@@ -100,7 +100,7 @@ func newPublisher(t *testing.T, f *fakeEventBridge) *Publisher {
 func started(n int) []events.Event {
 	evs := make([]events.Event, n)
 	for i := range evs {
-		evs[i] = events.Event{DetailType: events.EmergencyCallStarted, Detail: events.CallStarted{
+		evs[i] = events.Event{DetailType: events.EmergencyCallStarted, Detail: events.EmergencyCallStartedDetail{
 			CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1", DialedNumber: "9-911", EmergencyNumber: "911",
 			Country: "US", Location: `Bldg "4" & <floor 2>`, StartedAt: time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC),
 			PresenceApplied: true,
@@ -111,7 +111,7 @@ func started(n int) []events.Event {
 
 func callID(t *testing.T, e entry) string {
 	t.Helper()
-	var d events.CallStarted
+	var d events.EmergencyCallStartedDetail
 	if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
 		t.Fatalf("detail %q: %v", e.Detail, err)
 	}
@@ -137,11 +137,11 @@ func TestPublishBatchesAndRoundTrips(t *testing.T) {
 			if e.Source != events.Source || e.DetailType != events.EmergencyCallStarted || e.EventBusName != "mayday-bus" {
 				t.Errorf("entry %d = %+v", i, e)
 			}
-			var got events.CallStarted
+			var got events.EmergencyCallStartedDetail
 			if err := json.Unmarshal([]byte(e.Detail), &got); err != nil {
 				t.Fatalf("entry %d detail: %v", i, err)
 			}
-			if want := evs[i].Detail.(events.CallStarted); got != want {
+			if want := evs[i].Detail.(events.EmergencyCallStartedDetail); got != want {
 				t.Errorf("entry %d detail = %+v, want %+v", i, got, want)
 			}
 			i++
@@ -173,7 +173,7 @@ func TestPublishRetriesOnlyFailedEntries(t *testing.T) {
 
 func TestPublishPersistentFailure(t *testing.T) {
 	f := &fakeEventBridge{fail: func(call, i int, e entry) string {
-		var d events.CallStarted
+		var d events.EmergencyCallStartedDetail
 		_ = json.Unmarshal([]byte(e.Detail), &d) // on the server's goroutine: no t.Fatal
 		switch d.CallID {
 		case "c-0", "c-2":
@@ -204,7 +204,7 @@ func TestPublishPersistentFailure(t *testing.T) {
 func TestPublishSizeLimits(t *testing.T) {
 	big := func(id string, n int) events.Event {
 		return events.Event{DetailType: events.EmergencyCallStarted,
-			Detail: events.CallStarted{CallID: id, Location: strings.Repeat("x", n)}}
+			Detail: events.EmergencyCallStartedDetail{CallID: id, Location: strings.Repeat("x", n)}}
 	}
 	t.Run("oversized entry refused before any call", func(t *testing.T) {
 		f := &fakeEventBridge{}

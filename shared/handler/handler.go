@@ -35,7 +35,7 @@ func decode[T any](e lambdaevents.EventBridgeEvent, want ...string) (T, error) {
 type LeaseAllocation struct{ Service *mayday.Service }
 
 func (h LeaseAllocation) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
-	d, err := decode[events.CallStarted](e, events.EmergencyCallStarted)
+	d, err := decode[events.EmergencyCallStartedDetail](e, events.EmergencyCallStarted)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (h LeaseAllocation) Handle(ctx context.Context, e lambdaevents.EventBridgeE
 type Notification struct{ Service *mayday.Service }
 
 func (h Notification) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
-	d, err := decode[events.LeaseAllocated](e, events.CallbackLeaseAllocated, events.CallbackLeaseUnavailable)
+	d, err := decode[events.CallbackLeaseDetail](e, events.CallbackLeaseAllocated, events.CallbackLeaseUnavailable)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/mayday/mayday/shared/inmem"
-	"github.com/mayday/mayday/shared/mailertest"
+	"github.com/mayday/mayday/shared/testkit/mailertest"
 	"github.com/mayday/mayday/shared/mayday"
 )
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/storetest"
+	"github.com/mayday/mayday/shared/testkit/storetest"
 )
 
 func TestStoreContract(t *testing.T) {

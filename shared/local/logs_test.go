@@ -318,7 +318,7 @@ func TestFailureLogsHoldNoPersonalData(t *testing.T) {
 	if _, err := m.Service.PutAgent(ctx, "a-1", mayday.Profile{Name: logAgentName, Country: "US", EmergencyContacts: contacts}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Service.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallDialed, CallID: "c-1", AgentID: "a-1",
+	if _, err := m.Service.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1", AgentID: "a-1",
 		From: logFrom, To: "911", Country: "US", Location: logLocation, OccurredAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

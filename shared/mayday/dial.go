@@ -63,10 +63,10 @@ func EmergencyNumbers(country string) []string {
 	return slices.Clone(emergencyNumbers[NormaliseCountry(country)])
 }
 
-// NormaliseDialled drops the punctuation people and dialers put in numbers
+// NormaliseDialed drops the punctuation people and dialers put in numbers
 // (spaces, dashes, dots, parentheses). It returns "" when what remains is not
 // a dialable string.
-func NormaliseDialled(s string) string {
+func NormaliseDialed(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -99,9 +99,9 @@ type Classification struct {
 // Classify decides whether dialling s from country is an emergency call.
 func (r DialRules) Classify(s, country string) Classification {
 	country = NormaliseCountry(country)
-	n := NormaliseDialled(s)
+	n := NormaliseDialed(s)
 	candidates := []string{n}
-	if p := NormaliseDialled(r.Prefix); p != "" && len(n) > len(p) && strings.HasPrefix(n, p) {
+	if p := NormaliseDialed(r.Prefix); p != "" && len(n) > len(p) && strings.HasPrefix(n, p) {
 		candidates = append(candidates, n[len(p):])
 	}
 	out := Classification{Country: country, Reason: ReasonNotEmergencyNumber}

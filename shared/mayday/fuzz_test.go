@@ -13,7 +13,7 @@ import (
 // and emergency-contact lists. Seeds are here (f.Add) and under
 // testdata/fuzz/<target>/. Each target checks properties, not just "no panic".
 
-// dialPunct is what NormaliseDialled drops.
+// dialPunct is what NormaliseDialed drops.
 const dialPunct = " -.()\t"
 
 // punctuate inserts dialler punctuation between the runes of s as seed says,
@@ -44,16 +44,16 @@ func dialSeeds(f *testing.F) {
 	}
 }
 
-func FuzzNormaliseDialled(f *testing.F) {
+func FuzzNormaliseDialed(f *testing.F) {
 	dialSeeds(f)
 	f.Fuzz(func(t *testing.T, s string, seed []byte) {
-		n := NormaliseDialled(s)
-		if again := NormaliseDialled(n); again != n {
+		n := NormaliseDialed(s)
+		if again := NormaliseDialed(n); again != n {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, n, again)
 		}
 		for _, r := range n {
 			if !(r >= '0' && r <= '9' || r == '+' || r == '*' || r == '#') {
-				t.Fatalf("NormaliseDialled(%q) = %q holds %q", s, n, r)
+				t.Fatalf("NormaliseDialed(%q) = %q holds %q", s, n, r)
 			}
 		}
 		// Exactly the punctuation is dropped; anything else empties it.
@@ -71,10 +71,10 @@ func FuzzNormaliseDialled(f *testing.F) {
 			want = ""
 		}
 		if n != want {
-			t.Fatalf("NormaliseDialled(%q) = %q, want %q", s, n, want)
+			t.Fatalf("NormaliseDialed(%q) = %q, want %q", s, n, want)
 		}
-		if p := punctuate(s, seed); NormaliseDialled(p) != n {
-			t.Fatalf("punctuation changed the number: %q -> %q, %q -> %q", s, n, p, NormaliseDialled(p))
+		if p := punctuate(s, seed); NormaliseDialed(p) != n {
+			t.Fatalf("punctuation changed the number: %q -> %q, %q -> %q", s, n, p, NormaliseDialed(p))
 		}
 		// ParseE164 accepts only what normalises to E.164, and is stable.
 		e, err := ParseE164(s)
@@ -105,7 +105,7 @@ func FuzzClassify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s, country, prefix string, seed []byte) {
 		rules := DialRules{Prefix: prefix}
 		got := rules.Classify(s, country)
-		cc, n, p := NormaliseCountry(country), NormaliseDialled(s), NormaliseDialled(prefix)
+		cc, n, p := NormaliseCountry(country), NormaliseDialed(s), NormaliseDialed(prefix)
 		list := emergencyNumbers[cc]
 		if got.Country != cc {
 			t.Fatalf("Classify(%q, %q).Country = %q, want %q", s, country, got.Country, cc)

@@ -113,7 +113,7 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // ParseE164 normalises a phone number (punctuation dropped) and checks it is
 // E.164.
 func ParseE164(s string) (string, error) {
-	n := NormaliseDialled(s)
+	n := NormaliseDialed(s)
 	if !e164.MatchString(n) {
 		return "", fmt.Errorf("%w: number %q is not an E.164 number like +14255550001", ErrInvalid, s)
 	}

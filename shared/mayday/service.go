@@ -84,21 +84,21 @@ type CallEvent struct {
 }
 
 const (
-	CallDialed = "call.dialed"
-	CallEnded  = "call.ended"
+	CallEventDialed = "call.dialed"
+	CallEventEnded  = "call.ended"
 )
 
 // Validate names the first missing or malformed field.
 func (e CallEvent) Validate() error {
 	missing := func(f string) error { return fmt.Errorf("%w: %s is required", ErrInvalid, f) }
 	switch {
-	case e.Type != CallDialed && e.Type != CallEnded:
-		return fmt.Errorf("%w: type %q (want %q or %q)", ErrInvalid, e.Type, CallDialed, CallEnded)
+	case e.Type != CallEventDialed && e.Type != CallEventEnded:
+		return fmt.Errorf("%w: type %q (want %q or %q)", ErrInvalid, e.Type, CallEventDialed, CallEventEnded)
 	case e.CallID == "":
 		return missing("callId")
 	case e.OccurredAt.IsZero():
 		return missing("occurredAt")
-	case e.Type == CallEnded:
+	case e.Type == CallEventEnded:
 		return nil
 	case e.AgentID == "":
 		return missing("agentId")
@@ -130,7 +130,7 @@ func (s *Service) HandleCall(ctx context.Context, e CallEvent) (CallOutcome, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.Config.WebhookBudget)
 	defer cancel()
-	if e.Type == CallEnded {
+	if e.Type == CallEventEnded {
 		return s.ended(ctx, e)
 	}
 	return s.dialed(ctx, e)
@@ -160,7 +160,7 @@ func (s *Service) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) 
 		var evs []events.Event
 		if first && call.Kind == KindUnsupported {
 			log.Warn("emergency number dialled from an unsupported location", "country", cls.Country)
-			evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupported{
+			evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{
 				CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: s.now()}})
 		}
 		if stored.Ended() && stored.Kind == KindOrdinary { // its end came first
@@ -169,7 +169,7 @@ func (s *Service) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) 
 		return out, s.publish(ctx, evs...)
 	}
 
-	started := events.CallStarted{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
+	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt}
 	wctx, cancel := context.WithTimeout(ctx, s.Config.StateTimeout)
 	err := s.applyStart(wctx, call)
@@ -273,7 +273,7 @@ func (s *Service) publish(ctx context.Context, evs ...events.Event) error {
 
 // AllocateLease handles "Emergency Call Started": lease a callback number (or
 // renew the agent's), then hand over to the notification.
-func (s *Service) AllocateLease(ctx context.Context, d events.CallStarted) error {
+func (s *Service) AllocateLease(ctx context.Context, d events.EmergencyCallStartedDetail) error {
 	if !d.PresenceApplied {
 		err := s.applyStart(ctx, Call{ID: d.CallID, Kind: KindOutbound, AgentID: d.AgentID, To: d.DialedNumber,
 			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, StartedAt: d.StartedAt})
@@ -287,7 +287,7 @@ func (s *Service) AllocateLease(ctx context.Context, d events.CallStarted) error
 		return err
 	}
 	log := s.Log.With("callId", d.CallID, "agentId", d.AgentID, "country", d.Country)
-	detail := events.LeaseAllocated{CallStarted: d}
+	detail := events.CallbackLeaseDetail{EmergencyCallStartedDetail: d}
 	var evs []events.Event
 	if res.ok {
 		exp := res.lease.ExpiresAt
@@ -300,7 +300,7 @@ func (s *Service) AllocateLease(ctx context.Context, d events.CallStarted) error
 		log.Error("callback pool empty")
 	}
 	if !res.ok || res.previous != nil {
-		ex := events.PoolExhausted{Country: d.Country, AgentID: d.AgentID, CallID: d.CallID, At: now}
+		ex := events.PoolExhaustedDetail{Country: d.Country, AgentID: d.AgentID, CallID: d.CallID, At: now}
 		if res.previous != nil {
 			ex.CallbackNumber, ex.PreviousAgentID, ex.PreviousCallID = res.number.Number, res.previous.AgentID, res.previous.CallID
 		}

@@ -67,7 +67,7 @@ func (s *Service) RouteInbound(ctx context.Context, in InboundCall) (RouteDecisi
 			log.Error("callback routed but agent state not updated", "err", err)
 		}
 	}
-	if err := s.publish(ctx, events.Event{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRouted{
+	if err := s.publish(ctx, events.Event{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRoutedDetail{
 		CallID: in.CallID, CallbackNumber: to, Route: decision.Route, AgentID: decision.AgentID,
 		Target: decision.Target, RoutedAt: now}}); err != nil {
 		log.Error("callback routed event not published", "err", err)

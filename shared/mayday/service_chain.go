@@ -10,7 +10,7 @@ import (
 
 // Notify handles "Callback Lease Allocated" and "Callback Lease Unavailable":
 // one email per call to the agent's emergency contacts.
-func (s *Service) Notify(ctx context.Context, d events.LeaseAllocated) error {
+func (s *Service) Notify(ctx context.Context, d events.CallbackLeaseDetail) error {
 	log := s.Log.With("callId", d.CallID, "agentId", d.AgentID)
 	agent, err := s.Store.GetAgent(ctx, d.AgentID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -140,7 +140,7 @@ func (s *Service) SweepLeases(ctx context.Context) (int, error) {
 			continue
 		}
 		if released.AgentID != "" {
-			evs = append(evs, events.Event{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpired{
+			evs = append(evs, events.Event{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpiredDetail{
 				CallbackNumber: n.Number, Country: n.Country, AgentID: released.AgentID, CallID: released.CallID,
 				ExpiredAt: released.ExpiresAt}})
 		}
@@ -183,7 +183,7 @@ func (s *Service) Watchdog(ctx context.Context) (int, error) {
 		}
 		if len(ended) > 0 {
 			s.Log.Warn("watchdog restored presence; end events presumed lost", "agentId", a.ID, "calls", len(ended))
-			evs = append(evs, events.Event{DetailType: events.PresenceWatchdogRestored, Detail: events.WatchdogRestored{
+			evs = append(evs, events.Event{DetailType: events.PresenceWatchdogRestored, Detail: events.WatchdogRestoredDetail{
 				AgentID: a.ID, CallIDs: ended, Presence: string(restored.Presence), At: now}})
 		}
 	}

@@ -115,10 +115,10 @@ func (f *fixture) call(typ, callID, agentID, to string) mayday.CallOutcome {
 }
 
 func (f *fixture) dial(callID string) mayday.CallOutcome {
-	return f.call(mayday.CallDialed, callID, "a-1", "9-911")
+	return f.call(mayday.CallEventDialed, callID, "a-1", "9-911")
 }
 func (f *fixture) end(callID string) mayday.CallOutcome {
-	return f.call(mayday.CallEnded, callID, "", "")
+	return f.call(mayday.CallEventEnded, callID, "", "")
 }
 
 // deliver runs every pending event of the type through its consumer.
@@ -129,9 +129,9 @@ func (f *fixture) deliver(detailType string) int {
 	for _, e := range evs {
 		var err error
 		switch d := e.Detail.(type) {
-		case events.CallStarted:
+		case events.EmergencyCallStartedDetail:
 			err = f.svc.AllocateLease(ctx, d)
-		case events.LeaseAllocated:
+		case events.CallbackLeaseDetail:
 			err = f.svc.Notify(ctx, d)
 		case events.CallEndedDetail:
 			if e.DetailType == events.EmergencyCallEnded {
@@ -264,7 +264,7 @@ func TestReordering(t *testing.T) {
 		f := newFixture(t)
 		// The webhook could not record state (store down), so the started
 		// event carries presenceApplied=false, and the end overtakes it.
-		start := events.CallStarted{CallID: "c-1", AgentID: "a-1", DialedNumber: "911", Country: "US", StartedAt: t0}
+		start := events.EmergencyCallStartedDetail{CallID: "c-1", AgentID: "a-1", DialedNumber: "911", Country: "US", StartedAt: t0}
 		ctx := context.Background()
 		if err := f.svc.RestorePresence(ctx, events.CallEndedDetail{CallID: "c-1", AgentID: "a-1", Kind: "outbound"}); err != nil {
 			t.Fatal(err)
@@ -290,13 +290,13 @@ func TestStoreDownAtDial(t *testing.T) {
 	f.addNumbers("US", "+14255550001")
 	down := *f.svc
 	down.Store = failingStore{f.store}
-	out, err := down.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallDialed, CallID: "c-1",
+	out, err := down.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
 		AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
 	if err != nil || !out.Emergency {
 		t.Fatalf("dial with the store down: %+v, %v; want it answered", out, err)
 	}
 	started := f.bus.take(events.EmergencyCallStarted)
-	if len(started) != 1 || started[0].Detail.(events.CallStarted).PresenceApplied {
+	if len(started) != 1 || started[0].Detail.(events.EmergencyCallStartedDetail).PresenceApplied {
 		t.Fatalf("started events = %+v; want one with presenceApplied=false", started)
 	}
 	f.bus.evs = append(f.bus.evs, started...)
@@ -309,7 +309,7 @@ func TestStoreDownAtDial(t *testing.T) {
 func TestBusDownAtDial(t *testing.T) {
 	f := newFixture(t)
 	f.bus.fail = errors.New("eventbridge down")
-	_, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallDialed, CallID: "c-1",
+	_, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
 		AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
 	if !errors.Is(err, mayday.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable so the telephony platform retries", err)
@@ -336,7 +336,7 @@ func TestLeases(t *testing.T) {
 		f := newFixture(t)
 		f.addNumbers("US", "+14255550001", "+14255550002")
 		for i, agent := range []string{"b-1", "b-2"} {
-			f.call(mayday.CallDialed, "c-b"+string(rune('1'+i)), agent, "911")
+			f.call(mayday.CallEventDialed, "c-b"+string(rune('1'+i)), agent, "911")
 			f.deliver(events.EmergencyCallStarted)
 			f.clock.Advance(time.Minute)
 		}
@@ -359,16 +359,16 @@ func TestLeases(t *testing.T) {
 	t.Run("exhausted pool: nearest expiry taken over, alarm event, email still sent", func(t *testing.T) {
 		f := newFixture(t)
 		f.addNumbers("US", "+14255550001", "+14255550002")
-		f.call(mayday.CallDialed, "c-b1", "b-1", "911")
+		f.call(mayday.CallEventDialed, "c-b1", "b-1", "911")
 		f.deliver(events.EmergencyCallStarted)
 		f.clock.Advance(10 * time.Minute)
-		f.call(mayday.CallDialed, "c-b2", "b-2", "911")
+		f.call(mayday.CallEventDialed, "c-b2", "b-2", "911")
 		f.deliver(events.EmergencyCallStarted)
 		f.bus.take(events.CallbackLeaseAllocated)
 		f.dial("c-1")
 		f.deliver(events.EmergencyCallStarted)
 		ex := f.bus.take(events.CallbackPoolExhausted)
-		if len(ex) != 1 || ex[0].Detail.(events.PoolExhausted).PreviousAgentID != "b-1" {
+		if len(ex) != 1 || ex[0].Detail.(events.PoolExhaustedDetail).PreviousAgentID != "b-1" {
 			t.Fatalf("exhausted events = %+v, want b-1's lease taken over", ex)
 		}
 		if got := f.state("a-1").Lease.Number; got != "+14255550001" {
@@ -434,7 +434,7 @@ func TestConcurrentDialsNeverShareANumber(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			id := "x-" + string(rune('A'+i/26)) + string(rune('a'+i%26))
-			errs <- f.svc.AllocateLease(ctx, events.CallStarted{CallID: "c-" + id, AgentID: id, Country: "US", StartedAt: t0})
+			errs <- f.svc.AllocateLease(ctx, events.EmergencyCallStartedDetail{CallID: "c-" + id, AgentID: id, Country: "US", StartedAt: t0})
 		})
 	}
 	wg.Wait()
@@ -515,7 +515,7 @@ func TestNotification(t *testing.T) {
 		f.dial("c-1")
 		f.deliver(events.EmergencyCallStarted)
 		evs := f.bus.take(events.CallbackLeaseUnavailable)
-		d := evs[0].Detail.(events.LeaseAllocated)
+		d := evs[0].Detail.(events.CallbackLeaseDetail)
 		if err := f.svc.Notify(ctx, d); err == nil {
 			t.Fatal("a failed send must return an error so the bus retries")
 		}
@@ -533,7 +533,7 @@ func TestNotification(t *testing.T) {
 		if _, err := f.svc.PutAgent(ctx, "a-2", mayday.Profile{Name: "Bo", Country: "US"}); err != nil {
 			t.Fatal(err)
 		}
-		f.call(mayday.CallDialed, "c-2", "a-2", "911")
+		f.call(mayday.CallEventDialed, "c-2", "a-2", "911")
 		f.deliver(events.EmergencyCallStarted)
 		f.deliver(events.CallbackLeaseUnavailable)
 		if n := len(f.mail.Emails()); n != 0 {
@@ -544,15 +544,15 @@ func TestNotification(t *testing.T) {
 
 func TestHistory(t *testing.T) {
 	f := newFixture(t)
-	f.call(mayday.CallDialed, "c-ord", "a-1", "+14255550123")
+	f.call(mayday.CallEventDialed, "c-ord", "a-1", "+14255550123")
 	f.end("c-ord")
 	f.end("c-ord")
-	f.call(mayday.CallDialed, "c-test", "a-1", "933")
+	f.call(mayday.CallEventDialed, "c-test", "a-1", "933")
 	f.end("c-test")
 	f.dial("c-911")
 	f.end("c-911")
 	f.deliver(events.CallEnded)
-	out, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallDialed, CallID: "c-fr",
+	out, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-fr",
 		AgentID: "a-1", To: "112", Country: "FR", OccurredAt: t0})
 	if err != nil || out.Emergency || out.Reason != mayday.ReasonLocationUnsupported {
 		t.Fatalf("FR 112: %+v, %v", out, err)
@@ -610,7 +610,7 @@ func TestWatchdog(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(3 * time.Hour)
-	f.call(mayday.CallDialed, "c-2", "a-2", "911") // recent: left alone
+	f.call(mayday.CallEventDialed, "c-2", "a-2", "911") // recent: left alone
 	if n, err := f.svc.Watchdog(ctx); err != nil || n != 0 {
 		t.Fatalf("watchdog at 3h restored %d, %v; want 0", n, err)
 	}
@@ -626,7 +626,7 @@ func TestWatchdog(t *testing.T) {
 		t.Fatalf("a-2 presence = %s, want still DoNotDisturb", p)
 	}
 	evs := f.bus.take(events.PresenceWatchdogRestored)
-	if len(evs) != 1 || evs[0].Detail.(events.WatchdogRestored).AgentID != "a-1" {
+	if len(evs) != 1 || evs[0].Detail.(events.WatchdogRestoredDetail).AgentID != "a-1" {
 		t.Fatalf("watchdog events = %+v", evs)
 	}
 	if n, _ := f.svc.Watchdog(ctx); n != 0 {
@@ -646,7 +646,7 @@ func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 5 {
 		wg.Go(func() {
-			if err := f.svc.AllocateLease(ctx, events.CallStarted{CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1",
+			if err := f.svc.AllocateLease(ctx, events.EmergencyCallStartedDetail{CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1",
 				Country: "US", StartedAt: t0, PresenceApplied: true}); err != nil {
 				t.Error(err)
 			}
@@ -658,7 +658,7 @@ func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
 		t.Fatalf("agent holds %d numbers after concurrent dials, want 1", len(held))
 	}
 	for _, e := range f.bus.take(events.CallbackLeaseAllocated) {
-		if n := e.Detail.(events.LeaseAllocated).CallbackNumber; n != held[0].Number {
+		if n := e.Detail.(events.CallbackLeaseDetail).CallbackNumber; n != held[0].Number {
 			t.Errorf("a call was told callback number %s, the agent keeps %s", n, held[0].Number)
 		}
 	}

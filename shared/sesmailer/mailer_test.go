@@ -18,7 +18,7 @@ import (
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/emailtemplate/render"
-	"github.com/mayday/mayday/shared/mailertest"
+	"github.com/mayday/mayday/shared/testkit/mailertest"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
 )

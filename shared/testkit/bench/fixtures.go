@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/awscount"
+	"github.com/mayday/mayday/shared/testkit/awscount"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/local"
@@ -221,8 +221,8 @@ type recorder struct {
 
 	mu        sync.Mutex
 	putEvents int
-	allocated []events.LeaseAllocated // "Callback Lease Allocated"
-	exhausted []events.PoolExhausted
+	allocated []events.CallbackLeaseDetail // "Callback Lease Allocated"
+	exhausted []events.PoolExhaustedDetail
 	gated     bool
 	held      []events.Event
 }
@@ -242,17 +242,17 @@ func (r *recorder) Publish(ctx context.Context, evs ...events.Event) error {
 	}
 	for _, ev := range evs {
 		switch d := ev.Detail.(type) {
-		case events.LeaseAllocated:
+		case events.CallbackLeaseDetail:
 			if ev.DetailType == events.CallbackLeaseAllocated {
 				r.allocated = append(r.allocated, d)
 			}
-		case *events.LeaseAllocated:
+		case *events.CallbackLeaseDetail:
 			if ev.DetailType == events.CallbackLeaseAllocated {
 				r.allocated = append(r.allocated, *d)
 			}
-		case events.PoolExhausted:
+		case events.PoolExhaustedDetail:
 			r.exhausted = append(r.exhausted, d)
-		case *events.PoolExhausted:
+		case *events.PoolExhaustedDetail:
 			r.exhausted = append(r.exhausted, *d)
 		}
 	}
@@ -284,8 +284,8 @@ func (r *recorder) release() (int, error) {
 	return len(held), r.inner.Publish(context.Background(), held...)
 }
 
-func (r *recorder) snapshot() (putEvents int, allocated []events.LeaseAllocated, exhausted []events.PoolExhausted) {
+func (r *recorder) snapshot() (putEvents int, allocated []events.CallbackLeaseDetail, exhausted []events.PoolExhaustedDetail) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.putEvents, append([]events.LeaseAllocated(nil), r.allocated...), append([]events.PoolExhausted(nil), r.exhausted...)
+	return r.putEvents, append([]events.CallbackLeaseDetail(nil), r.allocated...), append([]events.PoolExhaustedDetail(nil), r.exhausted...)
 }

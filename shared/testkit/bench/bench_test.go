@@ -215,7 +215,7 @@ func BenchmarkInboundRoute(b *testing.B) {
 		if rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent)); !emergencyAnswer(rec.Code, rec.Body.Bytes()) {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
-		if err := svc.AllocateLease(ctx, events.CallStarted{CallID: agent + "-c1", AgentID: agent, DialedNumber: "9-911",
+		if err := svc.AllocateLease(ctx, events.EmergencyCallStartedDetail{CallID: agent + "-c1", AgentID: agent, DialedNumber: "9-911",
 			EmergencyNumber: "911", Country: "US", StartedAt: time.Now().UTC(), PresenceApplied: true}); err != nil {
 			b.Fatal(err)
 		}

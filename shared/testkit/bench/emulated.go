@@ -17,7 +17,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/mayday/mayday/shared/awsclients"
-	"github.com/mayday/mayday/shared/awscount"
+	"github.com/mayday/mayday/shared/testkit/awscount"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/mayday"
 )

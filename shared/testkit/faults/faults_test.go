@@ -25,7 +25,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/mayday/mayday/shared/faults"
+	"github.com/mayday/mayday/shared/testkit/faults"
 )
 
 const maxAttempts = 3

@@ -36,7 +36,7 @@ func TestDuplicatesAndReordering(t *testing.T) {
 		sys := newSystem(t, v)
 		sys.addNumbers(12)
 		started := func(s *system, agent, call string, presenceApplied bool) events.Event {
-			return events.Event{DetailType: events.EmergencyCallStarted, Detail: events.CallStarted{CallID: call, AgentID: agent,
+			return events.Event{DetailType: events.EmergencyCallStarted, Detail: events.EmergencyCallStartedDetail{CallID: call, AgentID: agent,
 				DialedNumber: "9-911", EmergencyNumber: "911", Country: "US", Location: "Building 4, floor 2",
 				StartedAt: time.Now().Add(-time.Minute).UTC(), PresenceApplied: presenceApplied}}
 		}

@@ -21,7 +21,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/ebpublisher"
-	"github.com/mayday/mayday/shared/faults"
+	"github.com/mayday/mayday/shared/testkit/faults"
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
@@ -407,9 +407,9 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 func TestEventBridgePublisherFaults(t *testing.T) {
 	t.Parallel()
 	three := []events.Event{
-		{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRouted{CallID: "x-1", Route: "fallback"}},
-		{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpired{CallbackNumber: "+14255550001"}},
-		{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupported{CallID: "x-2"}},
+		{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRoutedDetail{CallID: "x-1", Route: "fallback"}},
+		{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpiredDetail{CallbackNumber: "+14255550001"}},
+		{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{CallID: "x-2"}},
 	}
 	tests := []struct {
 		name     string

@@ -26,7 +26,7 @@ import (
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
-	"github.com/mayday/mayday/shared/faults"
+	"github.com/mayday/mayday/shared/testkit/faults"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/local"
