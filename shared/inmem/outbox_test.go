@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/mayday/mayday/shared/inmem"
-	"github.com/mayday/mayday/shared/testkit/mailertest"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/testkit/mailertest"
 )
 
 func TestOutboxMailerContract(t *testing.T) {

@@ -18,9 +18,9 @@ import (
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/emailtemplate/render"
-	"github.com/mayday/mayday/shared/testkit/mailertest"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/testkit/mailertest"
 )
 
 // endpoint returns the SES emulator's endpoint, skipping the test when it is

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/testkit/awscount"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/testkit/awscount"
 )
 
 // secret signs the benchmark's webhooks.

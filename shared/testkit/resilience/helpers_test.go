@@ -26,13 +26,13 @@ import (
 	"github.com/mayday/mayday/shared/awsconfig"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
-	"github.com/mayday/mayday/shared/testkit/faults"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/testkit/faults"
 )
 
 // Bounds the dial webhook promises (mayday.DefaultConfig), and the slack

@@ -21,12 +21,12 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/ebpublisher"
-	"github.com/mayday/mayday/shared/testkit/faults"
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/testkit/faults"
 )
 
 // ---------------------------------------------------------------------------
