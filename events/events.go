@@ -9,7 +9,8 @@ import "time"
 // Source is the EventBridge source of every Mayday event.
 const Source = "mayday"
 
-// Detail-types (SPEC §3).
+// Detail-types of the events Mayday publishes. They are wire contracts: the
+// rules below match them by value, and each has a fixture under testdata/.
 const (
 	EmergencyCallStarted     = "Emergency Call Started"
 	CallbackLeaseAllocated   = "Callback Lease Allocated"

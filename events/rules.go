@@ -27,11 +27,21 @@ type Rule struct {
 	Target      string
 }
 
+// What EventBridge delivers to the target of a schedule rule: an event from
+// source ScheduleSource with detail-type ScheduledEvent, an empty detail and
+// the rule's ARN in resources.
+const (
+	ScheduleSource = "aws.events"
+	ScheduledEvent = "Scheduled Event"
+)
+
 // SweepSchedule is how often expired leases are released in AWS; locally the
 // interval is MAYDAY_SWEEP_INTERVAL.
 const SweepSchedule = "rate(1 minute)"
 
-// Rules is the single definition of the chain (SPEC §3).
+// Rules is the single definition of the event chain: which target each
+// detail-type reaches, plus the sweep schedule. The CDK stack and the local
+// bus both build their rules from it.
 var Rules = []Rule{
 	{Name: "lease-on-emergency-call", Description: "Lease a callback number when an emergency call starts",
 		Pattern: detailTypes(EmergencyCallStarted), Target: TargetLeaseAllocation},
@@ -56,15 +66,4 @@ func detailTypes(types ...string) string {
 		panic(fmt.Sprintf("events: pattern: %v", err))
 	}
 	return string(b)
-}
-
-// PatternRules are the rules triggered by events (not by a schedule).
-func PatternRules() []Rule {
-	var out []Rule
-	for _, r := range Rules {
-		if r.Pattern != "" {
-			out = append(out, r)
-		}
-	}
-	return out
 }

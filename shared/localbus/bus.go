@@ -2,6 +2,8 @@
 // matches events against the rule patterns of package events with quamina
 // (EventBridge's pattern language) and invokes each target through the same
 // JSON path Lambda uses, asynchronously, with retries and a dead-letter list.
+// Targets receive aws-lambda-go's events.EventBridgeEvent, filled in as
+// EventBridge does.
 package localbus
 
 import (
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"quamina.net/go/quamina"
 
@@ -21,18 +24,12 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 )
 
-// Envelope is an event as EventBridge delivers it to a target.
-type Envelope struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       time.Time       `json:"time"`
-	Region     string          `json:"region"`
-	Resources  []string        `json:"resources"`
-	Detail     json.RawMessage `json:"detail"`
-}
+// Local values of the envelope fields EventBridge fills in from the account
+// and region it runs in.
+const (
+	localAccount = "000000000000"
+	localRegion  = "local"
+)
 
 // DeadLetter is a delivery that failed every attempt, kept with its event so
 // it can be replayed.
@@ -145,20 +142,37 @@ func (b *Bus) Publish(ctx context.Context, evs ...events.Event) error {
 }
 
 func (b *Bus) envelope(ev events.Event) ([]byte, error) {
-	detail, err := json.Marshal(ev.Detail)
-	if err != nil {
-		return nil, fmt.Errorf("localbus: %s: detail: %w", ev.DetailType, err)
+	detail := json.RawMessage("{}") // as PutEvents gets from the publisher for a nil detail
+	if ev.Detail != nil {
+		d, err := json.Marshal(ev.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("localbus: %s: detail: %w", ev.DetailType, err)
+		}
+		detail = d
 	}
-	return json.Marshal(Envelope{Version: "0", ID: newID(), DetailType: ev.DetailType, Source: events.Source,
-		Account: "000000000000", Time: b.opts.Clock.Now().UTC().Truncate(time.Second), Region: "local",
-		Resources: []string{}, Detail: detail})
+	raw, err := json.Marshal(b.event(events.Source, ev.DetailType, []string{}, detail))
+	if err != nil {
+		return nil, fmt.Errorf("localbus: %s: event: %w", ev.DetailType, err)
+	}
+	return raw, nil
 }
 
-// Fire invokes a scheduled rule's target once, as EventBridge's schedule does.
+// event fills in the envelope as EventBridge does.
+func (b *Bus) event(source, detailType string, resources []string, detail json.RawMessage) lambdaevents.EventBridgeEvent {
+	return lambdaevents.EventBridgeEvent{Version: "0", ID: newID(), DetailType: detailType, Source: source,
+		AccountID: localAccount, Time: b.opts.Clock.Now().UTC().Truncate(time.Second), Region: localRegion,
+		Resources: resources, Detail: detail}
+}
+
+// Fire invokes a scheduled rule's target once, as EventBridge's schedule does:
+// a "Scheduled Event" from aws.events naming the rule's ARN.
 func (b *Bus) Fire(rule events.Rule) {
-	raw, _ := json.Marshal(Envelope{Version: "0", ID: newID(), DetailType: "Scheduled Event", Source: "aws.events",
-		Account: "000000000000", Time: b.opts.Clock.Now().UTC().Truncate(time.Second), Region: "local",
-		Resources: []string{"rule/" + rule.Name}, Detail: json.RawMessage("{}")})
+	arn := fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", localRegion, localAccount, rule.Name)
+	raw, err := json.Marshal(b.event(events.ScheduleSource, events.ScheduledEvent, []string{arn}, json.RawMessage("{}")))
+	if err != nil { // cannot happen: every field is a plain value
+		b.opts.Log.Error("scheduled event not built", "rule", rule.Name, "err", err)
+		return
+	}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()

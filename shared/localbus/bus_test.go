@@ -1,9 +1,13 @@
 package localbus_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/events/eventstest"
 	"github.com/mayday/mayday/shared/localbus"
 )
 
@@ -118,7 +123,7 @@ func TestRetriesThenDeadLetter(t *testing.T) {
 	if len(dl) != 1 || dl[0].Target != events.TargetNotification || dl[0].Attempts != 3 || dl[0].Error != "boom" {
 		t.Fatalf("dead letters = %+v", dl)
 	}
-	var env localbus.Envelope
+	var env lambdaevents.EventBridgeEvent
 	if err := json.Unmarshal(dl[0].Event, &env); err != nil || env.DetailType != events.CallbackLeaseAllocated {
 		t.Fatalf("dead letter does not hold the event to replay: %s", dl[0].Event)
 	}
@@ -147,5 +152,90 @@ func TestHungHandlerIsTimedOutAndDeadLettered(t *testing.T) {
 	b.Close()
 	if dl := b.DeadLetters(); len(dl) != 1 || dl[0].Attempts != 2 {
 		t.Fatalf("dead letters = %+v, want the hung delivery after 2 attempts", dl)
+	}
+}
+
+// rawTarget records the bytes a target is invoked with.
+type rawTarget struct {
+	mu  sync.Mutex
+	got [][]byte
+}
+
+func (r *rawTarget) Invoke(_ context.Context, payload []byte) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, bytes.Clone(payload))
+	return nil, nil
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+var uuid = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// TestTargetsReceiveEventBridgeEvents: what a target is invoked with, for a
+// published event and for a schedule, decodes strictly into aws-lambda-go's
+// EventBridgeEvent with every envelope field set, and has the shape of the
+// matching fixture of package events.
+func TestTargetsReceiveEventBridgeEvents(t *testing.T) {
+	now := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
+	targets := map[string]lambda.Handler{}
+	recs := map[string]*rawTarget{}
+	for _, r := range events.Rules {
+		recs[r.Target] = &rawTarget{}
+		targets[r.Target] = recs[r.Target]
+	}
+	b, err := localbus.New(events.Rules, targets, localbus.Options{Clock: fixedClock(now.Add(500 * time.Millisecond))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+
+	started := eventstest.Detail[events.EmergencyCallStartedDetail](t, "emergency-call-started")
+	if err := b.Publish(context.Background(), events.Event{DetailType: events.EmergencyCallStarted, Detail: started}); err != nil {
+		t.Fatal(err)
+	}
+	var sweep events.Rule
+	for _, r := range events.Rules {
+		if r.Schedule != "" {
+			sweep = r
+		}
+	}
+	b.Fire(sweep)
+	b.Wait()
+
+	tests := []struct {
+		target, fixture string
+		resources       []string
+	}{
+		{events.TargetLeaseAllocation, "emergency-call-started", []string{}},
+		{sweep.Target, "scheduled-event", []string{"arn:aws:events:local:000000000000:rule/" + sweep.Name}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			got := recs[tt.target].got
+			if len(got) != 1 {
+				t.Fatalf("target %s invoked %d times, want 1", tt.target, len(got))
+			}
+			var e lambdaevents.EventBridgeEvent
+			if err := eventstest.Strict(got[0], &e); err != nil {
+				t.Fatalf("%s: %v", got[0], err)
+			}
+			if e.Version != "0" || !uuid.MatchString(e.ID) || e.AccountID != "000000000000" || e.Region != "local" ||
+				!e.Time.Equal(now) || e.Resources == nil || !slices.Equal(e.Resources, tt.resources) {
+				t.Fatalf("envelope = %+v", e)
+			}
+			want := eventstest.Load(t, tt.fixture)
+			if e.Source != want.Source || e.DetailType != want.DetailType {
+				t.Fatalf("source %q, detail-type %q; want the fixture's %q, %q", e.Source, e.DetailType, want.Source, want.DetailType)
+			}
+			var gotDetail, wantDetail any
+			_ = json.Unmarshal(e.Detail, &gotDetail)
+			_ = json.Unmarshal(want.Detail, &wantDetail)
+			if !reflect.DeepEqual(gotDetail, wantDetail) {
+				t.Fatalf("detail %s, want the fixture's %s", e.Detail, want.Detail)
+			}
+		})
 	}
 }
