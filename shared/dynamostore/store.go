@@ -2,9 +2,14 @@
 // table, single-table design, optimistic locking with condition expressions.
 // docs/DYNAMODB.md describes the design; CreateTable (schema.go) creates it.
 //
-// Domain values are stored as attributevalue marshals them (attribute names
-// are the Go field names, times RFC 3339 strings), next to the lower-case key,
-// index and TTL attributes this package derives from them.
+// Domain values are not marshalled as they are: each kind of item has a wire
+// format of its own (items.go), private types whose dynamodbav tags name
+// every stored attribute in lowerCamelCase (agentId, presence, emergency,
+// lease, version, ...; times RFC 3339 strings), converted to and from the
+// domain values field by field. Renaming a Go field of package mayday thus
+// changes nothing stored, and items_test.go pins the format against golden
+// files. Next to those attributes each item carries the lower-case key,
+// index and TTL attributes (pk, sk, gsi*, ttl) this package derives from it.
 package dynamostore
 
 import (
@@ -48,8 +53,9 @@ const (
 	// IndexPool lists a country's pool.
 	IndexPool = "gsi3"
 
-	// attrVersion is the domain values' Version field, the optimistic lock.
-	attrVersion = "Version"
+	// attrVersion is the optimistic lock, the version attribute of every
+	// item type but activityItem (items.go tags it; items_test.go checks).
+	attrVersion = "version"
 	// leasePartition is the one gsi2 partition of leased numbers.
 	leasePartition = "LEASE"
 	// emergencyPartition is the one gsi2 partition of agents in an emergency.
@@ -132,15 +138,18 @@ func (st *Store) Forget() {
 }
 
 // ---------------------------------------------------------------------------
-// Item types.
+// Records: keys, wire formats (items.go) and derived attributes.
 
-// record describes how one domain type is kept: its key, the attributes
-// derived from it, and how to reach its id and version.
-type record[T any] struct {
-	what    string
-	key     func(id string) map[string]types.AttributeValue
-	setID   func(v *T, id string)
-	version func(v *T) *int64
+// record describes how one domain type T is kept: its key, its wire format I
+// and the conversions to and from it, the attributes derived from it, and
+// how to reach its id and version.
+type record[T, I any] struct {
+	what     string
+	key      func(id string) map[string]types.AttributeValue
+	toItem   func(v *T) I
+	fromItem func(it *I) T
+	setID    func(v *T, id string)
+	version  func(v *T) *int64
 	// derived returns the index and TTL attributes of a value; nil if none.
 	derived func(v *T) map[string]types.AttributeValue
 	// fresh records are usually created by their first update, so that
@@ -167,35 +176,43 @@ func ttl(t time.Time) map[string]types.AttributeValue {
 }
 
 var (
-	agents = record[mayday.Agent]{
-		what:    "agent",
-		key:     func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
-		setID:   func(a *mayday.Agent, id string) { a.ID = id },
-		version: func(a *mayday.Agent) *int64 { return &a.Version },
-		derived: agentIndexes,
+	agents = record[mayday.Agent, agentItem]{
+		what:     "agent",
+		key:      func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
+		toItem:   toAgentItem,
+		fromItem: fromAgentItem,
+		setID:    func(a *mayday.Agent, id string) { a.ID = id },
+		version:  func(a *mayday.Agent) *int64 { return &a.Version },
+		derived:  agentIndexes,
 	}
-	calls = record[mayday.Call]{
-		what:    "call",
-		key:     func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
-		setID:   func(c *mayday.Call, id string) { c.ID = id },
-		version: func(c *mayday.Call) *int64 { return &c.Version },
-		derived: func(c *mayday.Call) map[string]types.AttributeValue { return ttl(c.ExpiresAt) },
-		fresh:   true,
+	calls = record[mayday.Call, callItem]{
+		what:     "call",
+		key:      func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
+		toItem:   toCallItem,
+		fromItem: fromCallItem,
+		setID:    func(c *mayday.Call, id string) { c.ID = id },
+		version:  func(c *mayday.Call) *int64 { return &c.Version },
+		derived:  func(c *mayday.Call) map[string]types.AttributeValue { return ttl(c.ExpiresAt) },
+		fresh:    true,
 	}
-	numbers = record[mayday.CallbackNumber]{
-		what:    "callback number",
-		key:     numberKey,
-		setID:   func(c *mayday.CallbackNumber, id string) { c.Number = id },
-		version: func(c *mayday.CallbackNumber) *int64 { return &c.Version },
-		derived: numberIndexes,
+	numbers = record[mayday.CallbackNumber, numberItem]{
+		what:     "callback number",
+		key:      numberKey,
+		toItem:   toNumberItem,
+		fromItem: fromNumberItem,
+		setID:    func(c *mayday.CallbackNumber, id string) { c.Number = id },
+		version:  func(c *mayday.CallbackNumber) *int64 { return &c.Version },
+		derived:  numberIndexes,
 	}
-	notifications = record[mayday.Notification]{
-		what:    "notification",
-		key:     func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
-		setID:   func(x *mayday.Notification, id string) { x.CallID = id },
-		version: func(x *mayday.Notification) *int64 { return &x.Version },
-		derived: func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
-		fresh:   true,
+	notifications = record[mayday.Notification, notificationItem]{
+		what:     "notification",
+		key:      func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
+		toItem:   toNotificationItem,
+		fromItem: fromNotificationItem,
+		setID:    func(x *mayday.Notification, id string) { x.CallID = id },
+		version:  func(x *mayday.Notification) *int64 { return &x.Version },
+		derived:  func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
+		fresh:    true,
 	}
 )
 
@@ -233,8 +250,10 @@ func numberIndexes(c *mayday.CallbackNumber) map[string]types.AttributeValue {
 	return m
 }
 
-func (r record[T]) item(v *T, id string) (map[string]types.AttributeValue, error) {
-	item, err := attributevalue.MarshalMap(v)
+// item is the value as stored: its wire format, its key and its derived
+// attributes.
+func (r record[T, I]) item(v *T, id string) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(r.toItem(v))
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
@@ -245,13 +264,25 @@ func (r record[T]) item(v *T, id string) (map[string]types.AttributeValue, error
 	return item, nil
 }
 
+// value reads a stored item's wire format; the key and derived attributes
+// are ignored.
+func (r record[T, I]) value(item map[string]types.AttributeValue) (T, error) {
+	var it I
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode: %w", err)
+	}
+	return r.fromItem(&it), nil
+}
+
 // decode reads a stored item, or the zero value when item is nil; the key
 // is always set.
-func (r record[T]) decode(item map[string]types.AttributeValue, id string) (T, error) {
+func (r record[T, I]) decode(item map[string]types.AttributeValue, id string) (T, error) {
 	var v T
 	if item != nil {
-		if err := attributevalue.UnmarshalMap(item, &v); err != nil {
-			return v, fmt.Errorf("decode: %w", err)
+		var err error
+		if v, err = r.value(item); err != nil {
+			return v, err
 		}
 	}
 	r.setID(&v, id)
@@ -276,7 +307,7 @@ func (st *Store) getItem(ctx context.Context, k map[string]types.AttributeValue)
 	return out.Item, nil
 }
 
-func get[T any](ctx context.Context, st *Store, r record[T], id string) (T, error) {
+func get[T, I any](ctx context.Context, st *Store, r record[T, I], id string) (T, error) {
 	var zero T
 	item, err := st.getItem(ctx, r.key(id))
 	if err != nil {
@@ -315,7 +346,7 @@ func versionIs(found bool, version int64) expression.ConditionBuilder {
 // current item (ReturnValuesOnConditionCheckFailure), which the next attempt
 // uses. A closure that declines to write (ErrNoChange or an error) never acts
 // on a guess: the item is read consistently and the closure runs again.
-func update[T any](ctx context.Context, st *Store, r record[T], id string, fn func(*T) error) (T, error) {
+func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string, fn func(*T) error) (T, error) {
 	var zero T
 	k := r.key(id)
 	stored, cached := st.seen.get(k)
@@ -497,10 +528,10 @@ func (st *Store) DeleteNumber(ctx context.Context, number string, check func(may
 	}
 }
 
-// query reads every page of a query on an index and keeps the items keep
-// accepts. Index reads are eventually consistent: a caller that acts on an
-// item re-reads it through its Update method.
-func query[T any](ctx context.Context, st *Store, index string, kc expression.KeyConditionBuilder,
+// query reads every page of a query on an index of r's items and keeps the
+// items keep accepts. Index reads are eventually consistent: a caller that
+// acts on an item re-reads it through its Update method.
+func query[T, I any](ctx context.Context, st *Store, r record[T, I], index string, kc expression.KeyConditionBuilder,
 	keep func(T) bool) ([]T, error) {
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -520,9 +551,9 @@ func query[T any](ctx context.Context, st *Store, index string, kc expression.Ke
 			return nil, fmt.Errorf("query %s: %w", index, err)
 		}
 		for _, item := range page.Items {
-			var v T
-			if err := attributevalue.UnmarshalMap(item, &v); err != nil {
-				return nil, fmt.Errorf("query %s: decode: %w", index, err)
+			v, err := r.value(item)
+			if err != nil {
+				return nil, fmt.Errorf("query %s: %w", index, err)
 			}
 			if keep(v) {
 				out = append(out, v)
@@ -538,7 +569,7 @@ func query[T any](ctx context.Context, st *Store, index string, kc expression.Ke
 // queryNumbers queries an index of number items.
 func (st *Store) queryNumbers(ctx context.Context, index string, kc expression.KeyConditionBuilder,
 	keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
-	return query(ctx, st, index, kc, func(c mayday.CallbackNumber) bool {
+	return query(ctx, st, numbers, index, kc, func(c mayday.CallbackNumber) bool {
 		return c.Number != "" && (keep == nil || keep(c)) // Number: written by this store
 	})
 }
@@ -546,7 +577,7 @@ func (st *Store) queryNumbers(ctx context.Context, index string, kc expression.K
 // AgentsInEmergencySince reads gsi2's emergency partition up to t's second,
 // then compares the exact start.
 func (st *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {
-	out, err := query(ctx, st, IndexLeasesByExpiry,
+	out, err := query(ctx, st, agents, IndexLeasesByExpiry,
 		expression.Key(AttrGSI2PK).Equal(expression.Value(emergencyPartition)).
 			And(expression.Key(AttrGSI2SK).LessThanEqual(expression.Value(t.Unix()))),
 		func(a mayday.Agent) bool { return a.ID != "" && a.InEmergency() && !a.Emergency.Since.After(t) })
@@ -612,14 +643,23 @@ func historyKey(agentID, callID string) map[string]types.AttributeValue {
 	return key("HISTORY#"+agentID, "CALL#"+callID)
 }
 
+// activityStored is the activity as stored: its wire format and its key.
+func activityStored(a *mayday.Activity) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(toActivityItem(a))
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	maps.Copy(item, historyKey(a.AgentID, a.CallID))
+	return item, nil
+}
+
 // AddActivity writes the activity unless one with its (AgentID, CallID) is
 // there already, which it leaves as it is.
 func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
-	item, err := attributevalue.MarshalMap(a)
+	item, err := activityStored(&a)
 	if err != nil {
-		return fmt.Errorf("activity %s/%s: encode: %w", a.AgentID, a.CallID, err)
+		return fmt.Errorf("activity %s/%s: %w", a.AgentID, a.CallID, err)
 	}
-	maps.Copy(item, historyKey(a.AgentID, a.CallID))
 	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
 	if err != nil && !conditionFailed(err) {
 		return fmt.Errorf("activity %s/%s: put: %w", a.AgentID, a.CallID, err)
@@ -648,11 +688,13 @@ func (st *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.A
 		if err != nil {
 			return nil, fmt.Errorf("history of agent %s: query: %w", agentID, err)
 		}
-		var got []mayday.Activity
+		var got []activityItem
 		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
 			return nil, fmt.Errorf("history of agent %s: decode: %w", agentID, err)
 		}
-		out = append(out, got...)
+		for i := range got {
+			out = append(out, fromActivityItem(&got[i]))
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,363 @@
+package dynamostore
+
+import (
+	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// The wire format: one private item type per kind of item, whose dynamodbav
+// tags name the stored attributes, and a conversion each way between it and
+// the domain value. The domain package knows nothing of DynamoDB, so renaming
+// or adding a Go field there changes nothing stored until a conversion here
+// maps it; items_test.go pins every attribute against the golden files in
+// testdata/items and fails when a domain field has no mapping.
+//
+// Conventions (docs/DYNAMODB.md lists every attribute):
+//   - lowerCamelCase names, chosen here, never derived from Go names;
+//   - times are time.Time as attributevalue marshals them: RFC 3339 strings
+//     with nanoseconds;
+//   - optional attributes (tagged omitempty) are left out when absent — a nil
+//     lease or route, a nil list, an agent's empty emergency state, the
+//     fields the domain marks optional; a missing attribute reads as the zero
+//     value. Everything else is always written, zero values included.
+//
+// The key, index and TTL attributes (pk, sk, gsi*, ttl) are not part of these
+// types: store.go derives them from the domain value on every put.
+
+// agentItem is an agent (pk AGENT#<agentId>, sk AGENT).
+type agentItem struct {
+	AgentID              string         `dynamodbav:"agentId"`
+	Name                 string         `dynamodbav:"name"`
+	Email                string         `dynamodbav:"email"`
+	Presence             string         `dynamodbav:"presence"`
+	Country              string         `dynamodbav:"country"`
+	EmergencyContacts    []string       `dynamodbav:"emergencyContacts,omitempty"`
+	MailboxEnabled       bool           `dynamodbav:"mailboxEnabled"`
+	OutboundVoiceProfile bool           `dynamodbav:"outboundVoiceProfile"`
+	BrowserLocation      bool           `dynamodbav:"browserLocation"`
+	NumberType           string         `dynamodbav:"numberType"`
+	DirectRoutingRules   []string       `dynamodbav:"directRoutingRules,omitempty"`
+	Emergency            *emergencyItem `dynamodbav:"emergency,omitempty"`
+	CallbackNumber       string         `dynamodbav:"callbackNumber,omitempty"`
+	UpdatedAt            time.Time      `dynamodbav:"updatedAt"`
+	Version              int64          `dynamodbav:"version"`
+}
+
+// emergencyItem is an agent's emergency state, a map inside the agent item;
+// absent when the state is empty.
+type emergencyItem struct {
+	Active        []activeCallItem `dynamodbav:"active,omitempty"`
+	SavedPresence string           `dynamodbav:"savedPresence,omitempty"`
+	Ended         []string         `dynamodbav:"ended,omitempty"`
+	Since         *time.Time       `dynamodbav:"since,omitempty"`
+}
+
+// activeCallItem is one emergency conversation in progress.
+type activeCallItem struct {
+	CallID    string    `dynamodbav:"callId"`
+	Kind      string    `dynamodbav:"kind"`
+	StartedAt time.Time `dynamodbav:"startedAt"`
+}
+
+// callItem is a call record (pk CALL#<callId>, sk CALL).
+type callItem struct {
+	CallID          string     `dynamodbav:"callId"`
+	Kind            string     `dynamodbav:"kind"`
+	AgentID         string     `dynamodbav:"agentId"`
+	From            string     `dynamodbav:"from"`
+	To              string     `dynamodbav:"to"`
+	Country         string     `dynamodbav:"country"`
+	Location        string     `dynamodbav:"location"`
+	EmergencyNumber string     `dynamodbav:"emergencyNumber"`
+	StartedAt       time.Time  `dynamodbav:"startedAt"`
+	EndedAt         time.Time  `dynamodbav:"endedAt"`
+	Route           *routeItem `dynamodbav:"route,omitempty"`
+	ExpiresAt       time.Time  `dynamodbav:"expiresAt"`
+	Version         int64      `dynamodbav:"version"`
+}
+
+// routeItem is the routing decision given for an inbound callback.
+type routeItem struct {
+	Route    string   `dynamodbav:"route"`
+	AgentID  string   `dynamodbav:"agentId,omitempty"`
+	Target   string   `dynamodbav:"target,omitempty"`
+	Priority string   `dynamodbav:"priority,omitempty"`
+	Bypass   []string `dynamodbav:"bypass,omitempty"`
+}
+
+// numberItem is a callback number of a pool (pk NUMBER#<number>, sk NUMBER).
+type numberItem struct {
+	Number     string     `dynamodbav:"number"`
+	Country    string     `dynamodbav:"country"`
+	Lease      *leaseItem `dynamodbav:"lease,omitempty"`
+	ReleasedAt time.Time  `dynamodbav:"releasedAt"`
+	AddedAt    time.Time  `dynamodbav:"addedAt"`
+	Version    int64      `dynamodbav:"version"`
+}
+
+// leaseItem is a number's lease, a map inside the number item.
+type leaseItem struct {
+	AgentID   string    `dynamodbav:"agentId"`
+	CallID    string    `dynamodbav:"callId"`
+	LeasedAt  time.Time `dynamodbav:"leasedAt"`
+	ExpiresAt time.Time `dynamodbav:"expiresAt"`
+}
+
+// notificationItem is the emergency email of a call (pk NOTIFY#<callId>,
+// sk NOTIFY).
+type notificationItem struct {
+	CallID    string    `dynamodbav:"callId"`
+	Status    string    `dynamodbav:"status"`
+	ClaimedAt time.Time `dynamodbav:"claimedAt"`
+	SentAt    time.Time `dynamodbav:"sentAt"`
+	Attempts  int       `dynamodbav:"attempts"`
+	ExpiresAt time.Time `dynamodbav:"expiresAt"`
+	Version   int64     `dynamodbav:"version"`
+}
+
+// activityItem is a call-history entry (pk HISTORY#<agentId>,
+// sk CALL#<callId>). It is written once and has no version.
+type activityItem struct {
+	AgentID   string     `dynamodbav:"agentId"`
+	CallID    string     `dynamodbav:"callId"`
+	Direction string     `dynamodbav:"direction"`
+	From      string     `dynamodbav:"from,omitempty"`
+	To        string     `dynamodbav:"to,omitempty"`
+	StartedAt *time.Time `dynamodbav:"startedAt,omitempty"`
+	EndedAt   time.Time  `dynamodbav:"endedAt"`
+}
+
+// ---------------------------------------------------------------------------
+// Conversions. Lists keep the difference between nil (not stored) and empty
+// (stored as an empty list), as the domain values had it.
+
+// convert maps a slice element by element; nil stays nil.
+func convert[A, B any](in []A, f func(A) B) []B {
+	if in == nil {
+		return nil
+	}
+	out := make([]B, len(in))
+	for i, a := range in {
+		out[i] = f(a)
+	}
+	return out
+}
+
+// optionalTime is nil for a zero time, so that omitempty leaves it out.
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+func toAgentItem(a *mayday.Agent) agentItem {
+	return agentItem{
+		AgentID:              a.ID,
+		Name:                 a.Name,
+		Email:                a.Email,
+		Presence:             string(a.Presence),
+		Country:              a.Country,
+		EmergencyContacts:    a.EmergencyContacts,
+		MailboxEnabled:       a.MailboxEnabled,
+		OutboundVoiceProfile: a.OutboundVoiceProfile,
+		BrowserLocation:      a.BrowserLocation,
+		NumberType:           a.NumberType,
+		DirectRoutingRules:   a.DirectRoutingRules,
+		Emergency:            toEmergencyItem(&a.Emergency),
+		CallbackNumber:       a.CallbackNumber,
+		UpdatedAt:            a.UpdatedAt,
+		Version:              a.Version,
+	}
+}
+
+func fromAgentItem(it *agentItem) mayday.Agent {
+	return mayday.Agent{
+		ID:                   it.AgentID,
+		Name:                 it.Name,
+		Email:                it.Email,
+		Presence:             mayday.Presence(it.Presence),
+		Country:              it.Country,
+		EmergencyContacts:    it.EmergencyContacts,
+		MailboxEnabled:       it.MailboxEnabled,
+		OutboundVoiceProfile: it.OutboundVoiceProfile,
+		BrowserLocation:      it.BrowserLocation,
+		NumberType:           it.NumberType,
+		DirectRoutingRules:   it.DirectRoutingRules,
+		Emergency:            fromEmergencyItem(it.Emergency),
+		CallbackNumber:       it.CallbackNumber,
+		UpdatedAt:            it.UpdatedAt,
+		Version:              it.Version,
+	}
+}
+
+// toEmergencyItem is nil for an empty emergency state.
+func toEmergencyItem(e *mayday.EmergencyState) *emergencyItem {
+	if e.Active == nil && e.SavedPresence == "" && e.Ended == nil && e.Since.IsZero() {
+		return nil
+	}
+	return &emergencyItem{
+		Active: convert(e.Active, func(c mayday.ActiveCall) activeCallItem {
+			return activeCallItem{CallID: c.CallID, Kind: string(c.Kind), StartedAt: c.StartedAt}
+		}),
+		SavedPresence: string(e.SavedPresence),
+		Ended:         e.Ended,
+		Since:         optionalTime(e.Since),
+	}
+}
+
+func fromEmergencyItem(it *emergencyItem) mayday.EmergencyState {
+	if it == nil {
+		return mayday.EmergencyState{}
+	}
+	return mayday.EmergencyState{
+		Active: convert(it.Active, func(c activeCallItem) mayday.ActiveCall {
+			return mayday.ActiveCall{CallID: c.CallID, Kind: mayday.CallKind(c.Kind), StartedAt: c.StartedAt}
+		}),
+		SavedPresence: mayday.Presence(it.SavedPresence),
+		Ended:         it.Ended,
+		Since:         timeOf(it.Since),
+	}
+}
+
+func toCallItem(c *mayday.Call) callItem {
+	return callItem{
+		CallID:          c.ID,
+		Kind:            string(c.Kind),
+		AgentID:         c.AgentID,
+		From:            c.From,
+		To:              c.To,
+		Country:         c.Country,
+		Location:        c.Location,
+		EmergencyNumber: c.Number,
+		StartedAt:       c.StartedAt,
+		EndedAt:         c.EndedAt,
+		Route:           toRouteItem(c.Route),
+		ExpiresAt:       c.ExpiresAt,
+		Version:         c.Version,
+	}
+}
+
+func fromCallItem(it *callItem) mayday.Call {
+	return mayday.Call{
+		ID:        it.CallID,
+		Kind:      mayday.CallKind(it.Kind),
+		AgentID:   it.AgentID,
+		From:      it.From,
+		To:        it.To,
+		Country:   it.Country,
+		Location:  it.Location,
+		Number:    it.EmergencyNumber,
+		StartedAt: it.StartedAt,
+		EndedAt:   it.EndedAt,
+		Route:     fromRouteItem(it.Route),
+		ExpiresAt: it.ExpiresAt,
+		Version:   it.Version,
+	}
+}
+
+func toRouteItem(r *mayday.RouteDecision) *routeItem {
+	if r == nil {
+		return nil
+	}
+	return &routeItem{Route: r.Route, AgentID: r.AgentID, Target: r.Target, Priority: r.Priority, Bypass: r.Bypass}
+}
+
+func fromRouteItem(it *routeItem) *mayday.RouteDecision {
+	if it == nil {
+		return nil
+	}
+	return &mayday.RouteDecision{Route: it.Route, AgentID: it.AgentID, Target: it.Target, Priority: it.Priority, Bypass: it.Bypass}
+}
+
+func toNumberItem(n *mayday.CallbackNumber) numberItem {
+	return numberItem{
+		Number:     n.Number,
+		Country:    n.Country,
+		Lease:      toLeaseItem(n.Lease),
+		ReleasedAt: n.ReleasedAt,
+		AddedAt:    n.AddedAt,
+		Version:    n.Version,
+	}
+}
+
+func fromNumberItem(it *numberItem) mayday.CallbackNumber {
+	return mayday.CallbackNumber{
+		Number:     it.Number,
+		Country:    it.Country,
+		Lease:      fromLeaseItem(it.Lease),
+		ReleasedAt: it.ReleasedAt,
+		AddedAt:    it.AddedAt,
+		Version:    it.Version,
+	}
+}
+
+func toLeaseItem(l *mayday.Lease) *leaseItem {
+	if l == nil {
+		return nil
+	}
+	return &leaseItem{AgentID: l.AgentID, CallID: l.CallID, LeasedAt: l.LeasedAt, ExpiresAt: l.ExpiresAt}
+}
+
+func fromLeaseItem(it *leaseItem) *mayday.Lease {
+	if it == nil {
+		return nil
+	}
+	return &mayday.Lease{AgentID: it.AgentID, CallID: it.CallID, LeasedAt: it.LeasedAt, ExpiresAt: it.ExpiresAt}
+}
+
+func toNotificationItem(x *mayday.Notification) notificationItem {
+	return notificationItem{
+		CallID:    x.CallID,
+		Status:    x.Status,
+		ClaimedAt: x.ClaimedAt,
+		SentAt:    x.SentAt,
+		Attempts:  x.Attempts,
+		ExpiresAt: x.ExpiresAt,
+		Version:   x.Version,
+	}
+}
+
+func fromNotificationItem(it *notificationItem) mayday.Notification {
+	return mayday.Notification{
+		CallID:    it.CallID,
+		Status:    it.Status,
+		ClaimedAt: it.ClaimedAt,
+		SentAt:    it.SentAt,
+		Attempts:  it.Attempts,
+		ExpiresAt: it.ExpiresAt,
+		Version:   it.Version,
+	}
+}
+
+func toActivityItem(a *mayday.Activity) activityItem {
+	return activityItem{
+		AgentID:   a.AgentID,
+		CallID:    a.CallID,
+		Direction: a.Direction,
+		From:      a.From,
+		To:        a.To,
+		StartedAt: optionalTime(a.StartedAt),
+		EndedAt:   a.EndedAt,
+	}
+}
+
+func fromActivityItem(it *activityItem) mayday.Activity {
+	return mayday.Activity{
+		AgentID:   it.AgentID,
+		CallID:    it.CallID,
+		Direction: it.Direction,
+		From:      it.From,
+		To:        it.To,
+		StartedAt: timeOf(it.StartedAt),
+		EndedAt:   it.EndedAt,
+	}
+}
