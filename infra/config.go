@@ -1,37 +1,27 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
-// Config is what an operator sets for a deployment: cdk.json context keys
-// with defaults, overridden with `cdk deploy -c key=value` (docs/DEPLOY.md).
+// Config is what an operator sets for a deployment, with cdk.json context
+// keys (`cdk deploy -c key=value`, docs/DEPLOY.md). The functions' settings
+// and their defaults and checks are declared once, in package settings.
 type Config struct {
-	// Sender is the SES "From" address (context "sender"); its address or
-	// its domain must be a verified SES identity.
-	Sender string
-	// SESConfigurationSet is an existing SES configuration set, optional
-	// (context "sesConfigurationSet").
-	SESConfigurationSet string
-	// CallbackFallback is where a callback to a pool number with no live
-	// lease is routed (context "callbackFallback").
-	CallbackFallback string
-	// DialPrefix is the outside-line access prefix stripped from dialled
-	// numbers; empty means none (context "dialPrefix").
-	DialPrefix string
-	// CallbackLease is how long a callback number stays leased, a Go
-	// duration (context "callbackLease").
-	CallbackLease string
+	// Values holds the functions' settings that come from the context,
+	// by environment variable (settings.Sender.Env: "alerts@contoso.com").
+	Values map[string]string
 	// CallbackPool seeds the callback-number pools at deploy time
 	// (context "callbackPool", "US=+14255550001,+14255550002;GB=+442071230001").
 	CallbackPool []PoolNumber
@@ -45,39 +35,60 @@ type PoolNumber struct {
 	Number  string
 }
 
-// Context keys and their defaults (the same defaults are in cdk.json).
+// Context keys of what is the stack's own, not a function's setting.
 const (
-	ctxSender           = "sender"
-	ctxSESConfigSet     = "sesConfigurationSet"
-	ctxCallbackFallback = "callbackFallback"
-	ctxDialPrefix       = "dialPrefix"
-	ctxCallbackLease    = "callbackLease"
-	ctxCallbackPool     = "callbackPool"
-	ctxAlarmEmail       = "alarmEmail"
+	ctxCallbackPool = "callbackPool"
+	ctxAlarmEmail   = "alarmEmail"
 )
 
-// DefaultConfig mirrors the defaults of the functions (SPEC §5) with a
-// placeholder sender that the stack flags with a synth warning.
+// fromContext lists the settings a deployment sets from its context.
+func fromContext() []settings.Setting {
+	var out []settings.Setting
+	for _, s := range settings.All {
+		if s.Source == settings.FromContext || s.Source == settings.IfConfigured {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DefaultConfig is the deployment with no context given: the settings'
+// defaults, with a placeholder sender the stack flags with a synth warning.
 func DefaultConfig() Config {
-	return Config{Sender: "mayday@example.com", CallbackFallback: "security-desk", DialPrefix: "9", CallbackLease: "60m"}
+	c := Config{Values: map[string]string{}}
+	for _, s := range fromContext() {
+		c.Values[s.Env] = s.Default
+	}
+	return c
+}
+
+// Get is a context-set setting's value.
+func (c Config) Get(s settings.Setting) string { return c.Values[s.Env] }
+
+// With returns a copy with one setting changed.
+func (c Config) With(s settings.Setting, v string) Config {
+	c.Values = maps.Clone(c.Values)
+	c.Values[s.Env] = v
+	return c
 }
 
 // ConfigFromContext reads the context of node (the app), over DefaultConfig.
 func ConfigFromContext(node constructs.Node) (Config, error) {
 	c := DefaultConfig()
-	str := func(key string, dst *string) {
-		if v := node.TryGetContext(&key); v != nil {
-			*dst = strings.TrimSpace(fmt.Sprint(v))
+	str := func(key string) (string, bool) {
+		v := node.TryGetContext(&key)
+		if v == nil {
+			return "", false
+		}
+		return strings.TrimSpace(fmt.Sprint(v)), true
+	}
+	for _, s := range fromContext() {
+		if v, ok := str(s.Context); ok && (v != "" || s.KeepEmpty || s.Default == "") {
+			c.Values[s.Env] = v
 		}
 	}
-	str(ctxSender, &c.Sender)
-	str(ctxSESConfigSet, &c.SESConfigurationSet)
-	str(ctxCallbackFallback, &c.CallbackFallback)
-	str(ctxDialPrefix, &c.DialPrefix)
-	str(ctxCallbackLease, &c.CallbackLease)
-	str(ctxAlarmEmail, &c.AlarmEmail)
-	var pool string
-	str(ctxCallbackPool, &pool)
+	c.AlarmEmail, _ = str(ctxAlarmEmail)
+	pool, _ := str(ctxCallbackPool)
 	var err error
 	if c.CallbackPool, err = ParsePool(pool); err != nil {
 		return c, err
@@ -88,40 +99,24 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 // Validate rejects values the functions would fail on at cold start, so a
 // mistake shows at synth time instead of during an emergency.
 func (c Config) Validate() error {
-	if err := validAddress(c.Sender); err != nil {
-		return fmt.Errorf("context %s=%q: %w", ctxSender, c.Sender, err)
-	}
-	if c.AlarmEmail != "" {
-		if err := validAddress(c.AlarmEmail); err != nil {
-			return fmt.Errorf("context %s=%q: %w", ctxAlarmEmail, c.AlarmEmail, err)
+	var errs []error
+	for _, s := range fromContext() {
+		if err := s.Check(c.Values[s.Env]); err != nil {
+			errs = append(errs, fmt.Errorf("context %s=%q: %w", s.Context, c.Values[s.Env], err))
 		}
 	}
-	if d, err := time.ParseDuration(c.CallbackLease); err != nil || d <= 0 {
-		return fmt.Errorf("context %s=%q: want a positive Go duration like 60m", ctxCallbackLease, c.CallbackLease)
+	if c.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
+			errs = append(errs, fmt.Errorf("context %s=%q: want a plain email address", ctxAlarmEmail, c.AlarmEmail))
+		}
 	}
-	if c.CallbackFallback == "" {
-		return fmt.Errorf("context %s: must not be empty", ctxCallbackFallback)
-	}
-	if !regexp.MustCompile(`^[0-9*#]{0,4}$`).MatchString(c.DialPrefix) {
-		return fmt.Errorf("context %s=%q: want up to 4 dial digits, or empty for none", ctxDialPrefix, c.DialPrefix)
-	}
-	if c.SESConfigurationSet != "" && !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(c.SESConfigurationSet) {
-		return fmt.Errorf("context %s=%q: not an SES configuration set name", ctxSESConfigSet, c.SESConfigurationSet)
-	}
-	return nil
-}
-
-func validAddress(s string) error {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s {
-		return fmt.Errorf("want a plain email address like mayday@example.com")
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // SenderDomain is the domain part of the sender address.
 func (c Config) SenderDomain() string {
-	return c.Sender[strings.LastIndex(c.Sender, "@")+1:]
+	s := c.Get(settings.Sender)
+	return s[strings.LastIndex(s, "@")+1:]
 }
 
 // ParsePool parses "US=+14255550001,+14255550002;GB=+442071230001" into

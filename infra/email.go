@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/shared/settings"
+
 	"github.com/mayday/mayday/shared/emailtemplate"
 )
 
@@ -39,12 +41,12 @@ func grantSendEmail(stack awscdk.Stack, fn awslambda.Function, cfg Config) {
 			Resource: jsii.String(resource), ResourceName: jsii.String(name)})
 	}
 	resources := []*string{
-		arn("identity", cfg.Sender),
+		arn("identity", cfg.Get(settings.Sender)),
 		arn("identity", cfg.SenderDomain()),
 		arn("template", emailtemplate.Default().Name),
 	}
-	if cfg.SESConfigurationSet != "" {
-		resources = append(resources, arn("configuration-set", cfg.SESConfigurationSet))
+	if set := cfg.Get(settings.SESConfigurationSet); set != "" {
+		resources = append(resources, arn("configuration-set", set))
 	}
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("SendEmergencyNotification"),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // The functions: one per directory functions/<name>/, built by `make build`
@@ -27,38 +29,29 @@ const (
 	fnLeaseExpiry       = events.TargetLeaseExpiry
 )
 
-// Environment variables the functions read.
-const (
-	envTable         = "MAYDAY_TABLE"
-	envBus           = "MAYDAY_BUS"
-	envSecretARN     = "MAYDAY_WEBHOOK_SECRET_ARN"
-	envSender        = "MAYDAY_SENDER"
-	envSESConfigSet  = "MAYDAY_SES_CONFIGURATION_SET"
-	envCallbackLease = "MAYDAY_CALLBACK_LEASE"
-	envFallback      = "MAYDAY_CALLBACK_FALLBACK"
-	envDialPrefix    = "MAYDAY_DIAL_PREFIX"
-)
-
 // functionSpec is what differs between the functions.
 type functionSpec struct {
 	Name        string
 	Description string
 	Timeout     float64 // seconds
-	// Publishes: the function puts events on the bus (bus.GrantPutEventsTo).
-	Publishes bool
+}
+
+// reads reports whether the function reads a setting (settings.Functions).
+func (f functionSpec) reads(s settings.Setting) bool {
+	return slices.ContainsFunc(settings.Functions[f.Name], func(r settings.Setting) bool { return r.Env == s.Env })
 }
 
 // functionSpecs: webhooks answer within 10 s (the telephony platform is
 // waiting; the work after them is asynchronous), event consumers get 30 s.
 var functionSpecs = []functionSpec{
-	{fnDialDetection, "Webhook: call lifecycle; detects emergency dials (POST /v1/telephony/events)", 10, true},
-	{fnCallbackRouting, "Webhook: routing decision for inbound calls; PSAP callbacks at emergency priority (POST /v1/telephony/inbound)", 10, true},
-	{fnAdmin, "Admin and agent-state routes (IAM-authorised)", 10, false},
-	{fnLeaseAllocation, "Leases a callback number when an emergency call starts", 30, true},
-	{fnEmailNotification, "Emails the agent's emergency contacts (SES v2 template)", 30, false},
-	{fnPresenceRestore, "Restores presence when the last emergency conversation ends", 30, false},
-	{fnCallHistory, "Records ordinary calls in call history (never emergency calls)", 30, false},
-	{fnLeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", 30, true},
+	{fnDialDetection, "Webhook: call lifecycle; detects emergency dials (POST /v1/telephony/events)", 10},
+	{fnCallbackRouting, "Webhook: routing decision for inbound calls; PSAP callbacks at emergency priority (POST /v1/telephony/inbound)", 10},
+	{fnAdmin, "Admin and agent-state routes (IAM-authorised)", 10},
+	{fnLeaseAllocation, "Leases a callback number when an emergency call starts", 30},
+	{fnEmailNotification, "Emails the agent's emergency contacts (SES v2 template)", 30},
+	{fnPresenceRestore, "Restores presence when the last emergency conversation ends", 30},
+	{fnCallHistory, "Records ordinary calls in call history (never emergency calls)", 30},
+	{fnLeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", 30},
 }
 
 type functionsProps struct {
@@ -73,22 +66,9 @@ type functionsProps struct {
 // the webhook secret and SES are granted where they are created.
 func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Function {
 	fns := map[string]awslambda.Function{}
+	resources := map[string]*string{settings.Table.Env: p.Table.TableName(), settings.Bus.Env: p.Bus.EventBusName()}
 	for _, spec := range functionSpecs {
-		env := map[string]*string{
-			envTable:         p.Table.TableName(),
-			envCallbackLease: jsii.String(p.Config.CallbackLease),
-			envFallback:      jsii.String(p.Config.CallbackFallback),
-			envDialPrefix:    jsii.String(p.Config.DialPrefix),
-		}
-		if spec.Publishes {
-			env[envBus] = p.Bus.EventBusName()
-		}
-		if spec.Name == fnEmailNotification {
-			env[envSender] = jsii.String(p.Config.Sender)
-			if p.Config.SESConfigurationSet != "" {
-				env[envSESConfigSet] = jsii.String(p.Config.SESConfigurationSet)
-			}
-		}
+		env := environment(spec.Name, p.Config, resources)
 		id := constructID(spec.Name)
 		logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 			Retention: awslogs.RetentionDays_THREE_MONTHS,
@@ -113,12 +93,35 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 			LogGroup:              logs,
 		})
 		p.Table.GrantReadWriteData(fn)
-		if spec.Publishes {
+		if spec.reads(settings.Bus) {
 			p.Bus.GrantPutEventsTo(fn, nil)
 		}
 		fns[spec.Name] = fn
 	}
 	return fns
+}
+
+// environment is what the stack sets for what a function reads: resources
+// it creates, context values, defaults. The webhook secret's ARN is added
+// where the secret is created (webhooks.go); what is never deployed stays
+// unset.
+func environment(function string, cfg Config, resources map[string]*string) map[string]*string {
+	env := map[string]*string{}
+	for _, s := range append(slices.Clone(settings.Domain), settings.Functions[function]...) {
+		switch v := cfg.Get(s); s.Source {
+		case settings.FromResource:
+			if r, ok := resources[s.Env]; ok {
+				env[s.Env] = r
+			}
+		case settings.FromContext:
+			env[s.Env] = jsii.String(v)
+		case settings.IfConfigured:
+			if v != "" {
+				env[s.Env] = jsii.String(v)
+			}
+		}
+	}
+	return env
 }
 
 // constructID turns "priority-callback-routing" into "PriorityCallbackRouting".

@@ -4,6 +4,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // MaydayStackProps configures the stack.
@@ -30,9 +32,9 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 		panic(err)
 	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	if isPlaceholderSender(cfg.Sender) {
+	if isPlaceholderSender(cfg) {
 		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("mayday:sender"),
-			jsii.String("sender "+cfg.Sender+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
+			jsii.String("sender "+cfg.Get(settings.Sender)+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
 	}
 
 	table := newTable(stack)
@@ -48,8 +50,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	return stack
 }
 
-func isPlaceholderSender(s string) bool {
-	c := Config{Sender: s}
+func isPlaceholderSender(c Config) bool {
 	switch c.SenderDomain() {
 	case "example.com", "example.org", "example.net":
 		return true

@@ -7,17 +7,21 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // The stack is synthesised once for all tests (each jsii runtime start costs
@@ -28,11 +32,10 @@ var (
 	resources map[string]resource
 	outputs   map[string]any
 	testCfg   = Config{
-		Sender:              "mayday@contoso.com",
-		SESConfigurationSet: "mayday-events",
-		CallbackFallback:    "security-desk",
-		DialPrefix:          "9",
-		CallbackLease:       "60m",
+		Values: DefaultConfig().
+			With(settings.Sender, "mayday@contoso.com").
+			With(settings.SESConfigurationSet, "mayday-events").
+			With(settings.MaxEmergency, "2h").Values,
 		CallbackPool: []PoolNumber{
 			{Country: "GB", Number: "+442071230001"},
 			{Country: "US", Number: "+14255550001"},
@@ -190,26 +193,6 @@ func TestFunctions(t *testing.T) {
 	}
 	for _, f := range functionSpecs {
 		p := resources[ids[f.Name]].Properties
-		env, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
-		if ref(env[envTable]) == "" {
-			t.Errorf("%s: %s = %v, want a Ref", f.Name, envTable, env[envTable])
-		}
-		if (ref(env[envBus]) != "") != f.Publishes {
-			t.Errorf("%s: %s = %v, want it set only on publishers", f.Name, envBus, env[envBus])
-		}
-		for k, want := range map[string]string{envCallbackLease: "60m", envFallback: "security-desk", envDialPrefix: "9"} {
-			if env[k] != want {
-				t.Errorf("%s: %s = %v, want %q", f.Name, k, env[k], want)
-			}
-		}
-		webhook := f.Name == fnDialDetection || f.Name == fnCallbackRouting
-		if _, has := env[envSecretARN]; has != webhook {
-			t.Errorf("%s: has %s = %v, want %v", f.Name, envSecretARN, has, webhook)
-		}
-		mail := f.Name == fnEmailNotification
-		if (env[envSender] == testCfg.Sender) != mail || (env[envSESConfigSet] == testCfg.SESConfigurationSet) != mail {
-			t.Errorf("%s: sender/configuration set env = %v/%v", f.Name, env[envSender], env[envSESConfigSet])
-		}
 		wantTimeout := 30.0
 		if f.Name == fnDialDetection || f.Name == fnCallbackRouting || f.Name == fnAdmin {
 			wantTimeout = 10
@@ -540,8 +523,8 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Errorf("%s: ses:SendEmail = %v", f.Name, ses)
 		}
 		_, put := acts["events:PutEvents"]
-		if put != f.Publishes {
-			t.Errorf("%s: events:PutEvents = %v, want %v", f.Name, put, f.Publishes)
+		if publishes := f.reads(settings.Bus); put != publishes {
+			t.Errorf("%s: events:PutEvents = %v, want it where the function reads %s (%v)", f.Name, put, settings.Bus.Env, publishes)
 		}
 		if _, rw := acts["dynamodb:UpdateItem"]; !rw {
 			t.Errorf("%s: no table access", f.Name)
@@ -694,6 +677,68 @@ func TestAlarms(t *testing.T) {
 	})
 }
 
+// Every setting a function reads (settings.Functions and settings.Domain)
+// is set by the stack, from a resource or the context, or deliberately left
+// unset; no other Mayday setting is set (the secrets extension has its own);
+// and with exactly that environment the
+// function's cold start reads a valid configuration.
+func TestFunctionSettingsAreDeployed(t *testing.T) {
+	ids := functionIDs(t)
+	for _, f := range functionSpecs {
+		t.Run(f.Name, func(t *testing.T) {
+			vars, _ := resources[ids[f.Name]].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+			reads := append(slices.Clone(settings.Domain), settings.Functions[f.Name]...)
+			if len(settings.Functions[f.Name]) == 0 {
+				t.Fatalf("no settings declared for %s", f.Name)
+			}
+			deployed := map[string]string{}
+			for _, s := range reads {
+				v, set := vars[s.Env]
+				switch s.Source {
+				case settings.FromResource:
+					if ref(v) == "" && getAtt(v, "Arn") == "" && !isSecretRef(v) {
+						t.Errorf("%s = %v, want a reference to a resource of the stack", s.Env, v)
+					}
+					deployed[s.Env] = "resource"
+				case settings.FromContext:
+					if v != testCfg.Get(s) {
+						t.Errorf("%s = %v, want %q from context %s", s.Env, v, testCfg.Get(s), s.Context)
+					}
+				case settings.IfConfigured:
+					if want := testCfg.Get(s); want != "" && v != want || want == "" && set {
+						t.Errorf("%s = %v, want %q", s.Env, v, want)
+					}
+				case settings.NotDeployed:
+					if set {
+						t.Errorf("%s is set; it is never deployed", s.Env)
+					}
+				}
+				if str, ok := v.(string); ok {
+					deployed[s.Env] = str
+				}
+			}
+			for k := range vars {
+				if strings.HasPrefix(k, "MAYDAY_") && !slices.ContainsFunc(reads, func(s settings.Setting) bool { return s.Env == k }) {
+					t.Errorf("%s is set but %s does not read it", k, f.Name)
+				}
+			}
+			fn, err := coldstart.Read(f.Name, func(k string) (string, bool) { v, ok := deployed[k]; return v, ok })
+			if err != nil {
+				t.Fatalf("cold start with the deployed environment: %v", err)
+			}
+			if fn.Options.Config.MaxEmergency != 2*time.Hour {
+				t.Errorf("watchdog limit = %v, want the context's 2h", fn.Options.Config.MaxEmergency)
+			}
+		})
+	}
+}
+
+// isSecretRef: a secret's ARN is a Ref to the secret.
+func isSecretRef(v any) bool {
+	id := ref(v)
+	return id != "" && resources[id].Type == "AWS::SecretsManager::Secret"
+}
+
 func TestParsePool(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
@@ -718,19 +763,25 @@ func TestParsePool(t *testing.T) {
 
 func TestConfigFromContext(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
-		"sender": "alerts@contoso.com", "callbackPool": "DK=+4533123456", "dialPrefix": "", "callbackLease": "90m"}})
+		"sender": "alerts@contoso.com", "callbackPool": "DK=+4533123456", "dialPrefix": "", "callbackLease": "90m",
+		"maxEmergency": "6h"}})
 	c, err := ConfigFromContext(app.Node())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultConfig()
-	want.Sender, want.DialPrefix, want.CallbackLease = "alerts@contoso.com", "", "90m"
+	want := DefaultConfig().With(settings.Sender, "alerts@contoso.com").With(settings.DialPrefix, "").
+		With(settings.CallbackLease, "90m").With(settings.MaxEmergency, "6h")
 	want.CallbackPool = []PoolNumber{{"DK", "+4533123456"}}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("config %+v, want %+v", c, want)
 	}
+	if d := DefaultConfig(); d.Get(settings.CallbackLease) != "60m" || d.Get(settings.DialPrefix) != "9" ||
+		d.Get(settings.CallbackFallback) != "security-desk" || d.Get(settings.MaxEmergency) != "4h" {
+		t.Errorf("defaults %+v, want the settings' defaults", d)
+	}
 	for _, bad := range []map[string]any{
-		{"sender": "not an address"}, {"callbackLease": "an hour"}, {"dialPrefix": "99999"}, {"callbackFallback": ""},
+		{"sender": "not an address"}, {"callbackLease": "an hour"}, {"dialPrefix": "99999"}, {"maxEmergency": "-1h"},
+		{"sesConfigurationSet": "not a name!"}, {"alarmEmail": "nobody"},
 	} {
 		if _, err := ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &bad}).Node()); err == nil {
 			t.Errorf("context %v: no error", bad)

@@ -5,6 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // urlInvokeMode: the HTTP functions serve the httpapi routes with
@@ -47,7 +49,7 @@ func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks
 	}
 	for _, name := range []string{fnDialDetection, fnCallbackRouting} {
 		fn := fns[name]
-		fn.AddEnvironment(jsii.String(envSecretARN), secret.SecretArn(), nil)
+		fn.AddEnvironment(jsii.String(settings.WebhookSecretARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fn, nil)
 	}
 	return w

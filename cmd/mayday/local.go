@@ -9,6 +9,7 @@ import (
 
 	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/local"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 func runLocal(ctx context.Context, args []string) error {
@@ -65,7 +66,7 @@ func runLocal(ctx context.Context, args []string) error {
   webhook secret:               MAYDAY_WEBHOOK_SECRET (default %[6]q)
 
 Ctrl-C stops it.
-`, m.URL, cfg.Lease, cfg.SweepInterval, cfg.DialPrefix, cfg.Fallback, local.DevSecret, *store, *mailer)
+`, m.URL, cfg.Lease, cfg.SweepInterval, cfg.Dial.Prefix, cfg.Fallback, settings.DevSecret, *store, *mailer)
 	<-ctx.Done()
 	return m.Close()
 }

@@ -8,13 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mayday/mayday/shared/awsclients"
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/emailtemplate/render"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // Operator commands run with the operator's AWS credentials against the
@@ -28,22 +30,26 @@ const operateUsage = `  numbers add NUMBER COUNTRY    add a callback number to a
                                 from DIR (default: the repo's default files)
   env: MAYDAY_TABLE (the stack's table output), AWS credentials and region`
 
-func operator(ctx context.Context) (*mayday.Service, error) {
-	svc, _, err := boot(ctx, awswire.Needs{Table: true})
-	return svc, err
-}
-
-func boot(ctx context.Context, needs awswire.Needs) (*mayday.Service, awsclients.Clients, error) {
-	env, err := awswire.ReadEnv(os.LookupEnv, needs)
+// operator is the admin use case over the deployed table, configured by
+// the same settings as the functions.
+func operator(ctx context.Context) (*mayday.AdminAPI, error) {
+	table, err := settings.Table.Get(os.LookupEnv)
+	if err == nil && table == "" {
+		err = fmt.Errorf("%s is not set (the stack's TableName output)", settings.Table.Env)
+	}
 	if err != nil {
-		return nil, awsclients.Clients{}, err
+		return nil, err
+	}
+	cfg, err := settings.DomainConfig(os.LookupEnv)
+	if err != nil {
+		return nil, err
 	}
 	clients, err := awsclients.New(ctx)
 	if err != nil {
-		return nil, awsclients.Clients{}, err
+		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return awsclients.Service(clients, env, log), clients, nil
+	return mayday.NewAdminAPI(dynamostore.New(clients.DynamoDB, table), mayday.Options{Config: cfg, Log: log})
 }
 
 func runNumbers(ctx context.Context, args []string) error {
@@ -73,7 +79,7 @@ func runNumbers(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		now := svc.Clock.Now()
+		now := time.Now()
 		for _, n := range ns {
 			lease := "free"
 			if l, live := n.LiveLease(now); live {
@@ -155,7 +161,7 @@ func runTemplate(ctx context.Context, args []string) error {
 			return fmt.Errorf("template does not render: %w", err)
 		}
 	}
-	_, clients, err := boot(ctx, awswire.Needs{})
+	clients, err := awsclients.New(ctx)
 	if err != nil {
 		return err
 	}

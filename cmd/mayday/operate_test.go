@@ -31,7 +31,8 @@ func TestOperatorCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := awsclients.EnsureStore(ctx, clients, table); err != nil {
+	store, err := awsclients.EnsureStore(ctx, clients, table)
+	if err != nil {
 		t.Fatal(err)
 	}
 	svc, err := operator(ctx)
@@ -72,7 +73,7 @@ func TestOperatorCommands(t *testing.T) {
 	if err != nil || !slices.Equal(a.EmergencyContacts, []string{"sup@example.com", "desk@example.com"}) {
 		t.Fatalf("contacts = %q, %v", a.EmergencyContacts, err)
 	}
-	if n, err := svc.Store.GetNumber(ctx, "+14255550001"); err != nil || n.Country != "US" {
+	if n, err := store.GetNumber(ctx, "+14255550001"); err != nil || n.Country != "US" {
 		t.Fatalf("number = %+v, %v", n, err)
 	}
 	got, err := sesmailer.New(clients.SES, "", "").GetTemplate(ctx, emailtemplate.Default().Name)
@@ -82,7 +83,7 @@ func TestOperatorCommands(t *testing.T) {
 	if err := runNumbers(ctx, []string{"remove", "+14255550001"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Store.GetNumber(ctx, "+14255550001"); !errors.Is(err, mayday.ErrNotFound) {
+	if _, err := store.GetNumber(ctx, "+14255550001"); !errors.Is(err, mayday.ErrNotFound) {
 		t.Fatalf("removed number still there: %v", err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/httpapi"
-	"github.com/mayday/mayday/shared/local"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // simulator sends the sample webhooks of testdata/, signed, to a runner.
@@ -42,7 +42,7 @@ func runSimulate(ctx context.Context, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	s.secret = []byte(local.DevSecret)
+	s.secret = []byte(settings.DevSecret)
 	if v := os.Getenv("MAYDAY_WEBHOOK_SECRET"); v != "" {
 		s.secret = []byte(v)
 	}

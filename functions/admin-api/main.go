@@ -1,18 +1,21 @@
 // Command admin-api serves the admin and agent-state routes on a Lambda
 // function URL with AWS_IAM auth: IAM has authorised every request that
-// reaches it.
+// reaches it. Its use case: shared/mayday/admin_api.go.
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-lambda-go/lambdaurl"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true})
-	api := &httpapi.API{Service: awswire.NewService(l, awswire.Store(l), nil, nil)}
-	lambdaurl.Start(api.Handler(httpapi.FnAdmin))
+	f := coldstart.Start(httpapi.FnAdmin)
+	uc, err := mayday.NewAdminAPI(f.Store(), f.Options)
+	f.Must(err)
+	h, err := (&httpapi.API{AdminAPI: uc, Log: f.Log}).Handler(httpapi.FnAdmin)
+	f.Must(err)
+	lambdaurl.Start(h)
 }

@@ -1,16 +1,19 @@
-// Command call-history is the Lambda function for handler.CallHistory.
+// Command call-history records ordinary calls in call history on "Call
+// Ended". Its use case: shared/mayday/call_history.go.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true})
-	svc := awswire.NewService(l, awswire.Store(l), nil, nil)
-	lambda.Start(handler.CallHistory{Service: svc}.Handle)
+	f := coldstart.Start(events.TargetCallHistory)
+	uc, err := mayday.NewCallHistory(f.Store(), f.Options)
+	f.Must(err)
+	lambda.Start(handler.CallHistory{UseCase: uc}.Handle)
 }

@@ -1,18 +1,23 @@
-// Command callback-lease-allocation is the Lambda function for handler.LeaseAllocation.
+// Command callback-lease-allocation leases a callback number on "Emergency
+// Call Started". Its use case: shared/mayday/callback_lease_allocation.go.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true})
-	svc := awswire.NewService(l, awswire.Store(l), ebpublisher.New(eventbridge.NewFromConfig(l.Config), l.Env.Bus), nil)
-	lambda.Start(handler.LeaseAllocation{Service: svc}.Handle)
+	f := coldstart.Start(events.TargetLeaseAllocation)
+	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
+	uc, err := mayday.NewCallbackLeaseAllocation(f.Store(), bus, f.Options)
+	f.Must(err)
+	lambda.Start(handler.CallbackLeaseAllocation{UseCase: uc}.Handle)
 }

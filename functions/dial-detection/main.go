@@ -1,21 +1,27 @@
-// Command dial-detection serves the httpapi routes of httpapi.FnDialDetection on a Lambda
-// function URL; requests must carry the webhook signature.
+// Command dial-detection serves the call-lifecycle webhook on a Lambda
+// function URL (requests carry the webhook signature): it detects emergency
+// dials and ends calls. Its use case: shared/mayday/dial_detection.go.
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true, Secret: true})
-	api := &httpapi.API{Service: awswire.NewService(l, awswire.Store(l), ebpublisher.New(eventbridge.NewFromConfig(l.Config), l.Env.Bus), nil),
-		SecretFunc: webhooksecret.Provider(l.Env)}
-	lambdaurl.Start(api.Handler(httpapi.FnDialDetection))
+	f := coldstart.Start(httpapi.FnDialDetection)
+	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
+	uc, err := mayday.NewDialDetection(f.Store(), bus, f.Options)
+	f.Must(err)
+	secret := webhooksecret.Provider(f.Setting(settings.WebhookSecretARN), f.Setting(settings.WebhookSecret))
+	h, err := (&httpapi.API{DialDetection: uc, SecretFunc: secret, Log: f.Log}).Handler(httpapi.FnDialDetection)
+	f.Must(err)
+	lambdaurl.Start(h)
 }

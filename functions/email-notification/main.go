@@ -1,18 +1,24 @@
-// Command email-notification is the Lambda function for handler.Notification.
+// Command email-notification emails the agent's emergency contacts on
+// "Callback Lease Allocated" or "Callback Lease Unavailable". Its use case:
+// shared/mayday/email_notification.go.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true, Sender: true})
-	svc := awswire.NewService(l, awswire.Store(l), nil, sesmailer.New(sesv2.NewFromConfig(l.Config), l.Env.Sender, l.Env.ConfigurationSet))
-	lambda.Start(handler.Notification{Service: svc}.Handle)
+	f := coldstart.Start(events.TargetNotification)
+	mailer := sesmailer.New(sesv2.NewFromConfig(f.AWS), f.Setting(settings.Sender), f.Setting(settings.SESConfigurationSet))
+	uc, err := mayday.NewEmailNotification(f.Store(), mailer, f.Options)
+	f.Must(err)
+	lambda.Start(handler.EmailNotification{UseCase: uc}.Handle)
 }

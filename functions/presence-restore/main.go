@@ -1,16 +1,19 @@
-// Command presence-restore is the Lambda function for handler.PresenceRestore.
+// Command presence-restore restores presence on "Emergency Call Ended".
+// Its use case: shared/mayday/presence_restore.go.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true})
-	svc := awswire.NewService(l, awswire.Store(l), nil, nil)
-	lambda.Start(handler.PresenceRestore{Service: svc}.Handle)
+	f := coldstart.Start(events.TargetPresenceRestore)
+	uc, err := mayday.NewPresenceRestore(f.Store(), f.Options)
+	f.Must(err)
+	lambda.Start(handler.PresenceRestore{UseCase: uc}.Handle)
 }

@@ -1,21 +1,28 @@
-// Command priority-callback-routing serves the httpapi routes of httpapi.FnCallbackRouting on a Lambda
-// function URL; requests must carry the webhook signature.
+// Command priority-callback-routing serves the inbound routing webhook on a
+// Lambda function URL (requests carry the webhook signature): a PSAP
+// callback goes straight to its agent. Its use case:
+// shared/mayday/priority_callback_routing.go.
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 func main() {
-	l := awswire.MustLambda(lambdacontext.NewLogger(), awswire.Needs{Table: true, Bus: true, Secret: true})
-	api := &httpapi.API{Service: awswire.NewService(l, awswire.Store(l), ebpublisher.New(eventbridge.NewFromConfig(l.Config), l.Env.Bus), nil),
-		SecretFunc: webhooksecret.Provider(l.Env)}
-	lambdaurl.Start(api.Handler(httpapi.FnCallbackRouting))
+	f := coldstart.Start(httpapi.FnCallbackRouting)
+	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
+	uc, err := mayday.NewPriorityCallbackRouting(f.Store(), bus, f.Options)
+	f.Must(err)
+	secret := webhooksecret.Provider(f.Setting(settings.WebhookSecretARN), f.Setting(settings.WebhookSecret))
+	h, err := (&httpapi.API{PriorityCallbackRouting: uc, SecretFunc: secret, Log: f.Log}).Handler(httpapi.FnCallbackRouting)
+	f.Must(err)
+	lambdaurl.Start(h)
 }

@@ -1,24 +1,20 @@
 // Package awsclients builds every AWS client and adapter at once, for the
 // programs that use them all: the operator CLI, the local runner against
 // DynamoDB Local / aws-ses-v2-local, tests and benchmarks. Lambda functions
-// use awswire and link only what they need.
+// use coldstart and link only what they need.
 package awsclients
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/mayday/mayday/shared/awsconfig"
-	"github.com/mayday/mayday/shared/awswire"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
-	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/emailtemplate"
-	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
 )
 
@@ -31,29 +27,18 @@ type Clients struct {
 }
 
 // New loads the configuration once and builds every client, for the
-// operator CLI and the local runner (functions use MustLambda instead).
+// operator CLI and the local runner (functions use coldstart instead).
 func New(ctx context.Context) (Clients, error) {
-	cfg, err := awsconfig.Load(ctx)
+	cfg, err := coldstart.Load(ctx)
 	if err != nil {
 		return Clients{}, err
 	}
 	return Clients{
 		Config:      cfg,
-		DynamoDB:    awswire.DynamoClient(cfg),
+		DynamoDB:    coldstart.DynamoDB(cfg),
 		EventBridge: eventbridge.NewFromConfig(cfg),
 		SES:         sesv2.NewFromConfig(cfg),
 	}, nil
-}
-
-// Service builds the domain service over DynamoDB, EventBridge and SES.
-func Service(c Clients, e awswire.Env, log *slog.Logger) *mayday.Service {
-	return mayday.NewService(mayday.Service{
-		Store:  dynamostore.New(c.DynamoDB, e.Table),
-		Events: ebpublisher.New(c.EventBridge, e.Bus),
-		Mailer: sesmailer.New(c.SES, e.Sender, e.ConfigurationSet),
-		Log:    log,
-		Config: e.Config,
-	})
 }
 
 // EnsureStore returns the DynamoDB store, creating its table first when it

@@ -6,8 +6,8 @@ package handler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
@@ -31,88 +31,89 @@ func decode[T any](e lambdaevents.EventBridgeEvent, want ...string) (T, error) {
 	return d, nil
 }
 
-// LeaseAllocation handles "Emergency Call Started".
-type LeaseAllocation struct{ Service *mayday.Service }
+// CallbackLeaseAllocation handles "Emergency Call Started".
+type CallbackLeaseAllocation struct {
+	UseCase *mayday.CallbackLeaseAllocation
+}
 
-func (h LeaseAllocation) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
+func (h CallbackLeaseAllocation) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
 	d, err := decode[events.EmergencyCallStartedDetail](e, events.EmergencyCallStarted)
 	if err != nil {
 		return err
 	}
-	return h.Service.AllocateLease(ctx, d)
+	return h.UseCase.Allocate(ctx, d)
 }
 
-// Notification handles "Callback Lease Allocated" / "Callback Lease Unavailable".
-type Notification struct{ Service *mayday.Service }
+// EmailNotification handles "Callback Lease Allocated" and "Callback Lease
+// Unavailable".
+type EmailNotification struct{ UseCase *mayday.EmailNotification }
 
-func (h Notification) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
+func (h EmailNotification) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
 	d, err := decode[events.CallbackLeaseDetail](e, events.CallbackLeaseAllocated, events.CallbackLeaseUnavailable)
 	if err != nil {
 		return err
 	}
-	return h.Service.Notify(ctx, d)
+	return h.UseCase.Notify(ctx, d)
 }
 
 // PresenceRestore handles "Emergency Call Ended".
-type PresenceRestore struct{ Service *mayday.Service }
+type PresenceRestore struct{ UseCase *mayday.PresenceRestore }
 
 func (h PresenceRestore) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
 	d, err := decode[events.CallEndedDetail](e, events.EmergencyCallEnded)
 	if err != nil {
 		return err
 	}
-	return h.Service.RestorePresence(ctx, d)
+	return h.UseCase.Restore(ctx, d)
 }
 
 // CallHistory handles "Call Ended" (ordinary calls only).
-type CallHistory struct{ Service *mayday.Service }
+type CallHistory struct{ UseCase *mayday.CallHistory }
 
 func (h CallHistory) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
 	d, err := decode[events.CallEndedDetail](e, events.CallEnded)
 	if err != nil {
 		return err
 	}
-	return h.Service.RecordHistory(ctx, d)
+	return h.UseCase.Record(ctx, d)
 }
 
 // LeaseExpiry handles the every-minute schedule: it releases expired leases
 // and runs the presence watchdog.
-type LeaseExpiry struct{ Service *mayday.Service }
+type LeaseExpiry struct{ UseCase *mayday.LeaseExpiry }
 
 func (h LeaseExpiry) Handle(ctx context.Context, _ lambdaevents.EventBridgeEvent) error {
-	_, err := h.Service.SweepLeases(ctx)
-	_, werr := h.Service.Watchdog(ctx)
-	return errors.Join(err, werr)
+	return h.UseCase.Run(ctx)
 }
 
 // OperatorAlarm receives events operators alarm on. In AWS the alarm is the
 // rule's CloudWatch metric; this handler leaves one structured log line per
 // event (ids only) for the log-based view.
-type OperatorAlarm struct{ Service *mayday.Service }
+type OperatorAlarm struct{ Log *slog.Logger }
 
 func (h OperatorAlarm) Handle(_ context.Context, e lambdaevents.EventBridgeEvent) error {
-	h.Service.Log.Warn("operator alarm", "detailType", e.DetailType, "eventId", e.ID)
+	h.Log.Warn("operator alarm", "detailType", e.DetailType, "eventId", e.ID)
 	return nil
 }
 
 // Audit keeps a log line per routed callback and expired lease.
-type Audit struct{ Service *mayday.Service }
+type Audit struct{ Log *slog.Logger }
 
 func (h Audit) Handle(_ context.Context, e lambdaevents.EventBridgeEvent) error {
-	h.Service.Log.Info("audit", "detailType", e.DetailType, "eventId", e.ID)
+	h.Log.Info("audit", "detailType", e.DetailType, "eventId", e.ID)
 	return nil
 }
 
-// Targets maps every target of events.Rules to its handler function, for the
-// local bus and for tests.
-func Targets(s *mayday.Service) map[string]func(context.Context, lambdaevents.EventBridgeEvent) error {
+// Targets maps every target of events.Rules to its handler, for the local
+// bus and for tests.
+func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Context, lambdaevents.EventBridgeEvent) error {
 	return map[string]func(context.Context, lambdaevents.EventBridgeEvent) error{
-		events.TargetLeaseAllocation: LeaseAllocation{s}.Handle,
-		events.TargetNotification:    Notification{s}.Handle,
-		events.TargetPresenceRestore: PresenceRestore{s}.Handle,
-		events.TargetCallHistory:     CallHistory{s}.Handle,
-		events.TargetLeaseExpiry:     LeaseExpiry{s}.Handle,
-		events.TargetOperatorAlarm:   OperatorAlarm{s}.Handle,
-		events.TargetAudit:           Audit{s}.Handle,
+		events.TargetLeaseAllocation: CallbackLeaseAllocation{u.CallbackLeaseAllocation}.Handle,
+		events.TargetNotification:    EmailNotification{u.EmailNotification}.Handle,
+		events.TargetPresenceRestore: PresenceRestore{u.PresenceRestore}.Handle,
+		events.TargetCallHistory:     CallHistory{u.CallHistory}.Handle,
+		events.TargetLeaseExpiry:     LeaseExpiry{u.LeaseExpiry}.Handle,
+		events.TargetOperatorAlarm:   OperatorAlarm{log}.Handle,
+		events.TargetAudit:           Audit{log}.Handle,
 	}
 }

@@ -1,5 +1,5 @@
-// Package httpapi is Mayday's public HTTP contract (SPEC §4): one routing
-// table that the Lambda functions and the local runner both serve.
+// Package httpapi is Mayday's public HTTP contract (docs/openapi.yaml): one
+// routing table that the Lambda functions and the local runner both serve.
 package httpapi
 
 import (
@@ -62,9 +62,12 @@ var Routes = []Route{
 // MaxBody is the largest request body accepted (413 beyond).
 const MaxBody = 64 << 10
 
-// API serves the routes over the domain service.
+// API serves the routes over the use cases of the functions it serves; a
+// function's use case may be nil when its routes are not mounted.
 type API struct {
-	Service *mayday.Service
+	DialDetection           *mayday.DialDetection
+	PriorityCallbackRouting *mayday.PriorityCallbackRouting
+	AdminAPI                *mayday.AdminAPI
 	// Secret verifies webhook signatures; SecretFunc, when set, supplies it
 	// per request instead (read from Secrets Manager in AWS).
 	Secret     []byte
@@ -72,23 +75,68 @@ type API struct {
 	// AdminGuard authorises admin routes; nil allows all (in AWS the
 	// function URL's IAM auth has already run). Locally: LoopbackOnly.
 	AdminGuard func(*http.Request) error
+	// Clock checks signature ages (default: the wall clock); Log gets one
+	// access line per request (default: slog.Default()).
+	Clock mayday.Clock
+	Log   *slog.Logger
+}
+
+// ForUseCases is the API of every function over one set of use cases, for
+// the local runner and tests; set the secret and guard on it.
+func ForUseCases(u mayday.UseCases) *API {
+	return &API{DialDetection: u.DialDetection, PriorityCallbackRouting: u.PriorityCallbackRouting, AdminAPI: u.AdminAPI}
 }
 
 // Handler serves the routes of the given functions, or all when none given.
-func (a *API) Handler(functions ...string) http.Handler {
+func (a *API) Handler(functions ...string) (http.Handler, error) {
 	mux := http.NewServeMux()
-	a.Mount(mux, functions...)
-	return mux
+	if err := a.Mount(mux, functions...); err != nil {
+		return nil, err
+	}
+	return mux, nil
 }
 
-// Mount adds the routes of the given functions (all when none) to mux.
-func (a *API) Mount(mux *http.ServeMux, functions ...string) {
+// Mount adds the routes of the given functions (all when none) to mux. It
+// fails, mounting nothing, when a served function's use case or the webhook
+// secret is missing: a wiring bug shows at start, not at the first call.
+func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
+	if a.Clock == nil {
+		a.Clock = mayday.SystemClock{}
+	}
+	if a.Log == nil {
+		a.Log = slog.Default()
+	}
+	var serve []Route
+	var errs []error
 	for _, r := range Routes {
 		if len(functions) > 0 && !slices.Contains(functions, r.Function) {
 			continue
 		}
+		if err := a.check(r); err != nil && !slices.ContainsFunc(errs, func(e error) bool { return e.Error() == err.Error() }) {
+			errs = append(errs, err)
+		}
+		serve = append(serve, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("httpapi: %w", err)
+	}
+	for _, r := range serve {
 		mux.Handle(r.Method+" "+r.Path, a.wrap(r))
 	}
+	return nil
+}
+
+// check reports what a route lacks.
+func (a *API) check(r Route) error {
+	missing := map[string]bool{FnDialDetection: a.DialDetection == nil,
+		FnCallbackRouting: a.PriorityCallbackRouting == nil, FnAdmin: a.AdminAPI == nil}
+	if missing[r.Function] {
+		return fmt.Errorf("%w: the %s use case", mayday.ErrMissingDependency, r.Function)
+	}
+	if r.Access == Signed && len(a.Secret) == 0 && a.SecretFunc == nil {
+		return fmt.Errorf("%w: the webhook secret", mayday.ErrMissingDependency)
+	}
+	return nil
 }
 
 // wrap applies, in order: body limit, authentication, the handler, error
@@ -99,9 +147,9 @@ func (a *API) wrap(r Route) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		err := a.serve(r, rec, req)
 		if err != nil {
-			WriteError(rec, err, a.Service.Log)
+			WriteError(rec, err, a.Log)
 		}
-		a.Service.Log.Info("http", "route", r.Method+" "+r.Path, "status", rec.status,
+		a.Log.Info("http", "route", r.Method+" "+r.Path, "status", rec.status,
 			"ms", float64(time.Since(start).Microseconds())/1000)
 	})
 }
@@ -130,7 +178,7 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 		if len(secret) == 0 {
 			return fmt.Errorf("%w: webhook secret not configured", errUnauthorized)
 		}
-		if err := Verify(secret, req.Header.Get(SignatureHeader), body, a.Service.Clock.Now()); err != nil {
+		if err := Verify(secret, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
 	case Admin:

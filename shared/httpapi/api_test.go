@@ -15,6 +15,7 @@ import (
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 var secret = []byte("test-secret")
@@ -25,9 +26,23 @@ func (nopBus) Publish(context.Context, ...events.Event) error { return nil }
 
 func newAPI(t *testing.T, guard func(*http.Request) error) http.Handler {
 	t.Helper()
-	svc := mayday.NewService(mayday.Service{Store: inmem.NewStore(), Events: nopBus{}, Mailer: inmem.NewOutbox(mayday.SystemClock{}),
-		Config: mayday.DefaultConfig()})
-	return (&httpapi.API{Service: svc, Secret: secret, AdminGuard: guard}).Handler()
+	uc, err := mayday.NewUseCases(inmem.NewStore(), nopBus{}, inmem.NewOutbox(mayday.SystemClock{}),
+		mayday.Options{Config: settings.Defaults()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.ForUseCases(uc)
+	api.Secret, api.AdminGuard = secret, guard
+	return mustHandler(t, api)
+}
+
+func mustHandler(t testing.TB, api *httpapi.API, functions ...string) http.Handler {
+	t.Helper()
+	h, err := api.Handler(functions...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func do(h http.Handler, method, path, body string, header map[string]string) *httptest.ResponseRecorder {
@@ -165,8 +180,17 @@ func (downStore) GetCall(context.Context, string) (mayday.Call, error) {
 }
 
 func TestStoreDownIsRetryable(t *testing.T) {
-	svc := mayday.NewService(mayday.Service{Store: downStore{inmem.NewStore()}, Events: nopBus{}, Config: mayday.DefaultConfig()})
-	h := (&httpapi.API{Service: svc, Secret: secret}).Handler()
+	o := mayday.Options{Config: settings.Defaults()}
+	dial, err := mayday.NewDialDetection(downStore{inmem.NewStore()}, nopBus{}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routing, err := mayday.NewPriorityCallbackRouting(downStore{inmem.NewStore()}, nopBus{}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mustHandler(t, &httpapi.API{DialDetection: dial, PriorityCallbackRouting: routing, Secret: secret},
+		httpapi.FnDialDetection, httpapi.FnCallbackRouting)
 	for _, tc := range []struct{ path, body string }{
 		{"/v1/telephony/events", `{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z"}`},
 		{"/v1/telephony/events", `{"type":"call.dialed","callId":"c-2","agentId":"a-1","to":"+14255550123","country":"US","occurredAt":"2026-11-22T21:00:00Z"}`},
@@ -181,5 +205,37 @@ func TestStoreDownIsRetryable(t *testing.T) {
 	body := `{"type":"call.dialed","callId":"c-3","agentId":"a-1","to":"911","country":"US","occurredAt":"2026-11-22T21:00:00Z"}`
 	if rec := do(h, "POST", "/v1/telephony/events", body, signed(body)); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"emergency":true`) {
 		t.Errorf("emergency dial with the store down: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A function's handler refuses to start without the use case of a route it
+// serves, or without the webhook secret for a signed route.
+func TestHandlerRefusesMissingDependencies(t *testing.T) {
+	uc, err := mayday.NewUseCases(inmem.NewStore(), nopBus{}, inmem.NewOutbox(mayday.SystemClock{}),
+		mayday.Options{Config: settings.Defaults()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := uc.AdminAPI
+	for _, tc := range []struct {
+		name      string
+		api       httpapi.API
+		functions []string
+		missing   string // "" when it must start
+	}{
+		{"admin only", httpapi.API{AdminAPI: admin}, []string{httpapi.FnAdmin}, ""},
+		{"dial without its use case", httpapi.API{AdminAPI: admin, Secret: secret}, []string{httpapi.FnDialDetection}, "dial-detection"},
+		{"all without routing", httpapi.API{AdminAPI: admin, Secret: secret}, nil, "priority-callback-routing"},
+		{"webhook without a secret", httpapi.API{DialDetection: uc.DialDetection}, []string{httpapi.FnDialDetection}, "secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.api.Handler(tc.functions...)
+			switch {
+			case tc.missing == "" && err != nil:
+				t.Fatalf("err = %v, want it to start", err)
+			case tc.missing != "" && (!errors.Is(err, mayday.ErrMissingDependency) || !strings.Contains(err.Error(), tc.missing)):
+				t.Fatalf("err = %v, want ErrMissingDependency naming %s", err, tc.missing)
+			}
+		})
 	}
 }

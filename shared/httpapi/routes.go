@@ -36,11 +36,11 @@ func (a *API) callEvent(w http.ResponseWriter, r *http.Request) error {
 		}
 		e.OccurredAt = t
 	}
-	out, err := a.Service.HandleCall(r.Context(), e)
+	out, err := a.DialDetection.HandleCall(r.Context(), e)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, viewCallOutcome(out))
 	return nil
 }
 
@@ -53,11 +53,11 @@ func (a *API) inbound(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	d, err := a.Service.RouteInbound(r.Context(), mayday.InboundCall{CallID: req.CallID, From: req.From, To: req.To})
+	d, err := a.PriorityCallbackRouting.Route(r.Context(), mayday.InboundCall{CallID: req.CallID, From: req.From, To: req.To})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, viewRoute(d))
 	return nil
 }
 
@@ -83,7 +83,7 @@ type stateView struct {
 }
 
 func (a *API) state(w http.ResponseWriter, r *http.Request) error {
-	st, err := a.Service.State(r.Context(), r.PathValue("agentId"))
+	st, err := a.AdminAPI.State(r.Context(), r.PathValue("agentId"))
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (a *API) putAgent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ag, err := a.Service.PutAgent(r.Context(), r.PathValue("agentId"), p)
+	ag, err := a.AdminAPI.PutAgent(r.Context(), r.PathValue("agentId"), p)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (a *API) putAgent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getAgent(w http.ResponseWriter, r *http.Request) error {
-	ag, err := a.Service.GetAgent(r.Context(), r.PathValue("agentId"))
+	ag, err := a.AdminAPI.GetAgent(r.Context(), r.PathValue("agentId"))
 	if err != nil {
 		return err
 	}
@@ -245,33 +245,30 @@ func (a *API) putPresence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ag, err := a.Service.SetPresence(r.Context(), r.PathValue("agentId"), p)
+	ag, err := a.AdminAPI.SetPresence(r.Context(), r.PathValue("agentId"), p)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"agentId": ag.ID, "presence": string(ag.Presence)})
+	writeJSON(w, http.StatusOK, presenceView{AgentID: ag.ID, Presence: string(ag.Presence)})
 	return nil
 }
 
 func (a *API) history(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("agentId")
-	acts, err := a.Service.History(r.Context(), id)
+	acts, err := a.AdminAPI.History(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	if acts == nil {
-		acts = []mayday.Activity{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"agentId": id, "activities": acts})
+	writeJSON(w, http.StatusOK, viewHistory(id, acts))
 	return nil
 }
 
 func (a *API) readiness(w http.ResponseWriter, r *http.Request) error {
-	rd, err := a.Service.Readiness(r.Context(), r.PathValue("agentId"))
+	rd, err := a.AdminAPI.Readiness(r.Context(), r.PathValue("agentId"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rd)
+	writeJSON(w, http.StatusOK, viewReadiness(rd))
 	return nil
 }
 
@@ -307,7 +304,7 @@ func (a *API) addNumber(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	n, created, err := a.Service.AddNumber(r.Context(), req.Number, req.Country)
+	n, created, err := a.AdminAPI.AddNumber(r.Context(), req.Number, req.Country)
 	if err != nil {
 		return err
 	}
@@ -315,16 +312,16 @@ func (a *API) addNumber(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, viewNumber(n, a.Service.Clock.Now()))
+	writeJSON(w, status, viewNumber(n, a.Clock.Now()))
 	return nil
 }
 
 func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) error {
-	ns, err := a.Service.Numbers(r.Context())
+	ns, err := a.AdminAPI.Numbers(r.Context())
 	if err != nil {
 		return err
 	}
-	now := a.Service.Clock.Now()
+	now := a.Clock.Now()
 	out := make([]numberView, 0, len(ns))
 	for _, n := range ns {
 		out = append(out, viewNumber(n, now))
@@ -334,7 +331,7 @@ func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) removeNumber(w http.ResponseWriter, r *http.Request) error {
-	if err := a.Service.RemoveNumber(r.Context(), r.PathValue("number")); err != nil {
+	if err := a.AdminAPI.RemoveNumber(r.Context(), r.PathValue("number")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

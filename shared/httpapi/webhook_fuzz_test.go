@@ -17,6 +17,7 @@ import (
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 type fuzzBus struct{}
@@ -27,10 +28,19 @@ var fuzzSecret = []byte("fuzz-secret")
 
 // fuzzHandler is the webhook API over the embedded store, logging nowhere.
 func fuzzHandler() http.Handler {
-	svc := mayday.NewService(mayday.Service{Store: inmem.NewStore(), Events: fuzzBus{},
-		Mailer: inmem.NewOutbox(mayday.SystemClock{}), Config: mayday.DefaultConfig(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	return (&httpapi.API{Service: svc, Secret: fuzzSecret}).Handler()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	uc, err := mayday.NewUseCases(inmem.NewStore(), fuzzBus{}, inmem.NewOutbox(mayday.SystemClock{}),
+		mayday.Options{Config: settings.Defaults(), Log: log})
+	if err != nil {
+		panic(err)
+	}
+	api := httpapi.ForUseCases(uc)
+	api.Secret, api.Log = fuzzSecret, log
+	h, err := api.Handler()
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
 
 // FuzzCallWebhook posts arbitrary, correctly signed bodies to the call

@@ -4,66 +4,63 @@
 package local
 
 import (
-	"fmt"
+	"cmp"
+	"errors"
 	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
-// DevSecret signs webhooks when MAYDAY_WEBHOOK_SECRET is not set. It is only
-// ever used by the local runner.
-const DevSecret = "mayday-local-dev-secret"
-
-// Config is the local runner's configuration (SPEC §5).
+// Config is the local runner's configuration: the use cases' settings, and
+// the runner's own.
 type Config struct {
-	Addr          string        // MAYDAY_ADDR
-	Lease         time.Duration // MAYDAY_CALLBACK_LEASE
-	SweepInterval time.Duration // MAYDAY_SWEEP_INTERVAL
-	Secret        string        // MAYDAY_WEBHOOK_SECRET
-	Fallback      string        // MAYDAY_CALLBACK_FALLBACK
-	DialPrefix    string        // MAYDAY_DIAL_PREFIX
-	MaxEmergency  time.Duration // MAYDAY_MAX_EMERGENCY (watchdog)
+	mayday.Config
+	Addr          string        // settings.Addr
+	SweepInterval time.Duration // settings.SweepInterval
+	Secret        string        // settings.WebhookSecret, default settings.DevSecret
 	// Bus delivery: attempts per target, the first retry's backoff, and the
-	// bound on one invocation (as a Lambda timeout).
+	// bound on one invocation (as a Lambda timeout). Zero: localbus defaults.
 	BusAttempts int
 	BusBackoff  time.Duration
 	BusTimeout  time.Duration
 }
 
+// withDefaults fills what was left zero with the defaults (an empty dial
+// prefix stays empty: it means none).
+func (c Config) withDefaults() Config {
+	d, _ := ConfigFromEnv(func(string) (string, bool) { return "", false })
+	set := func(dst *time.Duration, def time.Duration) {
+		if *dst <= 0 {
+			*dst = def
+		}
+	}
+	set(&c.Lease, d.Lease)
+	set(&c.StateTimeout, d.StateTimeout)
+	set(&c.WebhookBudget, d.WebhookBudget)
+	set(&c.MaxEmergency, d.MaxEmergency)
+	set(&c.SweepInterval, d.SweepInterval)
+	c.Fallback = cmp.Or(c.Fallback, d.Fallback)
+	c.Addr = cmp.Or(c.Addr, d.Addr)
+	c.Secret = cmp.Or(c.Secret, d.Secret)
+	return c
+}
+
 // ConfigFromEnv reads the configuration (lookup is os.LookupEnv), failing on
-// a malformed value. An empty MAYDAY_DIAL_PREFIX means no access prefix.
-func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
-	c := Config{Addr: "127.0.0.1:8080", Lease: time.Hour, SweepInterval: time.Minute, Secret: DevSecret,
-		Fallback: "security-desk", DialPrefix: "9", MaxEmergency: 4 * time.Hour}
-	str := func(name string, dst *string) {
-		if v, ok := lookup(name); ok && v != "" {
-			*dst = v
-		}
+// a malformed value.
+func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
+	domain, err := settings.DomainConfig(lookup)
+	c := Config{Config: domain}
+	errs := []error{err}
+	get := func(s settings.Setting) string {
+		v, err := s.Get(lookup)
+		errs = append(errs, err)
+		return v
 	}
-	dur := func(name string, dst *time.Duration) error {
-		v, ok := lookup(name)
-		if !ok || v == "" {
-			return nil
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%s=%q: want a positive duration like 60m or 30s", name, v)
-		}
-		*dst = d
-		return nil
+	c.Addr = get(settings.Addr)
+	c.SweepInterval, _ = time.ParseDuration(get(settings.SweepInterval))
+	if c.Secret = get(settings.WebhookSecret); c.Secret == "" {
+		c.Secret = settings.DevSecret
 	}
-	str("MAYDAY_ADDR", &c.Addr)
-	str("MAYDAY_WEBHOOK_SECRET", &c.Secret)
-	str("MAYDAY_CALLBACK_FALLBACK", &c.Fallback)
-	if v, ok := lookup("MAYDAY_DIAL_PREFIX"); ok {
-		c.DialPrefix = v
-	}
-	if err := dur("MAYDAY_CALLBACK_LEASE", &c.Lease); err != nil {
-		return c, err
-	}
-	if err := dur("MAYDAY_SWEEP_INTERVAL", &c.SweepInterval); err != nil {
-		return c, err
-	}
-	if err := dur("MAYDAY_MAX_EMERGENCY", &c.MaxEmergency); err != nil {
-		return c, err
-	}
-	return c, nil
+	return c, errors.Join(errs...)
 }

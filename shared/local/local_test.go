@@ -120,7 +120,7 @@ func startLocal(t *testing.T, m *local.Main) *client {
 	m.Config.SweepInterval = 100 * time.Millisecond
 	m.Config.Secret = "e2e-secret"
 	m.Config.Fallback = "+14255559999"
-	m.Config.DialPrefix = "9"
+	m.Config.Dial.Prefix = "9"
 	m.Config.BusBackoff = 10 * time.Millisecond
 	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := m.Open(); err != nil {

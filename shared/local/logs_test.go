@@ -71,8 +71,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	slog.SetDefault(logger)
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
-	m := &Main{Log: logger, Config: Config{Addr: "127.0.0.1:0", Lease: time.Second, SweepInterval: 50 * time.Millisecond,
-		Secret: "logs-secret", Fallback: "security-desk", DialPrefix: "9", BusAttempts: 3, BusBackoff: 10 * time.Millisecond}}
+	m := &Main{Log: logger, Config: Config{Config: mayday.Config{Lease: time.Second, Fallback: "security-desk", Dial: mayday.DialRules{Prefix: "9"}}, Addr: "127.0.0.1:0", SweepInterval: 50 * time.Millisecond, Secret: "logs-secret", BusAttempts: 3, BusBackoff: 10 * time.Millisecond}}
 	if err := m.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -304,21 +303,20 @@ func (refusingMailer) Send(_ context.Context, e mayday.Email) error {
 func TestFailureLogsHoldNoPersonalData(t *testing.T) {
 	logs := &lockedBuffer{}
 	m := &Main{Log: slog.New(slog.NewJSONHandler(logs, nil)), Mailer: refusingMailer{},
-		Config: Config{Addr: "127.0.0.1:0", Lease: time.Minute, SweepInterval: time.Minute, Secret: "s",
-			DialPrefix: "9", BusAttempts: 2, BusBackoff: time.Millisecond}}
+		Config: Config{Config: mayday.Config{Lease: time.Minute, Dial: mayday.DialRules{Prefix: "9"}}, Addr: "127.0.0.1:0", SweepInterval: time.Minute, Secret: "s", BusAttempts: 2, BusBackoff: time.Millisecond}}
 	if err := m.Open(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.Close() })
 	ctx := context.Background()
 	contacts, _ := mayday.ParseContacts(logContacts)
-	if _, _, err := m.Service.AddNumber(ctx, logCallback, "US"); err != nil {
+	if _, _, err := m.UseCases.AdminAPI.AddNumber(ctx, logCallback, "US"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Service.PutAgent(ctx, "a-1", mayday.Profile{Name: logAgentName, Country: "US", EmergencyContacts: contacts}); err != nil {
+	if _, err := m.UseCases.AdminAPI.PutAgent(ctx, "a-1", mayday.Profile{Name: logAgentName, Country: "US", EmergencyContacts: contacts}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Service.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1", AgentID: "a-1",
+	if _, err := m.UseCases.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1", AgentID: "a-1",
 		From: logFrom, To: "911", Country: "US", Location: logLocation, OccurredAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,8 @@ import (
 )
 
 // Main is the running local system. Fields left nil by the caller get the
-// embedded defaults; tests boot it on port 0 and read URL.
+// embedded defaults, and Config's zero fields the settings' defaults; tests
+// boot it on port 0 and read URL.
 type Main struct {
 	Config Config
 	Store  mayday.Store
@@ -30,10 +31,16 @@ type Main struct {
 	Clock  mayday.Clock
 	Log    *slog.Logger
 
-	Outbox  *inmem.Outbox // set when the embedded mailer is in use
-	Bus     *localbus.Bus
-	Service *mayday.Service
-	URL     string
+	// WrapPublisher, when set, wraps what the chain publishes with: a
+	// test's or a benchmark's probe.
+	WrapPublisher func(mayday.Publisher) mayday.Publisher
+
+	Outbox   *inmem.Outbox // set when the embedded mailer is in use
+	Bus      *localbus.Bus
+	UseCases mayday.UseCases
+	URL      string
+	// Handler serves every route in process, as the server does.
+	Handler http.Handler
 
 	server *http.Server
 	stop   context.CancelFunc
@@ -49,6 +56,7 @@ func (m *Main) Open() error {
 		m.Log = slog.Default()
 	}
 	m.Log = slog.New(redact.Handler(m.Log.Handler())) // no personal data in logs
+	m.Config = m.Config.withDefaults()
 	if m.Store == nil {
 		m.Store = inmem.NewStore()
 	}
@@ -56,14 +64,20 @@ func (m *Main) Open() error {
 		m.Outbox = inmem.NewOutbox(m.Clock)
 		m.Mailer = m.Outbox
 	}
-	// The service publishes to the bus and the bus delivers to handlers over
-	// the service: the publisher is set once both exist.
-	pub := &lateBus{}
-	m.Service = mayday.NewService(mayday.Service{Store: m.Store, Events: pub, Mailer: m.Mailer, Clock: m.Clock, Log: m.Log,
-		Config: mayday.Config{Lease: m.Config.Lease, Fallback: m.Config.Fallback,
-			Dial: mayday.DialRules{Prefix: m.Config.DialPrefix}, MaxEmergency: m.Config.MaxEmergency}})
+	// The use cases publish to the bus and the bus delivers to handlers over
+	// the use cases: the publisher is set once both exist.
+	late := &lateBus{}
+	var pub mayday.Publisher = late
+	if m.WrapPublisher != nil {
+		pub = m.WrapPublisher(pub)
+	}
+	var err error
+	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log})
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
 	targets := map[string]lambda.Handler{}
-	for name, fn := range handler.Targets(m.Service) {
+	for name, fn := range handler.Targets(m.UseCases, m.Log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
@@ -71,14 +85,17 @@ func (m *Main) Open() error {
 	if err != nil {
 		return err
 	}
-	m.Bus, pub.bus = bus, bus
+	m.Bus, late.bus = bus, bus
+	if m.Handler, err = m.handler(); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
 	}
 	m.URL = "http://" + ln.Addr().String()
-	m.server = &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+	m.server = &http.Server{Handler: m.Handler, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := context.WithCancel(context.Background())
 	m.stop, m.done = stop, make(chan struct{})
 	go func() {
@@ -125,10 +142,13 @@ func (m *Main) sweep(ctx context.Context) {
 	}
 }
 
-func (m *Main) handler() http.Handler {
+func (m *Main) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
-	api := &httpapi.API{Service: m.Service, Secret: []byte(m.Config.Secret), AdminGuard: httpapi.LoopbackOnly}
-	api.Mount(mux)
+	api := httpapi.ForUseCases(m.UseCases)
+	api.Secret, api.AdminGuard, api.Clock, api.Log = []byte(m.Config.Secret), httpapi.LoopbackOnly, m.Clock, m.Log
+	if err := api.Mount(mux); err != nil {
+		return nil, err
+	}
 	local := func(get func() any) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.LoopbackOnly(r); err != nil {
@@ -150,7 +170,7 @@ func (m *Main) handler() http.Handler {
 		}
 		return map[string]any{"emails": m.Outbox.Emails()}
 	}))
-	return mux
+	return mux, nil
 }
 
 // lateBus lets the service be built before the bus that delivers to it.

@@ -54,11 +54,11 @@ const callRetention = 7 * 24 * time.Hour
 
 // Activity is one call-history entry. Emergency calls never become one.
 type Activity struct {
-	AgentID   string    `json:"agentId"`
-	CallID    string    `json:"callId"`
-	Direction string    `json:"direction"`
-	From      string    `json:"from,omitempty"`
-	To        string    `json:"to,omitempty"`
-	StartedAt time.Time `json:"startedAt,omitzero"`
-	EndedAt   time.Time `json:"endedAt"`
+	AgentID   string
+	CallID    string
+	Direction string
+	From      string
+	To        string
+	StartedAt time.Time
+	EndedAt   time.Time
 }

@@ -69,19 +69,9 @@ type Choice struct {
 	Takeover bool
 }
 
-// ChooseNumber picks a free number, least recently released first, so that a
-// late callback is unlikely to reach a new holder; with no free number it
-// picks the lease nearest to expiry. ok is false for an empty pool.
-func ChooseNumber(pool []CallbackNumber, now time.Time) (c Choice, ok bool) {
-	cs := Candidates(pool, now)
-	if len(cs) == 0 {
-		return Choice{}, false
-	}
-	return cs[0], true
-}
-
-// Candidates orders the whole pool the way ChooseNumber chooses: the free
-// numbers least recently released first, then the leases nearest to expiry
+// Candidates orders the whole pool in the order numbers are chosen: the free
+// numbers least recently released first, so that a late callback is
+// unlikely to reach a new holder, then the leases nearest to expiry
 // (take-overs). Allocators that lose a race walk on down this one list.
 func Candidates(pool []CallbackNumber, now time.Time) []Choice {
 	var free, held []CallbackNumber

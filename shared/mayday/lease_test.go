@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-func TestChooseNumber(t *testing.T) {
+func TestCandidatesFirstChoice(t *testing.T) {
 	now := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
 	leased := func(n string, exp time.Duration) CallbackNumber {
 		return CallbackNumber{Number: n, Lease: &Lease{AgentID: "x-" + n, CallID: "c-" + n, ExpiresAt: now.Add(exp)}}
@@ -31,9 +31,13 @@ func TestChooseNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, ok := ChooseNumber(tt.pool, now)
+			cs := Candidates(tt.pool, now)
+			c, ok := Choice{}, len(cs) > 0
+			if ok {
+				c = cs[0]
+			}
 			if ok != tt.ok || c.Number.Number != tt.want || c.Takeover != tt.takeover {
-				t.Fatalf("ChooseNumber = %s takeover=%v ok=%v, want %s takeover=%v ok=%v",
+				t.Fatalf("Candidates()[0] = %s takeover=%v ok=%v, want %s takeover=%v ok=%v",
 					c.Number.Number, c.Takeover, ok, tt.want, tt.takeover, tt.ok)
 			}
 		})

@@ -8,16 +8,16 @@ import (
 
 // Check is one prerequisite of the readiness report.
 type Check struct {
-	Name string `json:"name"`
-	OK   bool   `json:"ok"`
-	Fix  string `json:"fix,omitempty"`
+	Name string
+	OK   bool
+	Fix  string
 }
 
 // Readiness is an agent's readiness for emergency calls (SPEC §1).
 type Readiness struct {
-	AgentID string  `json:"agentId"`
-	Ready   bool    `json:"ready"`
-	Checks  []Check `json:"checks"`
+	AgentID string
+	Ready   bool
+	Checks  []Check
 }
 
 // Assess checks an agent's prerequisites; poolSize is how many callback

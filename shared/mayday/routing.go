@@ -1,6 +1,6 @@
 package mayday
 
-// Routes of an inbound call (SPEC §4).
+// Routes of an inbound call.
 const (
 	RouteAgent    = "agent"
 	RouteFallback = "fallback"
@@ -14,11 +14,11 @@ var Bypassed = []string{"routing-rules", "capacity", "presence"}
 
 // RouteDecision is the answer to the telephony platform for an inbound call.
 type RouteDecision struct {
-	Route    string   `json:"route"`
-	AgentID  string   `json:"agentId,omitempty"`
-	Target   string   `json:"target,omitempty"`
-	Priority string   `json:"priority,omitempty"`
-	Bypass   []string `json:"bypass,omitempty"`
+	Route    string
+	AgentID  string
+	Target   string
+	Priority string
+	Bypass   []string
 }
 
 // ToAgent routes an emergency callback straight to the agent.

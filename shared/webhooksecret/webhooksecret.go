@@ -16,22 +16,20 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/mayday/mayday/shared/awswire"
 )
 
 // cacheFor is how long a secret read is reused in-process.
 const cacheFor = time.Minute
 
-// Provider returns the secret source for the function's environment: the
-// extension when MAYDAY_WEBHOOK_SECRET_ARN is set, else the plain
-// MAYDAY_WEBHOOK_SECRET (local stand-ins).
-func Provider(env awswire.Env) func(context.Context) ([]byte, error) {
-	if env.SecretARN == "" {
-		secret := []byte(env.Secret)
-		return func(context.Context) ([]byte, error) { return secret, nil }
+// Provider returns the secret source: the extension when secretARN is set
+// (MAYDAY_WEBHOOK_SECRET_ARN), else the plain secret (MAYDAY_WEBHOOK_SECRET,
+// local stand-ins).
+func Provider(secretARN, secret string) func(context.Context) ([]byte, error) {
+	if secretARN == "" {
+		plain := []byte(secret)
+		return func(context.Context) ([]byte, error) { return plain, nil }
 	}
-	return FromExtension(env.SecretARN, http.DefaultClient)
+	return FromExtension(secretARN, http.DefaultClient)
 }
 
 // FromExtension reads the secret through the extension's local endpoint

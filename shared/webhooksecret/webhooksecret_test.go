@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/mayday/mayday/shared/awswire"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
@@ -36,7 +35,7 @@ func fakeExtension(t *testing.T, status *int, calls *int) {
 func TestFromExtension(t *testing.T) {
 	status, calls := http.StatusBadRequest, 0
 	fakeExtension(t, &status, &calls)
-	get := webhooksecret.Provider(awswire.Env{SecretARN: "arn:aws:secretsmanager:us-east-1:1:secret:w"})
+	get := webhooksecret.Provider("arn:aws:secretsmanager:us-east-1:1:secret:w", "")
 	ctx := context.Background()
 	if _, err := get(ctx); err == nil {
 		t.Fatal("an extension not ready yet must be an error (the request answers 503 and is retried)")
@@ -54,7 +53,7 @@ func TestFromExtension(t *testing.T) {
 }
 
 func TestPlainSecretWithoutARN(t *testing.T) {
-	s, err := webhooksecret.Provider(awswire.Env{Secret: "local"})(context.Background())
+	s, err := webhooksecret.Provider("", "local")(context.Background())
 	if err != nil || string(s) != "local" {
 		t.Fatalf("secret = %q, %v", s, err)
 	}

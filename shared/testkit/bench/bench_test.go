@@ -17,6 +17,7 @@ import (
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 func TestPercentile(t *testing.T) {
@@ -169,10 +170,19 @@ type sink struct{}
 func (sink) Publish(context.Context, ...events.Event) error { return nil }
 
 // handlerOnly is the HTTP API over the embedded store with the chain cut off.
-func handlerOnly() (*mayday.Service, http.Handler) {
-	svc := mayday.NewService(mayday.Service{Store: inmem.NewStore(), Events: sink{}, Mailer: inmem.NewOutbox(mayday.SystemClock{}),
-		Log: quietLog(), Config: mayday.Config{Dial: mayday.DialRules{Prefix: "9"}}})
-	return svc, (&httpapi.API{Service: svc, Secret: []byte(secret)}).Handler()
+func handlerOnly() (mayday.UseCases, http.Handler) {
+	uc, err := mayday.NewUseCases(inmem.NewStore(), sink{}, inmem.NewOutbox(mayday.SystemClock{}),
+		mayday.Options{Log: quietLog(), Config: settings.Defaults()})
+	if err != nil {
+		panic(err)
+	}
+	api := httpapi.ForUseCases(uc)
+	api.Secret, api.Log = []byte(secret), quietLog()
+	h, err := api.Handler()
+	if err != nil {
+		panic(err)
+	}
+	return uc, h
 }
 
 func serveSigned(h http.Handler, path string, body []byte) *httptest.ResponseRecorder {
@@ -209,13 +219,13 @@ func BenchmarkInboundRoute(b *testing.B) {
 	ctx := context.Background()
 	for i := range agents {
 		agent := agentID("b", i)
-		if _, _, err := svc.AddNumber(ctx, number(1, i), "US"); err != nil {
+		if _, _, err := svc.AdminAPI.AddNumber(ctx, number(1, i), "US"); err != nil {
 			b.Fatal(err)
 		}
 		if rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent)); !emergencyAnswer(rec.Code, rec.Body.Bytes()) {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
-		if err := svc.AllocateLease(ctx, events.EmergencyCallStartedDetail{CallID: agent + "-c1", AgentID: agent, DialedNumber: "9-911",
+		if err := svc.CallbackLeaseAllocation.Allocate(ctx, events.EmergencyCallStartedDetail{CallID: agent + "-c1", AgentID: agent, DialedNumber: "9-911",
 			EmergencyNumber: "911", Country: "US", StartedAt: time.Now().UTC(), PresenceApplied: true}); err != nil {
 			b.Fatal(err)
 		}
@@ -234,7 +244,7 @@ func BenchmarkInboundRoute(b *testing.B) {
 		if len(open) == agents {
 			b.StopTimer()
 			for _, d := range open {
-				if err := svc.RestorePresence(ctx, d); err != nil {
+				if err := svc.PresenceRestore.Restore(ctx, d); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -55,7 +55,7 @@ func webhookHTTP(s *system, prefix string, from, n int) (Samples, error) {
 // leases), fresh call ids. Each callback is ended (untimed) after its sample
 // so that agents do not pile up conversations.
 func callbackRoutes(s *system, prefix string, n int) (Samples, error) {
-	ns, err := s.m.Service.Numbers(context.Background())
+	ns, err := s.m.UseCases.AdminAPI.Numbers(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func contention(prefix string, n, numbers, series int) (Contention, error) {
 		}
 	}
 	// And what the store holds now: no agent with two live leases.
-	ns, err := s.m.Service.Numbers(context.Background())
+	ns, err := s.m.UseCases.AdminAPI.Numbers(context.Background())
 	if err != nil {
 		return c, err
 	}
@@ -206,7 +206,7 @@ func contention(prefix string, n, numbers, series int) (Contention, error) {
 	})
 	s.m.Bus.Wait()
 	for i := range n {
-		a, err := s.m.Service.GetAgent(context.Background(), agentID(prefix, i))
+		a, err := s.m.UseCases.AdminAPI.GetAgent(context.Background(), agentID(prefix, i))
 		if err == nil && string(a.Presence) == initialPresence && !a.InEmergency() {
 			c.Restored++
 		}

@@ -202,7 +202,7 @@ func (e *emulated) awsCallsPerEmergency(prefix string, first, runs int) (AWSCall
 		for k, v := range d.Calls {
 			out.ByOperation[k] += v
 		}
-		a, err := s.m.Service.GetAgent(context.Background(), agent)
+		a, err := s.m.UseCases.AdminAPI.GetAgent(context.Background(), agent)
 		if err != nil || string(a.Presence) != initialPresence {
 			return out, fmt.Errorf("agent %s not restored: %v %v", agent, a.Presence, err)
 		}

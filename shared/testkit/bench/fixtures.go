@@ -54,16 +54,15 @@ func boot(store mayday.Store, inner mayday.Mailer) (*system, error) {
 		inner = inmem.NewOutbox(mayday.SystemClock{})
 	}
 	mailer := newStampMailer(inner)
-	m := &local.Main{Config: cfg, Store: store, Mailer: mailer, Log: quietLog()}
+	// Every use case publishes through the recorder, so it sees all that
+	// the chain publishes.
+	var pub *recorder
+	m := &local.Main{Config: cfg, Store: store, Mailer: mailer, Log: quietLog(),
+		WrapPublisher: func(inner mayday.Publisher) mayday.Publisher { pub = &recorder{inner: inner}; return pub }}
 	if err := m.Open(); err != nil {
 		return nil, err
 	}
-	// Every handler reaches the publisher through this one *Service, so the
-	// recorder sees all that the chain publishes.
-	pub := &recorder{inner: m.Service.Events}
-	m.Service.Events = pub
-	api := &httpapi.API{Service: m.Service, Secret: []byte(secret), AdminGuard: httpapi.LoopbackOnly}
-	return &system{m: m, mailer: mailer, pub: pub, handler: api.Handler(),
+	return &system{m: m, mailer: mailer, pub: pub, handler: m.Handler,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}}, nil
 }
 

@@ -23,7 +23,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/awsconfig"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/httpapi"
@@ -32,14 +32,15 @@ import (
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/faults"
 )
 
 // Bounds the dial webhook promises (mayday.DefaultConfig), and the slack
 // allowed over them for scheduling and loopback HTTP on a busy machine.
 var (
-	stateTimeout  = mayday.DefaultConfig().StateTimeout
-	webhookBudget = mayday.DefaultConfig().WebhookBudget
+	stateTimeout  = settings.Defaults().StateTimeout
+	webhookBudget = settings.Defaults().WebhookBudget
 )
 
 const slack = time.Second // generous: CI runs packages in parallel on 2 cores
@@ -58,12 +59,12 @@ func needEndpoints(t *testing.T, names ...string) {
 	}
 }
 
-// awsConfig is the production configuration (awsconfig.Load: the standard
+// awsConfig is the production configuration (coldstart.Load: the standard
 // retryer, 4 attempts) with the backoff cut to a few milliseconds so that
 // retries do not slow the tests, and the fault plan installed.
 func awsConfig(t *testing.T, plan *faults.Plan) (cfg aws.Config, sdkAttempts int) {
 	t.Helper()
-	cfg, err := awsconfig.Load(context.Background())
+	cfg, err := coldstart.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +220,7 @@ func newSystem(t *testing.T, s setup) *system {
 	}
 	logs := newLogHook()
 	sys := &system{t: t, plan: s.plan, logs: logs, prefix: uniquePrefix(), secret: []byte("resilience-secret")}
-	m := &local.Main{Log: slog.New(logs), Config: local.Config{Addr: "127.0.0.1:0", Lease: time.Hour,
-		SweepInterval: time.Hour, Secret: string(sys.secret), Fallback: "+14255559999", DialPrefix: "9",
-		BusAttempts: cmp.Or(s.busAttempts, 3), BusBackoff: cmp.Or(s.busBackoff, 5*time.Millisecond)}}
+	m := &local.Main{Log: slog.New(logs), Config: local.Config{Config: mayday.Config{Lease: time.Hour, Fallback: "+14255559999", Dial: mayday.DialRules{Prefix: "9"}}, Addr: "127.0.0.1:0", SweepInterval: time.Hour, Secret: string(sys.secret), BusAttempts: cmp.Or(s.busAttempts, 3), BusBackoff: cmp.Or(s.busBackoff, 5*time.Millisecond)}}
 	m.Config.BusTimeout = s.busTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -26,6 +26,7 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/faults"
 )
 
@@ -372,10 +373,14 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 	cfg.APIOptions = append(cfg.APIOptions, faults.Middleware(plan))
 	pub := ebpublisher.New(eventbridge.NewFromConfig(cfg), "mayday-bus")
 	outbox := inmem.NewOutbox(mayday.SystemClock{})
-	svc := mayday.NewService(mayday.Service{Store: inmem.NewStore(), Events: pub, Mailer: outbox, Log: log,
-		Config: mayday.Config{Fallback: "+14255559999", Dial: mayday.DialRules{Prefix: "9"}}})
+	domain := settings.Defaults()
+	domain.Fallback = "+14255559999"
+	uc, err := mayday.NewUseCases(inmem.NewStore(), pub, outbox, mayday.Options{Config: domain, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	targets := map[string]lambda.Handler{}
-	for name, fn := range handler.Targets(svc) {
+	for name, fn := range handler.Targets(uc, log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: 3, Backoff: 5 * time.Millisecond, Log: log})
@@ -384,7 +389,13 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 	}
 	fake.bus = bus
 	secret := []byte("resilience-secret")
-	api := httptest.NewServer((&httpapi.API{Service: svc, Secret: secret}).Handler())
+	a := httpapi.ForUseCases(uc)
+	a.Secret, a.Log = secret, log
+	h, err := a.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(h)
 	client := newClient(t)
 	t.Cleanup(func() {
 		plan.Lift()

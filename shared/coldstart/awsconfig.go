@@ -1,6 +1,4 @@
-// Package awsconfig loads the AWS SDK configuration once per process, the
-// same way for Lambda, the operator CLI, the local runner and tests.
-package awsconfig
+package coldstart
 
 import (
 	"context"

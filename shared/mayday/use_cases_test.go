@@ -12,6 +12,7 @@ import (
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 var t0 = time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
@@ -73,7 +74,8 @@ func (m *flakyMailer) Send(ctx context.Context, e mayday.Email) error {
 
 type fixture struct {
 	t     *testing.T
-	svc   *mayday.Service
+	uc    mayday.UseCases
+	opts  mayday.Options
 	store *inmem.Store
 	bus   *recorder
 	mail  *flakyMailer
@@ -84,11 +86,15 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c := &clock{t: t0}
 	f := &fixture{t: t, store: inmem.NewStore(), bus: &recorder{}, clock: c, mail: &flakyMailer{Outbox: inmem.NewOutbox(c)}}
-	cfg := mayday.DefaultConfig()
+	cfg := settings.Defaults()
 	cfg.Fallback = "+14255559999"
-	f.svc = mayday.NewService(mayday.Service{Store: f.store, Events: f.bus, Mailer: f.mail, Clock: c, Config: cfg})
+	f.opts = mayday.Options{Config: cfg, Clock: c}
+	var err error
+	if f.uc, err = mayday.NewUseCases(f.store, f.bus, f.mail, f.opts); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
-	if _, err := f.svc.PutAgent(ctx, "a-1", mayday.Profile{Name: "Ada", Email: "ada@example.com", Presence: mayday.Busy,
+	if _, err := f.uc.AdminAPI.PutAgent(ctx, "a-1", mayday.Profile{Name: "Ada", Email: "ada@example.com", Presence: mayday.Busy,
 		Country: "US", EmergencyContacts: []string{"sup@example.com"}, BrowserLocation: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) addNumbers(country string, numbers ...string) {
 	f.t.Helper()
 	for _, n := range numbers {
-		if _, _, err := f.svc.AddNumber(context.Background(), n, country); err != nil {
+		if _, _, err := f.uc.AdminAPI.AddNumber(context.Background(), n, country); err != nil {
 			f.t.Fatal(err)
 		}
 	}
@@ -106,7 +112,7 @@ func (f *fixture) addNumbers(country string, numbers ...string) {
 
 func (f *fixture) call(typ, callID, agentID, to string) mayday.CallOutcome {
 	f.t.Helper()
-	out, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: typ, CallID: callID, AgentID: agentID,
+	out, err := f.uc.DialDetection.HandleCall(context.Background(), mayday.CallEvent{Type: typ, CallID: callID, AgentID: agentID,
 		To: to, Country: "US", From: "+14255550100", OccurredAt: f.clock.Now()})
 	if err != nil {
 		f.t.Fatalf("%s %s: %v", typ, callID, err)
@@ -130,14 +136,14 @@ func (f *fixture) deliver(detailType string) int {
 		var err error
 		switch d := e.Detail.(type) {
 		case events.EmergencyCallStartedDetail:
-			err = f.svc.AllocateLease(ctx, d)
+			err = f.uc.CallbackLeaseAllocation.Allocate(ctx, d)
 		case events.CallbackLeaseDetail:
-			err = f.svc.Notify(ctx, d)
+			err = f.uc.EmailNotification.Notify(ctx, d)
 		case events.CallEndedDetail:
 			if e.DetailType == events.EmergencyCallEnded {
-				err = f.svc.RestorePresence(ctx, d)
+				err = f.uc.PresenceRestore.Restore(ctx, d)
 			} else {
-				err = f.svc.RecordHistory(ctx, d)
+				err = f.uc.CallHistory.Record(ctx, d)
 			}
 		}
 		if err != nil {
@@ -149,7 +155,7 @@ func (f *fixture) deliver(detailType string) int {
 
 func (f *fixture) presence(agentID string) mayday.Presence {
 	f.t.Helper()
-	a, err := f.svc.GetAgent(context.Background(), agentID)
+	a, err := f.uc.AdminAPI.GetAgent(context.Background(), agentID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -158,7 +164,7 @@ func (f *fixture) presence(agentID string) mayday.Presence {
 
 func (f *fixture) state(agentID string) mayday.DesktopState {
 	f.t.Helper()
-	st, err := f.svc.State(context.Background(), agentID)
+	st, err := f.uc.AdminAPI.State(context.Background(), agentID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -195,7 +201,7 @@ func TestEmergencyChain(t *testing.T) {
 	if st := f.state("a-1"); st.Emergency || st.Lease == nil {
 		t.Fatalf("after end: %+v; want no emergency, callback number still visible", st)
 	}
-	if acts, _ := f.svc.History(context.Background(), "a-1"); len(acts) != 0 {
+	if acts, _ := f.uc.AdminAPI.History(context.Background(), "a-1"); len(acts) != 0 {
 		t.Fatalf("history holds an emergency call: %+v", acts)
 	}
 }
@@ -266,10 +272,10 @@ func TestReordering(t *testing.T) {
 		// event carries presenceApplied=false, and the end overtakes it.
 		start := events.EmergencyCallStartedDetail{CallID: "c-1", AgentID: "a-1", DialedNumber: "911", Country: "US", StartedAt: t0}
 		ctx := context.Background()
-		if err := f.svc.RestorePresence(ctx, events.CallEndedDetail{CallID: "c-1", AgentID: "a-1", Kind: "outbound"}); err != nil {
+		if err := f.uc.PresenceRestore.Restore(ctx, events.CallEndedDetail{CallID: "c-1", AgentID: "a-1", Kind: "outbound"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.AllocateLease(ctx, start); err != nil {
+		if err := f.uc.CallbackLeaseAllocation.Allocate(ctx, start); err != nil {
 			t.Fatal(err)
 		}
 		if p := f.presence("a-1"); p != mayday.Busy {
@@ -288,8 +294,10 @@ func (failingStore) UpdateCall(context.Context, string, func(*mayday.Call) error
 func TestStoreDownAtDial(t *testing.T) {
 	f := newFixture(t)
 	f.addNumbers("US", "+14255550001")
-	down := *f.svc
-	down.Store = failingStore{f.store}
+	down, err := mayday.NewDialDetection(failingStore{f.store}, f.bus, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := down.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
 		AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
 	if err != nil || !out.Emergency {
@@ -309,7 +317,7 @@ func TestStoreDownAtDial(t *testing.T) {
 func TestBusDownAtDial(t *testing.T) {
 	f := newFixture(t)
 	f.bus.fail = errors.New("eventbridge down")
-	_, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
+	_, err := f.uc.DialDetection.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
 		AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
 	if !errors.Is(err, mayday.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable so the telephony platform retries", err)
@@ -341,10 +349,10 @@ func TestLeases(t *testing.T) {
 			f.clock.Advance(time.Minute)
 		}
 		f.clock.Advance(time.Hour) // both expire; +..01 (leased first) released first
-		if n, err := f.svc.SweepLeases(ctx); err != nil || n != 2 {
+		if n, err := f.uc.LeaseExpiry.Sweep(ctx); err != nil || n != 2 {
 			t.Fatalf("sweep released %d, %v; want 2", n, err)
 		}
-		if n, _ := f.svc.SweepLeases(ctx); n != 0 {
+		if n, _ := f.uc.LeaseExpiry.Sweep(ctx); n != 0 {
 			t.Fatalf("second sweep released %d, want 0", n)
 		}
 		if n := len(f.bus.take(events.CallbackLeaseExpired)); n != 2 {
@@ -415,7 +423,7 @@ func TestLeases(t *testing.T) {
 		if st := f.state("a-1"); st.Lease != nil {
 			t.Fatalf("expired lease still shown: %+v", st.Lease)
 		}
-		d, err := f.svc.RouteInbound(ctx, mayday.InboundCall{CallID: "c-9", To: "+14255550001"})
+		d, err := f.uc.PriorityCallbackRouting.Route(ctx, mayday.InboundCall{CallID: "c-9", To: "+14255550001"})
 		if err != nil || d.Route != mayday.RouteFallback || d.Target != "+14255559999" || d.Priority != mayday.PriorityEmergency {
 			t.Fatalf("route after expiry = %+v, %v; want the fallback at emergency priority", d, err)
 		}
@@ -434,7 +442,7 @@ func TestConcurrentDialsNeverShareANumber(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			id := "x-" + string(rune('A'+i/26)) + string(rune('a'+i%26))
-			errs <- f.svc.AllocateLease(ctx, events.EmergencyCallStartedDetail{CallID: "c-" + id, AgentID: id, Country: "US", StartedAt: t0})
+			errs <- f.uc.CallbackLeaseAllocation.Allocate(ctx, events.EmergencyCallStartedDetail{CallID: "c-" + id, AgentID: id, Country: "US", StartedAt: t0})
 		})
 	}
 	wg.Wait()
@@ -482,7 +490,7 @@ func TestRouting(t *testing.T) {
 		{"not a phone number", mayday.InboundCall{CallID: "c-11", To: "sip:desk"}, mayday.RouteDecision{Route: mayday.RouteDefault}},
 	}
 	for _, tt := range tests {
-		got, err := f.svc.RouteInbound(ctx, tt.in)
+		got, err := f.uc.PriorityCallbackRouting.Route(ctx, tt.in)
 		if err != nil || got.Route != tt.want.Route || got.AgentID != tt.want.AgentID || !slices.Equal(got.Bypass, tt.want.Bypass) {
 			t.Errorf("%s: %+v, %v; want %+v", tt.name, got, err, tt.want)
 		}
@@ -502,7 +510,7 @@ func TestRouting(t *testing.T) {
 	if p := f.presence("a-1"); p != mayday.Busy {
 		t.Fatalf("after the callback: %s, want Busy", p)
 	}
-	if _, err := f.svc.RouteInbound(ctx, mayday.InboundCall{To: "+14255550001"}); !errors.Is(err, mayday.ErrInvalid) {
+	if _, err := f.uc.PriorityCallbackRouting.Route(ctx, mayday.InboundCall{To: "+14255550001"}); !errors.Is(err, mayday.ErrInvalid) {
 		t.Fatalf("missing callId: %v, want ErrInvalid", err)
 	}
 }
@@ -516,11 +524,11 @@ func TestNotification(t *testing.T) {
 		f.deliver(events.EmergencyCallStarted)
 		evs := f.bus.take(events.CallbackLeaseUnavailable)
 		d := evs[0].Detail.(events.CallbackLeaseDetail)
-		if err := f.svc.Notify(ctx, d); err == nil {
+		if err := f.uc.EmailNotification.Notify(ctx, d); err == nil {
 			t.Fatal("a failed send must return an error so the bus retries")
 		}
 		for range 3 {
-			if err := f.svc.Notify(ctx, d); err != nil {
+			if err := f.uc.EmailNotification.Notify(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -530,7 +538,7 @@ func TestNotification(t *testing.T) {
 	})
 	t.Run("no contacts, no email", func(t *testing.T) {
 		f := newFixture(t)
-		if _, err := f.svc.PutAgent(ctx, "a-2", mayday.Profile{Name: "Bo", Country: "US"}); err != nil {
+		if _, err := f.uc.AdminAPI.PutAgent(ctx, "a-2", mayday.Profile{Name: "Bo", Country: "US"}); err != nil {
 			t.Fatal(err)
 		}
 		f.call(mayday.CallEventDialed, "c-2", "a-2", "911")
@@ -552,7 +560,7 @@ func TestHistory(t *testing.T) {
 	f.dial("c-911")
 	f.end("c-911")
 	f.deliver(events.CallEnded)
-	out, err := f.svc.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-fr",
+	out, err := f.uc.DialDetection.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-fr",
 		AgentID: "a-1", To: "112", Country: "FR", OccurredAt: t0})
 	if err != nil || out.Emergency || out.Reason != mayday.ReasonLocationUnsupported {
 		t.Fatalf("FR 112: %+v, %v", out, err)
@@ -562,7 +570,7 @@ func TestHistory(t *testing.T) {
 	}
 	f.end("c-fr")
 	f.deliver(events.CallEnded)
-	acts, err := f.svc.History(context.Background(), "a-1")
+	acts, err := f.uc.AdminAPI.History(context.Background(), "a-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,10 +583,10 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("history = %v, want the ordinary and test calls only", ids)
 	}
 	// Even a forged "Call Ended" for an emergency call is refused.
-	if err := f.svc.RecordHistory(context.Background(), events.CallEndedDetail{CallID: "c-911", AgentID: "a-1", Kind: "ordinary"}); err != nil {
+	if err := f.uc.CallHistory.Record(context.Background(), events.CallEndedDetail{CallID: "c-911", AgentID: "a-1", Kind: "ordinary"}); err != nil {
 		t.Fatal(err)
 	}
-	if acts, _ := f.svc.History(context.Background(), "a-1"); len(acts) != 2 {
+	if acts, _ := f.uc.AdminAPI.History(context.Background(), "a-1"); len(acts) != 2 {
 		t.Fatalf("history = %+v after a forged event", acts)
 	}
 }
@@ -586,7 +594,7 @@ func TestHistory(t *testing.T) {
 func TestPresenceChangeDuringEmergency(t *testing.T) {
 	f := newFixture(t)
 	f.dial("c-1")
-	if _, err := f.svc.SetPresence(context.Background(), "a-1", mayday.Away); err != nil {
+	if _, err := f.uc.AdminAPI.SetPresence(context.Background(), "a-1", mayday.Away); err != nil {
 		t.Fatal(err)
 	}
 	if p := f.presence("a-1"); p != mayday.DoNotDisturb {
@@ -597,7 +605,7 @@ func TestPresenceChangeDuringEmergency(t *testing.T) {
 	if p := f.presence("a-1"); p != mayday.Away {
 		t.Fatalf("presence = %s, want Away (the change made during the call)", p)
 	}
-	if _, err := f.svc.SetPresence(context.Background(), "nobody", mayday.Away); !errors.Is(err, mayday.ErrNotFound) {
+	if _, err := f.uc.AdminAPI.SetPresence(context.Background(), "nobody", mayday.Away); !errors.Is(err, mayday.ErrNotFound) {
 		t.Fatalf("unknown agent: %v", err)
 	}
 }
@@ -606,16 +614,16 @@ func TestWatchdog(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.dial("c-1") // its end event is lost
-	if _, err := f.svc.PutAgent(ctx, "a-2", mayday.Profile{Name: "Bo", Presence: mayday.Away}); err != nil {
+	if _, err := f.uc.AdminAPI.PutAgent(ctx, "a-2", mayday.Profile{Name: "Bo", Presence: mayday.Away}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(3 * time.Hour)
 	f.call(mayday.CallEventDialed, "c-2", "a-2", "911") // recent: left alone
-	if n, err := f.svc.Watchdog(ctx); err != nil || n != 0 {
+	if n, err := f.uc.LeaseExpiry.Watchdog(ctx); err != nil || n != 0 {
 		t.Fatalf("watchdog at 3h restored %d, %v; want 0", n, err)
 	}
 	f.clock.Advance(time.Hour)
-	n, err := f.svc.Watchdog(ctx)
+	n, err := f.uc.LeaseExpiry.Watchdog(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("watchdog at 4h restored %d, %v; want 1", n, err)
 	}
@@ -629,7 +637,7 @@ func TestWatchdog(t *testing.T) {
 	if len(evs) != 1 || evs[0].Detail.(events.WatchdogRestoredDetail).AgentID != "a-1" {
 		t.Fatalf("watchdog events = %+v", evs)
 	}
-	if n, _ := f.svc.Watchdog(ctx); n != 0 {
+	if n, _ := f.uc.LeaseExpiry.Watchdog(ctx); n != 0 {
 		t.Fatalf("second run restored %d, want 0", n)
 	}
 	f.end("c-1") // the lost end turns up late: nothing changes
@@ -646,7 +654,7 @@ func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 5 {
 		wg.Go(func() {
-			if err := f.svc.AllocateLease(ctx, events.EmergencyCallStartedDetail{CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1",
+			if err := f.uc.CallbackLeaseAllocation.Allocate(ctx, events.EmergencyCallStartedDetail{CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1",
 				Country: "US", StartedAt: t0, PresenceApplied: true}); err != nil {
 				t.Error(err)
 			}

@@ -1,0 +1,129 @@
+// Package coldstart is a Lambda function's cold start: its settings read and
+// checked (as package settings declares them), one AWS configuration, the
+// DynamoDB store, and the logger. A function that cannot be wired exits at
+// once with one structured line, never at its first event. The AWS
+// configuration is loaded the same way by the operator CLI and the local
+// runner (Load). This package links the DynamoDB client only: a function
+// builds the EventBridge or SES client it uses itself, so that each binary
+// links only those.
+package coldstart
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/mayday/mayday/shared/dynamostore"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/redact"
+	"github.com/mayday/mayday/shared/settings"
+)
+
+// Function is what a function's main wires its use case from.
+type Function struct {
+	Name    string
+	Options mayday.Options // the use cases' configuration and logger
+	AWS     aws.Config
+	Log     *slog.Logger
+	values  map[string]string
+}
+
+// Start reads the named function's settings and loads the AWS configuration,
+// or exits. The logger is the Lambda logger (JSON when the function's log
+// format is JSON) with personal data masked (package redact).
+func Start(name string) *Function {
+	log := slog.New(redact.Handler(lambdacontext.NewLogger().Handler()))
+	f, err := Read(name, os.LookupEnv)
+	if err == nil {
+		f.AWS, err = Load(context.Background())
+	}
+	f.Log, f.Options.Log = log, log
+	f.Must(err)
+	return f
+}
+
+// Read reads and checks what the named function reads (settings.Functions
+// and settings.Domain). A resource the stack provides must be set.
+func Read(name string, lookup settings.Lookup) (*Function, error) {
+	own, ok := settings.Functions[name]
+	if !ok {
+		return &Function{Name: name}, fmt.Errorf("function %q: no settings declared for it", name)
+	}
+	f := &Function{Name: name, values: map[string]string{}}
+	var errs []error
+	for _, s := range own {
+		v, err := s.Get(lookup)
+		errs = append(errs, err)
+		f.values[s.Env] = v
+	}
+	for _, s := range own {
+		switch {
+		case s.Env == settings.WebhookSecretARN.Env || s.Env == settings.WebhookSecret.Env:
+			if f.values[settings.WebhookSecretARN.Env] == "" && f.values[settings.WebhookSecret.Env] == "" {
+				errs = append(errs, fmt.Errorf("%s is not set", settings.WebhookSecretARN.Env))
+			}
+		case s.Source == settings.FromResource && f.values[s.Env] == "":
+			errs = append(errs, fmt.Errorf("%s is not set", s.Env))
+		}
+	}
+	cfg, err := settings.DomainConfig(lookup)
+	f.Options.Config = cfg
+	errs = append(errs, err)
+	return f, dedupe(errs)
+}
+
+// Setting is the value of one of the function's settings. Reading one the
+// function does not declare is a wiring bug: the stack would not set it.
+func (f *Function) Setting(s settings.Setting) string {
+	v, ok := f.values[s.Env]
+	if !ok {
+		f.Must(fmt.Errorf("function %s reads %s, which settings.Functions does not declare for it", f.Name, s.Env))
+	}
+	return v
+}
+
+// Store is the DynamoDB store of the function's table.
+func (f *Function) Store() mayday.Store {
+	return dynamostore.New(DynamoDB(f.AWS), f.Setting(settings.Table))
+}
+
+// Must ends a cold start that cannot succeed, with one structured line.
+func (f *Function) Must(err error) {
+	if err == nil {
+		return
+	}
+	log := f.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Error("cold start failed", "function", f.Name, "err", err)
+	os.Exit(1)
+}
+
+// DynamoDB is a DynamoDB client for cfg.
+func DynamoDB(cfg aws.Config) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		// DynamoDB Local's error responses lack the CRC32 header.
+		o.DisableValidateResponseChecksum = Local()
+	})
+}
+
+// dedupe joins errors, each message once (the secret pair reports twice).
+func dedupe(errs []error) error {
+	var out []error
+	var seen []string
+	for _, e := range errs {
+		if e != nil && !slices.Contains(seen, e.Error()) {
+			seen = append(seen, e.Error())
+			out = append(out, e)
+		}
+	}
+	return errors.Join(out...)
+}

@@ -1,0 +1,48 @@
+package coldstart_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mayday/mayday/shared/coldstart"
+)
+
+func TestRead(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		function string
+		env      map[string]string
+		wantErr  []string // each must appear in the error; none: it starts
+	}{
+		{"lease allocation", "callback-lease-allocation", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b"}, nil},
+		{"missing table and bus", "callback-lease-allocation", map[string]string{}, []string{"MAYDAY_TABLE", "MAYDAY_BUS"}},
+		{"webhook with a secret ARN", "dial-detection",
+			map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_WEBHOOK_SECRET_ARN": "arn:x"}, nil},
+		{"webhook with a plain secret", "priority-callback-routing",
+			map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_WEBHOOK_SECRET": "s"}, nil},
+		{"webhook with no secret", "dial-detection", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b"},
+			[]string{"MAYDAY_WEBHOOK_SECRET_ARN"}},
+		{"malformed domain setting", "presence-restore", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_CALLBACK_LEASE": "soon"},
+			[]string{"MAYDAY_CALLBACK_LEASE"}},
+		{"email without a sender falls back to the default", "email-notification", map[string]string{"MAYDAY_TABLE": "t"}, nil},
+		{"undeclared function", "nope", map[string]string{"MAYDAY_TABLE": "t"}, []string{"no settings declared"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := coldstart.Read(tc.function, func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("err = %v, want it to start", err)
+				}
+				if f.Options.Config.Lease <= 0 {
+					t.Fatalf("no configuration read: %+v", f.Options.Config)
+				}
+				return
+			}
+			for _, w := range tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want it to name %s", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,114 @@
+package handler_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/events/eventstest"
+	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
+)
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+type nopBus struct{}
+
+func (nopBus) Publish(context.Context, ...events.Event) error { return nil }
+
+// Each target takes the fixture of the event its rule routes to it, through
+// the same JSON path Lambda uses, and does its work; given another
+// detail-type it refuses, naming it, so the event lands in the failure path
+// instead of being half-applied.
+func TestTargetsTakeTheirFixtures(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
+	store, outbox := inmem.NewStore(), inmem.NewOutbox(fixedClock(at))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	uc, err := mayday.NewUseCases(store, nopBus{}, outbox, mayday.Options{Config: settings.Defaults(), Clock: fixedClock(at), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.AdminAPI.PutAgent(ctx, "a-1", mayday.Profile{Name: "Ada", Presence: mayday.Busy, Country: "US",
+		EmergencyContacts: []string{"sup@example.com"}, BrowserLocation: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := uc.AdminAPI.AddNumber(ctx, "+14255550001", "US"); err != nil {
+		t.Fatal(err)
+	}
+	// The ordinary call the "Call Ended" fixture ends.
+	if _, err := uc.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-2",
+		AgentID: "a-1", From: "+14255550100", To: "+12065550123", Country: "US", OccurredAt: at.Add(-20 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	// The emergency call the chain fixtures are about.
+	if _, err := uc.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
+		AgentID: "a-1", To: "9-911", Country: "US", OccurredAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	targets := handler.Targets(uc, log)
+	invoke := func(target, fixture string) error {
+		_, err := lambda.NewHandler(targets[target]).Invoke(ctx, eventstest.Bytes(t, fixture))
+		return err
+	}
+	steps := []struct {
+		target, fixture string
+		then            func() error
+	}{
+		{events.TargetLeaseAllocation, "emergency-call-started", func() error {
+			if st, err := uc.AdminAPI.State(ctx, "a-1"); err != nil || st.Lease == nil || st.Lease.Number != "+14255550001" {
+				return errors.New("no lease")
+			}
+			return nil
+		}},
+		{events.TargetNotification, "callback-lease-allocated", func() error {
+			if len(outbox.Emails()) != 1 {
+				return errors.New("no email")
+			}
+			return nil
+		}},
+		{events.TargetPresenceRestore, "emergency-call-ended", func() error {
+			if a, err := uc.AdminAPI.GetAgent(ctx, "a-1"); err != nil || a.Presence != mayday.Busy {
+				return errors.New("presence not restored")
+			}
+			return nil
+		}},
+		{events.TargetCallHistory, "call-ended", func() error {
+			if acts, err := uc.AdminAPI.History(ctx, "a-1"); err != nil || len(acts) != 1 || acts[0].CallID != "c-2" {
+				return errors.New("the ordinary call is not in history")
+			}
+			return nil
+		}},
+		{events.TargetLeaseExpiry, "scheduled-event", func() error { return nil }},
+		{events.TargetOperatorAlarm, "callback-pool-exhausted", func() error { return nil }},
+		{events.TargetAudit, "emergency-callback-routed", func() error { return nil }},
+	}
+	for _, s := range steps {
+		if err := invoke(s.target, s.fixture); err != nil {
+			t.Fatalf("%s(%s): %v", s.target, s.fixture, err)
+		}
+		if err := s.then(); err != nil {
+			t.Fatalf("%s(%s): %v", s.target, s.fixture, err)
+		}
+	}
+	if len(targets) != len(steps) {
+		t.Errorf("%d targets, %d tested", len(targets), len(steps))
+	}
+	for target, wrong := range map[string]string{events.TargetLeaseAllocation: "call-ended",
+		events.TargetNotification: "emergency-call-started", events.TargetPresenceRestore: "call-ended",
+		events.TargetCallHistory: "emergency-call-ended"} {
+		if err := invoke(target, wrong); err == nil {
+			t.Errorf("%s took %s", target, wrong)
+		}
+	}
+}

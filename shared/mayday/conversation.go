@@ -1,0 +1,54 @@
+package mayday
+
+import (
+	"context"
+	"fmt"
+)
+
+// Starting an emergency conversation is shared by three steps of the chain:
+// the dial, the lease allocator (when the dial could not record it) and a
+// routed callback.
+
+// recordStart records the call's start once; first is false for a repeat.
+func (p ports) recordStart(ctx context.Context, start Call) (stored Call, first bool, err error) {
+	stored, err = p.store.UpdateCall(ctx, start.ID, func(c *Call) error {
+		first = false // the closure re-runs after a lost race
+		if c.Started() {
+			return ErrNoChange
+		}
+		endedAt := c.EndedAt
+		*c = start
+		c.EndedAt = endedAt
+		c.ExpiresAt = start.StartedAt.Add(callRetention)
+		first = true
+		return nil
+	})
+	if err != nil {
+		return Call{}, false, fmt.Errorf("%w: call %s: record start: %w", ErrUnavailable, start.ID, err)
+	}
+	return stored, first, nil
+}
+
+// applyStart records an emergency conversation and puts the agent on Do Not
+// Disturb, unless the call has already ended. Safe to repeat.
+func (p ports) applyStart(ctx context.Context, call Call) error {
+	stored, _, err := p.recordStart(ctx, call)
+	if err != nil {
+		return err
+	}
+	if stored.Ended() {
+		return nil
+	}
+	now := p.now()
+	_, err = p.store.UpdateAgent(ctx, call.AgentID, func(a *Agent) error {
+		if !a.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+			return ErrNoChange
+		}
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("agent %s: begin emergency: %w", call.AgentID, err)
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package mayday
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mayday/mayday/events"
+)
+
+// EmailNotification is the email-notification function's use case: on
+// "Callback Lease Allocated" or "Callback Lease Unavailable" it emails the
+// agent's emergency contacts, once per call.
+type EmailNotification struct {
+	ports
+	mailer Mailer
+}
+
+// NewEmailNotification builds the use case; every port is required.
+func NewEmailNotification(store Store, mailer Mailer, o Options) (*EmailNotification, error) {
+	p, err := newPorts("email notification", o, store, nil, port{"store", store}, port{"mailer", mailer})
+	if err != nil {
+		return nil, err
+	}
+	return &EmailNotification{ports: p, mailer: mailer}, nil
+}
+
+// Notify handles "Callback Lease Allocated" and "Callback Lease Unavailable":
+// one email per call to the agent's emergency contacts.
+func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDetail) error {
+	log := e.log.With("callId", d.CallID, "agentId", d.AgentID)
+	agent, err := e.store.GetAgent(ctx, d.AgentID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("agent %s: %w", d.AgentID, err)
+	}
+	if len(agent.EmergencyContacts) == 0 {
+		log.Warn("no emergency contacts configured; no email sent")
+		return nil
+	}
+	now := e.now()
+	n, err := e.store.UpdateNotification(ctx, d.CallID, func(n *Notification) error { return n.Claim(now) })
+	if errors.Is(err, ErrConflict) {
+		// Another delivery of this event is sending; it owns the outcome
+		// (on failure it gives the claim back and its retry sends).
+		log.Info("notification being sent by another delivery")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("notification %s: claim: %w", d.CallID, err)
+	}
+	if n.Status == NotificationSent {
+		log.Info("notification already sent")
+		return nil
+	}
+	data := NotificationData{AgentName: agent.Name, AgentEmail: agent.Email, AgentID: agent.ID,
+		DialedNumber: d.DialedNumber, Country: d.Country, Location: d.Location,
+		CallbackNumber: d.CallbackNumber, StartedAt: d.StartedAt, CallID: d.CallID}
+	if d.CallbackExpiresAt != nil {
+		data.CallbackExpiresAt = *d.CallbackExpiresAt
+	}
+	if data.CallbackNumber == "" {
+		data.CallbackNumber = "none available"
+	}
+	if err := e.mailer.Send(ctx, Email{To: agent.EmergencyContacts, Template: TemplateName, Data: data.Map()}); err != nil {
+		// Give the claim back so the retry sends.
+		if _, rerr := e.store.UpdateNotification(ctx, d.CallID, func(n *Notification) error {
+			if n.Status != NotificationSending {
+				return ErrNoChange
+			}
+			n.Status = ""
+			return nil
+		}); rerr != nil {
+			log.Error("notification claim not released; a retry sends after the claim times out", "err", rerr)
+		}
+		return fmt.Errorf("notification %s: send: %w", d.CallID, err)
+	}
+	if _, err := e.store.UpdateNotification(ctx, d.CallID, func(n *Notification) error {
+		n.Status, n.SentAt = NotificationSent, now
+		return nil
+	}); err != nil {
+		// The email went; a retry after the claim timeout could send again,
+		// which beats losing it.
+		log.Error("notification sent but not recorded", "err", err)
+	}
+	log.Info("emergency contacts notified", "recipients", len(agent.EmergencyContacts))
+	return nil
+}

@@ -1,0 +1,108 @@
+package mayday
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mayday/mayday/events"
+)
+
+// LeaseExpiry is the lease-expiry function's use case, run every minute: it
+// releases expired callback leases ("Callback Lease Expired") and runs the
+// presence watchdog ("Presence Watchdog Restored").
+type LeaseExpiry struct{ ports }
+
+// NewLeaseExpiry builds the use case; every port is required.
+func NewLeaseExpiry(store Store, events Publisher, o Options) (*LeaseExpiry, error) {
+	p, err := newPorts("lease expiry", o, store, events, port{"store", store}, port{"publisher", events})
+	if err != nil {
+		return nil, err
+	}
+	return &LeaseExpiry{p}, nil
+}
+
+// Run is one scheduled run: the sweep, then the watchdog.
+func (l *LeaseExpiry) Run(ctx context.Context) error {
+	_, err := l.Sweep(ctx)
+	_, werr := l.Watchdog(ctx)
+	return errors.Join(err, werr)
+}
+
+// Sweep releases expired leases and announces each expiry. Run it on a
+// schedule; it is safe to run twice or concurrently.
+func (l *LeaseExpiry) Sweep(ctx context.Context) (int, error) {
+	now := l.now()
+	due, err := l.store.LeasesExpiringBy(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: %w", err)
+	}
+	var evs []events.Event
+	var errs []error
+	for _, n := range due {
+		var released Lease
+		_, err := l.store.UpdateNumber(ctx, n.Number, func(n *CallbackNumber) error {
+			l, ok := n.Release(now)
+			if !ok {
+				return ErrNoChange
+			}
+			released = l
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("lease %s: release: %w", n.Number, err))
+			continue
+		}
+		if released.AgentID != "" {
+			evs = append(evs, events.Event{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpiredDetail{
+				CallbackNumber: n.Number, Country: n.Country, AgentID: released.AgentID, CallID: released.CallID,
+				ExpiredAt: released.ExpiresAt}})
+		}
+	}
+	if err := l.publish(ctx, evs...); err != nil {
+		errs = append(errs, err)
+	}
+	if len(evs) > 0 {
+		l.log.Info("expired leases released", "count", len(evs))
+	}
+	return len(evs), errors.Join(errs...)
+}
+
+// Watchdog restores agents still in an emergency MaxEmergency after it
+// began: their end events were lost, and nobody may stay on Do Not Disturb
+// forever. Each restore is announced for operators. It runs with the sweep.
+func (l *LeaseExpiry) Watchdog(ctx context.Context) (int, error) {
+	now := l.now()
+	cutoff := now.Add(-l.cfg.MaxEmergency)
+	stuck, err := l.store.AgentsInEmergencySince(ctx, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("watchdog: %w", err)
+	}
+	var evs []events.Event
+	var errs []error
+	for _, a := range stuck {
+		var ended []string
+		restored, err := l.store.UpdateAgent(ctx, a.ID, func(a *Agent) error {
+			ended = nil
+			if !a.InEmergency() || a.Emergency.Since.After(cutoff) {
+				return ErrNoChange // ended, or a new emergency, meanwhile
+			}
+			ended = a.EndAllEmergencies()
+			a.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("watchdog: agent %s: %w", a.ID, err))
+			continue
+		}
+		if len(ended) > 0 {
+			l.log.Warn("watchdog restored presence; end events presumed lost", "agentId", a.ID, "calls", len(ended))
+			evs = append(evs, events.Event{DetailType: events.PresenceWatchdogRestored, Detail: events.WatchdogRestoredDetail{
+				AgentID: a.ID, CallIDs: ended, Presence: string(restored.Presence), At: now}})
+		}
+	}
+	if err := l.publish(ctx, evs...); err != nil {
+		errs = append(errs, err)
+	}
+	return len(evs), errors.Join(errs...)
+}

@@ -1,0 +1,106 @@
+package mayday
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mayday/mayday/events"
+)
+
+// PriorityCallbackRouting is the priority-callback-routing function's use
+// case: the telephony platform asks where an inbound call goes, and a
+// callback to a leased number goes straight to its agent at emergency
+// priority ("Emergency Callback Routed").
+type PriorityCallbackRouting struct{ ports }
+
+// NewPriorityCallbackRouting builds the use case; every port is required.
+func NewPriorityCallbackRouting(store Store, events Publisher, o Options) (*PriorityCallbackRouting, error) {
+	p, err := newPorts("priority callback routing", o, store, events, port{"store", store}, port{"publisher", events})
+	if err != nil {
+		return nil, err
+	}
+	return &PriorityCallbackRouting{p}, nil
+}
+
+// InboundCall is an inbound call the telephony platform asks us to route.
+type InboundCall struct {
+	CallID string
+	From   string
+	To     string
+}
+
+// Route decides where an inbound call goes. A call to a pool number
+// with a live lease goes straight to the holder at emergency priority, puts
+// them on Do Not Disturb and renews their lease; with no live lease it goes to
+// the fallback destination. A retried webhook gets the same answer.
+func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (RouteDecision, error) {
+	if in.CallID == "" || in.To == "" {
+		return RouteDecision{}, fmt.Errorf("%w: callId and to are required", ErrInvalid)
+	}
+	to, err := ParseE164(in.To)
+	if err != nil {
+		return RouteDecision{Route: RouteDefault}, nil // not one of our numbers
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.WebhookBudget)
+	defer cancel()
+	if c, err := r.store.GetCall(ctx, in.CallID); err == nil && c.Route != nil {
+		return *c.Route, nil
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return RouteDecision{}, fmt.Errorf("%w: call %s: %w", ErrUnavailable, in.CallID, err)
+	}
+	num, err := r.store.GetNumber(ctx, to)
+	if errors.Is(err, ErrNotFound) {
+		return RouteDecision{Route: RouteDefault}, nil
+	}
+	if err != nil {
+		return RouteDecision{}, fmt.Errorf("%w: callback number: %w", ErrUnavailable, err)
+	}
+	now := r.now()
+	decision := ToFallback(r.cfg.Fallback)
+	lease, live := num.LiveLease(now)
+	if live {
+		decision = ToAgent(lease.AgentID)
+	}
+	call := Call{ID: in.CallID, Kind: KindCallback, AgentID: lease.AgentID, From: in.From, To: to,
+		Country: num.Country, StartedAt: now, Route: &decision}
+	stored, first, err := r.recordStart(ctx, call)
+	log := r.log.With("callId", in.CallID, "agentId", lease.AgentID)
+	switch {
+	case err != nil:
+		// The decision stands even if it cannot be recorded: the callback
+		// must reach someone.
+		log.Error("callback not recorded", "err", err)
+	case !first && stored.Route != nil:
+		return *stored.Route, nil
+	}
+	if live {
+		if err := r.beginCallback(ctx, call, now); err != nil {
+			log.Error("callback routed but agent state not updated", "err", err)
+		}
+	}
+	if err := r.publish(ctx, events.Event{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRoutedDetail{
+		CallID: in.CallID, CallbackNumber: to, Route: decision.Route, AgentID: decision.AgentID,
+		Target: decision.Target, RoutedAt: now}}); err != nil {
+		log.Error("callback routed event not published", "err", err)
+	}
+	log.Info("emergency callback routed", "route", decision.Route)
+	return decision, nil
+}
+
+// beginCallback renews the agent's lease for a full period and starts the
+// emergency conversation.
+func (r *PriorityCallbackRouting) beginCallback(ctx context.Context, call Call, now time.Time) error {
+	_, err := r.store.UpdateNumber(ctx, call.To, func(n *CallbackNumber) error {
+		if l, live := n.LiveLease(now); !live || l.AgentID != call.AgentID {
+			return ErrNoChange
+		}
+		n.Lease.ExpiresAt = now.Add(r.cfg.Lease)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("lease %s: renew: %w", call.To, err)
+	}
+	return r.applyStart(ctx, call)
+}

@@ -1,0 +1,32 @@
+package mayday
+
+import "errors"
+
+// UseCases is every step of the chain over one set of adapters, for what
+// runs the whole chain in one process: the local runner and tests. A Lambda
+// function builds only its own use case.
+type UseCases struct {
+	DialDetection           *DialDetection
+	CallbackLeaseAllocation *CallbackLeaseAllocation
+	PriorityCallbackRouting *PriorityCallbackRouting
+	EmailNotification       *EmailNotification
+	PresenceRestore         *PresenceRestore
+	CallHistory             *CallHistory
+	LeaseExpiry             *LeaseExpiry
+	AdminAPI                *AdminAPI
+}
+
+// NewUseCases builds every use case; every port is required.
+func NewUseCases(store Store, events Publisher, mailer Mailer, o Options) (UseCases, error) {
+	var u UseCases
+	var errs [8]error
+	u.DialDetection, errs[0] = NewDialDetection(store, events, o)
+	u.CallbackLeaseAllocation, errs[1] = NewCallbackLeaseAllocation(store, events, o)
+	u.PriorityCallbackRouting, errs[2] = NewPriorityCallbackRouting(store, events, o)
+	u.EmailNotification, errs[3] = NewEmailNotification(store, mailer, o)
+	u.PresenceRestore, errs[4] = NewPresenceRestore(store, o)
+	u.CallHistory, errs[5] = NewCallHistory(store, o)
+	u.LeaseExpiry, errs[6] = NewLeaseExpiry(store, events, o)
+	u.AdminAPI, errs[7] = NewAdminAPI(store, o)
+	return u, errors.Join(errs[:]...)
+}

@@ -1,0 +1,200 @@
+// Package settings declares every setting Mayday reads from its environment,
+// once: the variable's name, its default, how its value is checked, and how
+// a deployment provides it. The Lambda functions' cold start, the local
+// runner, the operator commands and the CDK stack all read these
+// declarations, and the stack's tests check that each function gets what it
+// reads.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Source says how a deployed stack provides a setting.
+type Source int
+
+const (
+	// FromResource: the stack sets it to a resource it creates (a table, a
+	// bus, a secret).
+	FromResource Source = iota
+	// FromContext: the stack sets it from its cdk.json context key, or to
+	// the default when the key is not given.
+	FromContext
+	// IfConfigured: the stack sets it only when the operator gives its
+	// context key; absent, the function does without it.
+	IfConfigured
+	// NotDeployed: deliberately never set in AWS (local stand-ins only).
+	NotDeployed
+)
+
+// Setting is one environment variable.
+type Setting struct {
+	Env     string
+	Default string
+	// Context is the cdk.json context key that sets it for a deployment
+	// (FromContext and IfConfigured settings).
+	Context string
+	Source  Source
+	// KeepEmpty: a variable set to "" means empty (no dial prefix), not
+	// the default.
+	KeepEmpty bool
+	Doc       string
+	check     func(string) error
+}
+
+var (
+	Table = Setting{Env: "MAYDAY_TABLE", Source: FromResource,
+		Doc: "DynamoDB table (the stack's TableName output)", check: nonEmpty}
+	Bus = Setting{Env: "MAYDAY_BUS", Source: FromResource,
+		Doc: "EventBridge bus the function publishes to", check: nonEmpty}
+	WebhookSecretARN = Setting{Env: "MAYDAY_WEBHOOK_SECRET_ARN", Source: FromResource,
+		Doc: "Secrets Manager secret holding the webhook HMAC key"}
+	WebhookSecret = Setting{Env: "MAYDAY_WEBHOOK_SECRET", Source: NotDeployed,
+		Doc: "webhook HMAC key itself, for the local runner and local stand-ins"}
+	Sender = Setting{Env: "MAYDAY_SENDER", Default: "mayday@example.com", Context: "sender", Source: FromContext,
+		Doc: "SES From address; the address or its domain must be a verified identity", check: emailAddress}
+	SESConfigurationSet = Setting{Env: "MAYDAY_SES_CONFIGURATION_SET", Context: "sesConfigurationSet", Source: IfConfigured,
+		Doc: "existing SES configuration set for the notification emails", check: configSetName}
+	CallbackLease = Setting{Env: "MAYDAY_CALLBACK_LEASE", Default: "60m", Context: "callbackLease", Source: FromContext,
+		Doc: "how long a callback number stays leased to the agent", check: positiveDuration}
+	CallbackFallback = Setting{Env: "MAYDAY_CALLBACK_FALLBACK", Default: "security-desk", Context: "callbackFallback", Source: FromContext,
+		Doc: "where a callback to a pool number with no live lease goes", check: nonEmpty}
+	DialPrefix = Setting{Env: "MAYDAY_DIAL_PREFIX", Default: "9", Context: "dialPrefix", Source: FromContext, KeepEmpty: true,
+		Doc: "outside-line access prefix stripped from dialed numbers; empty for none", check: dialDigits}
+	MaxEmergency = Setting{Env: "MAYDAY_MAX_EMERGENCY", Default: "4h", Context: "maxEmergency", Source: FromContext,
+		Doc: "how long after an emergency began the watchdog restores an agent still on Do Not Disturb", check: positiveDuration}
+	Addr = Setting{Env: "MAYDAY_ADDR", Default: "127.0.0.1:8080", Source: NotDeployed,
+		Doc: "address the local runner listens on", check: nonEmpty}
+	SweepInterval = Setting{Env: "MAYDAY_SWEEP_INTERVAL", Default: "1m", Source: NotDeployed,
+		Doc: "how often the local runner releases expired leases (in AWS: every minute)", check: positiveDuration}
+)
+
+// DevSecret signs webhooks locally when MAYDAY_WEBHOOK_SECRET is not set.
+// Only the local runner and the simulator use it.
+const DevSecret = "mayday-local-dev-secret"
+
+// Bounds of the webhooks, not operator settings: the telephony platform is
+// waiting on them.
+const (
+	// StateTimeout bounds the store writes a webhook makes before it
+	// answers.
+	StateTimeout = time.Second
+	// WebhookBudget bounds the whole webhook.
+	WebhookBudget = 3 * time.Second
+)
+
+// Domain is what every function reads to build its use case.
+var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency}
+
+// All lists every setting, for documentation and tests.
+var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
+	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval}
+
+// Functions lists, for each Lambda function (its directory under
+// functions/), what it reads besides Domain.
+var Functions = map[string][]Setting{
+	"dial-detection":            {Table, Bus, WebhookSecretARN, WebhookSecret},
+	"priority-callback-routing": {Table, Bus, WebhookSecretARN, WebhookSecret},
+	"admin-api":                 {Table},
+	"callback-lease-allocation": {Table, Bus},
+	"email-notification":        {Table, Sender, SESConfigurationSet},
+	"presence-restore":          {Table},
+	"call-history":              {Table},
+	"lease-expiry":              {Table, Bus},
+}
+
+// Lookup reads a variable, as os.LookupEnv does.
+type Lookup func(string) (string, bool)
+
+// Get returns the setting's value, or its default when unset, checked.
+func (s Setting) Get(lookup Lookup) (string, error) {
+	v, ok := lookup(s.Env)
+	if !ok || (v == "" && !s.KeepEmpty) {
+		v = s.Default
+	}
+	if err := s.Check(v); err != nil {
+		return v, fmt.Errorf("%s=%q: %w", s.Env, v, err)
+	}
+	return v, nil
+}
+
+// Check validates a value the way the functions will at cold start; the
+// stack calls it at synth time so a mistake shows before a deployment.
+func (s Setting) Check(v string) error {
+	if s.check == nil || v == "" && s.Default == "" {
+		return nil // unset, and nothing to default to: the reader decides
+	}
+	return s.check(v)
+}
+
+// DomainConfig reads the use cases' configuration.
+func DomainConfig(lookup Lookup) (mayday.Config, error) {
+	var errs []error
+	get := func(s Setting) string {
+		v, err := s.Get(lookup)
+		errs = append(errs, err)
+		return v
+	}
+	dur := func(s Setting) time.Duration {
+		d, _ := time.ParseDuration(get(s))
+		return d
+	}
+	c := mayday.Config{Lease: dur(CallbackLease), Fallback: get(CallbackFallback),
+		Dial: mayday.DialRules{Prefix: get(DialPrefix)}, MaxEmergency: dur(MaxEmergency),
+		StateTimeout: StateTimeout, WebhookBudget: WebhookBudget}
+	return c, errors.Join(errs...)
+}
+
+// Defaults is the configuration with nothing set.
+func Defaults() mayday.Config {
+	c, err := DomainConfig(func(string) (string, bool) { return "", false })
+	if err != nil {
+		panic(fmt.Sprintf("settings: defaults: %v", err)) // a bad declaration above
+	}
+	return c
+}
+
+func nonEmpty(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func positiveDuration(v string) error {
+	if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+		return errors.New("want a positive duration like 60m or 30s")
+	}
+	return nil
+}
+
+var dialDigitsRe = regexp.MustCompile(`^[0-9*#]{0,4}$`)
+
+func dialDigits(v string) error {
+	if !dialDigitsRe.MatchString(v) {
+		return errors.New("want up to 4 dial digits, or empty for none")
+	}
+	return nil
+}
+
+var configSetRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+func configSetName(v string) error {
+	if !configSetRe.MatchString(v) {
+		return errors.New("not an SES configuration set name")
+	}
+	return nil
+}
+
+func emailAddress(v string) error {
+	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+		return errors.New("want a plain email address like mayday@example.com")
+	}
+	return nil
+}
