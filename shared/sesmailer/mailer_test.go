@@ -20,21 +20,16 @@ import (
 	"github.com/mayday/mayday/shared/emailtemplate/render"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/testkit/integration"
 	"github.com/mayday/mayday/shared/testkit/mailertest"
 )
 
-// endpoint returns the SES emulator's endpoint, skipping the test when it is
-// unset — unless MAYDAY_REQUIRE_INTEGRATION=1 says it must run.
+// endpoint returns the SES emulator's endpoint (AWS_ENDPOINT_URL_SESV2),
+// skipping the test when it is unset — or failing it when
+// MAYDAY_REQUIRE_INTEGRATION=1 (see package integration).
 func endpoint(t *testing.T) string {
 	t.Helper()
-	ep := strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL_SESV2"), "/")
-	if ep == "" {
-		if os.Getenv("MAYDAY_REQUIRE_INTEGRATION") == "1" {
-			t.Fatal("AWS_ENDPOINT_URL_SESV2 is unset but MAYDAY_REQUIRE_INTEGRATION=1")
-		}
-		t.Skip("AWS_ENDPOINT_URL_SESV2 unset: start aws-ses-v2-local and set it to run")
-	}
-	return ep
+	return strings.TrimRight(integration.Endpoint(t, "AWS_ENDPOINT_URL_SESV2"), "/")
 }
 
 func client(t *testing.T) *sesv2.Client {
@@ -151,6 +146,7 @@ func TestSESTemplates(t *testing.T) {
 // template and TemplateData as Send builds it, renders exactly what the
 // embedded outbox renders: the two mailers cannot drift.
 func TestEmulatorRendering(t *testing.T) {
+	ep := endpoint(t)
 	ctx := context.Background()
 	c := client(t)
 	def := emailtemplate.Default()
@@ -167,7 +163,7 @@ func TestEmulatorRendering(t *testing.T) {
 		data map[string]string
 	}{{"plain", plain}, {"no location", noLocation}, {"special", special}} {
 		t.Run(tc.name, func(t *testing.T) {
-			emu := emulator{ep: endpoint(t)}.fresh()
+			emu := emulator{ep: ep}.fresh()
 			if err := sesmailer.New(c, emu.from, "").PutTemplate(ctx, def); err != nil {
 				t.Fatalf("PutTemplate: %v", err)
 			}

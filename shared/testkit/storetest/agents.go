@@ -1,0 +1,146 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Agents: profile, presence and emergency state (mayday.AgentStore).
+
+func agentKind() kind[mayday.Agent] {
+	return kind[mayday.Agent]{
+		get: func(ctx context.Context, s mayday.Store, id string) (mayday.Agent, error) { return s.GetAgent(ctx, id) },
+		update: func(ctx context.Context, s mayday.Store, id string, fn func(*mayday.Agent) error) (mayday.Agent, error) {
+			return s.UpdateAgent(ctx, id, fn)
+		},
+		key:    func(a *mayday.Agent) *string { return &a.ID },
+		ver:    func(a *mayday.Agent) *int64 { return &a.Version },
+		sample: func() mayday.Agent { return sampleAgent("") },
+		change: func(a *mayday.Agent) {
+			a.Name += " (changed)"
+			a.EmergencyContacts = append(a.EmergencyContacts, "new@example.com")
+		},
+	}
+}
+
+func sampleAgent(id string) mayday.Agent {
+	return mayday.Agent{
+		ID:                   id,
+		Name:                 "Ada Agent",
+		Email:                "ada@example.com",
+		Presence:             mayday.DoNotDisturb,
+		Country:              "US",
+		EmergencyContacts:    []string{"sup@example.com", "desk@example.com"},
+		MailboxEnabled:       true,
+		OutboundVoiceProfile: true,
+		BrowserLocation:      true,
+		NumberType:           mayday.NumberDirectRouting,
+		DirectRoutingRules:   []string{`^\+1`, "911"},
+		Emergency: mayday.EmergencyState{
+			Active: []mayday.ActiveCall{
+				{CallID: "c-1", Kind: mayday.KindOutbound, StartedAt: base.In(zone)},
+				{CallID: "c-2", Kind: mayday.KindCallback, StartedAt: base.Add(time.Minute)},
+			},
+			SavedPresence: mayday.Busy,
+			Ended:         []string{"c-0"},
+			Since:         base,
+		},
+		UpdatedAt: base.Add(time.Second),
+	}
+}
+
+// testAgentRoundTrip writes agents whose shape varies — nil, empty and full
+// slices, zero times, empty strings — and reads them back.
+func testAgentRoundTrip(t *testing.T, e env) {
+	ctx := context.Background()
+	s := e.newStore(t)
+	for _, tc := range []struct {
+		name string
+		mod  func(*mayday.Agent)
+	}{
+		{"full", func(*mayday.Agent) {}},
+		{"nilContacts", func(a *mayday.Agent) { a.EmergencyContacts, a.DirectRoutingRules = nil, nil }},
+		{"emptyContacts", func(a *mayday.Agent) {
+			a.EmergencyContacts, a.DirectRoutingRules = []string{}, []string{}
+			a.Emergency.Active, a.Emergency.Ended = []mayday.ActiveCall{}, []string{}
+		}},
+		{"noEmergency", func(a *mayday.Agent) { a.Emergency = mayday.EmergencyState{}; a.Presence = mayday.Available }},
+		{"zeroTimes", func(a *mayday.Agent) { a.UpdatedAt = time.Time{}; a.Emergency.Since = time.Time{} }},
+		{"emptyStrings", func(a *mayday.Agent) {
+			a.Name, a.Email, a.Country, a.NumberType = "", "", "", ""
+			a.EmergencyContacts = []string{""}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := sampleAgent(tc.name)
+			tc.mod(&want)
+			checkRoundTrip(t, want, func(a *mayday.Agent) *int64 { return &a.Version },
+				func(fn func(*mayday.Agent) error) (mayday.Agent, error) { return s.UpdateAgent(ctx, tc.name, fn) },
+				func() (mayday.Agent, error) { return s.GetAgent(ctx, tc.name) })
+		})
+	}
+}
+
+// testAgentsInEmergencySince is the watchdog's query: agents whose emergency
+// began at or before t, compared to the nanosecond, and not yet over.
+func testAgentsInEmergencySince(t *testing.T, e env) {
+	ctx := context.Background()
+	s := e.newStore(t)
+	at := base.Truncate(time.Second).Add(200 * time.Millisecond)
+	begin := func(id, call string, since time.Time) {
+		t.Helper()
+		if _, err := s.UpdateAgent(ctx, id, func(a *mayday.Agent) error {
+			a.Presence = mayday.Busy
+			a.BeginEmergency(call, mayday.KindOutbound, since)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	begin("old", "c-1", at.Add(-time.Hour))
+	begin("exact", "c-2", at.In(zone))
+	begin("sameSecondLater", "c-3", at.Add(300*time.Millisecond))
+	begin("recent", "c-4", at.Add(time.Hour))
+	begin("ended", "c-5", at.Add(-2*time.Hour))
+	if _, err := s.UpdateAgent(ctx, "ended", func(a *mayday.Agent) error { a.EndEmergency("c-5"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateAgent(ctx, "calm", func(a *mayday.Agent) error { a.Presence = mayday.Available; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		t    time.Time
+		want []string
+	}{
+		{"at", at, []string{"exact", "old"}},
+		{"justBefore", at.Add(-time.Nanosecond), []string{"old"}},
+		{"farAhead", at.Add(24 * time.Hour), []string{"exact", "old", "recent", "sameSecondLater"}},
+		{"longAgo", at.Add(-72 * time.Hour), nil},
+	} {
+		e.IndexRead(t, "AgentsInEmergencySince "+tc.name, func() string {
+			got, err := s.AgentsInEmergencySince(ctx, tc.t)
+			if err != nil {
+				return err.Error()
+			}
+			var ids, problems []string
+			for _, a := range got {
+				if !a.InEmergency() {
+					problems = append(problems, fmt.Sprintf("agent %s is not in an emergency", a.ID))
+				}
+				ids = append(ids, a.ID)
+			}
+			slices.Sort(ids)
+			if !slices.Equal(ids, tc.want) {
+				problems = append(problems, fmt.Sprintf("= %q, want %q", ids, tc.want))
+			}
+			return strings.Join(problems, "; ")
+		})
+	}
+}
