@@ -31,9 +31,10 @@ type Main struct {
 	Clock  mayday.Clock
 	Log    *slog.Logger
 
-	// WrapPublisher, when set, wraps what the chain publishes with: a
-	// test's or a benchmark's probe.
+	// WrapPublisher and WrapMailer, when set, wrap what the chain publishes
+	// with and the mailer in use: a test's or a benchmark's probes.
 	WrapPublisher func(mayday.Publisher) mayday.Publisher
+	WrapMailer    func(mayday.Mailer) mayday.Mailer
 
 	Outbox   *inmem.Outbox // set when the embedded mailer is in use
 	Bus      *localbus.Bus
@@ -63,6 +64,9 @@ func (m *Main) Open() error {
 	if m.Mailer == nil {
 		m.Outbox = inmem.NewOutbox(m.Clock)
 		m.Mailer = m.Outbox
+	}
+	if m.WrapMailer != nil {
+		m.Mailer = m.WrapMailer(m.Mailer)
 	}
 	// The use cases publish to the bus and the bus delivers to handlers over
 	// the use cases: the publisher is set once both exist.

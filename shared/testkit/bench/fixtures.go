@@ -14,14 +14,14 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/httpapi"
-	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/testkit/awscount"
+	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
-// secret signs the benchmark's webhooks.
-const secret = "mayday-bench-secret"
+// secret signs the benchmark's webhooks: the harness's.
+const secret = harness.Secret
 
 // initialPresence is each agent's presence before its emergency call, so
 // that "restored" is told apart from the default.
@@ -34,41 +34,32 @@ func quietLog() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, n
 // system is a local runner with the benchmark's probes around it.
 type system struct {
 	m       *local.Main
+	h       *harness.System
 	mailer  *stampMailer
 	pub     *recorder
 	handler http.Handler // every route, in process
 	client  *http.Client // loopback HTTP to m.URL
 }
 
-// boot starts a local.Main on 127.0.0.1:0 over store (nil: embedded) and
-// inner (nil: the embedded outbox), with the mailer timestamped and the
+// boot starts the local runner (harness.Boot) over store (nil: embedded)
+// and inner (nil: the embedded outbox), with the mailer timestamped and the
 // publisher recorded.
 func boot(store mayday.Store, inner mayday.Mailer) (*system, error) {
-	cfg, err := local.ConfigFromEnv(func(string) (string, bool) { return "", false })
+	var mailer *stampMailer
+	var pub *recorder
+	h, err := harness.Boot(context.Background(), harness.Options{Store: store, Mailer: inner, Log: quietLog(),
+		WrapMailer:    func(m mayday.Mailer) mayday.Mailer { mailer = newStampMailer(m); return mailer },
+		WrapPublisher: func(p mayday.Publisher) mayday.Publisher { pub = &recorder{inner: p}; return pub }})
 	if err != nil {
 		return nil, err
 	}
-	cfg.Addr, cfg.Secret = "127.0.0.1:0", secret
-	cfg.SweepInterval = time.Hour // no sweep during a measurement
-	if inner == nil {
-		inner = inmem.NewOutbox(mayday.SystemClock{})
-	}
-	mailer := newStampMailer(inner)
-	// Every use case publishes through the recorder, so it sees all that
-	// the chain publishes.
-	var pub *recorder
-	m := &local.Main{Config: cfg, Store: store, Mailer: mailer, Log: quietLog(),
-		WrapPublisher: func(inner mayday.Publisher) mayday.Publisher { pub = &recorder{inner: inner}; return pub }}
-	if err := m.Open(); err != nil {
-		return nil, err
-	}
-	return &system{m: m, mailer: mailer, pub: pub, handler: m.Handler,
+	return &system{m: h.Main, h: h, mailer: mailer, pub: pub, handler: h.Main.Handler,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}}, nil
 }
 
 func (s *system) Close() {
 	s.client.CloseIdleConnections()
-	s.m.Close()
+	s.h.Close()
 }
 
 // serve runs one request through the in-process handler, as a loopback

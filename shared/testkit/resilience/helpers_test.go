@@ -1,15 +1,12 @@
 package resilience_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,22 +15,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/coldstart"
-	"github.com/mayday/mayday/shared/dynamostore"
-	"github.com/mayday/mayday/shared/emailtemplate"
-	"github.com/mayday/mayday/shared/httpapi"
-	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/localbus"
-	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/sesmailer"
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/faults"
+	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
 // Bounds the dial webhook promises (mayday.DefaultConfig), and the slack
@@ -45,33 +34,17 @@ var (
 
 const slack = time.Second // generous: CI runs packages in parallel on 2 cores
 
-// needEndpoints skips the test unless the named endpoint variables are set,
-// or fails it when MAYDAY_REQUIRE_INTEGRATION=1 says they must be.
-func needEndpoints(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if os.Getenv(n) == "" {
-			if os.Getenv("MAYDAY_REQUIRE_INTEGRATION") == "1" {
-				t.Fatalf("%s is not set but MAYDAY_REQUIRE_INTEGRATION=1", n)
-			}
-			t.Skipf("%s not set: start the emulators (scripts/services.sh run ...) to run this test", n)
-		}
+// withFaults is the production AWS configuration (coldstart.Load: the
+// standard retryer) with the backoff cut to a few milliseconds so that
+// retries do not slow the tests, and the fault plan installed. It reports
+// the retryer's attempts per call.
+func withFaults(plan *faults.Plan, sdkAttempts *int) func(*aws.Config) {
+	return func(cfg *aws.Config) {
+		prod := cfg.Retryer
+		*sdkAttempts = prod().MaxAttempts()
+		cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxBackoffDelay(prod(), 5*time.Millisecond) }
+		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), faults.Middleware(plan))
 	}
-}
-
-// awsConfig is the production configuration (coldstart.Load: the standard
-// retryer, 4 attempts) with the backoff cut to a few milliseconds so that
-// retries do not slow the tests, and the fault plan installed.
-func awsConfig(t *testing.T, plan *faults.Plan) (cfg aws.Config, sdkAttempts int) {
-	t.Helper()
-	cfg, err := coldstart.Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	prod := cfg.Retryer
-	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxBackoffDelay(prod(), 5*time.Millisecond) }
-	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...), faults.Middleware(plan))
-	return cfg, prod().MaxAttempts()
 }
 
 // logHook keeps every log record (printed when the test fails) and lets a
@@ -179,18 +152,15 @@ func (s setup) String() string {
 	return store + "+" + mail
 }
 
-// system is a running local runner (package local) and what a test needs to
+// system is a running local runner (harness) and what a test needs to
 // drive it through the HTTP contract and look inside.
 type system struct {
 	t           *testing.T
-	m           *local.Main // nil for a system not on the local runner
-	url         string
-	client      *http.Client
+	h           *harness.System // nil for a system not on the local runner
+	c           *harness.Client
 	bus         *localbus.Bus
-	outbox      *inmem.Outbox // nil when the SES mailer is in use
-	secret      []byte
+	emailTexts  func() []string
 	plan        *faults.Plan
-	ses         string // aws-ses-v2-local endpoint when the SES mailer is in use
 	logs        *logHook
 	prefix      string // makes ids unique across tests sharing an emulator
 	sdkAttempts int    // the SDK retryer's attempts per call
@@ -198,65 +168,27 @@ type system struct {
 	dead        *int // dead letters the test expects
 }
 
-var seq struct {
-	sync.Mutex
-	n int
-}
-
-func uniquePrefix() string {
-	seq.Lock()
-	defer seq.Unlock()
-	seq.n++
-	return fmt.Sprintf("r%x%d", time.Now().UnixNano()%(1<<32), seq.n)
-}
-
 func newSystem(t *testing.T, s setup) *system {
 	t.Helper()
-	if s.dynamo {
-		needEndpoints(t, "AWS_ENDPOINT_URL_DYNAMODB")
-	}
-	if s.ses {
-		needEndpoints(t, "AWS_ENDPOINT_URL_SESV2")
-	}
 	logs := newLogHook()
-	sys := &system{t: t, plan: s.plan, logs: logs, prefix: uniquePrefix(), secret: []byte("resilience-secret")}
-	m := &local.Main{Log: slog.New(logs), Config: local.Config{Config: mayday.Config{Lease: time.Hour, Fallback: "+14255559999", Dial: mayday.DialRules{Prefix: "9"}}, Addr: "127.0.0.1:0", SweepInterval: time.Hour, Secret: string(sys.secret), BusAttempts: cmp.Or(s.busAttempts, 3), BusBackoff: cmp.Or(s.busBackoff, 5*time.Millisecond)}}
-	m.Config.BusTimeout = s.busTimeout
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if s.dynamo || s.ses {
-		cfg, attempts := awsConfig(t, s.plan)
-		sys.sdkAttempts = attempts
-		if s.dynamo {
-			ddb := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
-			table := "resilience-" + sys.prefix
-			if err := dynamostore.CreateTable(ctx, ddb, table); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				_, _ = ddb.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
-			})
-			m.Store = dynamostore.New(ddb, table)
+	sys := &system{t: t, plan: s.plan, logs: logs, prefix: harness.Unique()}
+	h := harness.Start(t, harness.Options{DynamoDB: s.dynamo, SES: s.ses, AWS: withFaults(s.plan, &sys.sdkAttempts),
+		Log: slog.New(logs), Config: func(c *local.Config) {
+			c.Lease = time.Hour
+			c.BusAttempts, c.BusBackoff = cmp.Or(s.busAttempts, 3), cmp.Or(s.busBackoff, 5*time.Millisecond)
+			c.BusTimeout = s.busTimeout
+		}})
+	sys.h, sys.bus, sys.c = h, h.Main.Bus, h.Client(t)
+	sys.emailTexts = func() []string {
+		var out []string
+		for _, e := range h.Emails(t) {
+			out = append(out, e["text"].(string))
 		}
-		if s.ses {
-			sys.ses = strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL_SESV2"), "/")
-			mailer := sesmailer.New(sesv2.NewFromConfig(cfg), "mayday@example.com", "")
-			if err := mailer.PutTemplate(ctx, emailtemplate.Default()); err != nil {
-				t.Fatal(err)
-			}
-			m.Mailer = mailer
-		}
+		return out
 	}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
-	sys.m, sys.url, sys.bus, sys.outbox = m, m.URL, m.Bus, m.Outbox
-	sys.client = newClient(t)
-	t.Cleanup(func() {
-		s.plan.Lift() // nothing stays hung
-		_ = m.Close()
-	})
-	t.Cleanup(sys.client.CloseIdleConnections) // first: Close waits for connections still new
+	// Registered after Start's: runs first, so nothing stays hung while
+	// the runner drains.
+	t.Cleanup(func() { s.plan.Lift() })
 	t.Cleanup(func() {
 		if t.Failed() {
 			logs.dump(t)
@@ -265,66 +197,25 @@ func newSystem(t *testing.T, s setup) *system {
 	return sys
 }
 
-// newClient is an HTTP client of the test's own, so that its idle
-// connections can be closed before the server shuts down (http.Server waits
-// up to 5s for connections opened but not yet used).
-func newClient(t *testing.T) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
-}
-
 func (s *system) id(name string) string { return s.prefix + "-" + name }
 
 // with is the system as seen by a subtest.
 func (s *system) with(t *testing.T) *system {
 	c := *s
-	c.t = t
+	c.t, c.c = t, s.c.With(t)
 	return &c
 }
 
-// request sends a request to the local runner: signed (a webhook) or not
-// (an admin route, loopback-only).
+// request sends a request: signed (a webhook) or not (an admin route,
+// loopback-only).
 func (s *system) request(method, path string, body any, signed bool) (int, map[string]any, time.Duration) {
 	s.t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if body == nil {
-		raw = nil
-	}
-	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(raw))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if signed {
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(s.secret, time.Now(), raw))
-	}
-	start := time.Now()
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	took := time.Since(start)
-	out := map[string]any{}
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			s.t.Fatalf("%s %s: %d %s: not JSON", method, path, resp.StatusCode, b)
-		}
-	}
-	return resp.StatusCode, out, took
+	return s.c.Do(method, path, body, signed)
 }
 
 func (s *system) admin(method, path string, body any) map[string]any {
 	s.t.Helper()
-	code, out, _ := s.request(method, path, body, false)
-	if code/100 != 2 {
-		s.t.Fatalf("%s %s: %d %v", method, path, code, out)
-	}
-	return out
+	return s.c.OK(method, path, body, false)
 }
 
 // agent creates an agent with the presence and one emergency contact.
@@ -430,37 +321,6 @@ func (s *system) emails(call string) int {
 	return n
 }
 
-func (s *system) emailTexts() []string {
-	s.t.Helper()
-	if s.outbox != nil {
-		var out []string
-		for _, e := range s.outbox.Emails() {
-			out = append(out, e.Text)
-		}
-		return out
-	}
-	resp, err := http.Get(s.ses + "/store")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var store struct {
-		Emails []struct {
-			Body struct {
-				Text string `json:"text"`
-			} `json:"body"`
-		} `json:"emails"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
-		s.t.Fatal(err)
-	}
-	var out []string
-	for _, e := range store.Emails {
-		out = append(out, e.Body.Text)
-	}
-	return out
-}
-
 // envelope is a bus event with its detail decoded loosely.
 type envelope struct {
 	DetailType string          `json:"detail-type"`
@@ -541,18 +401,6 @@ func eventually(t *testing.T, what string, within time.Duration, cond func() boo
 	return true
 }
 
-func get(m map[string]any, path string) any {
-	var v any = m
-	for _, k := range strings.Split(path, ".") {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[k]
-	}
-	return v
-}
-
 // final checks what every emergency call must end with: presence back to
 // what it was, no emergency in progress, exactly one callback number held,
 // exactly one email per call, nothing about them dead-lettered.
@@ -560,7 +408,7 @@ func (s *system) final(agent, presence string, calls ...string) {
 	s.t.Helper()
 	s.settle()
 	st := s.state(agent)
-	if st["presence"] != presence || get(st, "emergency.active") != false {
+	if st["presence"] != presence || harness.Get(st, "emergency.active") != false {
 		s.t.Errorf("agent %s: presence %v, emergency %v; want %s and no emergency", agent, st["presence"], st["emergency"], presence)
 	}
 	held := s.held(agent)
@@ -569,8 +417,8 @@ func (s *system) final(agent, presence string, calls ...string) {
 	}
 	defer func() {
 		if len(held) > 1 {
-			s.t.Errorf("agent %s holds %d callback numbers %v, want 1 (SPEC: an agent keeps one number): "+
-				"duplicate deliveries of its Emergency Call Started raced: %s", agent, len(held), held, leaseRace)
+			s.t.Errorf("agent %s holds %d callback numbers %v, want 1 (an agent keeps one number): "+
+				"duplicate deliveries of its Emergency Call Started raced", agent, len(held), held)
 		}
 	}()
 	for _, c := range calls {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
 // variants runs a test on the embedded store and outbox, and on DynamoDB
@@ -48,7 +49,7 @@ func TestDuplicatesAndReordering(t *testing.T) {
 				t.Fatalf("dial: %v", out)
 			}
 			s.settle()
-			if st := s.state(agent); st["presence"] != "DoNotDisturb" || get(st, "emergency.callID") != nil && get(st, "emergency.callId") != call {
+			if st := s.state(agent); st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.callID") != nil && harness.Get(st, "emergency.callId") != call {
 				t.Fatalf("state during the call: %v", st)
 			}
 			if n := len(s.events(events.EmergencyCallStarted, call)); n < 1 {
@@ -112,7 +113,7 @@ func TestDuplicatesAndReordering(t *testing.T) {
 			agent, call, callback := s.agent("cb", "Busy"), s.id("cb-c"), s.id("cb-in")
 			s.times(5, func() (int, map[string]any, time.Duration) { return s.dial(agent, call) })
 			s.settle()
-			number, _ := get(s.state(agent), "emergency.callbackNumber").(string)
+			number, _ := harness.Get(s.state(agent), "emergency.callbackNumber").(string)
 			if number == "" {
 				t.Fatal("no callback number leased")
 			}
@@ -122,7 +123,7 @@ func TestDuplicatesAndReordering(t *testing.T) {
 			}
 			s.times(5, func() (int, map[string]any, time.Duration) { return s.end(call) })
 			s.settle()
-			if st := s.state(agent); st["presence"] != "DoNotDisturb" || get(st, "emergency.active") != true {
+			if st := s.state(agent); st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.active") != true {
 				t.Fatalf("outbound call ended, callback still on: %v; want Do Not Disturb", st)
 			}
 			s.times(5, func() (int, map[string]any, time.Duration) { return s.end(callback) })
@@ -138,14 +139,13 @@ func TestDuplicatesAndReordering(t *testing.T) {
 	})
 }
 
-// leaseRace explains the lease race the tests above may find.
-const leaseRace = "mayday.Service.lease leases a free number, then oneLeasePerAgent reads LeasesHeldBy and keeps the " +
-	"lowest-numbered live lease: an allocator that reads before a racer's write keeps its own number, and the racer, " +
-	"reading both, keeps its own too when it is the lower one — nothing serialises the allocations of one agent"
+// leaseRace says where to look when an agent ends up with two numbers.
+const leaseRace = "concurrent allocations for one agent each take a number; the agent's item arbitrates " +
+	"(CallbackLeaseAllocation.oneLeasePerAgent): the first to record its number keeps it, the others renew it and give theirs back"
 
 // TestConcurrentDials: one agent dials ten emergency calls at once (and five
 // agents do so together). After all the calls end, presence is back and each
-// call got one email; SPEC says an agent keeps one callback number.
+// call got one email; an agent keeps one callback number.
 func TestConcurrentDials(t *testing.T) {
 	t.Parallel()
 	variants(t, func(t *testing.T, v setup) {
@@ -197,7 +197,7 @@ func TestConcurrentDials(t *testing.T) {
 				held := map[string]int{}
 				for _, a := range agents {
 					st := s.state(a)
-					if st["presence"] != "Busy" || get(st, "emergency.active") != false {
+					if st["presence"] != "Busy" || harness.Get(st, "emergency.active") != false {
 						t.Errorf("agent %s after the calls: presence %v, emergency %v", a, st["presence"], st["emergency"])
 					}
 					held[a] = len(s.held(a))
@@ -222,7 +222,7 @@ func TestConcurrentDials(t *testing.T) {
 				t.Logf("numbers held per agent after %d concurrent dials each: %s", tc.calls, strings.Join(counts, ", "))
 				if over > 0 {
 					t.Errorf("%d of %d agent(s) hold more than one callback number after %d concurrent dials (held: %s); "+
-						"SPEC: an agent keeps one number. %s", over, tc.agents, tc.calls, strings.Join(counts, ", "), leaseRace)
+						"an agent keeps one number. %s", over, tc.agents, tc.calls, strings.Join(counts, ", "), leaseRace)
 				}
 			})
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/faults"
+	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
 // ---------------------------------------------------------------------------
@@ -75,7 +76,7 @@ func TestDynamoDBThrottlingIsRetried(t *testing.T) {
 				t.Errorf("Emergency Call Started events %v: want one with presenceApplied=true", started)
 			}
 			st := s.state(agent)
-			if st["presence"] != "DoNotDisturb" || get(st, "emergency.callbackNumber") == nil {
+			if st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.callbackNumber") == nil {
 				t.Errorf("state during the call: %v", st)
 			}
 			if n := s.logs.failures(""); n != 0 {
@@ -150,7 +151,7 @@ func TestDynamoDBOutageOnDialWebhook(t *testing.T) {
 				t.Errorf("the lease allocator never failed: the outage did not reach it")
 			}
 			st := s.state(agent)
-			if st["presence"] != "DoNotDisturb" || get(st, "emergency.active") != true || get(st, "emergency.callbackNumber") == nil {
+			if st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.active") != true || harness.Get(st, "emergency.callbackNumber") == nil {
 				t.Errorf("state after recovery: %v; want Do Not Disturb with a callback number", st)
 			}
 			if n := s.emails(call); n != 1 {
@@ -396,10 +397,8 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 		t.Fatal(err)
 	}
 	api := httptest.NewServer(h)
-	client := newClient(t)
 	t.Cleanup(func() {
 		plan.Lift()
-		client.CloseIdleConnections()
 		api.Close()
 		bus.Close()
 	})
@@ -408,8 +407,15 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 			logs.dump(t)
 		}
 	})
-	return &system{t: t, url: api.URL, client: client, bus: bus, outbox: outbox, secret: secret, plan: plan, logs: logs,
-		prefix: uniquePrefix(), sdkAttempts: 4}, pub, fake
+	texts := func() []string {
+		var out []string
+		for _, e := range outbox.Emails() {
+			out = append(out, e.Text)
+		}
+		return out
+	}
+	return &system{t: t, c: harness.NewClient(t, api.URL, secret), bus: bus, emailTexts: texts, plan: plan, logs: logs,
+		prefix: harness.Unique(), sdkAttempts: 4}, pub, fake
 }
 
 // TestEventBridgePublisherFaults: failed entries are sent again alone;
