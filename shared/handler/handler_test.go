@@ -16,11 +16,8 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/testkit/harness"
 )
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 type nopBus struct{}
 
@@ -33,9 +30,10 @@ func (nopBus) Publish(context.Context, ...events.Event) error { return nil }
 func TestTargetsTakeTheirFixtures(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
-	store, outbox := inmem.NewStore(), inmem.NewOutbox(fixedClock(at))
+	clock := harness.NewManualClock(at)
+	store, outbox := inmem.NewStore(), inmem.NewOutbox(clock)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	uc, err := mayday.NewUseCases(store, nopBus{}, outbox, mayday.Options{Config: settings.Defaults(), Clock: fixedClock(at), Log: log})
+	uc, err := mayday.NewUseCases(store, nopBus{}, outbox, mayday.Options{Config: settings.Defaults(), Clock: clock, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

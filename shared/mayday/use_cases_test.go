@@ -13,17 +13,10 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
 var t0 = time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // recorder keeps published events; the test delivers them by hand, in any
 // order and any number of times.
@@ -79,12 +72,12 @@ type fixture struct {
 	store *inmem.Store
 	bus   *recorder
 	mail  *flakyMailer
-	clock *clock
+	clock *harness.ManualClock
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c := &clock{t: t0}
+	c := harness.NewManualClock(t0)
 	f := &fixture{t: t, store: inmem.NewStore(), bus: &recorder{}, clock: c, mail: &flakyMailer{Outbox: inmem.NewOutbox(c)}}
 	cfg := settings.Defaults()
 	cfg.Fallback = "+14255559999"
