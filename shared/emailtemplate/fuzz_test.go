@@ -11,7 +11,7 @@ import (
 )
 
 // variables are the Handlebars variables of the Emergency Call Notification
-// template (SPEC §4), every one of which the default template shows.
+// template, every one of which the default template shows.
 var variables = []string{"agentName", "agentEmail", "agentId", "dialedNumber", "country", "location",
 	"callbackNumber", "callbackExpiresAt", "startedAt", "callId"}
 

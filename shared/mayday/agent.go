@@ -17,7 +17,7 @@ const (
 	Offline      Presence = "Offline"
 )
 
-// ParsePresence accepts the five presence values of SPEC §4.
+// ParsePresence accepts the five presence values of the admin routes.
 func ParsePresence(s string) (Presence, error) {
 	switch p := Presence(s); p {
 	case Available, Busy, DoNotDisturb, Away, Offline:

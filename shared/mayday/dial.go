@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// Reasons a dial is not handled as an emergency call (SPEC §4).
+// Reasons a dial is not handled as an emergency call, as the dial answer
+// gives them.
 const (
 	ReasonNotEmergencyNumber  = "not-emergency-number"
 	ReasonLocationUnsupported = "location-unsupported"

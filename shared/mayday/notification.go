@@ -44,7 +44,8 @@ func (n *Notification) Claim(now time.Time) error {
 	return nil
 }
 
-// NotificationData is the template data (the Handlebars variables of SPEC §4).
+// NotificationData is the template data: the Handlebars variables the
+// Emergency Call Notification template may use.
 type NotificationData struct {
 	AgentName         string
 	AgentEmail        string

@@ -13,7 +13,8 @@ type Check struct {
 	Fix  string
 }
 
-// Readiness is an agent's readiness for emergency calls (SPEC §1).
+// Readiness is an agent's readiness for emergency calls: each
+// prerequisite, ok or what to fix.
 type Readiness struct {
 	AgentID string
 	Ready   bool

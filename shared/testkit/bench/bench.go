@@ -1,4 +1,5 @@
-// Package bench measures Mayday against the limits that bound it (issue 5):
+// Package bench measures Mayday against the limits that bound it
+// (docs/PERFORMANCE.md):
 // webhook latency in process and over loopback HTTP, dial → email latency
 // on the embedded adapters and on DynamoDB Local + aws-ses-v2-local beside
 // the round-trip floor of the AWS calls the path needs, AWS calls per
@@ -297,7 +298,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // JSON is the Result as one JSON object.
 func (r *Report) JSON() ([]byte, error) { return json.MarshalIndent(r.Result, "", "  ") }
 
-// Goals of issue 5, by JSON field.
+// Goals, by JSON field (docs/PERFORMANCE.md says why each).
 var Goals = map[string]string{
 	"dial_to_email_p99_ms":          "≤ 20 ms",
 	"dial_to_email_emulated_p99_ms": "≤ 1.5 × roundtrip_floor_ms",
