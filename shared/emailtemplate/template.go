@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 //go:embed EmergencyCallNotification
@@ -27,7 +29,8 @@ type Template struct {
 	Text    string
 }
 
-// Default returns the template the repo ships, named EmergencyCallNotification.
+// Default returns the template the repo ships, under the name the
+// notification sends with (mayday.TemplateName).
 func Default() Template {
 	read := func(f string) string {
 		b, err := files.ReadFile("EmergencyCallNotification/" + f)
@@ -36,7 +39,7 @@ func Default() Template {
 		}
 		return string(b)
 	}
-	return Template{Name: "EmergencyCallNotification",
+	return Template{Name: mayday.TemplateName,
 		Subject: strings.TrimSpace(read("subject.txt")), HTML: read("body.html"), Text: read("body.txt")}
 }
 
