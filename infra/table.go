@@ -1,30 +1,19 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/shared/dynamostore"
 )
 
-// TTLAttribute is the table's TTL attribute. Expiry is always checked at read
-// time (expiresAt > now); TTL deletion is lazy and only cleans up.
-const TTLAttribute = "ttl"
-
-// tableIndexes are the single table's GSIs (names and key types fixed by the
-// DynamoDB adapter): gsi2 has a numeric sort key (the sweep's lease-expiry
-// index), the others string keys.
-var tableIndexes = []struct {
-	Name          string
-	PK, SK        string
-	SortKeyNumber bool
-}{
-	{"gsi1", "gsi1pk", "gsi1sk", false},
-	{"gsi2", "gsi2pk", "gsi2sk", true},
-	{"gsi3", "gsi3pk", "gsi3sk", false},
-}
-
 // newTable is Mayday's single DynamoDB table: agents, calls, callback numbers
-// with their leases, notifications and call history.
+// with their leases, notifications and call history. Its key, indexes and
+// TTL attribute are the DynamoDB adapter's declaration (dynamostore.Schema),
+// the same one the adapter creates tables from locally.
 //
 // RemovalPolicy RETAIN, deliberately: the table holds the agents' profiles
 // and emergency contacts and the live callback leases — the only record of
@@ -33,28 +22,22 @@ var tableIndexes = []struct {
 // retained table by hand once sure nothing is live. Point-in-time recovery
 // covers mistakes inside the table.
 func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
-	str := func(name string) *awsdynamodb.Attribute {
-		return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
-	}
+	schema := dynamostore.Schema()
 	var gsis []*awsdynamodb.GlobalSecondaryIndexPropsV2
-	for _, ix := range tableIndexes {
-		sk := str(ix.SK)
-		if ix.SortKeyNumber {
-			sk = &awsdynamodb.Attribute{Name: jsii.String(ix.SK), Type: awsdynamodb.AttributeType_NUMBER}
-		}
+	for _, ix := range schema.Indexes {
 		gsis = append(gsis, &awsdynamodb.GlobalSecondaryIndexPropsV2{
 			IndexName:      jsii.String(ix.Name),
-			PartitionKey:   str(ix.PK),
-			SortKey:        sk,
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
+			PartitionKey:   attribute(ix.PartitionKey),
+			SortKey:        attribute(ix.SortKey),
+			ProjectionType: projection(ix.Projection),
 		})
 	}
 	return awsdynamodb.NewTableV2(stack, jsii.String("Table"), &awsdynamodb.TablePropsV2{
-		PartitionKey:           str("pk"),
-		SortKey:                str("sk"),
+		PartitionKey:           attribute(schema.PartitionKey),
+		SortKey:                attribute(schema.SortKey),
 		GlobalSecondaryIndexes: &gsis,
 		Billing:                awsdynamodb.Billing_OnDemand(nil),
-		TimeToLiveAttribute:    jsii.String(TTLAttribute),
+		TimeToLiveAttribute:    jsii.String(schema.TTLAttribute),
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
@@ -63,4 +46,31 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 		Encryption:    awsdynamodb.TableEncryptionV2_AwsManagedKey(),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+}
+
+// attribute is a key attribute of the declaration as CDK's; nil for a zero
+// one (no sort key).
+func attribute(k dynamostore.KeyAttribute) *awsdynamodb.Attribute {
+	if k.Name == "" {
+		return nil
+	}
+	var t awsdynamodb.AttributeType
+	switch k.Type {
+	case dynamostore.TypeString:
+		t = awsdynamodb.AttributeType_STRING
+	case dynamostore.TypeNumber:
+		t = awsdynamodb.AttributeType_NUMBER
+	default:
+		panic(fmt.Sprintf("table: key attribute %s: unsupported type %q", k.Name, k.Type))
+	}
+	return &awsdynamodb.Attribute{Name: jsii.String(k.Name), Type: t}
+}
+
+// projection is an index projection of the declaration as CDK's.
+func projection(p dynamostore.Projection) awsdynamodb.ProjectionType {
+	switch p {
+	case dynamostore.ProjectAll:
+		return awsdynamodb.ProjectionType_ALL
+	}
+	panic(fmt.Sprintf("table: unsupported index projection %q", p))
 }
