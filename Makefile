@@ -4,7 +4,6 @@
 #             started here), the CDK assertions and an offline `cdk synth`
 # make build  the Lambda bootstraps (linux/arm64, stripped) with their sizes
 GO        ?= go
-FUNCTIONS := $(notdir $(wildcard functions/*))
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export CDK_DISABLE_CLI_TELEMETRY = true
 export CDK_DISABLE_VERSION_CHECK = true
@@ -45,12 +44,7 @@ fuzz:
 	done
 
 build:
-	@mkdir -p build
-	@for f in $(FUNCTIONS); do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
-	    -o build/$$f/bootstrap ./functions/$$f || exit 1; \
-	done
-	@for f in $(FUNCTIONS); do printf '%10d bytes  build/%s/bootstrap\n' $$(wc -c < build/$$f/bootstrap) $$f; done
+	@GO='$(GO)' scripts/build-functions.sh build
 
 # The CDK CLI ships Go init templates; a go.mod keeps them out of ./...
 node_modules: package.json package-lock.json

@@ -2,23 +2,29 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 
 	"github.com/mayday/mayday/shared/testkit/bench"
 )
 
-// runBench measures Mayday in this process (see docs/PERFORMANCE.md):
-//
-//	mayday bench [-json] [-n 1000] [-skip-binaries]
-//
-// The table goes to stdout, or with -json to stderr while stdout gets the
-// one JSON object. The emulator measurements run when
-// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SESV2 are set
-// (scripts/services.sh run go run ./cmd/mayday bench -json).
-func runBench(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+var benchCommand = &command{
+	name:    "bench",
+	args:    "[flags]",
+	summary: "measure latencies, AWS calls, contention, binary size and init time (docs/PERFORMANCE.md)",
+	about: `The table goes to stdout, or with -json to stderr while stdout gets the one
+JSON object. The bootstraps are built by scripts/build-functions.sh, as by
+make build. The emulator measurements run when both endpoints are set:
+scripts/services.sh run go run ./cmd/mayday bench -json`,
+	otherEnv: []otherVar{
+		{dynamoEndpoint.name, dynamoEndpoint.doc + "; with " + sesEndpoint.name + ", runs the emulator measurements"},
+		{sesEndpoint.name, sesEndpoint.doc},
+	},
+	run: runBench,
+}
+
+// runBench measures Mayday in this process (see docs/PERFORMANCE.md).
+func runBench(ctx context.Context, c *call, args []string) error {
+	fs := c.flags
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout (the table goes to stderr)")
 	var o bench.Options
 	fs.IntVar(&o.N, "n", 1000, "concurrent emergency dials (contention; exhaustion uses a pool of n/10)")
@@ -32,25 +38,29 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&o.InitRuns, "init-runs", 5, "cold starts per Lambda bootstrap")
 	fs.BoolVar(&o.SkipBinaries, "skip-binaries", false, "do not build the bootstraps (binary_bytes_max and init_ms null)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
-	if err := fs.Parse(args); err != nil {
+	rest, err := c.parse(args)
+	if err != nil {
 		return err
 	}
+	if len(rest) > 0 {
+		return c.usageErrorf("unexpected arguments %q", rest)
+	}
 	if !*quiet {
-		o.Progress = os.Stderr
+		o.Progress = c.stderr
 	}
 	rep, err := bench.Run(ctx, o)
 	if err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	if !*asJSON {
-		rep.WriteTable(os.Stdout)
+		rep.WriteTable(c.stdout)
 		return nil
 	}
-	rep.WriteTable(os.Stderr)
+	rep.WriteTable(c.stderr)
 	b, err := rep.JSON()
 	if err != nil {
 		return err
 	}
-	fmt.Println(string(b))
+	fmt.Fprintln(c.stdout, string(b))
 	return nil
 }

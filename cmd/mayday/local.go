@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,28 +12,54 @@ import (
 	"github.com/mayday/mayday/shared/settings"
 )
 
-func runLocal(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("local", flag.ContinueOnError)
-	jsonLogs := fs.Bool("json-logs", false, "log JSON lines (as in Lambda) instead of text")
-	store := fs.String("store", "", "embedded or dynamodb (default: dynamodb when AWS_ENDPOINT_URL_DYNAMODB is set)")
-	mailer := fs.String("mailer", "", "outbox or ses (default: ses when AWS_ENDPOINT_URL_SESV2 is set)")
-	table := fs.String("table", envOr("MAYDAY_TABLE", "mayday-local"), "DynamoDB table, created if missing")
-	sender := fs.String("sender", envOr("MAYDAY_SENDER", "mayday@example.com"), "SES sender address")
-	if err := fs.Parse(args); err != nil {
+// localTable is the table the local runner uses when MAYDAY_TABLE is unset.
+const localTable = "mayday-local"
+
+var localCommand = &command{
+	name:    "local",
+	args:    "[flags]",
+	summary: "run the whole emergency-call chain locally (embedded store and mailer, in-process bus)",
+	about: `Then, from another terminal: go run ./cmd/mayday simulate demo
+With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/mayday local`,
+	// What local.ConfigFromEnv reads, then the AWS adapters' settings.
+	env: append(append(
+		[]envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
+		env(settings.Domain...)...),
+		envVar{Setting: settings.SweepInterval},
+		withDefault(settings.Table, localTable), envVar{Setting: settings.Sender}),
+	otherEnv: []otherVar{
+		{dynamoEndpoint.name, dynamoEndpoint.doc + "; when set, -store defaults to dynamodb"},
+		{sesEndpoint.name, sesEndpoint.doc + "; when set, -mailer defaults to ses"},
+		{awsCredentials.name, awsCredentials.doc + " (-store dynamodb, -mailer ses)"},
+	},
+	run: runLocal,
+}
+
+func runLocal(ctx context.Context, c *call, args []string) error {
+	jsonLogs := c.flags.Bool("json-logs", false, "log JSON lines (as in Lambda) instead of text")
+	store := c.flags.String("store", "", "embedded or dynamodb (default: dynamodb when AWS_ENDPOINT_URL_DYNAMODB is set)")
+	mailer := c.flags.String("mailer", "", "outbox or ses (default: ses when AWS_ENDPOINT_URL_SESV2 is set)")
+	table := c.flags.String("table", "", fmt.Sprintf("DynamoDB `table`, created if missing (default: %s, else %s)", settings.Table.Env, localTable))
+	sender := c.flags.String("sender", "", fmt.Sprintf("SES sender `address` (default: %s)", settings.Sender.Env))
+	rest, err := c.parse(args)
+	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return c.usageErrorf("unexpected arguments %q", rest)
 	}
 	*store = choose(*store, "AWS_ENDPOINT_URL_DYNAMODB", "dynamodb", "embedded")
 	*mailer = choose(*mailer, "AWS_ENDPOINT_URL_SESV2", "ses", "outbox")
 	if *store != "dynamodb" && *store != "embedded" || *mailer != "ses" && *mailer != "outbox" {
-		return fmt.Errorf("local: -store embedded|dynamodb, -mailer outbox|ses")
+		return c.usageErrorf("-store embedded|dynamodb, -mailer outbox|ses")
 	}
 	cfg, err := local.ConfigFromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	var h slog.Handler = slog.NewTextHandler(c.stderr, nil)
 	if *jsonLogs {
-		h = slog.NewJSONHandler(os.Stderr, nil)
+		h = slog.NewJSONHandler(c.stderr, nil)
 	}
 	m := &local.Main{Config: cfg, Log: slog.New(h)}
 	if *store == "dynamodb" || *mailer == "ses" {
@@ -42,12 +68,24 @@ func runLocal(ctx context.Context, args []string) error {
 			return err
 		}
 		if *store == "dynamodb" {
-			if m.Store, err = awsclients.EnsureStore(ctx, clients, *table); err != nil {
+			envTable, err := settings.Table.Get(os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			if m.Store, err = awsclients.EnsureStore(ctx, clients, cmp.Or(*table, envTable, localTable)); err != nil {
 				return err
 			}
 		}
 		if *mailer == "ses" {
-			if m.Mailer, err = awsclients.EnsureMailer(ctx, clients, *sender); err != nil {
+			from, err := settings.Sender.Get(os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			from = cmp.Or(*sender, from)
+			if err := settings.Sender.Check(from); err != nil {
+				return fmt.Errorf("-sender %q: %w", from, err)
+			}
+			if m.Mailer, err = awsclients.EnsureMailer(ctx, clients, from); err != nil {
 				return err
 			}
 		}
@@ -55,27 +93,24 @@ func runLocal(ctx context.Context, args []string) error {
 	if err := m.Open(); err != nil {
 		return err
 	}
-	fmt.Printf(`Mayday is running at %[1]s (store: %[7]s, mailer: %[8]s, in-process bus)
+	simulate := "go run ./cmd/mayday simulate demo"
+	if m.URL != "http://"+settings.Addr.Default {
+		simulate = "go run ./cmd/mayday simulate -url " + m.URL + " demo"
+	}
+	fmt.Fprintf(c.stdout, `Mayday is running at %[1]s (store: %[7]s, mailer: %[8]s, in-process bus)
   lease %[2]s, sweep every %[3]s, dial prefix %[4]q, fallback %[5]q
 
-  walk through the whole flow:  go run ./cmd/mayday simulate demo
+  walk through the whole flow:  %[10]s
   agent desktop state:          curl -s %[1]s/v1/agents/a-1/state
   emails sent:                  curl -s %[1]s/local/outbox
   events on the bus:            curl -s %[1]s/local/events
   dead letters:                 curl -s %[1]s/local/dead-letters
-  webhook secret:               MAYDAY_WEBHOOK_SECRET (default %[6]q)
+  webhook secret:               %[9]s (default %[6]q)
 
 Ctrl-C stops it.
-`, m.URL, cfg.Lease, cfg.SweepInterval, cfg.Dial.Prefix, cfg.Fallback, settings.DevSecret, *store, *mailer)
+`, m.URL, cfg.Lease, cfg.SweepInterval, cfg.Dial.Prefix, cfg.Fallback, settings.DevSecret, *store, *mailer, settings.WebhookSecret.Env, simulate)
 	<-ctx.Done()
 	return m.Close()
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // choose resolves a flag left empty: on when the endpoint variable is set.

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,18 +21,46 @@ import (
 
 // Operator commands run with the operator's AWS credentials against the
 // deployed table and SES, through the same adapters as the functions.
-const operateUsage = `  numbers add NUMBER COUNTRY    add a callback number to a country's pool
-  numbers remove NUMBER         remove a number (refused while it is leased)
-  numbers list                  the pools with each number's live lease
-  contacts AGENT "a@x; b@y"     set an agent's emergency contacts (validated)
-  readiness AGENT               an agent's prerequisites, each ok or what to fix
-  template push [-dir DIR]      create/update the SES template EmergencyCallNotification
-                                from DIR (default: the repo's default files)
-  env: MAYDAY_TABLE (the stack's table output), AWS credentials and region`
+var (
+	// operatorEnv is what operator reads: the table and the use cases'
+	// settings, as the functions read them.
+	operatorEnv   = append([]envVar{required(settings.Table)}, env(settings.Domain...)...)
+	operatorOther = []otherVar{awsCredentials, dynamoEndpoint}
+
+	numbersCommand = &command{
+		name: "numbers", operator: true,
+		args:    "add NUMBER COUNTRY | remove NUMBER | list",
+		summary: "add, remove or list the callback numbers of each country's pool",
+		about: `  add NUMBER COUNTRY   add a callback number (E.164) to a country's pool
+  remove NUMBER        remove a number (refused while it is leased)
+  list                 the pools with each number's live lease`,
+		env: operatorEnv, otherEnv: operatorOther, run: runNumbers,
+	}
+	contactsCommand = &command{
+		name: "contacts", operator: true,
+		args:    `AGENT "a@example.com; b@example.com"`,
+		summary: "set an agent's emergency contacts (validated)",
+		env:     operatorEnv, otherEnv: operatorOther, run: runContacts,
+	}
+	readinessCommand = &command{
+		name: "readiness", operator: true,
+		args:    "AGENT",
+		summary: "an agent's prerequisites for emergency calls, each ok or what to fix",
+		env:     operatorEnv, otherEnv: operatorOther, run: runReadiness,
+	}
+	templateCommand = &command{
+		name: "template", operator: true,
+		args:     "push [-dir DIR]",
+		summary:  "create or update the SES template EmergencyCallNotification",
+		about:    "  push   from DIR's subject.txt, body.html and body.txt (default: the repo's files)",
+		otherEnv: []otherVar{awsCredentials, sesEndpoint},
+		run:      runTemplate,
+	}
+)
 
 // operator is the admin use case over the deployed table, configured by
 // the same settings as the functions.
-func operator(ctx context.Context) (*mayday.AdminAPI, error) {
+func operator(ctx context.Context, stderr io.Writer) (*mayday.AdminAPI, error) {
 	table, err := settings.Table.Get(os.LookupEnv)
 	if err == nil && table == "" {
 		err = fmt.Errorf("%s is not set (the stack's TableName output)", settings.Table.Env)
@@ -48,33 +76,36 @@ func operator(ctx context.Context) (*mayday.AdminAPI, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return mayday.NewAdminAPI(dynamostore.New(clients.DynamoDB, table), mayday.Options{Config: cfg, Log: log})
 }
 
-func runNumbers(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("numbers: want add, remove or list")
-	}
-	svc, err := operator(ctx)
+func runNumbers(ctx context.Context, c *call, args []string) error {
+	args, err := c.parse(args)
 	if err != nil {
 		return err
 	}
-	switch {
-	case args[0] == "add" && len(args) == 3:
+	want := map[string]int{"add": 3, "remove": 2, "list": 1} // arguments, the action's included
+	if len(args) == 0 || want[args[0]] != len(args) {
+		return c.usageErrorf("want add NUMBER COUNTRY, remove NUMBER or list")
+	}
+	svc, err := operator(ctx, c.stderr)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "add":
 		n, created, err := svc.AddNumber(ctx, args[1], args[2])
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s in the %s pool (created: %v)\n", n.Number, n.Country, created)
-		return nil
-	case args[0] == "remove" && len(args) == 2:
+		fmt.Fprintf(c.stdout, "%s in the %s pool (created: %v)\n", n.Number, n.Country, created)
+	case "remove":
 		if err := svc.RemoveNumber(ctx, args[1]); err != nil {
 			return err
 		}
-		fmt.Println("removed", args[1])
-		return nil
-	case args[0] == "list" && len(args) == 1:
+		fmt.Fprintln(c.stdout, "removed", args[1])
+	case "list":
 		ns, err := svc.Numbers(ctx)
 		if err != nil {
 			return err
@@ -85,22 +116,25 @@ func runNumbers(ctx context.Context, args []string) error {
 			if l, live := n.LiveLease(now); live {
 				lease = fmt.Sprintf("leased to %s (call %s) until %s", l.AgentID, l.CallID, l.ExpiresAt.Format("2006-01-02 15:04:05Z07:00"))
 			}
-			fmt.Printf("%s  %-14s %s\n", n.Country, n.Number, lease)
+			fmt.Fprintf(c.stdout, "%s  %-14s %s\n", n.Country, n.Number, lease)
 		}
-		return nil
 	}
-	return fmt.Errorf("numbers: usage:\n%s", operateUsage)
+	return nil
 }
 
-func runContacts(ctx context.Context, args []string) error {
+func runContacts(ctx context.Context, c *call, args []string) error {
+	args, err := c.parse(args)
+	if err != nil {
+		return err
+	}
 	if len(args) != 2 {
-		return fmt.Errorf("contacts: usage: mayday contacts AGENT \"a@example.com; b@example.com\"")
+		return c.usageErrorf("want an agent and its contacts")
 	}
 	contacts, err := mayday.ParseContacts(args[1])
 	if err != nil {
 		return err
 	}
-	svc, err := operator(ctx)
+	svc, err := operator(ctx, c.stderr)
 	if err != nil {
 		return err
 	}
@@ -108,15 +142,19 @@ func runContacts(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("agent %s: %d emergency contact(s): %s\n", a.ID, len(a.EmergencyContacts), strings.Join(a.EmergencyContacts, "; "))
+	fmt.Fprintf(c.stdout, "agent %s: %d emergency contact(s): %s\n", a.ID, len(a.EmergencyContacts), strings.Join(a.EmergencyContacts, "; "))
 	return nil
 }
 
-func runReadiness(ctx context.Context, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("readiness: usage: mayday readiness AGENT")
+func runReadiness(ctx context.Context, c *call, args []string) error {
+	args, err := c.parse(args)
+	if err != nil {
+		return err
 	}
-	svc, err := operator(ctx)
+	if len(args) != 1 {
+		return c.usageErrorf("want one agent")
+	}
+	svc, err := operator(ctx, c.stderr)
 	if err != nil {
 		return err
 	}
@@ -124,35 +162,35 @@ func runReadiness(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range r.Checks {
+	for _, check := range r.Checks {
 		mark := "ok  "
-		if !c.OK {
+		if !check.OK {
 			mark = "FIX "
 		}
-		fmt.Printf("%s %-22s %s\n", mark, c.Name, c.Fix)
+		fmt.Fprintf(c.stdout, "%s %-22s %s\n", mark, check.Name, check.Fix)
 	}
 	if !r.Ready {
 		return fmt.Errorf("agent %s is not ready for emergency calls", r.AgentID)
 	}
-	fmt.Printf("agent %s is ready for emergency calls\n", r.AgentID)
+	fmt.Fprintf(c.stdout, "agent %s is ready for emergency calls\n", r.AgentID)
 	return nil
 }
 
-func runTemplate(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "push" {
-		return fmt.Errorf("template: usage: mayday template push [-dir DIR]")
-	}
-	fs := flag.NewFlagSet("template push", flag.ContinueOnError)
-	dir := fs.String("dir", "", "a directory with subject.txt, body.html, body.txt (default: the repo's)")
-	if err := fs.Parse(args[1:]); err != nil {
+func runTemplate(ctx context.Context, c *call, args []string) error {
+	dir := c.flags.String("dir", "", "a `directory` with subject.txt, body.html, body.txt (default: the repo's)")
+	args, err := c.parse(args)
+	if err != nil {
 		return err
+	}
+	if len(args) != 1 || args[0] != "push" {
+		return c.usageErrorf("want push")
 	}
 	t := emailtemplate.Default()
 	if *dir != "" {
 		for name, dst := range map[string]*string{"subject.txt": &t.Subject, "body.html": &t.HTML, "body.txt": &t.Text} {
 			b, err := os.ReadFile(filepath.Join(*dir, name))
 			if err != nil {
-				return fmt.Errorf("template: %w", err)
+				return err
 			}
 			*dst = string(b)
 		}
@@ -168,6 +206,6 @@ func runTemplate(ctx context.Context, args []string) error {
 	if err := sesmailer.New(clients.SES, "", "").PutTemplate(ctx, t); err != nil {
 		return err
 	}
-	fmt.Println("SES template", t.Name, "pushed")
+	fmt.Fprintln(c.stdout, "SES template", t.Name, "pushed")
 	return nil
 }

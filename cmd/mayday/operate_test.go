@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"testing"
@@ -35,7 +36,7 @@ func TestOperatorCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := operator(ctx)
+	svc, err := operator(ctx, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +44,14 @@ func TestOperatorCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Each command's run, to see the error it returns.
+	cmd := func(name string) func(context.Context, []string) error {
+		return func(ctx context.Context, args []string) error {
+			c := newCall(find(name), io.Discard, io.Discard)
+			return c.cmd.run(ctx, c, args)
+		}
+	}
+	runNumbers, runContacts, runReadiness, runTemplate := cmd("numbers"), cmd("contacts"), cmd("readiness"), cmd("template")
 	steps := []struct {
 		run     func(context.Context, []string) error
 		args    []string

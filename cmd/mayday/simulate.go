@@ -2,19 +2,37 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/settings"
 )
+
+var simulateCommand = &command{
+	name:    "simulate",
+	args:    "[flags] demo|dial|end|inbound",
+	summary: "send signed sample webhooks (testdata/) to a running local runner",
+	about: `  demo               the whole flow, step by step: configure agent a-1 and the
+                     US callback pool, dial 9-911, the callback, both calls end
+  dial|end|inbound   one webhook: the agent dials, the agent's call ends, the
+                     emergency service calls back
+
+It targets the runner where ` + "`mayday local`" + ` listens, and signs with the same
+secret, from the same variables and defaults; -addr or -url overrides the address.`,
+	env: []envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
+	run: runSimulate,
+}
 
 // simulator sends the sample webhooks of testdata/, signed, to a runner.
 type simulator struct {
@@ -25,38 +43,72 @@ type simulator struct {
 	agentID string
 	to      string
 	client  *http.Client
+	out     io.Writer
 }
 
-func runSimulate(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("simulate: want demo, dial, end or inbound")
-	}
-	action := args[0]
-	fs := flag.NewFlagSet("simulate "+action, flag.ContinueOnError)
-	s := &simulator{client: &http.Client{Timeout: 10 * time.Second}}
-	fs.StringVar(&s.url, "url", "http://127.0.0.1:8080", "the local runner")
-	fs.StringVar(&s.dir, "testdata", "testdata", "where the sample webhooks are")
-	fs.StringVar(&s.callID, "call", "", "call id (default: the sample's)")
-	fs.StringVar(&s.agentID, "agent", "", "agent id (default: the sample's)")
-	fs.StringVar(&s.to, "to", "", "number dialled or called (default: the sample's)")
-	if err := fs.Parse(args[1:]); err != nil {
+func runSimulate(ctx context.Context, c *call, args []string) error {
+	s := &simulator{client: &http.Client{Timeout: 10 * time.Second}, out: c.stdout}
+	addr := c.flags.String("addr", "", fmt.Sprintf("the runner's `host:port` (default: %s, as the local runner reads it)", settings.Addr.Env))
+	url := c.flags.String("url", "", "the runner's base `URL`, e.g. http://127.0.0.1:8080 (overrides -addr)")
+	c.flags.StringVar(&s.dir, "testdata", "testdata", "`dir`ectory of the sample webhooks and admin requests")
+	c.flags.StringVar(&s.callID, "call", "", "call `id` (default: the sample's)")
+	c.flags.StringVar(&s.agentID, "agent", "", "agent `id` (default: the sample's)")
+	c.flags.StringVar(&s.to, "to", "", "`number` dialed or called (default: the sample's)")
+	rest, err := c.parse(args)
+	if err != nil {
 		return err
 	}
-	s.secret = []byte(settings.DevSecret)
-	if v := os.Getenv("MAYDAY_WEBHOOK_SECRET"); v != "" {
-		s.secret = []byte(v)
+	webhooks := map[string][2]string{ // action: path, sample
+		"dial":    {"/v1/telephony/events", "dial.json"},
+		"end":     {"/v1/telephony/events", "end.json"},
+		"inbound": {"/v1/telephony/inbound", "inbound.json"},
 	}
-	switch action {
-	case "demo":
+	if len(rest) != 1 {
+		return c.usageErrorf("want one of demo, dial, end or inbound")
+	}
+	action := rest[0]
+	if _, ok := webhooks[action]; !ok && action != "demo" {
+		return c.usageErrorf("unknown action %q (want demo, dial, end or inbound)", action)
+	}
+	if s.url, s.secret, err = target(*addr, *url); err != nil {
+		return err
+	}
+	if action == "demo" {
 		return s.demo(ctx)
-	case "dial":
-		return s.webhook(ctx, "/v1/telephony/events", "dial.json")
-	case "end":
-		return s.webhook(ctx, "/v1/telephony/events", "end.json")
-	case "inbound":
-		return s.webhook(ctx, "/v1/telephony/inbound", "inbound.json")
 	}
-	return fmt.Errorf("simulate: unknown action %q (want demo, dial, end or inbound)", action)
+	return s.webhook(ctx, webhooks[action][0], webhooks[action][1])
+}
+
+// target is the runner's base URL and webhook secret: where `mayday local`
+// listens and what it verifies with, read from the environment as the
+// runner reads it (the same variables, the same defaults), unless -addr or
+// -url says where.
+func target(addrFlag, urlFlag string) (string, []byte, error) {
+	cfg, err := local.ConfigFromEnv(os.LookupEnv)
+	if err != nil {
+		return "", nil, err
+	}
+	url, err := runnerURL(cmp.Or(addrFlag, cfg.Addr), urlFlag)
+	return url, []byte(cfg.Secret), err
+}
+
+// runnerURL is the base URL of a runner listening on addr, unless url is
+// given: a wildcard host (":8080", "0.0.0.0:8080") is reached on loopback.
+func runnerURL(addr, url string) (string, error) {
+	if url != "" {
+		return strings.TrimRight(url, "/"), nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("runner address %q: %w", addr, err)
+	}
+	if port == "0" {
+		return "", fmt.Errorf("runner address %q: port 0 is whichever port the runner picked; pass -url with the URL it printed", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }
 
 // sample reads a sample body, applying the flags and the current time.
@@ -100,11 +152,11 @@ func (s *simulator) send(ctx context.Context, method, path string, body []byte, 
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w (is `go run ./cmd/mayday local` running?)", method, path, err)
+		return fmt.Errorf("%s %s: %w (is `go run ./cmd/mayday local` running there?)", method, s.url+path, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	fmt.Printf("%s %s -> %s\n%s\n", method, path, resp.Status, indent(out))
+	fmt.Fprintf(s.out, "%s %s -> %s\n%s\n", method, path, resp.Status, indent(out))
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
 	}
@@ -123,7 +175,7 @@ func (s *simulator) demo(ctx context.Context) error {
 	if s.agentID == "" {
 		s.agentID = "a-1"
 	}
-	step := func(title string) { fmt.Printf("\n== %s\n", title) }
+	step := func(title string) { fmt.Fprintf(s.out, "\n== %s\n", title) }
 	admin := func(method, path, sample string) error {
 		var body []byte
 		if sample != "" {

@@ -19,7 +19,7 @@ import (
 // Binary is one function's bootstrap.
 type Binary struct {
 	Function string
-	Bytes    int64   // linux/arm64, built as the Makefile builds it
+	Bytes    int64   // linux/arm64, built by scripts/build-functions.sh as `make build` does
 	InitMs   float64 // median, process start → first Runtime API poll (host arch)
 }
 
@@ -37,20 +37,50 @@ func ModuleRoot() (string, error) {
 }
 
 // buildFunctions builds the functions (default: every functions/<name>)
-// into dir/<name> with the Makefile's flags, for goos/goarch.
+// with scripts/build-functions.sh, the Makefile's build, for Lambda
+// (linux/arm64) or for the host (to run them), and leaves each bootstrap
+// in dir/<name>.
 func buildFunctions(ctx context.Context, root, dir, goos, goarch string, pkgs ...string) error {
-	if len(pkgs) == 0 {
-		pkgs = []string{"./functions/..."}
+	var args []string
+	switch {
+	case goos == "linux" && goarch == "arm64": // Lambda's: the script's default
+	case goos == runtime.GOOS && goarch == runtime.GOARCH:
+		args = append(args, "-host")
+	default:
+		return fmt.Errorf("build %s/%s: the build script targets Lambda (linux/arm64) or the host", goos, goarch)
 	}
-	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w",
-		"-o", dir + string(filepath.Separator)}, pkgs...)
-	cmd := exec.CommandContext(ctx, "go", args...)
+	var names []string
+	for _, p := range pkgs {
+		if p == "./functions/..." {
+			names = nil // the script's default: every function
+			break
+		}
+		names = append(names, strings.TrimPrefix(p, "./functions/"))
+	}
+	// The script writes <out>/<name>/bootstrap, as under build/.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	out, err := os.MkdirTemp(dir, ".build-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(out)
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "build-functions.sh"), append(append(args, out), names...)...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s/%s %s: %w: %s", goos, goarch, strings.Join(pkgs, " "), err, stderr.String())
+		return fmt.Errorf("scripts/build-functions.sh %s: %w: %s", strings.Join(cmd.Args[1:], " "), err, output.String())
+	}
+	built, err := os.ReadDir(out)
+	if err != nil {
+		return err
+	}
+	for _, e := range built {
+		if err := os.Rename(filepath.Join(out, e.Name(), "bootstrap"), filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
 	}
 	return nil
 }
