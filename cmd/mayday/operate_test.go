@@ -14,17 +14,13 @@ import (
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/testkit/integration"
 )
 
 // TestOperatorCommands runs the operator CLI against DynamoDB Local and
 // aws-ses-v2-local, through the same adapters as the functions.
 func TestOperatorCommands(t *testing.T) {
-	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" || os.Getenv("AWS_ENDPOINT_URL_SESV2") == "" {
-		if os.Getenv("MAYDAY_REQUIRE_INTEGRATION") == "1" {
-			t.Fatal("AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SESV2 must be set")
-		}
-		t.Skip("emulator endpoints not set")
-	}
+	integration.Endpoints(t, "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2")
 	ctx := context.Background()
 	table := fmt.Sprintf("operator-%d", time.Now().UnixNano())
 	t.Setenv("MAYDAY_TABLE", table)
