@@ -38,6 +38,7 @@ type agentItem struct {
 	BrowserLocation      bool           `dynamodbav:"browserLocation"`
 	NumberType           string         `dynamodbav:"numberType"`
 	DirectRoutingRules   []string       `dynamodbav:"directRoutingRules,omitempty"`
+	SiteID               string         `dynamodbav:"siteId,omitempty"`
 	Emergency            *emergencyItem `dynamodbav:"emergency,omitempty"`
 	CallbackNumber       string         `dynamodbav:"callbackNumber,omitempty"`
 	UpdatedAt            time.Time      `dynamodbav:"updatedAt"`
@@ -62,19 +63,23 @@ type activeCallItem struct {
 
 // callItem is a call record (pk CALL#<callId>, sk CALL).
 type callItem struct {
-	CallID          string     `dynamodbav:"callId"`
-	Kind            string     `dynamodbav:"kind"`
-	AgentID         string     `dynamodbav:"agentId"`
-	From            string     `dynamodbav:"from"`
-	To              string     `dynamodbav:"to"`
-	Country         string     `dynamodbav:"country"`
-	Location        string     `dynamodbav:"location"`
-	EmergencyNumber string     `dynamodbav:"emergencyNumber"`
-	StartedAt       time.Time  `dynamodbav:"startedAt"`
-	EndedAt         time.Time  `dynamodbav:"endedAt"`
-	Route           *routeItem `dynamodbav:"route,omitempty"`
-	ExpiresAt       time.Time  `dynamodbav:"expiresAt"`
-	Version         int64      `dynamodbav:"version"`
+	CallID            string     `dynamodbav:"callId"`
+	Kind              string     `dynamodbav:"kind"`
+	AgentID           string     `dynamodbav:"agentId"`
+	From              string     `dynamodbav:"from"`
+	To                string     `dynamodbav:"to"`
+	Country           string     `dynamodbav:"country"`
+	Location          string     `dynamodbav:"location"`
+	EmergencyNumber   string     `dynamodbav:"emergencyNumber"`
+	SiteID            string     `dynamodbav:"siteId,omitempty"`
+	CallerID          string     `dynamodbav:"callerId,omitempty"`
+	CallerIDSource    string     `dynamodbav:"callerIdSource,omitempty"`
+	CallbackExpiresAt *time.Time `dynamodbav:"callbackExpiresAt,omitempty"`
+	StartedAt         time.Time  `dynamodbav:"startedAt"`
+	EndedAt           time.Time  `dynamodbav:"endedAt"`
+	Route             *routeItem `dynamodbav:"route,omitempty"`
+	ExpiresAt         time.Time  `dynamodbav:"expiresAt"`
+	Version           int64      `dynamodbav:"version"`
 }
 
 // routeItem is the routing decision given for an inbound callback.
@@ -90,6 +95,7 @@ type routeItem struct {
 type numberItem struct {
 	Number     string     `dynamodbav:"number"`
 	Country    string     `dynamodbav:"country"`
+	SiteID     string     `dynamodbav:"siteId,omitempty"`
 	Lease      *leaseItem `dynamodbav:"lease,omitempty"`
 	ReleasedAt time.Time  `dynamodbav:"releasedAt"`
 	AddedAt    time.Time  `dynamodbav:"addedAt"`
@@ -102,6 +108,29 @@ type leaseItem struct {
 	CallID    string    `dynamodbav:"callId"`
 	LeasedAt  time.Time `dynamodbav:"leasedAt"`
 	ExpiresAt time.Time `dynamodbav:"expiresAt"`
+}
+
+// siteItem is an emergency response location (pk SITE#<siteId>, sk SITE).
+type siteItem struct {
+	SiteID                  string      `dynamodbav:"siteId"`
+	Name                    string      `dynamodbav:"name"`
+	Country                 string      `dynamodbav:"country"`
+	Address                 addressItem `dynamodbav:"address"`
+	EmergencyCallbackNumber string      `dynamodbav:"emergencyCallbackNumber,omitempty"`
+	Notify                  []string    `dynamodbav:"notify,omitempty"`
+	UpdatedAt               time.Time   `dynamodbav:"updatedAt"`
+	Version                 int64       `dynamodbav:"version"`
+}
+
+// addressItem is a site's civic address, a map inside the site item, always
+// written; the parts a site may lack (mayday.Site.Validate) are optional.
+type addressItem struct {
+	Street     string `dynamodbav:"street"`
+	City       string `dynamodbav:"city"`
+	Region     string `dynamodbav:"region,omitempty"`
+	PostalCode string `dynamodbav:"postalCode,omitempty"`
+	Country    string `dynamodbav:"country"`
+	Detail     string `dynamodbav:"detail,omitempty"`
 }
 
 // notificationItem is the emergency email of a call (pk NOTIFY#<callId>,
@@ -172,6 +201,7 @@ func toAgentItem(a *mayday.Agent) agentItem {
 		BrowserLocation:      a.BrowserLocation,
 		NumberType:           a.NumberType,
 		DirectRoutingRules:   a.DirectRoutingRules,
+		SiteID:               a.SiteID,
 		Emergency:            toEmergencyItem(&a.Emergency),
 		CallbackNumber:       a.CallbackNumber,
 		UpdatedAt:            a.UpdatedAt,
@@ -192,6 +222,7 @@ func fromAgentItem(it *agentItem) mayday.Agent {
 		BrowserLocation:      it.BrowserLocation,
 		NumberType:           it.NumberType,
 		DirectRoutingRules:   it.DirectRoutingRules,
+		SiteID:               it.SiteID,
 		Emergency:            fromEmergencyItem(it.Emergency),
 		CallbackNumber:       it.CallbackNumber,
 		UpdatedAt:            it.UpdatedAt,
@@ -230,37 +261,45 @@ func fromEmergencyItem(it *emergencyItem) mayday.EmergencyState {
 
 func toCallItem(c *mayday.Call) callItem {
 	return callItem{
-		CallID:          c.ID,
-		Kind:            string(c.Kind),
-		AgentID:         c.AgentID,
-		From:            c.From,
-		To:              c.To,
-		Country:         c.Country,
-		Location:        c.Location,
-		EmergencyNumber: c.Number,
-		StartedAt:       c.StartedAt,
-		EndedAt:         c.EndedAt,
-		Route:           toRouteItem(c.Route),
-		ExpiresAt:       c.ExpiresAt,
-		Version:         c.Version,
+		CallID:            c.ID,
+		Kind:              string(c.Kind),
+		AgentID:           c.AgentID,
+		From:              c.From,
+		To:                c.To,
+		Country:           c.Country,
+		Location:          c.Location,
+		EmergencyNumber:   c.Number,
+		SiteID:            c.SiteID,
+		CallerID:          c.CallerID,
+		CallerIDSource:    c.CallerIDSource,
+		CallbackExpiresAt: optionalTime(c.CallbackExpiresAt),
+		StartedAt:         c.StartedAt,
+		EndedAt:           c.EndedAt,
+		Route:             toRouteItem(c.Route),
+		ExpiresAt:         c.ExpiresAt,
+		Version:           c.Version,
 	}
 }
 
 func fromCallItem(it *callItem) mayday.Call {
 	return mayday.Call{
-		ID:        it.CallID,
-		Kind:      mayday.CallKind(it.Kind),
-		AgentID:   it.AgentID,
-		From:      it.From,
-		To:        it.To,
-		Country:   it.Country,
-		Location:  it.Location,
-		Number:    it.EmergencyNumber,
-		StartedAt: it.StartedAt,
-		EndedAt:   it.EndedAt,
-		Route:     fromRouteItem(it.Route),
-		ExpiresAt: it.ExpiresAt,
-		Version:   it.Version,
+		ID:                it.CallID,
+		Kind:              mayday.CallKind(it.Kind),
+		AgentID:           it.AgentID,
+		From:              it.From,
+		To:                it.To,
+		Country:           it.Country,
+		Location:          it.Location,
+		Number:            it.EmergencyNumber,
+		SiteID:            it.SiteID,
+		CallerID:          it.CallerID,
+		CallerIDSource:    it.CallerIDSource,
+		CallbackExpiresAt: timeOf(it.CallbackExpiresAt),
+		StartedAt:         it.StartedAt,
+		EndedAt:           it.EndedAt,
+		Route:             fromRouteItem(it.Route),
+		ExpiresAt:         it.ExpiresAt,
+		Version:           it.Version,
 	}
 }
 
@@ -282,6 +321,7 @@ func toNumberItem(n *mayday.CallbackNumber) numberItem {
 	return numberItem{
 		Number:     n.Number,
 		Country:    n.Country,
+		SiteID:     n.SiteID,
 		Lease:      toLeaseItem(n.Lease),
 		ReleasedAt: n.ReleasedAt,
 		AddedAt:    n.AddedAt,
@@ -293,6 +333,7 @@ func fromNumberItem(it *numberItem) mayday.CallbackNumber {
 	return mayday.CallbackNumber{
 		Number:     it.Number,
 		Country:    it.Country,
+		SiteID:     it.SiteID,
 		Lease:      fromLeaseItem(it.Lease),
 		ReleasedAt: it.ReleasedAt,
 		AddedAt:    it.AddedAt,
@@ -312,6 +353,38 @@ func fromLeaseItem(it *leaseItem) *mayday.Lease {
 		return nil
 	}
 	return &mayday.Lease{AgentID: it.AgentID, CallID: it.CallID, LeasedAt: it.LeasedAt, ExpiresAt: it.ExpiresAt}
+}
+
+func toSiteItem(x *mayday.Site) siteItem {
+	a := &x.Address
+	return siteItem{
+		SiteID:  x.ID,
+		Name:    x.Name,
+		Country: x.Country,
+		Address: addressItem{
+			Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail,
+		},
+		EmergencyCallbackNumber: x.EmergencyCallbackNumber,
+		Notify:                  x.Notify,
+		UpdatedAt:               x.UpdatedAt,
+		Version:                 x.Version,
+	}
+}
+
+func fromSiteItem(it *siteItem) mayday.Site {
+	a := &it.Address
+	return mayday.Site{
+		ID:      it.SiteID,
+		Name:    it.Name,
+		Country: it.Country,
+		Address: mayday.Address{
+			Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail,
+		},
+		EmergencyCallbackNumber: it.EmergencyCallbackNumber,
+		Notify:                  it.Notify,
+		UpdatedAt:               it.UpdatedAt,
+		Version:                 it.Version,
+	}
 }
 
 func toNotificationItem(x *mayday.Notification) notificationItem {

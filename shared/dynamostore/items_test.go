@@ -50,6 +50,7 @@ var (
 		BrowserLocation:      true,
 		NumberType:           mayday.NumberDirectRouting,
 		DirectRoutingRules:   []string{"rule-1", "rule-2"},
+		SiteID:               "s-1",
 		Emergency: mayday.EmergencyState{
 			Active: []mayday.ActiveCall{
 				{CallID: "c-2", Kind: mayday.KindOutbound, StartedAt: t0},
@@ -64,16 +65,22 @@ var (
 		Version:        7,
 	}
 	fullCall = mayday.Call{
-		ID:        "c-3",
-		Kind:      mayday.KindCallback,
-		AgentID:   "a-1",
-		From:      "+12065550911",
-		To:        "+14255550001",
-		Country:   "US",
-		Location:  "Building 4, floor 2",
-		Number:    "911",
-		StartedAt: t0.Add(5 * time.Minute),
-		EndedAt:   t0.Add(17 * time.Minute),
+		ID:       "c-3",
+		Kind:     mayday.KindCallback,
+		AgentID:  "a-1",
+		From:     "+12065550911",
+		To:       "+14255550001",
+		Country:  "US",
+		Location: "Building 4, floor 2",
+		Number:   "911",
+		SiteID:   "s-1",
+		CallerID: "+14255550001",
+		// CallerLease with the lease's end: the fixture sets every field,
+		// though a callback (Kind) is not answered with a caller ID.
+		CallerIDSource:    mayday.CallerLease,
+		CallbackExpiresAt: t0.Add(time.Hour),
+		StartedAt:         t0.Add(5 * time.Minute),
+		EndedAt:           t0.Add(17 * time.Minute),
 		Route: &mayday.RouteDecision{
 			Route:    mayday.RouteAgent,
 			AgentID:  "a-1",
@@ -87,6 +94,7 @@ var (
 	fullNumber = mayday.CallbackNumber{
 		Number:  "+14255550001",
 		Country: "US",
+		SiteID:  "s-1",
 		Lease: &mayday.Lease{
 			AgentID:   "a-1",
 			CallID:    "c-2",
@@ -96,6 +104,23 @@ var (
 		ReleasedAt: t0.Add(-24 * time.Hour),
 		AddedAt:    t0.Add(-30 * 24 * time.Hour),
 		Version:    12,
+	}
+	fullSite = mayday.Site{
+		ID:      "s-1",
+		Name:    "Seattle HQ",
+		Country: "US",
+		Address: mayday.Address{
+			Street:     "400 Broad St",
+			City:       "Seattle",
+			Region:     "WA",
+			PostalCode: "98109",
+			Country:    "US",
+			Detail:     "Building 4, floor 2",
+		},
+		EmergencyCallbackNumber: "+12065550100",
+		Notify:                  []string{"security@example.com", "facilities@example.com"},
+		UpdatedAt:               t0,
+		Version:                 4,
 	}
 	fullNotification = mayday.Notification{
 		CallID:    "c-2",
@@ -162,12 +187,14 @@ func itemCases() []itemCase {
 		recordCase("agent", agents, fullAgent, fullAgent.ID, true),
 		recordCase("call", calls, fullCall, fullCall.ID, true),
 		recordCase("number", numbers, fullNumber, fullNumber.Number, true),
+		recordCase("site", sites, fullSite, fullSite.ID, true),
 		recordCase("notification", notifications, fullNotification, fullNotification.CallID, true),
 		activityCase("activity", fullActivity, true),
 		// Only the key set: which attributes are always written.
 		recordCase("agent_minimal", agents, mayday.Agent{ID: "a-0"}, "a-0", false),
 		recordCase("call_minimal", calls, mayday.Call{ID: "c-0"}, "c-0", false),
 		recordCase("number_minimal", numbers, mayday.CallbackNumber{Number: "+14255550000"}, "+14255550000", false),
+		recordCase("site_minimal", sites, mayday.Site{ID: "s-0"}, "s-0", false),
 		recordCase("notification_minimal", notifications, mayday.Notification{CallID: "c-0"}, "c-0", false),
 		activityCase("activity_minimal", mayday.Activity{AgentID: "a-0", CallID: "c-0"}, false),
 	}
@@ -281,7 +308,7 @@ func TestItemTypesNameEveryAttribute(t *testing.T) {
 			check(f.Type)
 		}
 	}
-	for _, v := range []any{agentItem{}, callItem{}, numberItem{}, notificationItem{}, activityItem{}} {
+	for _, v := range []any{agentItem{}, callItem{}, numberItem{}, siteItem{}, notificationItem{}, activityItem{}} {
 		check(reflect.TypeOf(v))
 	}
 }

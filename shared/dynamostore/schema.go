@@ -56,9 +56,10 @@ type Projection string
 // ProjectAll copies every attribute into the index.
 const ProjectAll Projection = "ALL"
 
-// Schema is the table's schema: keys pk/sk; gsi1 leases by agent, gsi2
-// leases by expiry (and agents in an emergency by its start, numeric sort
-// key), gsi3 pools; every index projecting all attributes; TTL on ttl.
+// Schema is the table's schema: keys pk/sk; gsi1 leases by agent (and
+// agents by site), gsi2 leases by expiry (and agents in an emergency by its
+// start, numeric sort key), gsi3 pools (and the sites); every index
+// projecting all attributes; TTL on ttl.
 func Schema() TableSchema {
 	s := func(name string) KeyAttribute { return KeyAttribute{Name: name, Type: TypeString} }
 	n := func(name string) KeyAttribute { return KeyAttribute{Name: name, Type: TypeNumber} }

@@ -37,20 +37,21 @@ import (
 const (
 	AttrPK     = "pk"
 	AttrSK     = "sk"
-	AttrGSI1PK = "gsi1pk" // "AGENT#<agentId>" while a number is leased
-	AttrGSI1SK = "gsi1sk" // "<number>"
+	AttrGSI1PK = "gsi1pk" // "AGENT#<agentId>" while a number is leased; "SITE#<siteId>" on an agent with a site
+	AttrGSI1SK = "gsi1sk" // "<number>" / "<agentId>"
 	AttrGSI2PK = "gsi2pk" // "LEASE" while a number is leased; "EMERGENCY" while an agent is in one
 	AttrGSI2SK = "gsi2sk" // lease expiry / emergency start, epoch seconds (N)
-	AttrGSI3PK = "gsi3pk" // "POOL#<country>" on every number
-	AttrGSI3SK = "gsi3sk" // "<number>"
+	AttrGSI3PK = "gsi3pk" // "POOL#<country>" on every number; "SITES" on every site
+	AttrGSI3SK = "gsi3sk" // "<number>" / "<siteId>"
 	AttrTTL    = "ttl"    // epoch seconds (N), calls and notifications only
 
-	// IndexLeasesByAgent lists the numbers leased to an agent.
+	// IndexLeasesByAgent lists the numbers leased to an agent, and the
+	// agents of a site.
 	IndexLeasesByAgent = "gsi1"
 	// IndexLeasesByExpiry lists leased numbers by expiry, for the sweep, and
 	// agents in an emergency by its start, for the watchdog.
 	IndexLeasesByExpiry = "gsi2"
-	// IndexPool lists a country's pool.
+	// IndexPool lists a country's pool, and every site.
 	IndexPool = "gsi3"
 
 	// attrVersion is the optimistic lock, the version attribute of every
@@ -60,6 +61,14 @@ const (
 	leasePartition = "LEASE"
 	// emergencyPartition is the one gsi2 partition of agents in an emergency.
 	emergencyPartition = "EMERGENCY"
+	// Prefixes of the gsi1 partitions: the leases of an agent, the agents
+	// of a site. They differ, so neither query can return the other's items.
+	leasesOfAgentPrefix = "AGENT#"
+	agentsOfSitePrefix  = "SITE#"
+	// poolPrefix starts the gsi3 partition of each country's numbers;
+	// sitesPartition is the one gsi3 partition of the sites.
+	poolPrefix     = "POOL#"
+	sitesPartition = "SITES"
 )
 
 // DefaultMaxAttempts is how many times an update runs its closure against
@@ -204,6 +213,15 @@ var (
 		version:  func(c *mayday.CallbackNumber) *int64 { return &c.Version },
 		derived:  numberIndexes,
 	}
+	sites = record[mayday.Site, siteItem]{
+		what:     "site",
+		key:      siteKey,
+		toItem:   toSiteItem,
+		fromItem: fromSiteItem,
+		setID:    func(x *mayday.Site, id string) { x.ID = id },
+		version:  func(x *mayday.Site) *int64 { return &x.Version },
+		derived:  siteIndexes,
+	}
 	notifications = record[mayday.Notification, notificationItem]{
 		what:     "notification",
 		key:      func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
@@ -216,15 +234,33 @@ var (
 	}
 )
 
-// agentIndexes puts an agent in an emergency in the watchdog's index (gsi2),
-// keyed by when the first of its conversations began.
+// agentIndexes puts an agent with a home site in its site's list (gsi1),
+// and an agent in an emergency in the watchdog's index (gsi2), keyed by when
+// the first of its conversations began. A put replaces the whole item, so
+// an agent leaves a site's list when its site changes or is cleared.
 func agentIndexes(a *mayday.Agent) map[string]types.AttributeValue {
-	if !a.InEmergency() {
-		return nil
+	m := map[string]types.AttributeValue{}
+	if a.SiteID != "" {
+		m[AttrGSI1PK] = str(agentsOfSitePrefix + a.SiteID)
+		m[AttrGSI1SK] = str(a.ID)
 	}
+	if a.InEmergency() {
+		m[AttrGSI2PK] = str(emergencyPartition)
+		m[AttrGSI2SK] = num(a.Emergency.Since.Unix())
+	}
+	return m
+}
+
+func siteKey(id string) map[string]types.AttributeValue {
+	return key("SITE#"+id, "SITE")
+}
+
+// siteIndexes puts every site in the one sites partition of gsi3, so that
+// ListSites is a query, not a scan.
+func siteIndexes(x *mayday.Site) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		AttrGSI2PK: str(emergencyPartition),
-		AttrGSI2SK: num(a.Emergency.Since.Unix()),
+		AttrGSI3PK: str(sitesPartition),
+		AttrGSI3SK: str(x.ID),
 	}
 }
 
@@ -238,11 +274,11 @@ func numberKey(number string) map[string]types.AttributeValue {
 // lease indexes disappear with the lease.
 func numberIndexes(c *mayday.CallbackNumber) map[string]types.AttributeValue {
 	m := map[string]types.AttributeValue{
-		AttrGSI3PK: str("POOL#" + c.Country),
+		AttrGSI3PK: str(poolPrefix + c.Country),
 		AttrGSI3SK: str(c.Number),
 	}
 	if c.Lease != nil {
-		m[AttrGSI1PK] = str("AGENT#" + c.Lease.AgentID)
+		m[AttrGSI1PK] = str(leasesOfAgentPrefix + c.Lease.AgentID)
 		m[AttrGSI1SK] = str(c.Number)
 		m[AttrGSI2PK] = str(leasePartition)
 		m[AttrGSI2SK] = num(c.Lease.ExpiresAt.Unix())
@@ -488,25 +524,32 @@ func (st *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayda
 // DeleteNumber deletes the number as check saw it: a change in between runs
 // the check again on the new value.
 func (st *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {
-	k := numberKey(number)
+	return deleteIf(ctx, st, numbers, number, check)
+}
+
+// deleteIf deletes the item of id if check, given the stored value, allows,
+// conditioned on the version check saw: a change in between runs the check
+// again on the new value. check's error is returned as it is.
+func deleteIf[T, I any](ctx context.Context, st *Store, r record[T, I], id string, check func(T) error) error {
+	k := r.key(id)
 	for attempt := 1; ; attempt++ {
 		stored, err := st.getItem(ctx, k)
 		if err != nil {
-			return fmt.Errorf("callback number %s: %w", number, err)
+			return fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
 		if stored == nil {
-			return fmt.Errorf("%w: callback number %s", mayday.ErrNotFound, number)
+			return fmt.Errorf("%w: %s %s", mayday.ErrNotFound, r.what, id)
 		}
-		c, err := numbers.decode(stored, number)
+		v, err := r.decode(stored, id)
 		if err != nil {
-			return fmt.Errorf("callback number %s: %w", number, err)
+			return fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
-		if err := check(c); err != nil {
+		if err := check(v); err != nil {
 			return err
 		}
-		expr, err := expression.NewBuilder().WithCondition(versionIs(true, c.Version)).Build()
+		expr, err := expression.NewBuilder().WithCondition(versionIs(true, *r.version(&v))).Build()
 		if err != nil {
-			return fmt.Errorf("callback number %s: condition: %w", number, err)
+			return fmt.Errorf("%s %s: condition: %w", r.what, id, err)
 		}
 		_, err = st.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName:                 &st.table,
@@ -520,10 +563,10 @@ func (st *Store) DeleteNumber(ctx context.Context, number string, check func(may
 			return nil
 		}
 		if !conditionFailed(err) {
-			return fmt.Errorf("callback number %s: delete: %w", number, err)
+			return fmt.Errorf("%s %s: delete: %w", r.what, id, err)
 		}
 		if err := st.retry(ctx, attempt); err != nil {
-			return fmt.Errorf("callback number %s: %w", number, err)
+			return fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
 	}
 }
@@ -550,17 +593,55 @@ func query[T, I any](ctx context.Context, st *Store, r record[T, I], index strin
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", index, err)
 		}
-		for _, item := range page.Items {
-			v, err := r.value(item)
-			if err != nil {
-				return nil, fmt.Errorf("query %s: %w", index, err)
-			}
-			if keep(v) {
-				out = append(out, v)
-				// A good first guess for the update that usually follows
-				// (an index read may be stale; update copes with that).
-				st.seen.put(map[string]types.AttributeValue{AttrPK: item[AttrPK], AttrSK: item[AttrSK]}, item)
-			}
+		if out, err = keepItems(st, r, page.Items, keep, out); err != nil {
+			return nil, fmt.Errorf("query %s: %w", index, err)
+		}
+	}
+	return out, nil
+}
+
+// scanIndex reads every page of a scan of a sparse index of r's items,
+// filtered by filter, and keeps the items keep accepts. It is for an index
+// that holds few items (gsi3: the numbers and the sites), never the table.
+func scanIndex[T, I any](ctx context.Context, st *Store, r record[T, I], index string, filter expression.ConditionBuilder,
+	keep func(T) bool) ([]T, error) {
+	expr, err := expression.NewBuilder().WithFilter(filter).Build()
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	pages := dynamodb.NewScanPaginator(st.client, &dynamodb.ScanInput{
+		TableName:                 &st.table,
+		IndexName:                 &index,
+		FilterExpression:          expr.Filter(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	var out []T
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", index, err)
+		}
+		if out, err = keepItems(st, r, page.Items, keep, out); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", index, err)
+		}
+	}
+	return out, nil
+}
+
+// keepItems decodes the items of an index read and appends those keep
+// accepts to out.
+func keepItems[T, I any](st *Store, r record[T, I], items []map[string]types.AttributeValue, keep func(T) bool, out []T) ([]T, error) {
+	for _, item := range items {
+		v, err := r.value(item)
+		if err != nil {
+			return nil, err
+		}
+		if keep(v) {
+			out = append(out, v)
+			// A good first guess for the update that usually follows
+			// (an index read may be stale; update copes with that).
+			st.seen.put(map[string]types.AttributeValue{AttrPK: item[AttrPK], AttrSK: item[AttrSK]}, item)
 		}
 	}
 	return out, nil
@@ -588,26 +669,46 @@ func (st *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]may
 	return out, nil
 }
 
+// AgentsAtSite reads the site's partition of gsi1. An agent without a site
+// is in no such partition, so "" lists none.
+func (st *Store) AgentsAtSite(ctx context.Context, siteID string) ([]mayday.Agent, error) {
+	if siteID == "" {
+		return nil, nil
+	}
+	out, err := query(ctx, st, agents, IndexLeasesByAgent,
+		expression.Key(AttrGSI1PK).Equal(expression.Value(agentsOfSitePrefix+siteID)),
+		func(a mayday.Agent) bool { return a.ID != "" && a.SiteID == siteID })
+	if err != nil {
+		return nil, fmt.Errorf("agents at site %s: %w", siteID, err)
+	}
+	slices.SortFunc(out, func(a, b mayday.Agent) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 func sortNumbers(ns []mayday.CallbackNumber) []mayday.CallbackNumber {
 	slices.SortFunc(ns, func(a, b mayday.CallbackNumber) int { return strings.Compare(a.Number, b.Number) })
 	return ns
 }
 
-// ListNumbers reads the country's pool from gsi3; "" reads the pool of each
-// supported country in turn, never scanning the table.
+// ListNumbers reads the country's pool from gsi3 — a site's numbers are in
+// its country's pool too. "" lists every number stored, whatever its
+// country: a scan of gsi3, which holds only numbers and sites, never of the
+// table.
 func (st *Store) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {
-	countries := []string{country}
 	if country == "" {
-		countries = mayday.SupportedCountries()
-	}
-	var out []mayday.CallbackNumber
-	for _, c := range countries {
-		got, err := st.queryNumbers(ctx, IndexPool,
-			expression.Key(AttrGSI3PK).Equal(expression.Value("POOL#"+c)), nil)
+		out, err := scanIndex(ctx, st, numbers, IndexPool,
+			expression.Name(AttrGSI3PK).BeginsWith(poolPrefix),
+			func(c mayday.CallbackNumber) bool { return c.Number != "" })
 		if err != nil {
-			return nil, fmt.Errorf("pool %s: %w", c, err)
+			return nil, fmt.Errorf("every pool: %w", err)
 		}
-		out = append(out, got...)
+		return sortNumbers(out), nil
+	}
+	out, err := st.queryNumbers(ctx, IndexPool,
+		expression.Key(AttrGSI3PK).Equal(expression.Value(poolPrefix+country)),
+		func(c mayday.CallbackNumber) bool { return c.Country == country })
+	if err != nil {
+		return nil, fmt.Errorf("pool %s: %w", country, err)
 	}
 	return sortNumbers(out), nil
 }
@@ -615,7 +716,7 @@ func (st *Store) ListNumbers(ctx context.Context, country string) ([]mayday.Call
 // LeasesHeldBy reads the agent's leased numbers, live or expired, from gsi1.
 func (st *Store) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.CallbackNumber, error) {
 	out, err := st.queryNumbers(ctx, IndexLeasesByAgent,
-		expression.Key(AttrGSI1PK).Equal(expression.Value("AGENT#"+agentID)),
+		expression.Key(AttrGSI1PK).Equal(expression.Value(leasesOfAgentPrefix+agentID)),
 		func(c mayday.CallbackNumber) bool { return c.Lease != nil && c.Lease.AgentID == agentID })
 	if err != nil {
 		return nil, fmt.Errorf("leases of agent %s: %w", agentID, err)
@@ -634,6 +735,35 @@ func (st *Store) LeasesExpiringBy(ctx context.Context, t time.Time) ([]mayday.Ca
 		return nil, fmt.Errorf("leases expiring by %s: %w", t.Format(time.RFC3339), err)
 	}
 	return sortNumbers(out), nil
+}
+
+// ---------------------------------------------------------------------------
+// Sites.
+
+func (st *Store) GetSite(ctx context.Context, id string) (mayday.Site, error) {
+	return get(ctx, st, sites, id)
+}
+
+func (st *Store) UpdateSite(ctx context.Context, id string, fn func(*mayday.Site) error) (mayday.Site, error) {
+	return update(ctx, st, sites, id, fn)
+}
+
+// DeleteSite deletes the site as check saw it: a change in between runs the
+// check again on the new value.
+func (st *Store) DeleteSite(ctx context.Context, id string, check func(mayday.Site) error) error {
+	return deleteIf(ctx, st, sites, id, check)
+}
+
+// ListSites reads the one sites partition of gsi3, sorted by id.
+func (st *Store) ListSites(ctx context.Context) ([]mayday.Site, error) {
+	out, err := query(ctx, st, sites, IndexPool,
+		expression.Key(AttrGSI3PK).Equal(expression.Value(sitesPartition)),
+		func(x mayday.Site) bool { return x.ID != "" })
+	if err != nil {
+		return nil, fmt.Errorf("sites: %w", err)
+	}
+	slices.SortFunc(out, func(a, b mayday.Site) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -160,6 +160,12 @@ func TestItemLayout(t *testing.T) {
 	if err := st.AddActivity(ctx, mayday.Activity{AgentID: "a-1", CallID: "c-7", Direction: "outbound", EndedAt: now}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.UpdateSite(ctx, "s-1", func(x *mayday.Site) error { x.Name, x.Country = "HQ", "US"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateAgent(ctx, "a-2", func(a *mayday.Agent) error { a.SiteID = "s-1"; return nil }); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("TTL", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -179,9 +185,49 @@ func TestItemLayout(t *testing.T) {
 			{"AGENT#a-1", "AGENT"},
 			{"NUMBER#+14255550001", "NUMBER"},
 			{"HISTORY#a-1", "CALL#c-7"},
+			{"SITE#s-1", "SITE"},
 		} {
 			if v, ok := rawItem(t, c, table, k[0], k[1])["ttl"]; ok {
 				t.Errorf("%s has ttl %v, want none", k[0], v)
+			}
+		}
+	})
+
+	t.Run("SiteIndexes", func(t *testing.T) {
+		// Every site is in gsi3's one sites partition, and in no other index.
+		item := rawItem(t, c, table, "SITE#s-1", "SITE")
+		for name, want := range map[string]string{"gsi3pk": "SITES", "gsi3sk": "s-1"} {
+			if got, _ := attrS(item, name); got != want {
+				t.Errorf("site: %s = %q, want %q", name, got, want)
+			}
+		}
+		for _, name := range []string{"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"} {
+			if v, ok := item[name]; ok {
+				t.Errorf("site has %s = %v", name, v)
+			}
+		}
+	})
+
+	t.Run("AgentSiteIndex", func(t *testing.T) {
+		// An agent with a site is in its site's gsi1 partition; one without
+		// is in none, and leaves it when its site is cleared.
+		item := rawItem(t, c, table, "AGENT#a-2", "AGENT")
+		for name, want := range map[string]string{"gsi1pk": "SITE#s-1", "gsi1sk": "a-2", "siteId": "s-1"} {
+			if got, _ := attrS(item, name); got != want {
+				t.Errorf("agent at a site: %s = %q, want %q", name, got, want)
+			}
+		}
+		for _, id := range []string{"a-1", "a-2"} {
+			if id == "a-2" {
+				if _, err := st.UpdateAgent(ctx, id, func(a *mayday.Agent) error { a.SiteID = ""; return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			item := rawItem(t, c, table, "AGENT#"+id, "AGENT")
+			for _, name := range []string{"gsi1pk", "gsi1sk", "siteId"} {
+				if v, ok := item[name]; ok {
+					t.Errorf("agent %s without a site has %s = %v", id, name, v)
+				}
 			}
 		}
 	})

@@ -23,6 +23,7 @@ type Store struct {
 	agents        map[string][]byte
 	calls         map[string][]byte
 	numbers       map[string][]byte
+	sites         map[string][]byte
 	notifications map[string][]byte
 	history       map[string]map[string]mayday.Activity
 }
@@ -33,7 +34,7 @@ var _ mayday.Store = (*Store)(nil)
 func NewStore() *Store {
 	return &Store{
 		agents: map[string][]byte{}, calls: map[string][]byte{}, numbers: map[string][]byte{},
-		notifications: map[string][]byte{}, history: map[string]map[string]mayday.Activity{},
+		sites: map[string][]byte{}, notifications: map[string][]byte{}, history: map[string]map[string]mayday.Activity{},
 	}
 }
 
@@ -101,6 +102,54 @@ func update[T any](s *Store, m map[string][]byte, key string, fn func(*T) error,
 	}
 }
 
+// where lists the values of m that keep accepts, sorted by id.
+func where[T any](ctx context.Context, s *Store, m map[string][]byte, what string, keep func(T) bool, id func(T) string) ([]T, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []T
+	for k, b := range m {
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, fmt.Errorf("%s %s: decode: %w", what, k, err)
+		}
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
+	return out, nil
+}
+
+// remove deletes m[key] if check, given the stored value, allows; check runs
+// under the lock, so nothing changes between it and the delete.
+func remove[T any](ctx context.Context, s *Store, m map[string][]byte, key, what string, check func(T) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := m[key]
+	if !ok {
+		return fmt.Errorf("%w: %s %s", mayday.ErrNotFound, what, key)
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("%s %s: decode: %w", what, key, err)
+	}
+	if err := check(v); err != nil {
+		return err
+	}
+	delete(m, key)
+	return nil
+}
+
+func agentID(a mayday.Agent) string           { return a.ID }
+func numberOf(n mayday.CallbackNumber) string { return n.Number }
+func siteIDOf(x mayday.Site) string           { return x.ID }
+
 func (s *Store) GetAgent(_ context.Context, id string) (mayday.Agent, error) {
 	return get[mayday.Agent](s, s.agents, id, "agent")
 }
@@ -111,23 +160,17 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Agen
 }
 
 func (s *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []mayday.Agent
-	for k, b := range s.agents {
-		var a mayday.Agent
-		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, fmt.Errorf("agent %s: decode: %w", k, err)
-		}
-		if a.InEmergency() && !a.Emergency.Since.After(t) {
-			out = append(out, a)
-		}
-	}
-	slices.SortFunc(out, func(a, b mayday.Agent) int { return cmp.Compare(a.ID, b.ID) })
-	return out, nil
+	return where(ctx, s, s.agents, "agent", func(a mayday.Agent) bool {
+		return a.InEmergency() && !a.Emergency.Since.After(t)
+	}, agentID)
+}
+
+// AgentsAtSite lists the agents whose home site is siteID; none for "", as
+// an agent without a site is at none.
+func (s *Store) AgentsAtSite(ctx context.Context, siteID string) ([]mayday.Agent, error) {
+	return where(ctx, s, s.agents, "agent", func(a mayday.Agent) bool {
+		return siteID != "" && a.SiteID == siteID
+	}, agentID)
 }
 
 func (s *Store) GetCall(_ context.Context, id string) (mayday.Call, error) {
@@ -149,47 +192,16 @@ func (s *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayday
 }
 
 func (s *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.numbers[number]
-	if !ok {
-		return fmt.Errorf("%w: callback number %s", mayday.ErrNotFound, number)
-	}
-	var n mayday.CallbackNumber
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("callback number %s: decode: %w", number, err)
-	}
-	if err := check(n); err != nil {
-		return err
-	}
-	delete(s.numbers, number)
-	return nil
+	return remove(ctx, s, s.numbers, number, "callback number", check)
 }
 
 // numbersWhere lists the numbers matching keep.
 func (s *Store) numbersWhere(ctx context.Context, keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []mayday.CallbackNumber
-	for k, b := range s.numbers {
-		var n mayday.CallbackNumber
-		if err := json.Unmarshal(b, &n); err != nil {
-			return nil, fmt.Errorf("callback number %s: decode: %w", k, err)
-		}
-		if keep(n) {
-			out = append(out, n)
-		}
-	}
-	slices.SortFunc(out, func(a, b mayday.CallbackNumber) int { return cmp.Compare(a.Number, b.Number) })
-	return out, nil
+	return where(ctx, s, s.numbers, "callback number", keep, numberOf)
 }
 
+// ListNumbers lists the country's numbers, its sites' included, or every
+// number stored, whatever its country, for "".
 func (s *Store) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {
 	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return country == "" || n.Country == country })
 }
@@ -200,6 +212,24 @@ func (s *Store) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.Call
 
 func (s *Store) LeasesExpiringBy(ctx context.Context, t time.Time) ([]mayday.CallbackNumber, error) {
 	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return n.Lease != nil && !n.Lease.ExpiresAt.After(t) })
+}
+
+func (s *Store) GetSite(_ context.Context, id string) (mayday.Site, error) {
+	return get[mayday.Site](s, s.sites, id, "site")
+}
+
+// ListSites lists every site, sorted by id.
+func (s *Store) ListSites(ctx context.Context) ([]mayday.Site, error) {
+	return where(ctx, s, s.sites, "site", func(mayday.Site) bool { return true }, siteIDOf)
+}
+
+func (s *Store) UpdateSite(ctx context.Context, id string, fn func(*mayday.Site) error) (mayday.Site, error) {
+	return update(s, s.sites, id, ctxFn(ctx, fn), func(x *mayday.Site, k string) { x.ID = k },
+		func(x *mayday.Site) *int64 { return &x.Version })
+}
+
+func (s *Store) DeleteSite(ctx context.Context, id string, check func(mayday.Site) error) error {
+	return remove(ctx, s, s.sites, id, "site", check)
 }
 
 func (s *Store) UpdateNotification(ctx context.Context, callID string, fn func(*mayday.Notification) error) (mayday.Notification, error) {

@@ -42,6 +42,7 @@ func sampleAgent(id string) mayday.Agent {
 		BrowserLocation:      true,
 		NumberType:           mayday.NumberDirectRouting,
 		DirectRoutingRules:   []string{`^\+1`, "911"},
+		SiteID:               "s-1",
 		Emergency: mayday.EmergencyState{
 			Active: []mayday.ActiveCall{
 				{CallID: "c-1", Kind: mayday.KindOutbound, StartedAt: base.In(zone)},
@@ -71,9 +72,10 @@ func testAgentRoundTrip(t *testing.T, e env) {
 			a.Emergency.Active, a.Emergency.Ended = []mayday.ActiveCall{}, []string{}
 		}},
 		{"noEmergency", func(a *mayday.Agent) { a.Emergency = mayday.EmergencyState{}; a.Presence = mayday.Available }},
+		{"noSite", func(a *mayday.Agent) { a.SiteID = "" }},
 		{"zeroTimes", func(a *mayday.Agent) { a.UpdatedAt = time.Time{}; a.Emergency.Since = time.Time{} }},
 		{"emptyStrings", func(a *mayday.Agent) {
-			a.Name, a.Email, a.Country, a.NumberType = "", "", "", ""
+			a.Name, a.Email, a.Country, a.NumberType, a.SiteID = "", "", "", "", ""
 			a.EmergencyContacts = []string{""}
 		}},
 	} {
@@ -143,4 +145,99 @@ func testAgentsInEmergencySince(t *testing.T, e env) {
 			return strings.Join(problems, "; ")
 		})
 	}
+}
+
+// testAgentsAtSite: the agents whose home site is the one asked for, each as
+// stored; an agent follows its SiteID when it changes. The query shares no
+// results with the other reads by id: a site's agents are not an agent's
+// leases, nor numbers of the site.
+func testAgentsAtSite(t *testing.T, e env) {
+	ctx := context.Background()
+	s := e.newStore(t)
+	atSite := func(site string) func() ([]mayday.Agent, error) {
+		return func() ([]mayday.Agent, error) { return s.AgentsAtSite(ctx, site) }
+	}
+	e.expectAgents(t, `AgentsAtSite("s-1") on an empty store`, atSite("s-1"), nil)
+
+	stored := map[string]mayday.Agent{}
+	put := func(id string, fn func(*mayday.Agent)) {
+		t.Helper()
+		a, err := s.UpdateAgent(ctx, id, func(a *mayday.Agent) error { fn(a); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored[id] = a
+	}
+	at := func(site string) func(*mayday.Agent) {
+		return func(a *mayday.Agent) { a.Name, a.Country, a.SiteID = "Agent", "US", site }
+	}
+	put("a-1", at("s-1"))
+	put("a-2", at("s-1"))
+	put("a-3", at("s-2"))
+	put("a-4", at(""))
+	put("a-5", func(a *mayday.Agent) { // also in the watchdog's index
+		at("s-1")(a)
+		a.Presence = mayday.Busy
+		a.BeginEmergency("c-5", mayday.KindOutbound, base)
+	})
+	put("s-1", at("s-2")) // an agent whose id is a site's
+	addSites(t, s, sampleSite("s-1"), sampleSite("s-2"))
+	numbers := addNumbers(t, s,
+		withSite(sampleNumber("+14255550001", "US", lease("a-1", base.Add(time.Hour))), "s-1"),
+		sampleNumber("+14255550002", "US", lease("s-1", base.Add(time.Hour))),
+	)
+
+	for _, tc := range []struct {
+		site string
+		want []string
+	}{
+		{"s-1", []string{"a-1", "a-2", "a-5"}},
+		{"s-2", []string{"a-3", "s-1"}},
+		{"s-9", nil},
+		{"", nil}, // an agent without a site is at none
+	} {
+		e.expectAgents(t, fmt.Sprintf("AgentsAtSite(%q)", tc.site), atSite(tc.site), stored, tc.want...)
+	}
+	// The agent and lease reads by the same ids see only their own records.
+	e.expectNumbers(t, "LeasesHeldBy(a-1)", func() ([]mayday.CallbackNumber, error) { return s.LeasesHeldBy(ctx, "a-1") },
+		numbers, "+14255550001")
+	e.expectNumbers(t, "LeasesHeldBy(s-1)", func() ([]mayday.CallbackNumber, error) { return s.LeasesHeldBy(ctx, "s-1") },
+		numbers, "+14255550002")
+
+	// Moving agents: to another site, off any site; a change elsewhere in
+	// the agent keeps it at its site, as stored now.
+	put("a-2", func(a *mayday.Agent) { a.SiteID = "s-2" })
+	put("a-1", func(a *mayday.Agent) { a.SiteID = "" })
+	put("a-5", func(a *mayday.Agent) { a.EndEmergency("c-5"); a.Name = "Agent (back)" })
+	e.expectAgents(t, `AgentsAtSite("s-1") after moves`, atSite("s-1"), stored, "a-5")
+	e.expectAgents(t, `AgentsAtSite("s-2") after moves`, atSite("s-2"), stored, "a-2", "a-3", "s-1")
+}
+
+// expectAgents checks an index-backed listing of agents (see IndexRead):
+// read must return exactly the agents want, each as stored holds it, in any
+// order.
+func (e env) expectAgents(t *testing.T, what string, read func() ([]mayday.Agent, error),
+	stored map[string]mayday.Agent, want ...string) {
+	t.Helper()
+	e.IndexRead(t, what, func() string {
+		got, err := read()
+		if err != nil {
+			return err.Error()
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		slices.Sort(ids)
+		if want := slices.Sorted(slices.Values(want)); !slices.Equal(ids, want) {
+			return fmt.Sprintf("= %q, want %q", ids, want)
+		}
+		var problems []string
+		for _, a := range got {
+			if d := diff(a, stored[a.ID]); d != "" {
+				problems = append(problems, fmt.Sprintf("%s listed as %+v, stored as %+v: %s", a.ID, a, stored[a.ID], d))
+			}
+		}
+		return strings.Join(problems, "; ")
+	})
 }

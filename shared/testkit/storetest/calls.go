@@ -25,16 +25,22 @@ func callKind() kind[mayday.Call] {
 
 func sampleCall(id string, routed bool) mayday.Call {
 	c := mayday.Call{
-		ID:        id,
-		Kind:      mayday.KindCallback,
-		AgentID:   "a-1",
-		From:      "+14255550199",
-		To:        "+14255550001",
-		Country:   "US",
-		Location:  "Building 4, floor 2",
-		Number:    "911",
-		StartedAt: base,
-		ExpiresAt: base.Add(7 * 24 * time.Hour),
+		ID:       id,
+		Kind:     mayday.KindCallback,
+		AgentID:  "a-1",
+		From:     "+14255550199",
+		To:       "+14255550001",
+		Country:  "US",
+		Location: "Building 4, floor 2",
+		Number:   "911",
+		SiteID:   "s-1",
+		// Every field set, though a callback is not answered with a caller
+		// ID: the store keeps what it is given.
+		CallerID:          "+14255550001",
+		CallerIDSource:    mayday.CallerLease,
+		CallbackExpiresAt: base.Add(time.Hour),
+		StartedAt:         base,
+		ExpiresAt:         base.Add(7 * 24 * time.Hour),
 	}
 	if routed {
 		r := mayday.ToAgent("a-1")
@@ -62,6 +68,24 @@ func testCallRoundTrip(t *testing.T, e env) {
 		}()},
 		{"ended", func() mayday.Call { c := sampleCall("", false); c.EndedAt = base.Add(time.Hour); return c }()},
 		{"endedBeforeNew", mayday.Call{EndedAt: base, ExpiresAt: base.Add(time.Hour)}},
+		{"dialLease", func() mayday.Call {
+			c := sampleCall("", false)
+			c.Kind, c.From, c.To = mayday.KindOutbound, "+14255550001", "911"
+			c.CallerID, c.CallerIDSource, c.CallbackExpiresAt = "+14255550001", mayday.CallerLease, base.Add(time.Hour).In(zone)
+			return c
+		}()},
+		{"dialECBN", func() mayday.Call {
+			c := sampleCall("", false)
+			c.Kind, c.From, c.To = mayday.KindOutbound, "+14255550001", "911"
+			c.CallerID, c.CallerIDSource, c.CallbackExpiresAt = "+12065550100", mayday.CallerECBN, time.Time{}
+			return c
+		}()},
+		{"dialDefault", func() mayday.Call {
+			c := sampleCall("", false)
+			c.Kind, c.SiteID = mayday.KindOutbound, ""
+			c.CallerID, c.CallerIDSource, c.CallbackExpiresAt = "", mayday.CallerDefault, time.Time{}
+			return c
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := tc.call

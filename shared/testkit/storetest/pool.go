@@ -26,9 +26,9 @@ func numberKind() kind[mayday.CallbackNumber] {
 		key: func(n *mayday.CallbackNumber) *string { return &n.Number },
 		ver: func(n *mayday.CallbackNumber) *int64 { return &n.Version },
 		sample: func() mayday.CallbackNumber {
-			return sampleNumber("", "US", &mayday.Lease{AgentID: "a-1", CallID: "c-1", LeasedAt: base, ExpiresAt: base.Add(time.Hour)})
+			return withSite(sampleNumber("", "US", &mayday.Lease{AgentID: "a-1", CallID: "c-1", LeasedAt: base, ExpiresAt: base.Add(time.Hour)}), "s-1")
 		},
-		change: func(n *mayday.CallbackNumber) { n.Lease, n.ReleasedAt = nil, base.Add(time.Minute) },
+		change: func(n *mayday.CallbackNumber) { n.Lease, n.ReleasedAt, n.SiteID = nil, base.Add(time.Minute), "" },
 	}
 }
 
@@ -40,6 +40,12 @@ func sampleNumber(number, country string, l *mayday.Lease) mayday.CallbackNumber
 		ReleasedAt: base.Add(-time.Hour),
 		AddedAt:    base.Add(-24 * time.Hour),
 	}
+}
+
+// withSite is n as a number of the site.
+func withSite(n mayday.CallbackNumber, site string) mayday.CallbackNumber {
+	n.SiteID = site
+	return n
 }
 
 func lease(agent string, expires time.Time) *mayday.Lease {
@@ -75,6 +81,8 @@ func testNumberRoundTrip(t *testing.T, e env) {
 		{"leased", sampleNumber("", "GB", &mayday.Lease{AgentID: "a-1", CallID: "c-1", LeasedAt: base.In(zone), ExpiresAt: base.Add(time.Hour)})},
 		{"free", sampleNumber("", "GB", nil)},
 		{"neverLeased", mayday.CallbackNumber{Country: "DK", AddedAt: base}},
+		{"siteLeased", withSite(sampleNumber("", "GB", &mayday.Lease{AgentID: "a-2", CallID: "c-2", LeasedAt: base, ExpiresAt: base.Add(time.Hour)}), "s-1")},
+		{"siteFree", withSite(sampleNumber("", "GB", nil), "s-2")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			num := fmt.Sprintf("+4420794600%02d", i+1)
@@ -92,6 +100,9 @@ func testNumberRoundTrip(t *testing.T, e env) {
 	}
 }
 
+// testListNumbers: a country's numbers, its sites' numbers included (the
+// domain tells them apart by SiteID), and every number stored for "", of
+// any country, supported or not. Sites and agents are never listed.
 func testListNumbers(t *testing.T, e env) {
 	ctx := context.Background()
 	s := e.newStore(t)
@@ -99,37 +110,59 @@ func testListNumbers(t *testing.T, e env) {
 		return func() ([]mayday.CallbackNumber, error) { return s.ListNumbers(ctx, country) }
 	}
 	e.expectNumbers(t, `ListNumbers("") on an empty store`, list(""), nil)
+	// Other kinds of record that name a site or a country.
+	addSites(t, s, sampleSite("s-1"))
+	if _, err := s.UpdateAgent(ctx, "a-1", func(a *mayday.Agent) error { a.Country, a.SiteID = "US", "s-1"; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	stored := addNumbers(t, s,
 		sampleNumber("+14255550001", "US", nil),
 		sampleNumber("+14255550002", "US", lease("a-1", base.Add(time.Hour))),
+		withSite(sampleNumber("+12065550001", "US", nil), "s-1"),
+		withSite(sampleNumber("+12065550002", "US", lease("a-4", base.Add(time.Hour))), "s-1"),
+		withSite(sampleNumber("+15035550001", "US", nil), "s-2"),
 		sampleNumber("+442079460001", "GB", nil),
 		sampleNumber("+442079460002", "GB", lease("a-2", base.Add(-time.Hour))),
+		withSite(sampleNumber("+442079460003", "GB", nil), "s-3"),
 		sampleNumber("+4533000001", "DK", nil),
 		sampleNumber("+17875550001", "PR", nil),
+		// Not a supported country (AddNumber refuses it), yet stored: ""
+		// lists it, so that it can be seen and removed.
+		sampleNumber("+33100000001", "FR", nil),
 	)
 	for _, tc := range []struct {
 		country string
 		want    []string
 	}{
-		{"US", []string{"+14255550001", "+14255550002"}},
-		{"GB", []string{"+442079460001", "+442079460002"}},
+		{"US", []string{"+12065550001", "+12065550002", "+14255550001", "+14255550002", "+15035550001"}},
+		{"GB", []string{"+442079460001", "+442079460002", "+442079460003"}},
 		{"DK", []string{"+4533000001"}},
 		{"PR", []string{"+17875550001"}},
+		{"FR", []string{"+33100000001"}},
 		{"CA", nil},
-		{"", []string{"+14255550001", "+14255550002", "+442079460001", "+442079460002", "+4533000001", "+17875550001"}},
+		{"", []string{"+12065550001", "+12065550002", "+14255550001", "+14255550002", "+15035550001",
+			"+442079460001", "+442079460002", "+442079460003", "+4533000001", "+17875550001", "+33100000001"}},
 	} {
 		e.expectNumbers(t, fmt.Sprintf("ListNumbers(%q)", tc.country), list(tc.country), stored, tc.want...)
 	}
-	// A number's listing follows its updates.
-	up, err := s.UpdateNumber(ctx, "+14255550001", func(n *mayday.CallbackNumber) error {
-		n.Lease = lease("a-3", base.Add(time.Hour))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	// A number's listing follows its updates: a lease, a move to a site, a
+	// move back to the country's pool.
+	for _, step := range []struct {
+		num string
+		fn  func(*mayday.CallbackNumber)
+	}{
+		{"+14255550001", func(n *mayday.CallbackNumber) { n.Lease = lease("a-3", base.Add(time.Hour)) }},
+		{"+14255550002", func(n *mayday.CallbackNumber) { n.SiteID = "s-1" }},
+		{"+12065550001", func(n *mayday.CallbackNumber) { n.SiteID = "" }},
+	} {
+		up, err := s.UpdateNumber(ctx, step.num, func(n *mayday.CallbackNumber) error { step.fn(n); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored[up.Number] = up
 	}
-	stored[up.Number] = up
-	e.expectNumbers(t, `ListNumbers("US") after a lease`, list("US"), stored, "+14255550001", "+14255550002")
+	e.expectNumbers(t, `ListNumbers("US") after updates`, list("US"), stored,
+		"+12065550001", "+12065550002", "+14255550001", "+14255550002", "+15035550001")
 }
 
 func testLeasesHeldBy(t *testing.T, e env) {

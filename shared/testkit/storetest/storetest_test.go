@@ -30,8 +30,9 @@ func TestEmbeddedWithWeakestFeatures(t *testing.T) {
 }
 
 // lagging is the embedded store with index-backed reads (ListNumbers,
-// LeasesHeldBy, LeasesExpiringBy, AgentsInEmergencySince) served from a copy
-// that each write reaches only lag after it returned.
+// LeasesHeldBy, LeasesExpiringBy, AgentsInEmergencySince, AgentsAtSite,
+// ListSites) served from a copy that each write reaches only lag after it
+// returned.
 type lagging struct {
 	*inmem.Store
 	lag time.Duration
@@ -41,6 +42,7 @@ type lagging struct {
 	version map[string]int64
 	numbers map[string]mayday.CallbackNumber // the index copy
 	agents  map[string]mayday.Agent          // the index copy
+	sites   map[string]mayday.Site           // the index copy
 }
 
 // change is one write on its way to the index copy.
@@ -49,13 +51,14 @@ type change struct {
 	key     string
 	number  *mayday.CallbackNumber // set, or
 	agent   *mayday.Agent          // set, or
-	deleted bool                   // number deleted
+	site    *mayday.Site           // set, or
+	deleted bool                   // number or site deleted
 }
 
 func newLagging(lag time.Duration) *lagging {
 	return &lagging{
 		Store: inmem.NewStore(), lag: lag, version: map[string]int64{},
-		numbers: map[string]mayday.CallbackNumber{}, agents: map[string]mayday.Agent{},
+		numbers: map[string]mayday.CallbackNumber{}, agents: map[string]mayday.Agent{}, sites: map[string]mayday.Site{},
 	}
 }
 
@@ -98,12 +101,15 @@ func (l *lagging) catchUp() {
 			break
 		}
 		switch {
-		case c.deleted:
+		case c.deleted: // keys are prefixed by kind: one of these holds it
 			delete(l.numbers, c.key)
+			delete(l.sites, c.key)
 		case c.number != nil:
 			l.numbers[c.key] = *c.number
 		case c.agent != nil:
 			l.agents[c.key] = *c.agent
+		case c.site != nil:
+			l.sites[c.key] = *c.site
 		}
 		n++
 	}
@@ -134,6 +140,22 @@ func (l *lagging) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Ag
 	return a, err
 }
 
+func (l *lagging) UpdateSite(ctx context.Context, id string, fn func(*mayday.Site) error) (mayday.Site, error) {
+	x, err := l.Store.UpdateSite(ctx, id, fn)
+	if err == nil {
+		l.record(change{key: "S" + id, site: clone(x)}, x.Version)
+	}
+	return x, err
+}
+
+func (l *lagging) DeleteSite(ctx context.Context, id string, check func(mayday.Site) error) error {
+	err := l.Store.DeleteSite(ctx, id, check)
+	if err == nil {
+		l.record(change{key: "S" + id, deleted: true}, 0)
+	}
+	return err
+}
+
 func (l *lagging) numbersWhere(keep func(mayday.CallbackNumber) bool) []mayday.CallbackNumber {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -150,7 +172,7 @@ func (l *lagging) numbersWhere(keep func(mayday.CallbackNumber) bool) []mayday.C
 
 func (l *lagging) ListNumbers(_ context.Context, country string) ([]mayday.CallbackNumber, error) {
 	return l.numbersWhere(func(n mayday.CallbackNumber) bool {
-		return country == "" && mayday.SupportedCountry(n.Country) || n.Country == country
+		return country == "" || n.Country == country
 	}), nil
 }
 
@@ -162,17 +184,37 @@ func (l *lagging) LeasesExpiringBy(_ context.Context, t time.Time) ([]mayday.Cal
 	return l.numbersWhere(func(n mayday.CallbackNumber) bool { return n.Lease != nil && !n.Lease.ExpiresAt.After(t) }), nil
 }
 
-func (l *lagging) AgentsInEmergencySince(_ context.Context, t time.Time) ([]mayday.Agent, error) {
+func (l *lagging) agentsWhere(keep func(mayday.Agent) bool) []mayday.Agent {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.catchUp()
 	var out []mayday.Agent
 	for _, a := range l.agents {
-		if a.InEmergency() && !a.Emergency.Since.After(t) {
+		if keep(a) {
 			out = append(out, *clone(a))
 		}
 	}
 	slices.SortFunc(out, func(a, b mayday.Agent) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (l *lagging) AgentsInEmergencySince(_ context.Context, t time.Time) ([]mayday.Agent, error) {
+	return l.agentsWhere(func(a mayday.Agent) bool { return a.InEmergency() && !a.Emergency.Since.After(t) }), nil
+}
+
+func (l *lagging) AgentsAtSite(_ context.Context, siteID string) ([]mayday.Agent, error) {
+	return l.agentsWhere(func(a mayday.Agent) bool { return siteID != "" && a.SiteID == siteID }), nil
+}
+
+func (l *lagging) ListSites(context.Context) ([]mayday.Site, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.catchUp()
+	var out []mayday.Site
+	for _, x := range l.sites {
+		out = append(out, *clone(x))
+	}
+	slices.SortFunc(out, func(a, b mayday.Site) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -185,14 +227,29 @@ func TestLaggingLags(t *testing.T) {
 	if _, err := l.UpdateNumber(ctx, "+14255550001", func(n *mayday.CallbackNumber) error { n.Country = "US"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := l.ListNumbers(ctx, "US"); len(got) != 0 {
-		t.Fatalf("index read right after the write = %+v, want it not there yet", got)
+	if _, err := l.UpdateSite(ctx, "s-1", func(x *mayday.Site) error { x.Name = "HQ"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.UpdateAgent(ctx, "a-1", func(a *mayday.Agent) error { a.SiteID = "s-1"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() [3]int {
+		ns, _ := l.ListNumbers(ctx, "US")
+		xs, _ := l.ListSites(ctx)
+		as, _ := l.AgentsAtSite(ctx, "s-1")
+		return [3]int{len(ns), len(xs), len(as)}
+	}
+	if got := counts(); got != [3]int{} {
+		t.Fatalf("index reads (numbers, sites, agents at site) right after the writes = %v, want none there yet", got)
 	}
 	if _, err := l.GetNumber(ctx, "+14255550001"); err != nil {
 		t.Fatalf("read by key right after the write: %v, want it there", err)
 	}
+	if _, err := l.GetSite(ctx, "s-1"); err != nil {
+		t.Fatalf("read by key right after the write: %v, want it there", err)
+	}
 	time.Sleep(250 * time.Millisecond)
-	if got, _ := l.ListNumbers(ctx, "US"); len(got) != 1 {
-		t.Fatalf("index read after the lag = %+v, want the number", got)
+	if got := counts(); got != [3]int{1, 1, 1} {
+		t.Fatalf("index reads (numbers, sites, agents at site) after the lag = %v, want each there", got)
 	}
 }

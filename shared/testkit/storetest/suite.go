@@ -14,10 +14,14 @@
 //     are not kept), pointers keep nil versus set, and a nil slice and an
 //     empty slice are interchangeable (both read back with length 0).
 //   - The pool queries (ListNumbers, LeasesHeldBy, LeasesExpiringBy),
-//     DeleteNumber, UpdateNotification and the history keep the promises of
-//     their doc comments. Pools exist for the supported countries
-//     (mayday.SupportedCountries) only: ListNumbers("") lists those.
-//   - Result order of the list methods is not part of the contract.
+//     DeleteNumber, the site methods, AgentsAtSite, UpdateNotification and
+//     the history keep the promises of their doc comments. ListNumbers(c)
+//     lists every number of country c, its sites' numbers included;
+//     ListNumbers("") every number stored, whatever its country (supported
+//     or not: mayday.SupportedCountries is the domain's rule for adding
+//     numbers, not a filter of the store). AgentsAtSite("") lists none.
+//   - Result order of the list methods is not part of the contract, except
+//     ListSites: sorted by id.
 //
 // Where adapters legitimately differ — index reads that lag behind writes,
 // updates that give up under contention — each adapter says so in the
@@ -27,10 +31,12 @@
 //
 //	suite.go          Run, Features, what every case gets
 //	update.go         the UpdateX contract, once per kind of record
-//	agents.go         agents: their kind, round trips, AgentsInEmergencySince
+//	agents.go         agents: their kind, round trips, AgentsInEmergencySince,
+//	                  AgentsAtSite
 //	calls.go          calls: their kind, round trips
 //	pool.go           callback numbers and leases: their kind, round trips,
 //	                  ListNumbers, LeasesHeldBy, LeasesExpiringBy, DeleteNumber
+//	sites.go          sites: their kind, round trips, ListSites, DeleteSite
 //	notifications.go  notifications: their kind, round trips, claims
 //	history.go        call history
 //	concurrency.go    concurrent writers: lost updates, double leases and claims
@@ -51,13 +57,13 @@ import (
 // only to what every store promises.
 type Features struct {
 	// ConsistentIndexes: the index-backed reads — ListNumbers, LeasesHeldBy,
-	// LeasesExpiringBy, AgentsInEmergencySince — reflect every write that
-	// returned before them (read-your-writes). The embedded store declares
-	// true. DynamoDB serves them from global secondary indexes, which AWS
-	// keeps eventually consistent (DynamoDB Local happens to be consistent;
-	// production is not), so it declares false, and the suite then polls such
-	// a read until it shows the writes — every 20 ms for up to 5 s — instead
-	// of checking it at once. Reads by key (GetX, UpdateX, DeleteNumber) and
+	// LeasesExpiringBy, AgentsInEmergencySince, AgentsAtSite, ListSites —
+	// reflect every write that returned before them (read-your-writes). The
+	// embedded store declares true. DynamoDB serves them from global
+	// secondary indexes, which AWS keeps eventually consistent (DynamoDB
+	// Local happens to be consistent; production is not), so it declares
+	// false, and the suite then polls such a read until it shows the writes
+	// — every 20 ms for up to 5 s — instead of checking it at once. Reads by key (GetX, UpdateX, DeleteX) and
 	// ListActivities are consistent in every adapter and always checked at
 	// once.
 	ConsistentIndexes bool
@@ -94,6 +100,7 @@ func contract() []group {
 			{"Update", agentKind().run},
 			{"RoundTrip", testAgentRoundTrip},
 			{"InEmergencySince", testAgentsInEmergencySince},
+			{"AtSite", testAgentsAtSite},
 		}},
 		{"Calls", []contractCase{
 			{"Update", callKind().run},
@@ -106,6 +113,12 @@ func contract() []group {
 			{"LeasesHeldBy", testLeasesHeldBy},
 			{"LeasesExpiringBy", testLeasesExpiringBy},
 			{"DeleteNumber", testDeleteNumber},
+		}},
+		{"Sites", []contractCase{
+			{"Update", siteKind().run},
+			{"RoundTrip", testSiteRoundTrip},
+			{"ListSites", testListSites},
+			{"DeleteSite", testDeleteSite},
 		}},
 		{"Notifications", []contractCase{
 			{"Update", notificationKind().run},
