@@ -42,10 +42,26 @@ type EmergencyCallStartedDetail struct {
 	// PresenceApplied is false when the webhook could not record Do Not
 	// Disturb; the lease allocator then applies it (idempotently) itself.
 	PresenceApplied bool `json:"presenceApplied"`
+	// SiteID is the emergency response location the call was placed from.
+	SiteID string `json:"siteId,omitempty"`
+	// CallerID is what the dial answer presented as the calling number;
+	// CallerIDSource is "lease" (the agent's callback lease), "ecbn" (the
+	// site's emergency callback number: no lease could be had in time) or
+	// "default" (no caller ID: the platform's default number).
+	CallerID       string `json:"callerId,omitempty"`
+	CallerIDSource string `json:"callerIdSource"`
+	// Fallback says why no lease was presented: "pool-empty" or
+	// "store-unavailable" (the store failed or was too slow).
+	Fallback string `json:"fallback,omitempty"`
+	// TakenOverFrom names the lease the dial took over because its pool
+	// was exhausted.
+	TakenOverFromAgentID string `json:"takenOverFromAgentId,omitempty"`
+	TakenOverFromCallID  string `json:"takenOverFromCallId,omitempty"`
 }
 
 // CallbackLeaseDetail is the detail of "Callback Lease Allocated" and
-// "Callback Lease Unavailable" (CallbackNumber empty).
+// "Callback Lease Unavailable" (CallbackNumber empty; CallerID says what the
+// emergency service received instead).
 type CallbackLeaseDetail struct {
 	EmergencyCallStartedDetail
 	CallbackNumber    string     `json:"callbackNumber,omitempty"`
@@ -88,6 +104,7 @@ type LeaseExpiredDetail struct {
 // to expiry was taken over from PreviousAgentID.
 type PoolExhaustedDetail struct {
 	Country         string    `json:"country"`
+	SiteID          string    `json:"siteId,omitempty"`
 	CallbackNumber  string    `json:"callbackNumber"`
 	AgentID         string    `json:"agentId"`
 	CallID          string    `json:"callId"`

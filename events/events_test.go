@@ -53,6 +53,10 @@ var variants = []struct {
 	// destination: target is set and there is no agent.
 	{"emergency-callback-routed to the fallback", func() any { return new(events.CallbackRoutedDetail) },
 		`{"callId":"c-7","callbackNumber":"+14255550002","route":"fallback","target":"security-desk","routedAt":"2026-11-22T23:00:00Z"}`},
+	// A dial that could not lease in time presented the site's emergency
+	// callback number, and says why.
+	{"emergency-call-started presenting the ECBN", func() any { return new(events.EmergencyCallStartedDetail) },
+		`{"callId":"c-8","agentId":"a-1","dialedNumber":"911","emergencyNumber":"911","country":"US","startedAt":"2026-11-22T21:00:00Z","presenceApplied":false,"siteId":"sea","callerId":"+14255550100","callerIdSource":"ecbn","fallback":"store-unavailable"}`},
 }
 
 var account = regexp.MustCompile(`^[0-9]{12}$`)

@@ -21,6 +21,8 @@ func fullData() map[string]string {
 		"dialedNumber":      "9-911",
 		"country":           "US",
 		"location":          `<b>"Bldg" & 4</b>, floor 2`,
+		"siteName":          "Seattle HQ",
+		"address":           "1 Main St, Seattle, WA 98101, US",
 		"callbackNumber":    "+14255550001",
 		"callbackExpiresAt": "2026-11-22 22:00 UTC",
 		"startedAt":         "2026-11-22 21:00 UTC",
@@ -60,7 +62,11 @@ func TestDefaultRender(t *testing.T) {
 		change func(map[string]string)
 		check  func(t *testing.T, r render.Rendered)
 	}{
-		{"missing location renders not provided", func(d map[string]string) { delete(d, "location") },
+		{"missing location and site renders not provided", func(d map[string]string) {
+			delete(d, "location")
+			delete(d, "siteName")
+			delete(d, "address")
+		},
 			func(t *testing.T, r render.Rendered) {
 				if !strings.Contains(r.Text, "Location:  not provided") {
 					t.Errorf("text:\n%s", r.Text)
@@ -69,7 +75,7 @@ func TestDefaultRender(t *testing.T) {
 					t.Errorf("html:\n%s", r.HTML)
 				}
 			}},
-		{"empty location renders not provided", func(d map[string]string) { d["location"] = "" },
+		{"empty location and site renders not provided", func(d map[string]string) { d["location"], d["siteName"] = "", "" },
 			func(t *testing.T, r render.Rendered) {
 				if !strings.Contains(r.Text, "Location:  not provided") {
 					t.Errorf("text:\n%s", r.Text)
@@ -93,10 +99,29 @@ func TestDefaultRender(t *testing.T) {
 					t.Errorf("html not escaped:\n%s", r.HTML)
 				}
 			}},
+		{"no site: the dial's location alone", func(d map[string]string) { delete(d, "siteName"); delete(d, "address") },
+			func(t *testing.T, r render.Rendered) {
+				if !strings.Contains(r.Text, "Location:  <b>\"Bldg\" & 4</b>, floor 2\n") {
+					t.Errorf("text:\n%s", r.Text)
+				}
+			}},
+		{"site and detail", nil,
+			func(t *testing.T, r render.Rendered) {
+				if !strings.Contains(r.Text, "Location:  Seattle HQ: 1 Main St, Seattle, WA 98101, US (<b>") ||
+					!strings.Contains(r.HTML, "Seattle HQ: 1 Main St, Seattle, WA 98101, US (&lt;b&gt;") {
+					t.Errorf("location:\n%s\n%s", r.Text, r.HTML)
+				}
+				if !strings.Contains(r.Text, "will reach the agent directly") {
+					t.Errorf("a leased number must say the agent is reached:\n%s", r.Text)
+				}
+			}},
 		{"no lease expiry omits the reservation", func(d map[string]string) { delete(d, "callbackExpiresAt") },
 			func(t *testing.T, r render.Rendered) {
 				if strings.Contains(r.Text, "reserved") || strings.Contains(r.HTML, "reserved") {
 					t.Errorf("reservation shown without an expiry:\n%s", r.Text)
+				}
+				if !strings.Contains(r.Text, "not the\nagent") || strings.Contains(r.Text, "reach the agent directly") {
+					t.Errorf("without a lease the email must say a call back does not reach the agent:\n%s", r.Text)
 				}
 			}},
 	}

@@ -57,6 +57,10 @@ var Routes = []Route{
 	{"POST", "/v1/callback-numbers", FnAdmin, Admin, (*API).addNumber},
 	{"GET", "/v1/callback-numbers", FnAdmin, Admin, (*API).listNumbers},
 	{"DELETE", "/v1/callback-numbers/{number}", FnAdmin, Admin, (*API).removeNumber},
+	{"PUT", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).putSite},
+	{"GET", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).getSite},
+	{"GET", "/v1/sites", FnAdmin, Admin, (*API).listSites},
+	{"DELETE", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).deleteSite},
 }
 
 // MaxBody is the largest request body accepted (413 beyond).

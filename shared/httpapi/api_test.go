@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +133,24 @@ func TestAdminContract(t *testing.T) {
 		{"GET", "/v1/agents/a-1/readiness", "", 200, `"ready":true`},
 		{"DELETE", "/v1/callback-numbers/+442071230001", "", 204, ""},
 		{"DELETE", "/v1/callback-numbers/+442071230001", "", 404, "not found"},
+		{"GET", "/v1/sites", "", 200, `"sites":[]`},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"city":"Seattle","country":"US"}}`, 400, "address.street"},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"},"emergencyCallbackNumber":"555"}`, 400, "emergencyCallbackNumber"},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"},"notify":"security@example.com; nope"}`, 400, "notify"},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+1 (425) 555-0100","notify":"security@example.com; frontdesk@example.com"}`, 200, `"emergencyCallbackNumber":"+14255550100","notify":["security@example.com","frontdesk@example.com"]`},
+		{"GET", "/v1/sites/sea", "", 200, `"address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"}`},
+		{"GET", "/v1/sites/nowhere", "", 404, "not found"},
+		{"POST", "/v1/callback-numbers", `{"number":"+442071230002","country":"GB","siteId":"sea"}`, 400, "country"},
+		{"POST", "/v1/callback-numbers", `{"number":"+14255550001","country":"US","siteId":"nowhere"}`, 400, "nowhere"},
+		{"POST", "/v1/callback-numbers", `{"number":"+14255550001","country":"US","siteId":"sea"}`, 201, `"siteId":"sea"`},
+		{"PUT", "/v1/agents/a-2", `{"name":"Bo","country":"US","siteId":"nowhere"}`, 400, "nowhere"},
+		{"PUT", "/v1/agents/a-2", `{"name":"Bo","country":"US","siteId":"sea"}`, 200, `"siteId":"sea"`},
+		{"DELETE", "/v1/sites/sea", "", 409, "in use"},
+		{"GET", "/v1/sites", "", 200, `"sites":[{"siteId":"sea"`},
+		{"PUT", "/v1/agents/a-2", `{"name":"Bo","country":"US"}`, 200, `"agentId":"a-2"`},
+		{"DELETE", "/v1/callback-numbers/+14255550001", "", 204, ""},
+		{"DELETE", "/v1/sites/sea", "", 204, ""},
+		{"DELETE", "/v1/sites/sea", "", 404, "not found"},
 	}
 	for i, s := range steps {
 		rec := do(h, s.method, s.path, s.body, nil)
@@ -237,5 +257,43 @@ func TestHandlerRefusesMissingDependencies(t *testing.T) {
 				t.Fatalf("err = %v, want ErrMissingDependency naming %s", err, tc.missing)
 			}
 		})
+	}
+}
+
+// The dial answer carries the caller ID the platform presents and the
+// dispatchable location, in the documented shape.
+func TestDialAnswerContract(t *testing.T) {
+	h := newAPI(t, nil)
+	for _, s := range []struct{ method, path, body string }{
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+14255550100"}`},
+		{"POST", "/v1/callback-numbers", `{"number":"+14255550001","country":"US","siteId":"sea"}`},
+		{"PUT", "/v1/agents/a-1", `{"name":"Ada","country":"US","siteId":"sea"}`},
+	} {
+		if rec := do(h, s.method, s.path, s.body, nil); rec.Code/100 != 2 {
+			t.Fatalf("%s %s: %d %s", s.method, s.path, rec.Code, rec.Body)
+		}
+	}
+	at := time.Now().UTC().Truncate(time.Second)
+	dial := `{"type":"call.dialed","callId":"c-1","agentId":"a-1","from":"+14255550150","to":"9-911","country":"US","siteId":"sea","location":"Building 4, floor 2","occurredAt":"` + at.Format(time.RFC3339) + `"}`
+	rec := do(h, "POST", "/v1/telephony/events", dial, signed(dial))
+	var got map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	exp, _ := time.Parse(time.RFC3339, fmt.Sprint(got["callbackExpiresAt"]))
+	if exp.Sub(time.Now()) < 59*time.Minute {
+		t.Errorf("callbackExpiresAt %v: want the lease period from now", got["callbackExpiresAt"])
+	}
+	delete(got, "callbackExpiresAt")
+	want := map[string]any{"callId": "c-1", "emergency": true, "callerId": "+14255550001",
+		"location": map[string]any{"siteId": "sea", "name": "Seattle HQ", "detail": "Building 4, floor 2",
+			"address": map[string]any{"street": "1 Main St", "city": "Seattle", "region": "WA", "postalCode": "98101", "country": "US"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("dial answer\n got %v\nwant %v", got, want)
+	}
+	test := strings.NewReplacer(`"c-1"`, `"c-2"`, `"9-911"`, `"933"`).Replace(dial)
+	rec = do(h, "POST", "/v1/telephony/events", test, signed(test))
+	if !strings.Contains(rec.Body.String(), `"reason":"test-call","callerId":"+14255550001"`) || !strings.Contains(rec.Body.String(), `"siteId":"sea"`) {
+		t.Errorf("933 answer: %s", rec.Body)
 	}
 }

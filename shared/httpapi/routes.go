@@ -18,6 +18,7 @@ type callEventRequest struct {
 	From       string `json:"from"`
 	To         string `json:"to"`
 	Country    string `json:"country"`
+	SiteID     string `json:"siteId"`
 	Location   string `json:"location"`
 	OccurredAt string `json:"occurredAt"`
 }
@@ -28,7 +29,7 @@ func (a *API) callEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e := mayday.CallEvent{Type: req.Type, CallID: req.CallID, AgentID: req.AgentID, From: req.From, To: req.To,
-		Country: req.Country, Location: req.Location}
+		Country: req.Country, SiteID: req.SiteID, Location: req.Location}
 	if req.OccurredAt != "" {
 		t, err := time.Parse(time.RFC3339, req.OccurredAt)
 		if err != nil {
@@ -114,6 +115,7 @@ type agentRequest struct {
 	BrowserLocation      *bool           `json:"browserLocation"`
 	NumberType           string          `json:"numberType"`
 	DirectRoutingRules   []string        `json:"directRoutingRules"`
+	SiteID               string          `json:"siteId"`
 }
 
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -123,7 +125,7 @@ func (req agentRequest) profile() (mayday.Profile, error) {
 	p := mayday.Profile{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email),
 		Country: mayday.NormaliseCountry(req.Country), MailboxEnabled: req.MailboxEnabled,
 		OutboundVoiceProfile: req.OutboundVoiceProfile, BrowserLocation: req.BrowserLocation == nil || *req.BrowserLocation,
-		NumberType: req.NumberType, DirectRoutingRules: req.DirectRoutingRules}
+		NumberType: req.NumberType, DirectRoutingRules: req.DirectRoutingRules, SiteID: strings.TrimSpace(req.SiteID)}
 	if p.Email != "" {
 		if err := mayday.ValidateAddress(p.Email); err != nil {
 			return p, fmt.Errorf("email: %w", err)
@@ -139,7 +141,7 @@ func (req agentRequest) profile() (mayday.Profile, error) {
 	if p.Country != "" && !countryCode.MatchString(p.Country) {
 		return p, fmt.Errorf("%w: country %q: want an ISO 3166 code like US", mayday.ErrInvalid, req.Country)
 	}
-	contacts, err := parseContactsField(req.EmergencyContacts)
+	contacts, err := parseAddressList("emergencyContacts", req.EmergencyContacts)
 	if err != nil {
 		return p, err
 	}
@@ -159,9 +161,9 @@ func (req agentRequest) profile() (mayday.Profile, error) {
 	return p, nil
 }
 
-// parseContactsField takes the admin centre's semicolon-separated string, or
-// a JSON list of addresses.
-func parseContactsField(raw json.RawMessage) ([]string, error) {
+// parseAddressList takes the admin centre's semicolon-separated string, or
+// a JSON list of addresses, naming the field when one is bad.
+func parseAddressList(field string, raw json.RawMessage) ([]string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
@@ -169,11 +171,15 @@ func parseContactsField(raw json.RawMessage) ([]string, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		var list []string
 		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, fmt.Errorf("%w: emergencyContacts: want addresses separated by semicolons", mayday.ErrInvalid)
+			return nil, fmt.Errorf("%w: %s: want addresses separated by semicolons", mayday.ErrInvalid, field)
 		}
 		s = strings.Join(list, ";")
 	}
-	return mayday.ParseContacts(s)
+	list, err := mayday.ParseContacts(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	return list, nil
 }
 
 type agentView struct {
@@ -188,6 +194,7 @@ type agentView struct {
 	BrowserLocation      bool      `json:"browserLocation"`
 	NumberType           string    `json:"numberType"`
 	DirectRoutingRules   []string  `json:"directRoutingRules"`
+	SiteID               string    `json:"siteId,omitempty"`
 	UpdatedAt            time.Time `json:"updatedAt,omitzero"`
 }
 
@@ -195,7 +202,7 @@ func viewAgent(a mayday.Agent) agentView {
 	v := agentView{AgentID: a.ID, Name: a.Name, Email: a.Email, Presence: string(a.Presence), Country: a.Country,
 		EmergencyContacts: a.EmergencyContacts, MailboxEnabled: a.MailboxEnabled,
 		OutboundVoiceProfile: a.OutboundVoiceProfile, BrowserLocation: a.BrowserLocation, NumberType: a.NumberType,
-		DirectRoutingRules: a.DirectRoutingRules, UpdatedAt: a.UpdatedAt}
+		DirectRoutingRules: a.DirectRoutingRules, SiteID: a.SiteID, UpdatedAt: a.UpdatedAt}
 	if v.EmergencyContacts == nil {
 		v.EmergencyContacts = []string{}
 	}
@@ -282,12 +289,13 @@ type leaseView struct {
 type numberView struct {
 	Number     string     `json:"number"`
 	Country    string     `json:"country"`
+	SiteID     string     `json:"siteId,omitempty"`
 	ReleasedAt time.Time  `json:"releasedAt,omitzero"`
 	Lease      *leaseView `json:"lease,omitempty"`
 }
 
 func viewNumber(n mayday.CallbackNumber, now time.Time) numberView {
-	v := numberView{Number: n.Number, Country: n.Country, ReleasedAt: n.ReleasedAt}
+	v := numberView{Number: n.Number, Country: n.Country, SiteID: n.SiteID, ReleasedAt: n.ReleasedAt}
 	if l, live := n.LiveLease(now); live {
 		v.Lease = &leaseView{AgentID: l.AgentID, CallID: l.CallID, LeasedAt: l.LeasedAt, ExpiresAt: l.ExpiresAt}
 	} else if n.Lease != nil {
@@ -300,11 +308,12 @@ func (a *API) addNumber(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Number  string `json:"number"`
 		Country string `json:"country"`
+		SiteID  string `json:"siteId"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	n, created, err := a.AdminAPI.AddNumber(r.Context(), req.Number, req.Country)
+	n, created, err := a.AdminAPI.AddNumberAt(r.Context(), req.Number, req.Country, strings.TrimSpace(req.SiteID))
 	if err != nil {
 		return err
 	}
@@ -332,6 +341,72 @@ func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) removeNumber(w http.ResponseWriter, r *http.Request) error {
 	if err := a.AdminAPI.RemoveNumber(r.Context(), r.PathValue("number")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type siteRequest struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	Address struct {
+		Street     string `json:"street"`
+		City       string `json:"city"`
+		Region     string `json:"region"`
+		PostalCode string `json:"postalCode"`
+		Country    string `json:"country"`
+		Detail     string `json:"detail"`
+	} `json:"address"`
+	EmergencyCallbackNumber string          `json:"emergencyCallbackNumber"`
+	Notify                  json.RawMessage `json:"notify"`
+}
+
+func (a *API) putSite(w http.ResponseWriter, r *http.Request) error {
+	var req siteRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	notify, err := parseAddressList("notify", req.Notify)
+	if err != nil {
+		return err
+	}
+	t := strings.TrimSpace
+	s, err := a.AdminAPI.PutSite(r.Context(), r.PathValue("siteId"), mayday.Site{Name: t(req.Name), Country: t(req.Country),
+		Address: mayday.Address{Street: t(req.Address.Street), City: t(req.Address.City), Region: t(req.Address.Region),
+			PostalCode: t(req.Address.PostalCode), Country: t(req.Address.Country), Detail: t(req.Address.Detail)},
+		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewSite(s))
+	return nil
+}
+
+func (a *API) getSite(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.AdminAPI.GetSite(r.Context(), r.PathValue("siteId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewSite(s))
+	return nil
+}
+
+func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
+	ss, err := a.AdminAPI.Sites(r.Context())
+	if err != nil {
+		return err
+	}
+	out := sitesView{Sites: make([]siteView, 0, len(ss))}
+	for _, s := range ss {
+		out.Sites = append(out.Sites, viewSite(s))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
+	if err := a.AdminAPI.DeleteSite(r.Context(), r.PathValue("siteId")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

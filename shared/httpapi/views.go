@@ -12,13 +12,67 @@ import (
 // routes.
 
 type callOutcomeView struct {
-	CallID    string `json:"callId"`
-	Emergency bool   `json:"emergency"`
-	Reason    string `json:"reason,omitempty"`
+	CallID            string        `json:"callId"`
+	Emergency         bool          `json:"emergency"`
+	Reason            string        `json:"reason,omitempty"`
+	CallerID          string        `json:"callerId,omitempty"`
+	CallbackExpiresAt *time.Time    `json:"callbackExpiresAt,omitempty"`
+	Location          *locationView `json:"location,omitempty"`
+}
+
+type addressView struct {
+	Street     string `json:"street"`
+	City       string `json:"city"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country"`
+	Detail     string `json:"detail,omitempty"`
+}
+
+func viewAddress(a mayday.Address) addressView {
+	return addressView{Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail}
+}
+
+type locationView struct {
+	SiteID  string      `json:"siteId"`
+	Name    string      `json:"name"`
+	Address addressView `json:"address"`
+	Detail  string      `json:"detail,omitempty"`
 }
 
 func viewCallOutcome(o mayday.CallOutcome) callOutcomeView {
-	return callOutcomeView{CallID: o.CallID, Emergency: o.Emergency, Reason: o.Reason}
+	v := callOutcomeView{CallID: o.CallID, Emergency: o.Emergency, Reason: o.Reason, CallerID: o.CallerID}
+	if o.CallerIDSource == mayday.CallerLease && !o.CallbackExpiresAt.IsZero() {
+		exp := o.CallbackExpiresAt.UTC()
+		v.CallbackExpiresAt = &exp
+	}
+	if l := o.Location; l != nil {
+		v.Location = &locationView{SiteID: l.SiteID, Name: l.Name, Address: viewAddress(l.Address), Detail: l.Detail}
+	}
+	return v
+}
+
+type siteView struct {
+	SiteID                  string      `json:"siteId"`
+	Name                    string      `json:"name"`
+	Country                 string      `json:"country"`
+	Address                 addressView `json:"address"`
+	EmergencyCallbackNumber string      `json:"emergencyCallbackNumber,omitempty"`
+	Notify                  []string    `json:"notify"`
+	UpdatedAt               time.Time   `json:"updatedAt,omitzero"`
+}
+
+type sitesView struct {
+	Sites []siteView `json:"sites"`
+}
+
+func viewSite(s mayday.Site) siteView {
+	v := siteView{SiteID: s.ID, Name: s.Name, Country: s.Country, Address: viewAddress(s.Address),
+		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, UpdatedAt: s.UpdatedAt}
+	if v.Notify == nil {
+		v.Notify = []string{}
+	}
+	return v
 }
 
 type routeView struct {

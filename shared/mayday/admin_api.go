@@ -3,8 +3,10 @@ package mayday
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -34,17 +36,22 @@ type Profile struct {
 	BrowserLocation      bool
 	NumberType           string
 	DirectRoutingRules   []string
+	SiteID               string
 }
 
 // PutAgent creates or replaces an agent's profile, keeping any emergency in
 // progress.
 func (api *AdminAPI) PutAgent(ctx context.Context, id string, p Profile) (Agent, error) {
+	if err := api.knownSite(ctx, p.SiteID); err != nil {
+		return Agent{}, err
+	}
 	now := api.now()
 	a, err := api.store.UpdateAgent(ctx, id, func(a *Agent) error {
 		a.Name, a.Email, a.Country = p.Name, p.Email, NormaliseCountry(p.Country)
 		a.EmergencyContacts = slices.Clone(p.EmergencyContacts)
 		a.MailboxEnabled, a.OutboundVoiceProfile, a.BrowserLocation = p.MailboxEnabled, p.OutboundVoiceProfile, p.BrowserLocation
 		a.NumberType, a.DirectRoutingRules = p.NumberType, slices.Clone(p.DirectRoutingRules)
+		a.SiteID = p.SiteID
 		if p.Presence != "" {
 			a.SetPresence(p.Presence)
 		} else if a.Presence == "" {
@@ -148,19 +155,38 @@ func (api *AdminAPI) Readiness(ctx context.Context, id string) (Readiness, error
 	if err != nil {
 		return Readiness{}, err
 	}
-	pool, err := api.store.ListNumbers(ctx, NormaliseCountry(a.Country))
+	var site *Site
+	country := NormaliseCountry(a.Country)
+	if a.SiteID != "" {
+		s, err := api.store.GetSite(ctx, a.SiteID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Readiness{}, fmt.Errorf("site %s: %w", a.SiteID, err)
+		}
+		if err == nil {
+			site, country = &s, s.Country
+		}
+	}
+	numbers, err := api.store.ListNumbers(ctx, country)
 	if err != nil {
-		return Readiness{}, fmt.Errorf("pool %s: %w", a.Country, err)
+		return Readiness{}, fmt.Errorf("pool %s: %w", country, err)
 	}
-	if a.Country == "" {
-		pool = nil
+	if country == "" {
+		numbers = nil
 	}
-	return Assess(a, len(pool)), nil
+	return Assess(a, site, len(InPool(numbers, country, a.SiteID))), nil
 }
 
-// AddNumber adds a callback number to its country's pool. created is false
-// when it was there already; another country is a conflict.
-func (api *AdminAPI) AddNumber(ctx context.Context, number, country string) (n CallbackNumber, created bool, err error) {
+// AddNumber adds a callback number to its country's pool (numbers of no
+// site).
+func (api *AdminAPI) AddNumber(ctx context.Context, number, country string) (CallbackNumber, bool, error) {
+	return api.AddNumberAt(ctx, number, country, "")
+}
+
+// AddNumberAt adds a callback number to a site's pool (its emergency address
+// is registered with the carrier at the site's address), or to its
+// country's pool when siteID is empty. created is false when it was there
+// already; another pool is a conflict.
+func (api *AdminAPI) AddNumberAt(ctx context.Context, number, country, siteID string) (n CallbackNumber, created bool, err error) {
 	num, err := ParseE164(number)
 	if err != nil {
 		return CallbackNumber{}, false, err
@@ -169,18 +195,31 @@ func (api *AdminAPI) AddNumber(ctx context.Context, number, country string) (n C
 	if !SupportedCountry(country) {
 		return CallbackNumber{}, false, fmt.Errorf("%w: country %q is not a supported location", ErrInvalid, country)
 	}
+	if siteID != "" {
+		site, err := api.store.GetSite(ctx, siteID)
+		if errors.Is(err, ErrNotFound) {
+			return CallbackNumber{}, false, fmt.Errorf("%w: siteId %q: no such site", ErrInvalid, siteID)
+		}
+		if err != nil {
+			return CallbackNumber{}, false, fmt.Errorf("site %s: %w", siteID, err)
+		}
+		if site.Country != country {
+			return CallbackNumber{}, false, fmt.Errorf("%w: country %s differs from site %s's country %s", ErrInvalid, country, siteID, site.Country)
+		}
+	}
 	now := api.now()
 	n, err = api.store.UpdateNumber(ctx, num, func(n *CallbackNumber) error {
 		created = false
 		switch {
-		case n.Version > 0 && n.Country == country:
+		case n.Version > 0 && n.Country == country && n.SiteID == siteID:
 			return ErrNoChange
 		case n.Version > 0:
-			return fmt.Errorf("%w: %s is already in the %s pool", ErrConflict, num, n.Country)
+			return fmt.Errorf("%w: %s is already in the %s", ErrConflict, num, Pool{Country: n.Country, SiteID: n.SiteID})
 		}
-		n.Country, n.AddedAt, created = country, now, true
+		n.Country, n.SiteID, n.AddedAt, created = country, siteID, now, true
 		return nil
 	})
+
 	if err != nil {
 		return CallbackNumber{}, false, fmt.Errorf("callback number %s: %w", num, err)
 	}
@@ -216,6 +255,99 @@ func (api *AdminAPI) Numbers(ctx context.Context) ([]CallbackNumber, error) {
 		return cmp.Or(cmp.Compare(a.Country, b.Country), cmp.Compare(a.Number, b.Number))
 	})
 	return ns, nil
+}
+
+// knownSite refuses a site id that names no site.
+func (api *AdminAPI) knownSite(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	_, err := api.store.GetSite(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: siteId %q: no such site", ErrInvalid, id)
+	}
+	if err != nil {
+		return fmt.Errorf("site %s: %w", id, err)
+	}
+	return nil
+}
+
+// PutSite creates or replaces a site (validated with Site.Validate).
+func (api *AdminAPI) PutSite(ctx context.Context, id string, in Site) (Site, error) {
+	in.Country, in.Address.Country = NormaliseCountry(in.Country), NormaliseCountry(in.Address.Country)
+	if in.EmergencyCallbackNumber != "" {
+		n, err := ParseE164(in.EmergencyCallbackNumber)
+		if err != nil {
+			return Site{}, fmt.Errorf("emergencyCallbackNumber: %w", err)
+		}
+		in.EmergencyCallbackNumber = n
+	}
+	if err := in.Validate(); err != nil {
+		return Site{}, err
+	}
+	now := api.now()
+	s, err := api.store.UpdateSite(ctx, id, func(s *Site) error {
+		version := s.Version
+		*s = in
+		s.ID, s.Notify, s.UpdatedAt, s.Version = id, slices.Clone(in.Notify), now, version
+		return nil
+	})
+	if err != nil {
+		return Site{}, fmt.Errorf("site %s: %w", id, err)
+	}
+	return s, nil
+}
+
+// GetSite returns a stored site.
+func (api *AdminAPI) GetSite(ctx context.Context, id string) (Site, error) {
+	s, err := api.store.GetSite(ctx, id)
+	if err != nil {
+		return Site{}, fmt.Errorf("site %s: %w", id, err)
+	}
+	return s, nil
+}
+
+// Sites lists every site.
+func (api *AdminAPI) Sites(ctx context.Context) ([]Site, error) {
+	ss, err := api.store.ListSites(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sites: %w", err)
+	}
+	slices.SortFunc(ss, func(a, b Site) int { return cmp.Compare(a.ID, b.ID) })
+	return ss, nil
+}
+
+// DeleteSite removes a site no callback number and no agent uses: their
+// calls would lose their address.
+func (api *AdminAPI) DeleteSite(ctx context.Context, id string) error {
+	site, err := api.store.GetSite(ctx, id)
+	if err != nil {
+		return fmt.Errorf("site %s: %w", id, err)
+	}
+	numbers, err := api.store.ListNumbers(ctx, site.Country)
+	if err != nil {
+		return fmt.Errorf("site %s: numbers: %w", id, err)
+	}
+	var used []string
+	for _, n := range numbers {
+		if n.SiteID == id {
+			used = append(used, n.Number)
+		}
+	}
+	agents, err := api.store.AgentsAtSite(ctx, id)
+	if err != nil {
+		return fmt.Errorf("site %s: agents: %w", id, err)
+	}
+	for _, a := range agents {
+		used = append(used, "agent "+a.ID)
+	}
+	if len(used) > 0 {
+		return fmt.Errorf("%w: site %s is in use by %s", ErrConflict, id, strings.Join(used, ", "))
+	}
+	if err := api.store.DeleteSite(ctx, id, func(Site) error { return nil }); err != nil {
+		return fmt.Errorf("site %s: %w", id, err)
+	}
+	return nil
 }
 
 // SetContacts replaces an existing agent's emergency contacts (already

@@ -47,7 +47,9 @@ type Agent struct {
 	BrowserLocation      bool
 	NumberType           string
 	DirectRoutingRules   []string
-	Emergency            EmergencyState
+	// SiteID is the agent's home site; a dial may name another.
+	SiteID    string
+	Emergency EmergencyState
 	// CallbackNumber is the number last leased to the agent: the arbiter
 	// when concurrent dials race for numbers. The pool item is the truth
 	// about the lease itself.

@@ -25,16 +25,26 @@ func (k CallKind) Emergency() bool { return k == KindOutbound || k == KindCallba
 // Call is what Mayday knows about one call id: enough to apply its start and
 // end once each, in either order.
 type Call struct {
-	ID        string
-	Kind      CallKind
-	AgentID   string
-	From      string
-	To        string
-	Country   string
-	Location  string
-	Number    string // the emergency number recognised, if any
-	StartedAt time.Time
-	EndedAt   time.Time
+	ID       string
+	Kind     CallKind
+	AgentID  string
+	From     string
+	To       string
+	Country  string
+	Location string
+	Number   string // the emergency number recognised, if any
+	// SiteID is where the call was placed from (a dial) or the site of the
+	// number called back.
+	SiteID string
+	// CallerID is what the dial answer presented as the calling number,
+	// CallerIDSource where it came from (CallerLease, CallerECBN,
+	// CallerDefault; empty until answered), CallbackExpiresAt the lease's
+	// end when it is a lease. A repeated dial answers the same.
+	CallerID          string
+	CallerIDSource    string
+	CallbackExpiresAt time.Time
+	StartedAt         time.Time
+	EndedAt           time.Time
 	// Route is the routing decision given for an inbound callback, repeated
 	// verbatim when the routing webhook is retried.
 	Route *RouteDecision `json:",omitempty"`

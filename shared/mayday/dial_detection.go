@@ -1,7 +1,9 @@
 package mayday
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,7 +15,10 @@ import (
 // agent on Do Not Disturb and starts the chain ("Emergency Call Started");
 // the end of any call ends it ("Emergency Call Ended", or "Call Ended" for an
 // ordinary call, which call history records).
-type DialDetection struct{ ports }
+type DialDetection struct {
+	ports
+	sites *siteCache
+}
 
 // NewDialDetection builds the use case; every port is required.
 func NewDialDetection(store Store, events Publisher, o Options) (*DialDetection, error) {
@@ -21,17 +26,20 @@ func NewDialDetection(store Store, events Publisher, o Options) (*DialDetection,
 	if err != nil {
 		return nil, err
 	}
-	return &DialDetection{p}, nil
+	return &DialDetection{ports: p, sites: newSiteCache()}, nil
 }
 
 // CallEvent is a call-lifecycle webhook.
 type CallEvent struct {
-	Type       string
-	CallID     string
-	AgentID    string
-	From       string
-	To         string
-	Country    string
+	Type    string
+	CallID  string
+	AgentID string
+	From    string
+	To      string
+	Country string
+	// SiteID is where the agent is now; empty: the agent's home site.
+	SiteID string
+	// Location is free-text detail: desk, floor.
 	Location   string
 	OccurredAt time.Time
 }
@@ -61,11 +69,18 @@ func (e CallEvent) Validate() error {
 	return nil
 }
 
-// CallOutcome is the webhook's answer.
+// CallOutcome is the webhook's answer. For an emergency dial (and a 933
+// test call) it says what the platform presents as the calling number:
+// CallerID, with CallbackExpiresAt when it is a callback lease; and the
+// dispatchable location Mayday knows.
 type CallOutcome struct {
-	CallID    string
-	Emergency bool
-	Reason    string
+	CallID            string
+	Emergency         bool
+	Reason            string
+	CallerID          string
+	CallerIDSource    string
+	CallbackExpiresAt time.Time
+	Location          *Location
 }
 
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -119,23 +134,204 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		if stored.Ended() && stored.Kind == KindOrdinary { // its end came first
 			evs = append(evs, endedEvent(stored))
 		}
+		if cls.Reason == ReasonTestCall {
+			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
+			d.answer(&out, d.preview(wctx, e.AgentID, e.SiteID, cls.Country), e.Location)
+			cancel()
+		}
 		return out, d.publish(ctx, evs...)
 	}
 
-	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
-		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt}
+	call.SiteID = e.SiteID
 	wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-	err := d.applyStart(wctx, call)
+	pr, err := d.setUp(wctx, call)
 	cancel()
-	started.PresenceApplied = err == nil
 	if err != nil {
-		log.Error("emergency state not recorded; the lease allocator will retry it", "err", err)
+		log.Error("call set up without a lease; the lease allocator announces what was presented", "err", err,
+			"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
+	}
+	d.answer(&out, pr, e.Location)
+	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
+		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
+		PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
+	if pr.site != nil {
+		started.SiteID = pr.site.ID
+	}
+	if pr.takeover != nil {
+		started.TakenOverFromAgentID, started.TakenOverFromCallID = pr.takeover.AgentID, pr.takeover.CallID
 	}
 	if perr := d.publish(ctx, events.Event{DetailType: events.EmergencyCallStarted, Detail: started}); perr != nil {
 		return out, perr
 	}
-	log.Info("emergency call started", "country", cls.Country, "presenceApplied", started.PresenceApplied)
+	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID,
+		"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
 	return out, nil
+}
+
+// presented is what a dial answer presents.
+type presented struct {
+	callerID string
+	source   string // CallerLease, CallerECBN, CallerDefault
+	expires  time.Time
+	fallback string // why no lease
+	site     *Site
+	takeover *Lease // the lease taken over from another agent
+	// presenceApplied: the call and Do Not Disturb are recorded.
+	presenceApplied bool
+}
+
+func (d *DialDetection) answer(out *CallOutcome, pr presented, detail string) {
+	out.CallerID, out.CallerIDSource, out.CallbackExpiresAt = pr.callerID, pr.source, pr.expires
+	if pr.site != nil {
+		l := LocationOf(*pr.site, detail)
+		out.Location = &l
+	}
+}
+
+// setUp records the emergency call, puts the agent on Do Not Disturb and
+// takes (or renews) the agent's callback lease from the call's pool, so that
+// the answer can present it. Whatever fails or runs out of time, it returns
+// what to present instead: the site's emergency callback number, or none.
+// A repeat of the dial presents what the first presented.
+func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error) {
+	stored, _, err := d.recordStart(ctx, call)
+	if err != nil {
+		return d.fallback(call.AgentID, call.SiteID, FallbackStoreUnavailable), err
+	}
+	if stored.CallerIDSource != "" {
+		site, _ := d.siteOf(ctx, stored.SiteID)
+		return presented{callerID: stored.CallerID, source: stored.CallerIDSource, expires: stored.CallbackExpiresAt,
+			site: site, presenceApplied: true}, nil
+	}
+	now := d.now()
+	var agent Agent
+	if stored.Ended() {
+		// Its end came first: no Do Not Disturb, but the emergency service
+		// may still call back, so the lease is taken all the same.
+		agent, err = d.store.GetAgent(ctx, call.AgentID)
+		if errors.Is(err, ErrNotFound) {
+			agent, err = Agent{ID: call.AgentID}, nil
+		}
+	} else {
+		agent, err = d.store.UpdateAgent(ctx, call.AgentID, func(a *Agent) error {
+			if !a.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+				return ErrNoChange
+			}
+			a.UpdatedAt = now
+			return nil
+		})
+	}
+	if err != nil {
+		return d.fallback(call.AgentID, call.SiteID, FallbackStoreUnavailable), fmt.Errorf("agent %s: begin emergency: %w", call.AgentID, err)
+	}
+	d.sites.rememberAgent(agent.ID, agent.SiteID)
+	siteID := cmp.Or(call.SiteID, agent.SiteID)
+	site, err := d.siteOf(ctx, siteID)
+	pr := presented{presenceApplied: true, site: site}
+	if err != nil {
+		return d.ecbn(pr, FallbackStoreUnavailable), err
+	}
+	pool := Pool{Country: call.Country}
+	if site != nil {
+		pool = Pool{Country: site.Country, SiteID: site.ID}
+	}
+	res, err := d.lease(ctx, call.AgentID, call.ID, pool, now)
+	switch {
+	case err != nil:
+		return d.ecbn(pr, FallbackStoreUnavailable), err
+	case !res.ok:
+		pr = d.ecbn(pr, FallbackPoolEmpty)
+	default:
+		pr.callerID, pr.source, pr.expires, pr.takeover = res.number.Number, CallerLease, res.lease.ExpiresAt, res.previous
+	}
+	// Record the answer, unless a duplicate of this dial recorded its own
+	// first: then answer that (both leased for the same agent, so it is
+	// the same number unless the pool was exhausted).
+	final, err := d.store.UpdateCall(ctx, call.ID, func(c *Call) error {
+		if c.CallerIDSource != "" {
+			return ErrNoChange
+		}
+		c.SiteID, c.CallerID, c.CallerIDSource, c.CallbackExpiresAt = pool.SiteID, pr.callerID, pr.source, pr.expires
+		return nil
+	})
+	if err != nil {
+		return pr, fmt.Errorf("call %s: record caller ID: %w", call.ID, err)
+	}
+	if final.CallerID != pr.callerID || final.CallerIDSource != pr.source {
+		pr.callerID, pr.source, pr.expires, pr.takeover = final.CallerID, final.CallerIDSource, final.CallbackExpiresAt, nil
+	}
+	return pr, nil
+}
+
+// ecbn presents the site's emergency callback number, or no caller ID.
+func (d *DialDetection) ecbn(pr presented, why string) presented {
+	pr.fallback, pr.source, pr.callerID, pr.expires = why, CallerDefault, "", time.Time{}
+	if pr.site != nil && pr.site.EmergencyCallbackNumber != "" {
+		pr.source, pr.callerID = CallerECBN, pr.site.EmergencyCallbackNumber
+	}
+	return pr
+}
+
+// fallback is what to present when the store cannot tell: the ECBN of the
+// site last seen for this dial or agent, if any.
+func (d *DialDetection) fallback(agentID, siteID, why string) presented {
+	return d.ecbn(presented{site: d.sites.get(cmp.Or(siteID, d.sites.agentSite(agentID)))}, why)
+}
+
+// preview is what an emergency dial from the agent would present now,
+// without leasing: the agent's live lease in the pool, else the number the
+// pool would give, else the site's ECBN. It answers a 933 test call, whose
+// read-back checks the address registered for that number.
+func (d *DialDetection) preview(ctx context.Context, agentID, siteID, country string) presented {
+	agent, err := d.store.GetAgent(ctx, agentID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return d.fallback(agentID, siteID, FallbackStoreUnavailable)
+	}
+	site, err := d.siteOf(ctx, cmp.Or(siteID, agent.SiteID))
+	pr := presented{site: site}
+	if err != nil {
+		return d.ecbn(pr, FallbackStoreUnavailable)
+	}
+	pool := Pool{Country: country}
+	if site != nil {
+		pool = Pool{Country: site.Country, SiteID: site.ID}
+	}
+	numbers, err := d.pool(ctx, pool)
+	if err != nil {
+		return d.ecbn(pr, FallbackStoreUnavailable)
+	}
+	now := d.now()
+	for _, n := range numbers {
+		if l, live := n.LiveLease(now); live && l.AgentID == agentID {
+			pr.callerID, pr.source, pr.expires = n.Number, CallerLease, l.ExpiresAt
+			return pr
+		}
+	}
+	if cs := Candidates(numbers, now); len(cs) > 0 {
+		pr.callerID, pr.source = cs[0].Number.Number, CallerLease
+		return pr
+	}
+	return d.ecbn(pr, FallbackPoolEmpty)
+}
+
+// siteOf reads a site ("" and an unknown site are no site), keeping it for
+// when the store cannot be reached: a site's emergency callback number must
+// be presentable exactly then.
+func (d *DialDetection) siteOf(ctx context.Context, id string) (*Site, error) {
+	if id == "" {
+		return nil, nil
+	}
+	s, err := d.store.GetSite(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		d.sites.forget(id)
+		d.log.Warn("dial names an unknown site", "siteId", id)
+		return nil, nil
+	case err != nil:
+		return d.sites.get(id), fmt.Errorf("site %s: %w", id, err)
+	}
+	d.sites.put(s)
+	return &s, nil
 }
 
 func (d *DialDetection) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {

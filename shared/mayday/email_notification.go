@@ -1,9 +1,11 @@
 package mayday
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mayday/mayday/events"
 )
@@ -26,15 +28,24 @@ func NewEmailNotification(store Store, mailer Mailer, o Options) (*EmailNotifica
 }
 
 // Notify handles "Callback Lease Allocated" and "Callback Lease Unavailable":
-// one email per call to the agent's emergency contacts.
+// one email per call to the agent's emergency contacts and the site's
+// notification recipients, naming the number the emergency service received
+// and the location.
 func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDetail) error {
-	log := e.log.With("callId", d.CallID, "agentId", d.AgentID)
+	log := e.log.With("callId", d.CallID, "agentId", d.AgentID, "siteId", d.SiteID)
 	agent, err := e.store.GetAgent(ctx, d.AgentID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("agent %s: %w", d.AgentID, err)
 	}
-	if len(agent.EmergencyContacts) == 0 {
-		log.Warn("no emergency contacts configured; no email sent")
+	var site Site
+	if d.SiteID != "" {
+		if site, err = e.store.GetSite(ctx, d.SiteID); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("site %s: %w", d.SiteID, err)
+		}
+	}
+	to := recipients(agent.EmergencyContacts, site.Notify)
+	if len(to) == 0 {
+		log.Warn("no emergency contacts or site recipients configured; no email sent")
 		return nil
 	}
 	now := e.now()
@@ -53,15 +64,13 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 		return nil
 	}
 	data := NotificationData{AgentName: agent.Name, AgentEmail: agent.Email, AgentID: agent.ID,
-		DialedNumber: d.DialedNumber, Country: d.Country, Location: d.Location,
-		CallbackNumber: d.CallbackNumber, StartedAt: d.StartedAt, CallID: d.CallID}
+		DialedNumber: d.DialedNumber, Country: d.Country, Location: d.Location, SiteName: site.Name,
+		Address: site.Address.String(), CallbackNumber: cmp.Or(d.CallbackNumber, d.CallerID, PlatformDefaultNumber),
+		StartedAt: d.StartedAt, CallID: d.CallID}
 	if d.CallbackExpiresAt != nil {
 		data.CallbackExpiresAt = *d.CallbackExpiresAt
 	}
-	if data.CallbackNumber == "" {
-		data.CallbackNumber = "none available"
-	}
-	if err := e.mailer.Send(ctx, Email{To: agent.EmergencyContacts, Template: TemplateName, Data: data.Map()}); err != nil {
+	if err := e.mailer.Send(ctx, Email{To: to, Template: TemplateName, Data: data.Map()}); err != nil {
 		// Give the claim back so the retry sends.
 		if _, rerr := e.store.UpdateNotification(ctx, d.CallID, func(n *Notification) error {
 			if n.Status != NotificationSending {
@@ -82,6 +91,26 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 		// which beats losing it.
 		log.Error("notification sent but not recorded", "err", err)
 	}
-	log.Info("emergency contacts notified", "recipients", len(agent.EmergencyContacts))
+	log.Info("emergency contacts notified", "recipients", len(to))
 	return nil
+}
+
+// PlatformDefaultNumber is what the email names when the dial presented no
+// caller ID.
+const PlatformDefaultNumber = "the platform's default number"
+
+// recipients is the agent's contacts, then the site's recipients, each
+// address once (case-insensitively).
+func recipients(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, a := range l {
+			if k := strings.ToLower(a); !seen[k] {
+				seen[k] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }

@@ -14,7 +14,10 @@ import (
 type CallbackNumber struct {
 	Number  string
 	Country string
-	Lease   *Lease `json:",omitempty"`
+	// SiteID is the site whose address the number is registered at; empty
+	// for the country's pool.
+	SiteID string
+	Lease  *Lease `json:",omitempty"`
 	// ReleasedAt is when the last lease ended; zero if never leased.
 	ReleasedAt time.Time
 	AddedAt    time.Time

@@ -53,6 +53,8 @@ type NotificationData struct {
 	DialedNumber      string
 	Country           string
 	Location          string
+	SiteName          string
+	Address           string
 	CallbackNumber    string
 	CallbackExpiresAt time.Time
 	StartedAt         time.Time
@@ -74,6 +76,8 @@ func (d NotificationData) Map() map[string]string {
 		"dialedNumber":      d.DialedNumber,
 		"country":           d.Country,
 		"location":          d.Location,
+		"siteName":          d.SiteName,
+		"address":           d.Address,
 		"callbackNumber":    d.CallbackNumber,
 		"callbackExpiresAt": ts(d.CallbackExpiresAt),
 		"startedAt":         ts(d.StartedAt),

@@ -17,6 +17,8 @@ import (
 type AgentStore interface {
 	GetAgent(ctx context.Context, id string) (Agent, error)
 	UpdateAgent(ctx context.Context, id string, fn func(*Agent) error) (Agent, error)
+	// AgentsAtSite lists the agents whose home site is siteID.
+	AgentsAtSite(ctx context.Context, siteID string) ([]Agent, error)
 	// AgentsInEmergencySince lists the agents whose emergency conversations
 	// began at or before t and have not all ended (the watchdog's query).
 	AgentsInEmergencySince(ctx context.Context, t time.Time) ([]Agent, error)
@@ -32,7 +34,8 @@ type CallStore interface {
 // PoolStore keeps the callback numbers and their leases.
 type PoolStore interface {
 	GetNumber(ctx context.Context, number string) (CallbackNumber, error)
-	// ListNumbers lists a country's pool, or every pool when country is "".
+	// ListNumbers lists a country's numbers, its sites' included, or every
+	// number when country is "".
 	ListNumbers(ctx context.Context, country string) ([]CallbackNumber, error)
 	UpdateNumber(ctx context.Context, number string, fn func(*CallbackNumber) error) (CallbackNumber, error)
 	// DeleteNumber removes a number if check, given the stored value, allows.
@@ -41,6 +44,15 @@ type PoolStore interface {
 	LeasesHeldBy(ctx context.Context, agentID string) ([]CallbackNumber, error)
 	// LeasesExpiringBy lists leased numbers whose lease ends at or before t.
 	LeasesExpiringBy(ctx context.Context, t time.Time) ([]CallbackNumber, error)
+}
+
+// SiteStore keeps the emergency response locations.
+type SiteStore interface {
+	GetSite(ctx context.Context, id string) (Site, error)
+	ListSites(ctx context.Context) ([]Site, error)
+	UpdateSite(ctx context.Context, id string, fn func(*Site) error) (Site, error)
+	// DeleteSite removes a site if check, given the stored value, allows.
+	DeleteSite(ctx context.Context, id string, check func(Site) error) error
 }
 
 // NotificationStore records each call's notification so it is sent once.
@@ -60,6 +72,7 @@ type Store interface {
 	AgentStore
 	CallStore
 	PoolStore
+	SiteStore
 	NotificationStore
 	HistoryStore
 }

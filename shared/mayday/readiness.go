@@ -21,9 +21,10 @@ type Readiness struct {
 	Checks  []Check
 }
 
-// Assess checks an agent's prerequisites; poolSize is how many callback
-// numbers the pool of the agent's country holds.
-func Assess(a Agent, poolSize int) Readiness {
+// Assess checks an agent's prerequisites; site is the agent's home site (nil
+// for none), poolSize how many callback numbers the pool its calls lease from
+// holds (the site's, or the country's).
+func Assess(a Agent, site *Site, poolSize int) Readiness {
 	check := func(name string, ok bool, fix string) Check {
 		if ok {
 			fix = ""
@@ -39,14 +40,46 @@ func Assess(a Agent, poolSize int) Readiness {
 		check("emergencyContacts", len(a.EmergencyContacts) > 0,
 			"configure emergency contacts (addresses separated by semicolons)"),
 		numberCheck(a, country),
-		check("callbackPool", poolSize > 0,
-			fmt.Sprintf("add callback numbers for %s to the callback pool", orUnknown(country))),
+		poolCheck(site, poolSize, country),
 	}}
+	if site != nil || a.SiteID != "" {
+		r.Checks = append(r.Checks, siteCheck(a, site))
+	}
 	r.Ready = true
 	for _, c := range r.Checks {
 		r.Ready = r.Ready && c.OK
 	}
 	return r
+}
+
+func poolCheck(site *Site, poolSize int, country string) Check {
+	c := Check{Name: "callbackPool", OK: poolSize > 0}
+	switch {
+	case c.OK:
+	case site != nil && site.EmergencyCallbackNumber != "":
+		// Calls still present the site's number, but a call back reaches
+		// the site, not the agent.
+		c.Fix = fmt.Sprintf("add callback numbers to site %s or to the %s pool (calls present the site's emergency callback number meanwhile)", site.ID, site.Country)
+	case site != nil:
+		c.Fix = fmt.Sprintf("add callback numbers to site %s or to the %s pool, or give the site an emergency callback number", site.ID, site.Country)
+	default:
+		c.Fix = fmt.Sprintf("add callback numbers for %s to the callback pool", orUnknown(country))
+	}
+	return c
+}
+
+// siteCheck: the agent's site has a dispatchable address.
+func siteCheck(a Agent, site *Site) Check {
+	c := Check{Name: "site"}
+	switch {
+	case site == nil:
+		c.Fix = fmt.Sprintf("site %q does not exist; create it or change the agent's site", a.SiteID)
+	case !site.Address.Complete():
+		c.Fix = fmt.Sprintf("complete site %s's address: %s missing", site.ID, strings.Join(site.Address.Missing(), ", "))
+	default:
+		c.OK = true
+	}
+	return c
 }
 
 func orUnknown(country string) string {

@@ -8,37 +8,49 @@ import (
 func TestAssess(t *testing.T) {
 	ready := Agent{ID: "a-1", Country: "US", OutboundVoiceProfile: true, BrowserLocation: true, MailboxEnabled: true,
 		EmergencyContacts: []string{"sup@example.com"}, NumberType: NumberDirectOffer}
+	sea := &Site{ID: "sea", Name: "Seattle HQ", Country: "US", EmergencyCallbackNumber: "+14255550100",
+		Address: Address{Street: "1 Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"}}
+	noPostal := *sea
+	noPostal.Address.PostalCode = ""
+	noECBN := *sea
+	noECBN.EmergencyCallbackNumber = ""
 	tests := []struct {
 		name    string
 		mutate  func(*Agent)
+		site    *Site
 		pool    int
 		failing string // the one check that fails, "" for none
 		fix     string
 	}{
-		{"ready", func(*Agent) {}, 3, "", ""},
-		{"no outbound voice profile", func(a *Agent) { a.OutboundVoiceProfile = false }, 3, "outboundVoiceProfile", "outbound voice profile"},
-		{"browser location off", func(a *Agent) { a.BrowserLocation = false }, 3, "browserLocation", "turn on"},
-		{"unsupported country", func(a *Agent) { a.Country = "FR" }, 3, "browserLocation", "not supported"},
-		{"mailbox disabled", func(a *Agent) { a.MailboxEnabled = false }, 3, "mailbox", "mailbox"},
-		{"no contacts", func(a *Agent) { a.EmergencyContacts = nil }, 3, "emergencyContacts", "semicolons"},
-		{"empty pool", func(*Agent) {}, 0, "callbackPool", "US"},
-		{"calling plan", func(a *Agent) { a.NumberType = NumberCallingPlan }, 3, "", ""},
-		{"direct routing with no rules takes no emergency path", func(a *Agent) { a.NumberType = NumberDirectRouting }, 3, "emergencyCallingNumber", "direct routing"},
+		{"ready at a site", func(a *Agent) { a.SiteID = "sea" }, sea, 3, "", ""},
+		{"site address incomplete", func(a *Agent) { a.SiteID = "sea" }, &noPostal, 3, "site", "postalCode"},
+		{"unknown site", func(a *Agent) { a.SiteID = "gone" }, nil, 3, "site", "does not exist"},
+		{"site with an ECBN but no pool", func(a *Agent) { a.SiteID = "sea" }, sea, 0, "callbackPool", "emergency callback number meanwhile"},
+		{"site with neither pool nor ECBN", func(a *Agent) { a.SiteID = "sea" }, &noECBN, 0, "callbackPool", "give the site an emergency callback number"},
+		{"ready", func(*Agent) {}, nil, 3, "", ""},
+		{"no outbound voice profile", func(a *Agent) { a.OutboundVoiceProfile = false }, nil, 3, "outboundVoiceProfile", "outbound voice profile"},
+		{"browser location off", func(a *Agent) { a.BrowserLocation = false }, nil, 3, "browserLocation", "turn on"},
+		{"unsupported country", func(a *Agent) { a.Country = "FR" }, nil, 3, "browserLocation", "not supported"},
+		{"mailbox disabled", func(a *Agent) { a.MailboxEnabled = false }, nil, 3, "mailbox", "mailbox"},
+		{"no contacts", func(a *Agent) { a.EmergencyContacts = nil }, nil, 3, "emergencyContacts", "semicolons"},
+		{"empty pool", func(*Agent) {}, nil, 0, "callbackPool", "US"},
+		{"calling plan", func(a *Agent) { a.NumberType = NumberCallingPlan }, nil, 3, "", ""},
+		{"direct routing with no rules takes no emergency path", func(a *Agent) { a.NumberType = NumberDirectRouting }, nil, 3, "emergencyCallingNumber", "direct routing"},
 		{"direct-routing rule not matching emergency numbers", func(a *Agent) {
 			a.NumberType, a.DirectRoutingRules = NumberDirectRouting, []string{`^\+1425`}
-		}, 3, "", ""},
-		{"direct-routing rule matching 911", func(a *Agent) { a.DirectRoutingRules = []string{`^9`} }, 3, "emergencyCallingNumber", "911"},
+		}, nil, 3, "", ""},
+		{"direct-routing rule matching 911", func(a *Agent) { a.DirectRoutingRules = []string{`^9`} }, nil, 3, "emergencyCallingNumber", "911"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := ready
 			tt.mutate(&a)
-			r := Assess(a, tt.pool)
+			r := Assess(a, tt.site, tt.pool)
 			if r.Ready != (tt.failing == "") {
 				t.Fatalf("Ready = %v, want %v: %+v", r.Ready, tt.failing == "", r.Checks)
 			}
-			if len(r.Checks) != 6 {
-				t.Fatalf("%d checks, want 6", len(r.Checks))
+			if want := 6 + map[bool]int{true: 1}[a.SiteID != ""]; len(r.Checks) != want {
+				t.Fatalf("%d checks, want %d (the site check when the agent has a site)", len(r.Checks), want)
 			}
 			for _, c := range r.Checks {
 				if c.OK == (c.Name == tt.failing) {

@@ -432,10 +432,14 @@ func TestConcurrentDialsNeverShareANumber(t *testing.T) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
+	answers := make([]mayday.CallOutcome, n)
 	for i := range n {
 		wg.Go(func() {
 			id := "x-" + string(rune('A'+i/26)) + string(rune('a'+i%26))
-			errs <- f.uc.CallbackLeaseAllocation.Allocate(ctx, events.EmergencyCallStartedDetail{CallID: "c-" + id, AgentID: id, Country: "US", StartedAt: t0})
+			var err error
+			answers[i], err = f.uc.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-" + id,
+				AgentID: id, To: "911", Country: "US", OccurredAt: t0})
+			errs <- err
 		})
 	}
 	wg.Wait()
@@ -445,6 +449,14 @@ func TestConcurrentDialsNeverShareANumber(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	presented := map[string]bool{}
+	for _, a := range answers {
+		if a.CallerIDSource != mayday.CallerLease || presented[a.CallerID] {
+			t.Errorf("answer %+v: want a caller ID of its own", a)
+		}
+		presented[a.CallerID] = true
+	}
+	f.deliver(events.EmergencyCallStarted)
 	holders := map[string]string{}
 	pool, _ := f.store.ListNumbers(ctx, "US")
 	for _, num := range pool {
@@ -645,15 +657,19 @@ func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
 	f.addNumbers("US", "+14255550001", "+14255550002", "+14255550003", "+14255550004", "+14255550005")
 	ctx := context.Background()
 	var wg sync.WaitGroup
+	answers := make([]mayday.CallOutcome, 5)
 	for i := range 5 {
 		wg.Go(func() {
-			if err := f.uc.CallbackLeaseAllocation.Allocate(ctx, events.EmergencyCallStartedDetail{CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1",
-				Country: "US", StartedAt: t0, PresenceApplied: true}); err != nil {
+			var err error
+			answers[i], err = f.uc.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed,
+				CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
+			if err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
+	f.deliver(events.EmergencyCallStarted)
 	held, _ := f.store.LeasesHeldBy(ctx, "a-1")
 	if len(held) != 1 {
 		t.Fatalf("agent holds %d numbers after concurrent dials, want 1", len(held))
@@ -661,6 +677,11 @@ func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
 	for _, e := range f.bus.take(events.CallbackLeaseAllocated) {
 		if n := e.Detail.(events.CallbackLeaseDetail).CallbackNumber; n != held[0].Number {
 			t.Errorf("a call was told callback number %s, the agent keeps %s", n, held[0].Number)
+		}
+	}
+	for _, a := range answers {
+		if a.CallerID != held[0].Number {
+			t.Errorf("call %s presented %s, the agent keeps %s", a.CallID, a.CallerID, held[0].Number)
 		}
 	}
 }

@@ -166,6 +166,7 @@ type system struct {
 	sdkAttempts int    // the SDK retryer's attempts per call
 	numbers     int
 	dead        *int // dead letters the test expects
+	noLease     bool // final expects no number held
 }
 
 func newSystem(t *testing.T, s setup) *system {
@@ -383,6 +384,10 @@ func describe(dls []localbus.DeadLetter) string {
 	return "[" + strings.Join(out, "; ") + "]"
 }
 
+// expectNoLease says final should find no callback number held: the dial
+// presented none.
+func (s *system) expectNoLease() { s.noLease = true }
+
 // expectDead says how many dead letters final should find.
 func (s *system) expectDead(n int) { s.dead = &n }
 
@@ -402,7 +407,8 @@ func eventually(t *testing.T, what string, within time.Duration, cond func() boo
 }
 
 // final checks what every emergency call must end with: presence back to
-// what it was, no emergency in progress, exactly one callback number held,
+// what it was, no emergency in progress, exactly one callback number held
+// (none when the dial could present none),
 // exactly one email per call, nothing about them dead-lettered.
 func (s *system) final(agent, presence string, calls ...string) {
 	s.t.Helper()
@@ -412,7 +418,10 @@ func (s *system) final(agent, presence string, calls ...string) {
 		s.t.Errorf("agent %s: presence %v, emergency %v; want %s and no emergency", agent, st["presence"], st["emergency"], presence)
 	}
 	held := s.held(agent)
-	if len(held) == 0 {
+	switch {
+	case s.noLease && len(held) > 0:
+		s.t.Errorf("agent %s holds %v; the dial presented no lease, so none may be taken after the fact", agent, held)
+	case !s.noLease && len(held) == 0:
 		s.t.Errorf("agent %s holds no callback number, want 1", agent)
 	}
 	defer func() {
