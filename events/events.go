@@ -50,6 +50,8 @@ type EmergencyCallStartedDetail struct {
 	// "default" (no caller ID: the platform's default number).
 	CallerID       string `json:"callerId,omitempty"`
 	CallerIDSource string `json:"callerIdSource"`
+	// LeaseExpiresAt is when the presented lease ends.
+	LeaseExpiresAt *time.Time `json:"leaseExpiresAt,omitempty"`
 	// Fallback says why no lease was presented: "pool-empty" or
 	// "store-unavailable" (the store failed or was too slow).
 	Fallback string `json:"fallback,omitempty"`

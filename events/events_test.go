@@ -250,7 +250,7 @@ func jsonFields(typ reflect.Type) []string {
 func TestCallbackLeaseDetailIsFlat(t *testing.T) {
 	started := eventstest.Detail[events.EmergencyCallStartedDetail](t, "emergency-call-started")
 	allocated := eventstest.Detail[events.CallbackLeaseDetail](t, "callback-lease-allocated")
-	if allocated.EmergencyCallStartedDetail != started {
+	if !reflect.DeepEqual(allocated.EmergencyCallStartedDetail, started) {
 		t.Errorf("the allocated lease carries %+v, want the started call's detail %+v", allocated.EmergencyCallStartedDetail, started)
 	}
 	if allocated.CallbackNumber == "" || allocated.CallbackExpiresAt == nil || allocated.Reason != "" {

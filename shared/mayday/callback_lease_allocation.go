@@ -43,15 +43,16 @@ func (a *CallbackLeaseAllocation) Allocate(ctx context.Context, d events.Emergen
 	exhausted := events.PoolExhaustedDetail{Country: d.Country, SiteID: d.SiteID, AgentID: d.AgentID, CallID: d.CallID, At: now}
 	var evs []events.Event
 	if d.CallerIDSource == CallerLease {
-		n, err := a.store.GetNumber(ctx, d.CallerID)
-		if err != nil {
-			return fmt.Errorf("lease %s: %w", d.CallerID, err)
+		exp := d.LeaseExpiresAt
+		if exp == nil { // not said: read it
+			n, err := a.store.GetNumber(ctx, d.CallerID)
+			if err != nil {
+				return fmt.Errorf("lease %s: %w", d.CallerID, err)
+			}
+			l, _ := n.LiveLease(now)
+			exp = &l.ExpiresAt
 		}
-		exp := now.Add(a.cfg.Lease) // the lease was taken over or released since: its period from now
-		if l, live := n.LiveLease(now); live && l.AgentID == d.AgentID {
-			exp = l.ExpiresAt
-		}
-		detail.CallbackNumber, detail.CallbackExpiresAt = d.CallerID, &exp
+		detail.CallbackNumber, detail.CallbackExpiresAt = d.CallerID, exp
 		evs = append(evs, events.Event{DetailType: events.CallbackLeaseAllocated, Detail: detail})
 		if d.TakenOverFromAgentID != "" {
 			exhausted.CallbackNumber, exhausted.PreviousAgentID, exhausted.PreviousCallID = d.CallerID, d.TakenOverFromAgentID, d.TakenOverFromCallID

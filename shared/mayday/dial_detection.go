@@ -160,6 +160,9 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	if pr.takeover != nil {
 		started.TakenOverFromAgentID, started.TakenOverFromCallID = pr.takeover.AgentID, pr.takeover.CallID
 	}
+	if !pr.expires.IsZero() {
+		started.LeaseExpiresAt = &pr.expires
+	}
 	if perr := d.publish(ctx, events.Event{DetailType: events.EmergencyCallStarted, Detail: started}); perr != nil {
 		return out, perr
 	}
