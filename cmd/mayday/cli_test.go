@@ -58,6 +58,10 @@ func TestHelp(t *testing.T) {
 		{[]string{"simulate", "-url", "http://x", "demo", "--help"}, "simulate", nil},
 		{[]string{"bench", "-h"}, "bench", []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2"}},
 		{[]string{"bench", "help"}, "bench", nil},
+		{[]string{"sites", "-h"}, "sites", []string{"MAYDAY_TABLE", "MAYDAY_CALLBACK_LEASE", "AWS_ENDPOINT_URL_DYNAMODB"}},
+		{[]string{"sites", "help"}, "sites", nil},
+		{[]string{"sites", "put", "sea", "-h"}, "sites", nil},
+		{[]string{"help", "sites"}, "sites", nil},
 		{[]string{"numbers", "-h"}, "numbers", []string{"MAYDAY_TABLE", "MAYDAY_CALLBACK_LEASE", "AWS_ENDPOINT_URL_DYNAMODB"}},
 		{[]string{"numbers", "help"}, "numbers", nil},
 		{[]string{"numbers", "add", "-h"}, "numbers", nil},
@@ -147,6 +151,17 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"numbers", "-no-such-flag"}, "numbers"},
 		{[]string{"numbers"}, "numbers"},
 		{[]string{"numbers", "add", "+14255550001"}, "numbers"},
+		{[]string{"numbers", "add", "+14255550001", "US", "sea", "extra"}, "numbers"},
+		{[]string{"numbers", "remove", "+14255550001", "sea"}, "numbers"},
+		{[]string{"sites"}, "sites"},
+		{[]string{"sites", "-no-such-flag", "list"}, "sites"},
+		{[]string{"sites", "frob"}, "sites"},
+		{[]string{"sites", "put", "sea"}, "sites"},
+		{[]string{"sites", "put", "-file", "site.json"}, "sites"},
+		{[]string{"sites", "get"}, "sites"},
+		{[]string{"sites", "get", "sea", "-file", "site.json"}, "sites"},
+		{[]string{"sites", "list", "sea"}, "sites"},
+		{[]string{"sites", "delete"}, "sites"},
 		{[]string{"numbers", "frob"}, "numbers"},
 		{[]string{"contacts", "-no-such-flag"}, "contacts"},
 		{[]string{"contacts", "a-1"}, "contacts"},
@@ -210,6 +225,11 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 		{"-addr over MAYDAY_ADDR", "s3cret", "s3cret", "-addr", "dial", 0, `"emergency": true`},
 		{"-url over MAYDAY_ADDR", "s3cret", "s3cret", "-url", "inbound", 0, "200 OK"},
 		{"demo", "s3cret", "s3cret", "env", "demo", 0, "DoNotDisturb"},
+		// The demo creates the site before the agent and the number at it;
+		// the dial answers the caller ID to present and the location.
+		{"demo: caller ID", "", "", "env", "demo", 0, `"callerId": "+14255550001"`},
+		{"demo: location", "", "", "env", "demo", 0, "\"location\": {\n      \"siteId\": \"sea\",\n      \"name\": \"Seattle HQ\""},
+		{"demo: the email names the address", "", "", "env", "demo", 0, `Location:  Seattle HQ: 1 Main St, Seattle, WA 98101, US`},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,5 +318,35 @@ func TestRunnerURL(t *testing.T) {
 		if tt.want == "" && err == nil || tt.want != "" && (err != nil || got != tt.want) {
 			t.Errorf("runnerURL(%q, %q) = %q, %v; want %q", tt.addr, tt.url, got, err, tt.want)
 		}
+	}
+}
+
+// TestSimulateSamplesFollowTheFlags: -site, like -agent and -call, sets the
+// field in the samples that have it, and only there.
+func TestSimulateSamplesFollowTheFlags(t *testing.T) {
+	s := &simulator{dir: "../../testdata", siteID: "pdx", agentID: "a-7", callID: "c-7"}
+	for _, tt := range []struct {
+		dir, name string
+		want      map[string]any // fields; nil: absent
+	}{
+		{"webhooks", "dial.json", map[string]any{"siteId": "pdx", "agentId": "a-7", "callId": "c-7"}},
+		{"admin", "agent.json", map[string]any{"siteId": "pdx", "agentId": nil}},
+		{"admin", "callback-number.json", map[string]any{"siteId": "pdx"}},
+		{"webhooks", "end.json", map[string]any{"siteId": nil, "callId": "c-7"}},
+	} {
+		m, err := s.sampleFields(tt.dir, tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tt.want {
+			if m[k] != v {
+				t.Errorf("%s: %s = %v, want %v", tt.name, k, m[k], v)
+			}
+		}
+	}
+	// Without -site, the samples' own site, which demo creates from site.json.
+	m, err := (&simulator{dir: "../../testdata"}).sampleFields("admin", "agent.json")
+	if err != nil || m["siteId"] != "sea" {
+		t.Fatalf("agent sample's siteId = %v, %v", m["siteId"], err)
 	}
 }

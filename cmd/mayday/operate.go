@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,12 +30,36 @@ var (
 
 	numbersCommand = &command{
 		name: "numbers", operator: true,
-		args:    "add NUMBER COUNTRY | remove NUMBER | list",
-		summary: "add, remove or list the callback numbers of each country's pool",
-		about: `  add NUMBER COUNTRY   add a callback number (E.164) to a country's pool
-  remove NUMBER        remove a number (refused while it is leased)
-  list                 the pools with each number's live lease`,
+		args:    "add NUMBER COUNTRY [SITE] | remove NUMBER | list",
+		summary: "add, remove or list the callback numbers of each pool (a site's or a country's)",
+		about: `  add NUMBER COUNTRY [SITE]   add a callback number (E.164) to SITE's pool (its
+                              emergency address is registered with the carrier at
+                              the site's address; the site must be in COUNTRY), or
+                              with no SITE to the country's pool
+  remove NUMBER               remove a number (refused while it is leased)
+  list                        the pools with each number's site and live lease
+
+A call from a site leases from the site's numbers; when the site has none (or
+the call has no site), from the country's pool, never from another site's.`,
 		env: operatorEnv, otherEnv: operatorOther, run: runNumbers,
+	}
+	sitesCommand = &command{
+		name: "sites", operator: true,
+		args:    "put SITE -file FILE | get SITE | list | delete SITE",
+		summary: "create, show, list or delete the sites (emergency response locations)",
+		about: `  put SITE -file FILE   create or replace a site from a JSON file shaped as the
+                        body of PUT /v1/sites/{siteId} (testdata/admin/site.json):
+                        name, country, address {street, city, region, postalCode,
+                        country, detail}, emergencyCallbackNumber, notify
+  get SITE              the site, as JSON that put reads back
+  list                  every site: address, emergency callback number, recipients
+  delete SITE           delete a site (refused while callback numbers or agents
+                        use it)
+
+A site's emergency callback number is presented to the emergency service when no
+callback number can be leased in time; its notify addresses get every emergency
+call notification from the site.`,
+		env: operatorEnv, otherEnv: operatorOther, run: runSites,
 	}
 	contactsCommand = &command{
 		name: "contacts", operator: true,
@@ -85,9 +110,9 @@ func runNumbers(ctx context.Context, c *call, args []string) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]int{"add": 3, "remove": 2, "list": 1} // arguments, the action's included
-	if len(args) == 0 || want[args[0]] != len(args) {
-		return c.usageErrorf("want add NUMBER COUNTRY, remove NUMBER or list")
+	want := map[string][]int{"add": {3, 4}, "remove": {2}, "list": {1}} // arguments, the action's included
+	if len(args) == 0 || !slices.Contains(want[args[0]], len(args)) {
+		return c.usageErrorf("want add NUMBER COUNTRY [SITE], remove NUMBER or list")
 	}
 	svc, err := operator(ctx, c.stderr)
 	if err != nil {
@@ -95,11 +120,15 @@ func runNumbers(ctx context.Context, c *call, args []string) error {
 	}
 	switch args[0] {
 	case "add":
-		n, created, err := svc.AddNumber(ctx, args[1], args[2])
+		site := ""
+		if len(args) == 4 {
+			site = args[3]
+		}
+		n, created, err := svc.AddNumberAt(ctx, args[1], args[2], site)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "%s in the %s pool (created: %v)\n", n.Number, n.Country, created)
+		fmt.Fprintf(c.stdout, "%s in the %s (created: %v)\n", n.Number, mayday.Pool{Country: n.Country, SiteID: n.SiteID}, created)
 	case "remove":
 		if err := svc.RemoveNumber(ctx, args[1]); err != nil {
 			return err
@@ -116,7 +145,11 @@ func runNumbers(ctx context.Context, c *call, args []string) error {
 			if l, live := n.LiveLease(now); live {
 				lease = fmt.Sprintf("leased to %s (call %s) until %s", l.AgentID, l.CallID, l.ExpiresAt.Format("2006-01-02 15:04:05Z07:00"))
 			}
-			fmt.Fprintf(c.stdout, "%s  %-14s %s\n", n.Country, n.Number, lease)
+			site := "-"
+			if n.SiteID != "" {
+				site = "site " + n.SiteID
+			}
+			fmt.Fprintf(c.stdout, "%s  %-14s %-12s %s\n", n.Country, n.Number, site, lease)
 		}
 	}
 	return nil

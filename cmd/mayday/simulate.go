@@ -23,8 +23,11 @@ var simulateCommand = &command{
 	name:    "simulate",
 	args:    "[flags] demo|dial|end|inbound",
 	summary: "send signed sample webhooks (testdata/) to a running local runner",
-	about: `  demo               the whole flow, step by step: configure agent a-1 and the
-                     US callback pool, dial 9-911, the callback, both calls end
+	about: `  demo               the whole flow, step by step: configure site sea (its
+                     address, emergency callback number and recipients), agent
+                     a-1 and a callback number at the site, dial 9-911 (the
+                     answer: the caller ID to present and the location), the
+                     email, the callback, both calls end
   dial|end|inbound   one webhook: the agent dials, the agent's call ends, the
                      emergency service calls back
 
@@ -41,6 +44,7 @@ type simulator struct {
 	dir     string
 	callID  string
 	agentID string
+	siteID  string
 	to      string
 	client  *http.Client
 	out     io.Writer
@@ -53,6 +57,7 @@ func runSimulate(ctx context.Context, c *call, args []string) error {
 	c.flags.StringVar(&s.dir, "testdata", "testdata", "`dir`ectory of the sample webhooks and admin requests")
 	c.flags.StringVar(&s.callID, "call", "", "call `id` (default: the sample's)")
 	c.flags.StringVar(&s.agentID, "agent", "", "agent `id` (default: the sample's)")
+	c.flags.StringVar(&s.siteID, "site", "", "site `id` of the agent, its callback number and the dial (default: the samples')")
 	c.flags.StringVar(&s.to, "to", "", "`number` dialed or called (default: the sample's)")
 	rest, err := c.parse(args)
 	if err != nil {
@@ -113,6 +118,16 @@ func runnerURL(addr, url string) (string, error) {
 
 // sample reads a sample body, applying the flags and the current time.
 func (s *simulator) sample(dir, name string) ([]byte, error) {
+	m, err := s.sampleFields(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// sampleFields is a sample's fields, with the flags and the current time
+// applied to those it has.
+func (s *simulator) sampleFields(dir, name string) (map[string]any, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("sample %s: %w (run from the repository root or pass -testdata)", name, err)
@@ -128,9 +143,10 @@ func (s *simulator) sample(dir, name string) ([]byte, error) {
 	}
 	set("callId", s.callID)
 	set("agentId", s.agentID)
+	set("siteId", s.siteID)
 	set("to", s.to)
 	set("occurredAt", time.Now().UTC().Format(time.RFC3339))
-	return json.Marshal(m)
+	return m, nil
 }
 
 func (s *simulator) webhook(ctx context.Context, path, name string) error {
@@ -186,13 +202,27 @@ func (s *simulator) demo(ctx context.Context) error {
 		}
 		return s.send(ctx, method, path, body, false)
 	}
+	// The site the agent sample names is created first: the agent and its
+	// callback number refer to it.
+	agent, err := s.sampleFields("admin", "agent.json")
+	if err != nil {
+		return err
+	}
+	site, _ := agent["siteId"].(string)
 	pause := func() { time.Sleep(300 * time.Millisecond) } // let the bus deliver
 	steps := []func() error{
-		func() error { step("an operator configures the agent and the US callback pool"); return nil },
+		func() error {
+			if site == "" {
+				step("an operator configures the agent and the callback pool")
+				return nil
+			}
+			step("an operator configures the site, then the agent and a callback number at the site")
+			return admin("PUT", "/v1/sites/"+site, "site.json")
+		},
 		func() error { return admin("PUT", "/v1/agents/"+s.agentID, "agent.json") },
 		func() error { return admin("POST", "/v1/callback-numbers", "callback-number.json") },
 		func() error {
-			step("the agent dials 9-911")
+			step("the agent dials 9-911; the answer: the caller ID to present (the leased number) and the location")
 			return s.webhook(ctx, "/v1/telephony/events", "dial.json")
 		},
 		func() error {
@@ -200,7 +230,10 @@ func (s *simulator) demo(ctx context.Context) error {
 			step("the desktop: Do Not Disturb, emergency panel, callback number")
 			return admin("GET", "/v1/agents/"+s.agentID+"/state", "")
 		},
-		func() error { step("the emergency contacts' email"); return admin("GET", "/local/outbox", "") },
+		func() error {
+			step("the email to the agent's contacts and the site's recipients")
+			return admin("GET", "/local/outbox", "")
+		},
 		func() error {
 			step("the call drops; the emergency service calls back")
 			return s.webhook(ctx, "/v1/telephony/inbound", "inbound.json")
