@@ -12,8 +12,11 @@ var benchCommand = &command{
 	args:    "[flags]",
 	summary: "measure latencies, AWS calls, contention, binary size and init time (docs/PERFORMANCE.md)",
 	about: `The table goes to stdout, or with -json to stderr while stdout gets the one
-JSON object. The bootstraps are built by scripts/build-functions.sh, as by
-make build. The emulator measurements run when both endpoints are set:
+JSON object. Each figure is shown with its goal and the adapter it ran on.
+The bootstraps are built by scripts/build-functions.sh, as by make build.
+The emulator measurements (the dial answer and dial → email on DynamoDB
+Local and aws-ses-v2-local beside their round-trip floors, AWS calls per
+emergency by step) run when both endpoints are set:
 scripts/services.sh run go run ./cmd/mayday bench -json`,
 	otherEnv: []otherVar{
 		{dynamoEndpoint.name, dynamoEndpoint.doc + "; with " + sesEndpoint.name + ", runs the emulator measurements"},
@@ -27,14 +30,15 @@ func runBench(ctx context.Context, c *call, args []string) error {
 	fs := c.flags
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout (the table goes to stderr)")
 	var o bench.Options
-	fs.IntVar(&o.N, "n", 1000, "concurrent emergency dials (contention; exhaustion uses a pool of n/10)")
+	fs.IntVar(&o.N, "n", 1000, "concurrent emergency dials at one site (contention on a pool of n; exhaustion on a pool of n/10)")
 	fs.IntVar(&o.Webhooks, "webhooks", 2000, "dial webhooks timed in process")
 	fs.IntVar(&o.HTTPWebhooks, "http-webhooks", 1000, "dial webhooks timed over loopback HTTP")
 	fs.IntVar(&o.Chains, "chains", 300, "dial → email samples, embedded")
+	fs.IntVar(&o.DialAnswers, "dial-answers", 200, "dial answers timed on DynamoDB Local")
 	fs.IntVar(&o.EmulatedChains, "emulated-chains", 200, "dial → email samples on the emulators")
 	fs.IntVar(&o.Callbacks, "callbacks", 1000, "inbound routing decisions timed")
 	fs.IntVar(&o.Emergencies, "emergencies", 10, "emergency calls whose AWS calls are counted")
-	fs.IntVar(&o.FloorSamples, "floor-samples", 200, "samples of each AWS call of the round-trip floor")
+	fs.IntVar(&o.FloorSamples, "floor-samples", 200, "samples of each AWS call of the round-trip floors")
 	fs.IntVar(&o.InitRuns, "init-runs", 5, "cold starts per Lambda bootstrap")
 	fs.BoolVar(&o.SkipBinaries, "skip-binaries", false, "do not build the bootstraps (binary_bytes_max and init_ms null)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")

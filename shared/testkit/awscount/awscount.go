@@ -10,7 +10,9 @@
 //
 // Calls are operations as the caller invokes them (counted once, in the
 // Initialize step); Attempts are the HTTP requests the SDK sent for them,
-// retries included (counted in the Finalize step, after the retryer).
+// retries included (counted in the Finalize step, after the retryer); Time
+// is the wall time the calls took, from the Initialize step on (retries,
+// signing, the round trip and decoding the response included).
 package awscount
 
 import (
@@ -20,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
@@ -33,15 +36,18 @@ type Counter struct {
 	// concurrent use.
 	Label func(service, operation string, input any) string
 
-	mu       sync.Mutex
-	calls    map[string]int
-	attempts map[string]int
-	labelled map[string]int
+	mu           sync.Mutex
+	calls        map[string]int
+	attempts     map[string]int
+	labelled     map[string]int
+	time         map[string]time.Duration
+	labelledTime map[string]time.Duration
 }
 
 // New returns an empty counter.
 func New() *Counter {
-	return &Counter{calls: map[string]int{}, attempts: map[string]int{}, labelled: map[string]int{}}
+	return &Counter{calls: map[string]int{}, attempts: map[string]int{}, labelled: map[string]int{},
+		time: map[string]time.Duration{}, labelledTime: map[string]time.Duration{}}
 }
 
 // Key is how an operation is named: "<ServiceID>.<Operation>", e.g.
@@ -63,6 +69,10 @@ type Snapshot struct {
 	Calls    map[string]int // by "<Service>.<Operation>"
 	Attempts map[string]int // HTTP requests, retries included
 	Labelled map[string]int // by "<Service>.<Operation> <label>", when Label is set
+	// Time and LabelledTime are the summed wall time of the calls, keyed as
+	// Calls and Labelled (calls counted by hand with Add take none).
+	Time         map[string]time.Duration
+	LabelledTime map[string]time.Duration
 }
 
 // Total is the number of calls.
@@ -83,19 +93,48 @@ func (s Snapshot) TotalAttempts() int {
 	return n
 }
 
+// TotalTime is the summed wall time of the calls.
+func (s Snapshot) TotalTime() time.Duration {
+	var d time.Duration
+	for _, v := range s.Time {
+		d += v
+	}
+	return d
+}
+
+func sub[V int | time.Duration](a, b map[string]V) map[string]V {
+	out := map[string]V{}
+	for k, v := range a {
+		if d := v - b[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func sum[V int | time.Duration](a, b map[string]V) map[string]V {
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]V{}
+	}
+	for k, v := range b {
+		out[k] += v
+	}
+	return out
+}
+
 // Sub is s minus an earlier snapshot.
 func (s Snapshot) Sub(earlier Snapshot) Snapshot {
-	sub := func(a, b map[string]int) map[string]int {
-		out := map[string]int{}
-		for k, v := range a {
-			if d := v - b[k]; d != 0 {
-				out[k] = d
-			}
-		}
-		return out
-	}
 	return Snapshot{Calls: sub(s.Calls, earlier.Calls), Attempts: sub(s.Attempts, earlier.Attempts),
-		Labelled: sub(s.Labelled, earlier.Labelled)}
+		Labelled: sub(s.Labelled, earlier.Labelled), Time: sub(s.Time, earlier.Time),
+		LabelledTime: sub(s.LabelledTime, earlier.LabelledTime)}
+}
+
+// Add is s plus another snapshot (e.g. the same step of several runs).
+func (s Snapshot) Add(other Snapshot) Snapshot {
+	return Snapshot{Calls: sum(s.Calls, other.Calls), Attempts: sum(s.Attempts, other.Attempts),
+		Labelled: sum(s.Labelled, other.Labelled), Time: sum(s.Time, other.Time),
+		LabelledTime: sum(s.LabelledTime, other.LabelledTime)}
 }
 
 // String lists the calls, most frequent first: "DynamoDB.GetItem=3 ...".
@@ -123,7 +162,8 @@ func (s Snapshot) String() string {
 func (c *Counter) Snapshot() Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Snapshot{Calls: maps.Clone(c.calls), Attempts: maps.Clone(c.attempts), Labelled: maps.Clone(c.labelled)}
+	return Snapshot{Calls: maps.Clone(c.calls), Attempts: maps.Clone(c.attempts), Labelled: maps.Clone(c.labelled),
+		Time: maps.Clone(c.time), LabelledTime: maps.Clone(c.labelledTime)}
 }
 
 // Reset sets every count to zero.
@@ -132,6 +172,8 @@ func (c *Counter) Reset() {
 	clear(c.calls)
 	clear(c.attempts)
 	clear(c.labelled)
+	clear(c.time)
+	clear(c.labelledTime)
 	c.mu.Unlock()
 }
 
@@ -147,13 +189,23 @@ func Middleware(c *Counter) func(*middleware.Stack) error {
 				if c.Label != nil {
 					label = c.Label(svc, op, in.Parameters)
 				}
+				k := Key(svc, op)
 				c.mu.Lock()
-				c.calls[Key(svc, op)]++
+				c.calls[k]++
 				if label != "" {
-					c.labelled[Key(svc, op)+" "+label]++
+					c.labelled[k+" "+label]++
 				}
 				c.mu.Unlock()
-				return next.HandleInitialize(ctx, in)
+				start := time.Now()
+				out, md, err := next.HandleInitialize(ctx, in)
+				took := time.Since(start)
+				c.mu.Lock()
+				c.time[k] += took
+				if label != "" {
+					c.labelledTime[k+" "+label] += took
+				}
+				c.mu.Unlock()
+				return out, md, err
 			}), middleware.After)
 		if err != nil {
 			return err

@@ -64,8 +64,15 @@ func TestCountsCallsAndAttempts(t *testing.T) {
 	if got := s.Labelled["DynamoDB.GetItem AGENT#a"]; got != 2 {
 		t.Errorf("labelled = %v", s.Labelled)
 	}
-	if d := s.Sub(before); d.Total() != 1 || d.Calls["DynamoDB.DescribeTable"] != 1 {
-		t.Errorf("Sub = %v", d)
+	if s.Time["DynamoDB.GetItem"] <= 0 || s.LabelledTime["DynamoDB.GetItem AGENT#a"] != s.Time["DynamoDB.GetItem"] {
+		t.Errorf("time = %v, labelled %v", s.Time, s.LabelledTime)
+	}
+	d := s.Sub(before)
+	if d.Total() != 1 || d.Calls["DynamoDB.DescribeTable"] != 1 || d.TotalTime() != s.Time["DynamoDB.DescribeTable"] {
+		t.Errorf("Sub = %v (time %v)", d, d.Time)
+	}
+	if two := d.Add(d); two.Total() != 2 || two.TotalTime() != 2*d.TotalTime() {
+		t.Errorf("Add = %v", two)
 	}
 	c.Add("EventBridge", "PutEvents", 2)
 	if got := c.Snapshot().Total(); got != 5 {

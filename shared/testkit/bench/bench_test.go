@@ -55,14 +55,15 @@ func TestPercentile(t *testing.T) {
 }
 
 // TestRunSmall runs the whole bench, scaled down, and checks the outcomes
-// the issue sets as goals that do not depend on the machine: every dial
-// answered, no duplicate lease, one email per call, everyone restored, no
-// one unserved. With the emulators' endpoints set it runs their part too.
+// set as goals that do not depend on the machine: every dial answered with
+// a caller ID and a location, no caller ID given to two agents, no
+// duplicate lease, one email per call, everyone restored. With the
+// emulators' endpoints set it runs their part too.
 func TestRunSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	o := Options{N: 100, Webhooks: 100, HTTPWebhooks: 50, Chains: 20, EmulatedChains: 10, Callbacks: 50,
+	o := Options{N: 100, Webhooks: 100, HTTPWebhooks: 50, Chains: 20, DialAnswers: 10, EmulatedChains: 10, Callbacks: 50,
 		Emergencies: 2, FloorSamples: 10, SkipBinaries: true}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
@@ -70,30 +71,47 @@ func TestRunSmall(t *testing.T) {
 	}
 	r := rep.Result
 	t.Logf("\n%s", rep)
-	if r.ContentionDials != 100 || r.ContentionDuplicateLeases != 0 || r.ContentionEmails != 100 || r.ContentionRestored != 100 {
-		t.Errorf("contention: %+v", rep.Contention)
+	if c := rep.Contention; r.ContentionDials != 100 || r.ContentionDuplicateLeases != 0 || r.ContentionEmails != 100 ||
+		r.ContentionRestored != 100 || r.SiteContentionDistinctCallerIDs != 100 || r.SiteContentionDuplicates != 0 || c.Leases != 100 || c.NoLocation != 0 {
+		t.Errorf("contention: %+v", c)
 	}
-	if r.ExhaustionUnserved != 0 || rep.Exhaustion.Takeovers != 90 || rep.Exhaustion.DuplicateLeases != 0 {
-		t.Errorf("exhaustion: %+v", rep.Exhaustion)
+	if x := rep.Exhaustion; x.Dials != 100 || r.SiteExhaustionWithoutCallerID != 0 || r.SiteExhaustionOverBudget != 0 ||
+		r.SiteExhaustionNotified != 100 || x.DuplicateEmails != 0 || r.SiteExhaustionDuplicateLeases != 0 ||
+		r.SiteExhaustionLeases+r.SiteExhaustionECBN != 100 || x.Restored != 100 || x.NoLocation != 0 {
+		t.Errorf("exhaustion: %+v", x)
 	}
-	if r.WebhookP50Ms <= 0 || r.DialToEmailP99Ms <= 0 || r.CallbackRouteP99Ms <= 0 {
+	if r.WebhookP50Ms <= 0 || r.WebhookHTTPP99Ms <= 0 || r.DialToEmailP99Ms <= 0 || r.CallbackRouteP99Ms <= 0 ||
+		r.SiteContentionAnswerP99Ms <= 0 {
 		t.Errorf("latencies missing: %+v", r)
 	}
 	b, err := rep.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"webhook_p50_ms", "dial_to_email_emulated_p99_ms", "aws_calls_per_emergency", "init_ms"} {
+	for f := range Goals {
+		if !strings.Contains(string(b), `"`+f+`"`) {
+			t.Errorf("JSON lacks %s, which has a goal: %s", f, b)
+		}
+	}
+	for _, f := range []string{"webhook_p50_ms", "dial_answer_floor_ms", "roundtrip_floor_ms", "aws_calls_by_step"} {
 		if !strings.Contains(string(b), `"`+f+`"`) {
 			t.Errorf("JSON lacks %s: %s", f, b)
 		}
 	}
 	emulated := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ENDPOINT_URL_SESV2") != ""
-	if emulated != (r.AWSCallsPerEmergency != nil) || emulated != (r.RoundtripFloorMs != nil) {
-		t.Errorf("emulated=%v but AWS calls %v, floor %v", emulated, r.AWSCallsPerEmergency, r.RoundtripFloorMs)
+	for name, v := range map[string]*float64{"AWS calls": r.AWSCallsPerEmergency, "floor": r.RoundtripFloorMs,
+		"dial answer floor": r.DialAnswerFloorMs, "dial answer": r.DialAnswerEmulatedP99Ms, "dial → email": r.DialToEmailEmulatedP99Ms} {
+		if emulated != (v != nil) {
+			t.Errorf("emulated=%v but %s = %v", emulated, name, v)
+		}
 	}
-	if emulated && *r.AWSCallsPerEmergency < 3 {
-		t.Errorf("AWS calls per emergency = %v: the counter missed calls", *r.AWSCallsPerEmergency)
+	if emulated {
+		if *r.AWSCallsPerEmergency < 3 || len(r.AWSCallsByStep) != len(Steps) || r.AWSCallsByStep[0].Calls < 3 {
+			t.Errorf("AWS calls per emergency = %v, by step %v: the counter missed calls", *r.AWSCallsPerEmergency, r.AWSCallsByStep)
+		}
+		if len(rep.DialAnswerFloor) != len(dialAnswerFloor) || rep.DialAnswerEmulated.Calls < float64(len(dialAnswerFloor)) {
+			t.Errorf("dial answer: floor %v, calls %v", rep.DialAnswerFloor, rep.DialAnswerEmulated)
+		}
 	}
 }
 
@@ -149,7 +167,7 @@ func BenchmarkVerifySignature(b *testing.B) {
 	}
 }
 
-// bootB starts an embedded runner with agents and a pool.
+// bootB starts an embedded runner with agents and a pool at one site.
 func bootB(b *testing.B, agents, numbers int) *system {
 	b.Helper()
 	s, err := boot(nil, nil)
@@ -169,20 +187,60 @@ type sink struct{}
 
 func (sink) Publish(context.Context, ...events.Event) error { return nil }
 
-// handlerOnly is the HTTP API over the embedded store with the chain cut off.
-func handlerOnly() (mayday.UseCases, http.Handler) {
-	uc, err := mayday.NewUseCases(inmem.NewStore(), sink{}, inmem.NewOutbox(mayday.SystemClock{}),
+// handlerOnly is the HTTP API over the embedded store with the chain cut
+// off, with a site ("b-site", with an ECBN) and a pool of pool numbers at it.
+func handlerOnly(b *testing.B, pool int) (mayday.UseCases, *inmem.Store, http.Handler) {
+	store := inmem.NewStore()
+	uc, err := mayday.NewUseCases(store, sink{}, inmem.NewOutbox(mayday.SystemClock{}),
 		mayday.Options{Log: quietLog(), Config: settings.Defaults()})
 	if err != nil {
-		panic(err)
+		b.Fatal(err)
 	}
 	api := httpapi.ForUseCases(uc)
 	api.Secret, api.Log = []byte(secret), quietLog()
 	h, err := api.Handler()
 	if err != nil {
-		panic(err)
+		b.Fatal(err)
 	}
-	return uc, h
+	ctx := context.Background()
+	if _, err := uc.AdminAPI.PutSite(ctx, "b-site", mayday.Site{Name: "Bench site", Country: "US",
+		Address:                 mayday.Address{Street: "1 Main St", City: "Seattle", PostalCode: "98101", Country: "US"},
+		EmergencyCallbackNumber: "+18005550001"}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range pool {
+		if _, _, err := uc.AdminAPI.AddNumberAt(ctx, number(1, i), "US", "b-site"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return uc, store, h
+}
+
+// agentsAt creates agents at the site of handlerOnly.
+func agentsAt(b *testing.B, uc mayday.UseCases, ids ...string) {
+	for _, id := range ids {
+		if _, err := uc.AdminAPI.PutAgent(context.Background(), id, mayday.Profile{Name: id, Country: "US",
+			Presence: initialPresence, EmergencyContacts: []string{"sup@example.com"}, SiteID: "b-site"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// releaseAll releases every lease of the store, as their expiry would.
+func releaseAll(b *testing.B, store mayday.Store) {
+	ctx := context.Background()
+	ns, err := store.ListNumbers(ctx, "US")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range ns {
+		if _, err := store.UpdateNumber(ctx, n.Number, func(n *mayday.CallbackNumber) error {
+			n.Lease, n.ReleasedAt = nil, time.Now()
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func serveSigned(h http.Handler, path string, body []byte) *httptest.ResponseRecorder {
@@ -194,16 +252,32 @@ func serveSigned(h http.Handler, path string, body []byte) *httptest.ResponseRec
 }
 
 // BenchmarkDialWebhook is the dial webhook through the in-process handler:
-// signature, decoding, classification, the call record and Do Not Disturb
-// in the embedded store, the publish (to a sink). A fresh agent each time.
+// signature, decoding, classification, and setUp on the embedded store —
+// the call record, Do Not Disturb, the site, the pool, the lease, the
+// agent's lease record, the answer record — then the publish (to a sink).
+// A fresh agent at the site each time, answered with a callback lease from
+// its 100-number pool; every 100 dials, with the timer stopped, the next
+// 100 agents are created and the leases released.
 func BenchmarkDialWebhook(b *testing.B) {
-	_, h := handlerOnly()
+	const pool = 100
+	uc, store, h := handlerOnly(b, pool)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		i++
+		if i%pool == 0 {
+			b.StopTimer()
+			releaseAll(b, store)
+			ids := make([]string, pool)
+			for k := range ids {
+				ids[k] = fmt.Sprintf("bw-%d", i+k)
+			}
+			agentsAt(b, uc, ids...)
+			b.StartTimer()
+		}
 		agent := fmt.Sprintf("bw-%d", i)
-		if rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent)); !emergencyAnswer(rec.Code, rec.Body.Bytes()) {
+		i++
+		rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"callbackExpiresAt"`) {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
 		}
 	}
@@ -211,23 +285,18 @@ func BenchmarkDialWebhook(b *testing.B) {
 
 // BenchmarkInboundRoute is the routing decision for a PSAP callback to a
 // leased number, in process (the chain cut off): round robin over 100
-// agents' numbers; every 100 callbacks their conversations are ended with
+// agents' numbers, each leased by the agent's dial; every 100 callbacks their conversations are ended with
 // the timer stopped, so agents do not pile them up.
 func BenchmarkInboundRoute(b *testing.B) {
 	const agents = 100
-	svc, h := handlerOnly()
+	svc, _, h := handlerOnly(b, agents)
 	ctx := context.Background()
 	for i := range agents {
 		agent := agentID("b", i)
-		if _, _, err := svc.AdminAPI.AddNumber(ctx, number(1, i), "US"); err != nil {
-			b.Fatal(err)
-		}
-		if rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent)); !emergencyAnswer(rec.Code, rec.Body.Bytes()) {
+		agentsAt(b, svc, agent)
+		rec := serveSigned(h, "/v1/telephony/events", dialBody(agent+"-c1", agent))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"callbackExpiresAt"`) {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
-		}
-		if err := svc.CallbackLeaseAllocation.Allocate(ctx, events.EmergencyCallStartedDetail{CallID: agent + "-c1", AgentID: agent, DialedNumber: "9-911",
-			EmergencyNumber: "911", Country: "US", StartedAt: time.Now().UTC(), PresenceApplied: true}); err != nil {
-			b.Fatal(err)
 		}
 	}
 	var open []events.CallEndedDetail
@@ -256,8 +325,9 @@ func BenchmarkInboundRoute(b *testing.B) {
 
 // BenchmarkDialToEmail is the whole chain, embedded, through the local bus:
 // the dial webhook in process until the mailer accepted the email (ns/op is
-// the latency). 100 agents in turn (their lease is renewed from the second
-// round on); every 100 dials the calls are ended with the timer stopped.
+// the latency). 100 agents at one site with a 100-number pool, in turn
+// (their lease is renewed from the second round on); every 100 dials the
+// calls are ended with the timer stopped.
 func BenchmarkDialToEmail(b *testing.B) {
 	const agents = 100
 	s := bootB(b, agents, agents)
@@ -290,9 +360,9 @@ func BenchmarkDialToEmail(b *testing.B) {
 	}
 }
 
-// BenchmarkContention is N concurrent emergency dials from N agents on an
-// N-number pool until the chain settles (ns/op is the whole burst); its
-// growth with N shows how allocators contend for the same numbers.
+// BenchmarkContention is N concurrent emergency dials from N agents at one
+// site with an N-number pool until the chain settles (ns/op is the whole
+// burst); its growth with N shows how dials contend for the same numbers.
 func BenchmarkContention(b *testing.B) {
 	for _, n := range []int{100, 300} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
@@ -302,7 +372,7 @@ func BenchmarkContention(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if c.Dials != n || c.DuplicateLeases != 0 || c.Emails != n {
+				if c.Dials != n || c.DuplicateLeases != 0 || c.Emails != n || c.DuplicateCallerIDs != 0 {
 					b.Fatalf("%+v", c)
 				}
 			}

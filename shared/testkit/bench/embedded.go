@@ -7,21 +7,28 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // webhookInProcess times the dial webhook through the in-process handler
-// (httptest recorder), fresh call ids, one agent each. Each sample is taken
-// on a quiet system: the chain of the previous dial has settled first.
+// (httptest recorder), fresh call ids, one agent each, each answer a
+// callback lease from the site's pool (nextDial keeps a free number in it).
+// Each sample is taken on a quiet system: the chain of the previous dial
+// has settled first.
 func webhookInProcess(s *system, prefix string, from, n int) (Samples, error) {
 	out := make(Samples, 0, n)
 	for i := range n {
+		if err := s.nextDial(); err != nil {
+			return nil, err
+		}
 		agent := agentID(prefix, from+i)
 		body := dialBody(agent+"-c1", agent)
 		start := time.Now()
 		code, resp := s.serve(http.MethodPost, "/v1/telephony/events", body, true)
 		d := time.Since(start)
-		if !emergencyAnswer(code, resp) {
-			return nil, fmt.Errorf("dial webhook: %d %s", code, resp)
+		if err := s.leaseAnswer(code, resp); err != nil {
+			return nil, err
 		}
 		out = append(out, d)
 		s.m.Bus.Wait()
@@ -33,6 +40,9 @@ func webhookInProcess(s *system, prefix string, from, n int) (Samples, error) {
 func webhookHTTP(s *system, prefix string, from, n int) (Samples, error) {
 	out := make(Samples, 0, n)
 	for i := range n {
+		if err := s.nextDial(); err != nil {
+			return nil, err
+		}
 		agent := agentID(prefix, from+i)
 		body := dialBody(agent+"-c1", agent)
 		start := time.Now()
@@ -41,8 +51,8 @@ func webhookHTTP(s *system, prefix string, from, n int) (Samples, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !emergencyAnswer(code, resp) {
-			return nil, fmt.Errorf("dial webhook over HTTP: %d %s", code, resp)
+		if err := s.leaseAnswer(code, resp); err != nil {
+			return nil, fmt.Errorf("over HTTP: %w", err)
 		}
 		out = append(out, d)
 		s.m.Bus.Wait()
@@ -90,10 +100,18 @@ func callbackRoutes(s *system, prefix string, n int) (Samples, error) {
 }
 
 // dialToEmail times dial webhook sent (loopback HTTP) → email accepted by
-// the mailer, one call at a time, the chain settled between samples.
-func dialToEmail(s *system, prefix string, from, n int) (Samples, error) {
+// the mailer, one call at a time, the chain settled between samples; each
+// dial leases a free number (nextDial). before, if set, runs untimed
+// before each sample.
+func dialToEmail(s *system, prefix string, from, n int, before func()) (Samples, error) {
 	out := make(Samples, 0, n)
 	for i := from; i < from+n; i++ {
+		if err := s.nextDial(); err != nil {
+			return nil, err
+		}
+		if before != nil {
+			before()
+		}
 		callID := fmt.Sprintf("%s-c%05d", prefix, i)
 		done := s.mailer.expect(callID)
 		body := dialBody(callID, agentID(prefix, i))
@@ -102,8 +120,8 @@ func dialToEmail(s *system, prefix string, from, n int) (Samples, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !emergencyAnswer(code, resp) {
-			return nil, fmt.Errorf("dial webhook: %d %s", code, resp)
+		if err := s.leaseAnswer(code, resp); err != nil {
+			return nil, err
 		}
 		select {
 		case at := <-done:
@@ -116,24 +134,39 @@ func dialToEmail(s *system, prefix string, from, n int) (Samples, error) {
 	return out, nil
 }
 
-// Contention is the outcome of N concurrent emergency dials.
+// Contention is the outcome of N concurrent emergency dials from N agents
+// at one site.
 type Contention struct {
-	Dials           int // answered as emergency calls
-	DuplicateLeases int // numbers held by >1 agent + agents holding >1 number
-	Emails          int
-	DuplicateEmails int // calls that got more than one email
-	Restored        int // agents back on their presence after the end
-	Unserved        int // agents that got no callback number
-	Takeovers       int // leases taken over (pool exhausted)
-	DeadLetters     int
-	Elapsed         time.Duration // dials sent → chain settled
+	Agents, Pool int
+	Dials        int // answered as emergency calls
+	NoLocation   int // emergency answers without the site's location
+	// What the answers presented: a callback lease, the site's ECBN, no
+	// caller ID (the platform's default), something else.
+	Leases, ECBN, NoCallerID, OtherCallerID int
+	// DistinctCallerIDs: different caller IDs answered (the ECBN counts
+	// once). DuplicateCallerIDs: answers presenting a leased number that an
+	// earlier answer presented to another agent, take-overs included.
+	DistinctCallerIDs, DuplicateCallerIDs int
+	Answer                                Summary       // answer times, each dial's own
+	OverBudget                            int           // answers slower than the webhook budget
+	Budget                                time.Duration // the webhook budget
+	OverState                             int           // answers slower than the state budget (settings.StateTimeout)
+	DuplicateLeases                       int           // numbers held by >1 agent (less take-overs) + agents holding >1 number
+	Emails                                int
+	DuplicateEmails                       int // calls that got more than one email
+	Restored                              int // agents back on their presence after the end
+	Unleased                              int // agents that got no callback lease
+	Takeovers                             int // leases taken over (pool exhausted)
+	DeadLetters                           int
+	Elapsed                               time.Duration // dials sent → chain settled
 }
 
-// contention fires n concurrent dials from n agents on a pool of numbers
-// numbers, waits for the chain to settle, checks the leases, then ends every
-// call concurrently and checks that presence came back.
+// contention fires n concurrent dials from n agents at one site with a pool
+// of numbers numbers, times each answer and reads what it presented, waits
+// for the chain to settle, checks the leases and the emails, then ends
+// every call concurrently and checks that presence came back.
 func contention(prefix string, n, numbers, series int) (Contention, error) {
-	var c Contention
+	c := Contention{Agents: n, Pool: numbers, Budget: settings.WebhookBudget}
 	s, err := boot(nil, nil)
 	if err != nil {
 		return c, err
@@ -142,15 +175,56 @@ func contention(prefix string, n, numbers, series int) (Contention, error) {
 	if err := s.seed(prefix, n, numbers, series); err != nil {
 		return c, err
 	}
+	times := make(Samples, n)
+	sources := make([]string, n)
+	callerIDs := make([]string, n)
+	located := make([]bool, n)
 	start := time.Now()
 	answered := concurrently(n, func(i int) bool {
+		t0 := time.Now()
 		code, resp := s.serve(http.MethodPost, "/v1/telephony/events",
 			dialBody(fmt.Sprintf("%s-c%05d", prefix, i), agentID(prefix, i)), true)
-		return emergencyAnswer(code, resp)
+		times[i] = time.Since(t0)
+		a, src, err := s.dialAnswer(code, resp)
+		if err != nil {
+			return false
+		}
+		sources[i], callerIDs[i], located[i] = src, a.CallerID, s.atSite(a)
+		return true
 	})
 	s.m.Bus.Wait()
 	c.Elapsed = time.Since(start)
 	c.Dials = answered
+	c.Answer = Summarise(times)
+	seen := map[string]bool{}
+	for i, src := range sources {
+		if times[i] > c.Budget {
+			c.OverBudget++
+		}
+		if times[i] > settings.StateTimeout {
+			c.OverState++
+		}
+		if src != "" && !located[i] {
+			c.NoLocation++
+		}
+		switch src {
+		case sourceLease:
+			c.Leases++
+			if seen[callerIDs[i]] {
+				c.DuplicateCallerIDs++
+			}
+		case sourceECBN:
+			c.ECBN++
+		case sourceNone:
+			c.NoCallerID++
+		case sourceUnknown:
+			c.OtherCallerID++
+		}
+		if callerIDs[i] != "" {
+			seen[callerIDs[i]] = true
+		}
+	}
+	c.DistinctCallerIDs = len(seen)
 
 	_, allocated, exhausted := s.pub.snapshot()
 	holders := map[string]map[string]bool{} // number → agents it was allocated to
@@ -178,7 +252,7 @@ func contention(prefix string, n, numbers, series int) (Contention, error) {
 	}
 	for i := range n {
 		if len(numbersOf[agentID(prefix, i)]) == 0 {
-			c.Unserved++
+			c.Unleased++
 		}
 	}
 	// And what the store holds now: no agent with two live leases.

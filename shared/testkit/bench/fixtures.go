@@ -39,6 +39,13 @@ type system struct {
 	pub     *recorder
 	handler http.Handler // every route, in process
 	client  *http.Client // loopback HTTP to m.URL
+
+	// site is the one site seed created; pool the size of its pool.
+	site site
+	pool int
+	// leased counts the sequential dials since the pool's leases were last
+	// released (see nextDial).
+	leased int
 }
 
 // boot starts the local runner (harness.Boot) over store (nil: embedded)
@@ -99,21 +106,79 @@ func agentID(prefix string, i int) string { return fmt.Sprintf("%s-a%05d", prefi
 // series keeps series apart in one store).
 func number(series, i int) string { return fmt.Sprintf("+1%03d%07d", 200+series, i) }
 
-// seed adds agents (with two emergency contacts each) and pool numbers
-// through the admin routes, in process.
+// site is the site a seed creates: every agent's home site, every pool
+// number's site, with an emergency callback number (ECBN) and a security
+// desk that hears of every emergency call.
+type site struct {
+	ID   string
+	ECBN string
+}
+
+// seed creates a site, then agents at it (with two emergency contacts each)
+// and the site's pool of numbers, through the admin routes, in process.
 func (s *system) seed(prefix string, agents, numbers, series int) error {
+	s.site = site{ID: prefix + "-site", ECBN: fmt.Sprintf("+1800555%04d", series)}
+	s.pool, s.leased = numbers, 0
+	body, _ := json.Marshal(map[string]any{"name": "Bench site " + prefix, "country": "US",
+		"address": map[string]string{"street": "1 Main St", "city": "Seattle", "region": "WA", "postalCode": "98101",
+			"country": "US", "detail": "Building 4"},
+		"emergencyCallbackNumber": s.site.ECBN, "notify": "security@example.com"})
+	if code, out := s.serve(http.MethodPut, "/v1/sites/"+s.site.ID, body, false); code != http.StatusOK {
+		return fmt.Errorf("seed site: %d %s", code, out)
+	}
 	for i := range agents {
 		body, _ := json.Marshal(map[string]any{"name": "Agent " + agentID(prefix, i), "email": "agent@example.com",
 			"presence": initialPresence, "country": "US", "emergencyContacts": "sup@example.com; desk@example.com",
-			"mailboxEnabled": true, "outboundVoiceProfile": true})
+			"mailboxEnabled": true, "outboundVoiceProfile": true, "siteId": s.site.ID})
 		if code, out := s.serve(http.MethodPut, "/v1/agents/"+agentID(prefix, i), body, false); code != http.StatusOK {
 			return fmt.Errorf("seed agent: %d %s", code, out)
 		}
 	}
 	for i := range numbers {
-		body, _ := json.Marshal(map[string]string{"number": number(series, i), "country": "US"})
+		body, _ := json.Marshal(map[string]string{"number": number(series, i), "country": "US", "siteId": s.site.ID})
 		if code, out := s.serve(http.MethodPost, "/v1/callback-numbers", body, false); code/100 != 2 {
 			return fmt.Errorf("seed number: %d %s", code, out)
+		}
+	}
+	return nil
+}
+
+// nextDial is called before each sequential dial that should lease a free
+// number: once the site's pool is all leased, it releases every lease
+// first, untimed, as the lease-expiry sweep does when the leases expire,
+// so that sequential measurements time taking a free number, not taking
+// one over (the contention runs time that).
+func (s *system) nextDial() error {
+	if s.leased >= s.pool {
+		if err := s.releaseLeases(); err != nil {
+			return err
+		}
+		s.leased = 0
+	}
+	s.leased++
+	return nil
+}
+
+// releaseLeases releases every leased number, through the store.
+func (s *system) releaseLeases() error {
+	ctx := context.Background()
+	ns, err := s.m.Store.ListNumbers(ctx, "US")
+	if err != nil {
+		return fmt.Errorf("release leases: %w", err)
+	}
+	now := time.Now()
+	for _, n := range ns {
+		if n.Lease == nil {
+			continue
+		}
+		if _, err := s.m.Store.UpdateNumber(ctx, n.Number, func(n *mayday.CallbackNumber) error {
+			if n.Lease == nil {
+				return mayday.ErrNoChange
+			}
+			n.Lease, n.ReleasedAt = nil, now
+			return nil
+		}); err != nil {
+			return fmt.Errorf("release %s: %w", n.Number, err)
 		}
 	}
 	return nil
@@ -141,6 +206,62 @@ func inboundBody(callID, to string) []byte {
 func emergencyAnswer(code int, body []byte) bool {
 	var out struct{ Emergency bool }
 	return code == http.StatusOK && json.Unmarshal(body, &out) == nil && out.Emergency
+}
+
+// What a dial answer presented as the caller ID.
+const (
+	sourceLease   = "lease"   // a callback number, with callbackExpiresAt
+	sourceECBN    = "ecbn"    // the site's emergency callback number
+	sourceNone    = "none"    // no caller ID: the platform's default
+	sourceUnknown = "unknown" // a caller ID that is neither
+)
+
+// answer is a dial webhook's answer, as the platform reads it.
+type answer struct {
+	Emergency         bool       `json:"emergency"`
+	CallerID          string     `json:"callerId"`
+	CallbackExpiresAt *time.Time `json:"callbackExpiresAt"`
+	Location          *struct {
+		SiteID string `json:"siteId"`
+	} `json:"location"`
+}
+
+// atSite reports whether an answer gave the seeded site as the location.
+func (s *system) atSite(a answer) bool { return a.Location != nil && a.Location.SiteID == s.site.ID }
+
+// dialAnswer reads an emergency dial's answer and says what it presented.
+func (s *system) dialAnswer(code int, body []byte) (answer, string, error) {
+	var a answer
+	if code != http.StatusOK {
+		return a, "", fmt.Errorf("dial webhook: %d %s", code, body)
+	}
+	if err := json.Unmarshal(body, &a); err != nil || !a.Emergency {
+		return a, "", fmt.Errorf("dial webhook: not an emergency answer: %s", body)
+	}
+	switch {
+	case a.CallerID == "":
+		return a, sourceNone, nil
+	case a.CallbackExpiresAt != nil:
+		return a, sourceLease, nil
+	case a.CallerID == s.site.ECBN:
+		return a, sourceECBN, nil
+	}
+	return a, sourceUnknown, nil
+}
+
+// leaseAnswer checks that a sequential dial presented a callback lease and
+// the site's location.
+func (s *system) leaseAnswer(code int, body []byte) error {
+	a, src, err := s.dialAnswer(code, body)
+	switch {
+	case err != nil:
+		return err
+	case src != sourceLease:
+		return fmt.Errorf("dial webhook presented %s, not a callback lease: %s", src, body)
+	case !s.atSite(a):
+		return fmt.Errorf("dial webhook: no location at site %s: %s", s.site.ID, body)
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------------------
