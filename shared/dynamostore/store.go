@@ -421,6 +421,16 @@ func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string,
 			st.seen.put(k, item)
 			return v, nil
 		}
+		if transactionConflict(err) {
+			// A WriteSetup transaction holds the item: wait, then read it
+			// and run the closure again, as after any lost race.
+			if err := st.retry(ctx, attempt); err != nil {
+				return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
+			}
+			attempt++
+			needRead = true
+			continue
+		}
 		if !conditionFailed(err) {
 			return zero, fmt.Errorf("%s %s: put: %w", r.what, id, err)
 		}
@@ -465,17 +475,35 @@ func conditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
+// transactionConflict reports whether a single-item write was refused
+// because a transaction (WriteSetup) on the item was in progress: a lost
+// race like a failed condition, except that no current item comes with it.
+func transactionConflict(err error) bool {
+	var tc *types.TransactionConflictException
+	return errors.As(err, &tc)
+}
+
+// maxAttempts is MaxAttempts, or its default when unset.
+func (st *Store) maxAttempts() int {
+	if st.MaxAttempts <= 0 {
+		return DefaultMaxAttempts
+	}
+	return st.MaxAttempts
+}
+
 // retry waits before attempt+1 after a lost race, with full jitter so that
 // the writers contending for one item spread out; after the last attempt it
 // fails with mayday.ErrConflict.
 func (st *Store) retry(ctx context.Context, attempt int) error {
-	limit := st.MaxAttempts
-	if limit <= 0 {
-		limit = DefaultMaxAttempts
-	}
-	if attempt >= limit {
+	if limit := st.maxAttempts(); attempt >= limit {
 		return fmt.Errorf("%w: still changing after %d attempts", mayday.ErrConflict, attempt)
 	}
+	return backoff(ctx, attempt)
+}
+
+// backoff waits before attempt+1: 1 ms plus a random wait up to 5 ms·2ⁿ, at
+// most 250 ms (full jitter).
+func backoff(ctx context.Context, attempt int) error {
 	ceiling := min(5*time.Millisecond<<attempt, 250*time.Millisecond)
 	timer := time.NewTimer(time.Millisecond + rand.N(ceiling))
 	defer timer.Stop()
@@ -562,7 +590,7 @@ func deleteIf[T, I any](ctx context.Context, st *Store, r record[T, I], id strin
 			st.seen.forget(k)
 			return nil
 		}
-		if !conditionFailed(err) {
+		if !conditionFailed(err) && !transactionConflict(err) {
 			return fmt.Errorf("%s %s: delete: %w", r.what, id, err)
 		}
 		if err := st.retry(ctx, attempt); err != nil {

@@ -275,3 +275,126 @@ func ctxFn[T any](ctx context.Context, fn func(*T) error) func(*T) error {
 		return fn(v)
 	}
 }
+
+// ReadSetup reads the agent and the call at one instant; an absent one is its
+// zero value with the id set and Version 0.
+func (s *Store) ReadSetup(ctx context.Context, agentID, callID string) (mayday.Agent, mayday.Call, error) {
+	var (
+		a mayday.Agent
+		c mayday.Call
+	)
+	if err := ctx.Err(); err != nil {
+		return a, c, err
+	}
+	s.mu.Lock()
+	ab, aok := s.agents[agentID]
+	cb, cok := s.calls[callID]
+	s.mu.Unlock()
+	if aok {
+		if err := json.Unmarshal(ab, &a); err != nil {
+			return mayday.Agent{}, mayday.Call{}, fmt.Errorf("agent %s: decode: %w", agentID, err)
+		}
+	}
+	if cok {
+		if err := json.Unmarshal(cb, &c); err != nil {
+			return mayday.Agent{}, mayday.Call{}, fmt.Errorf("call %s: decode: %w", callID, err)
+		}
+	}
+	a.ID, c.ID = agentID, callID
+	return a, c, nil
+}
+
+// setupWrite is one item of WriteSetup: where it goes, the Version the stored
+// item must have (0: none stored), and the value to store.
+type setupWrite struct {
+	m       map[string][]byte
+	key     string
+	want    int64
+	value   []byte
+	changed *bool
+}
+
+// holds reports whether the stored item is still at w.want; s.mu is held.
+func (w setupWrite) holds() bool {
+	b, ok := w.m[w.key]
+	if !ok {
+		return w.want == 0
+	}
+	var v struct{ Version int64 } // every versioned domain value has it
+	if err := json.Unmarshal(b, &v); err != nil {
+		return false
+	}
+	return w.want != 0 && v.Version == w.want
+}
+
+// WriteSetup checks every item's version and then writes them all, under
+// one lock: all or none, as one DynamoDB transaction.
+func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+	fail := func(err error) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+		return mayday.Call{}, mayday.Agent{}, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	conflict := &mayday.SetupConflict{}
+	var writes []setupWrite
+	add := func(m map[string][]byte, key string, v any, want int64, changed *bool) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("%s: encode: %w", key, err)
+		}
+		writes = append(writes, setupWrite{m: m, key: key, want: want, value: b, changed: changed})
+		return nil
+	}
+	c, a := call, agent
+	c.Version, a.Version = call.Version+1, agent.Version+1
+	if err := add(s.calls, c.ID, c, call.Version, &conflict.Call); err != nil {
+		return fail(err)
+	}
+	if err := add(s.agents, a.ID, a, agent.Version, &conflict.Agent); err != nil {
+		return fail(err)
+	}
+	if number != nil {
+		n := *number
+		n.Version = number.Version + 1
+		if err := add(s.numbers, n.Number, n, number.Version, &conflict.Number); err != nil {
+			return fail(err)
+		}
+	}
+
+	s.mu.Lock()
+	found := false
+	for _, w := range writes {
+		if !w.holds() {
+			*w.changed, found = true, true
+		}
+	}
+	if found {
+		s.mu.Unlock()
+		return fail(conflict)
+	}
+	for _, w := range writes {
+		w.m[w.key] = w.value
+	}
+	s.mu.Unlock()
+
+	// Hand back copies of what was stored, as every read does.
+	var (
+		wc mayday.Call
+		wa mayday.Agent
+		wn *mayday.CallbackNumber
+	)
+	if err := json.Unmarshal(writes[0].value, &wc); err != nil {
+		return fail(fmt.Errorf("call %s: decode: %w", call.ID, err))
+	}
+	if err := json.Unmarshal(writes[1].value, &wa); err != nil {
+		return fail(fmt.Errorf("agent %s: decode: %w", agent.ID, err))
+	}
+	if number != nil {
+		wn = new(mayday.CallbackNumber)
+		if err := json.Unmarshal(writes[2].value, wn); err != nil {
+			return fail(fmt.Errorf("callback number %s: decode: %w", number.Number, err))
+		}
+	}
+	return wc, wa, wn, nil
+}

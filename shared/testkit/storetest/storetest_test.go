@@ -156,6 +156,17 @@ func (l *lagging) DeleteSite(ctx context.Context, id string, check func(mayday.S
 	return err
 }
 
+func (l *lagging) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+	c, a, n, err := l.Store.WriteSetup(ctx, call, agent, number)
+	if err == nil {
+		l.record(change{key: "A" + a.ID, agent: clone(a)}, a.Version)
+		if n != nil {
+			l.record(change{key: "N" + n.Number, number: clone(*n)}, n.Version)
+		}
+	}
+	return c, a, n, err
+}
+
 func (l *lagging) numbersWhere(keep func(mayday.CallbackNumber) bool) []mayday.CallbackNumber {
 	l.mu.Lock()
 	defer l.mu.Unlock()

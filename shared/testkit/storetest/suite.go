@@ -20,6 +20,14 @@
 //     ListNumbers("") every number stored, whatever its country (supported
 //     or not: mayday.SupportedCountries is the domain's rule for adding
 //     numbers, not a filter of the store). AgentsAtSite("") lists none.
+//   - ReadSetup reads an agent and a call, absent ones as their zero values
+//     with the id set and Version 0. WriteSetup writes a call, an agent and
+//     optionally a number all or none, each only if the stored Version is
+//     the one the value carries (0: none stored), and returns them at
+//     Version+1; otherwise it writes nothing and fails with a
+//     *mayday.SetupConflict (an ErrConflict) naming exactly the items that
+//     had changed. Of concurrent setups that read one agent, exactly one
+//     writes. The index-backed reads see what it wrote.
 //   - Result order of the list methods is not part of the contract, except
 //     ListSites: sorted by id.
 //
@@ -39,6 +47,7 @@
 //	sites.go          sites: their kind, round trips, ListSites, DeleteSite
 //	notifications.go  notifications: their kind, round trips, claims
 //	history.go        call history
+//	setup.go          the dial's setup: ReadSetup, WriteSetup, their races
 //	concurrency.go    concurrent writers: lost updates, double leases and claims
 //	asserts.go        comparison and the checks of index-backed reads
 package storetest
@@ -128,11 +137,20 @@ func contract() []group {
 		{"History", []contractCase{
 			{"AddAndList", testHistory},
 		}},
+		{"Setup", []contractCase{
+			{"ReadAbsent", testSetupReadAbsent},
+			{"ReadStored", testSetupReadStored},
+			{"Write", testSetupWrite},
+			{"Conflicts", testSetupConflicts},
+			{"WithoutNumber", testSetupWithoutNumber},
+			{"Indexes", testSetupIndexes},
+		}},
 		{"Concurrency", []contractCase{
 			{"AgentUpdates", testConcurrentAgentUpdates},
 			{"Leases", testConcurrentLeases},
 			{"NotificationClaims", testConcurrentClaims},
 			{"HistoryAdds", testConcurrentHistoryAdds},
+			{"Setups", testConcurrentSetups},
 		}},
 	}
 }
