@@ -199,6 +199,10 @@ func (downStore) GetCall(context.Context, string) (mayday.Call, error) {
 	return mayday.Call{}, errors.New("connection refused")
 }
 
+func (downStore) ReadSetup(context.Context, string, string) (mayday.Agent, mayday.Call, error) {
+	return mayday.Agent{}, mayday.Call{}, errors.New("connection refused")
+}
+
 func TestStoreDownIsRetryable(t *testing.T) {
 	o := mayday.Options{Config: settings.Defaults()}
 	dial, err := mayday.NewDialDetection(downStore{inmem.NewStore()}, nopBus{}, o)

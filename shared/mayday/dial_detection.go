@@ -193,77 +193,127 @@ func (d *DialDetection) answer(out *CallOutcome, pr presented, detail string) {
 
 // setUp records the emergency call, puts the agent on Do Not Disturb and
 // takes (or renews) the agent's callback lease from the call's pool, so that
-// the answer can present it. Whatever fails or runs out of time, it returns
-// what to present instead: the site's emergency callback number, or none.
-// A repeat of the dial presents what the first presented.
+// the answer can present it: one read of the agent and the call, one of the
+// pool, one write of the three together. Whatever fails or runs out of
+// time, it returns what to present instead: the site's emergency callback
+// number, or none. A repeat of the dial presents what the first presented.
 func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error) {
-	stored, _, err := d.recordStart(ctx, call)
-	if err != nil {
-		return d.fallback(call.AgentID, call.SiteID, FallbackStoreUnavailable), err
-	}
-	if stored.CallerIDSource != "" {
-		site, _ := d.siteOf(ctx, stored.SiteID)
-		return presented{callerID: stored.CallerID, source: stored.CallerIDSource, expires: stored.CallbackExpiresAt,
-			site: site, presenceApplied: true}, nil
-	}
-	now := d.now()
-	var agent Agent
-	if stored.Ended() {
-		// Its end came first: no Do Not Disturb, but the emergency service
-		// may still call back, so the lease is taken all the same.
-		agent, err = d.store.GetAgent(ctx, call.AgentID)
-		if errors.Is(err, ErrNotFound) {
-			agent, err = Agent{ID: call.AgentID}, nil
+	var (
+		site    *Site
+		sited   bool
+		numbers []CallbackNumber
+		listed  bool
+		pool    Pool
+		lost    = map[string]bool{} // numbers other dials took meanwhile
+	)
+	for attempt := 0; ; attempt++ {
+		agent, stored, err := d.store.ReadSetup(ctx, call.AgentID, call.ID)
+		if err != nil {
+			return d.fallback(call.AgentID, call.SiteID, FallbackStoreUnavailable), fmt.Errorf("call %s: read: %w", call.ID, err)
 		}
-	} else {
-		agent, err = d.store.UpdateAgent(ctx, call.AgentID, func(a *Agent) error {
-			if !a.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
-				return ErrNoChange
+		if stored.CallerIDSource != "" {
+			site, _ := d.siteOf(ctx, stored.SiteID)
+			return presented{callerID: stored.CallerID, source: stored.CallerIDSource, expires: stored.CallbackExpiresAt,
+				site: site, presenceApplied: true}, nil
+		}
+		d.sites.rememberAgent(agent.ID, agent.SiteID)
+		if !sited {
+			if site, err = d.siteOf(ctx, cmp.Or(call.SiteID, agent.SiteID)); err != nil {
+				return d.ecbn(presented{site: site}, FallbackStoreUnavailable), err
 			}
-			a.UpdatedAt = now
-			return nil
-		})
-	}
-	if err != nil {
-		return d.fallback(call.AgentID, call.SiteID, FallbackStoreUnavailable), fmt.Errorf("agent %s: begin emergency: %w", call.AgentID, err)
-	}
-	d.sites.rememberAgent(agent.ID, agent.SiteID)
-	siteID := cmp.Or(call.SiteID, agent.SiteID)
-	site, err := d.siteOf(ctx, siteID)
-	pr := presented{presenceApplied: true, site: site}
-	if err != nil {
-		return d.ecbn(pr, FallbackStoreUnavailable), err
-	}
-	pool := Pool{Country: call.Country}
-	if site != nil {
-		pool = Pool{Country: site.Country, SiteID: site.ID}
-	}
-	res, err := d.lease(ctx, call.AgentID, call.ID, pool, now)
-	switch {
-	case err != nil:
-		return d.ecbn(pr, FallbackStoreUnavailable), err
-	case !res.ok:
-		pr = d.ecbn(pr, FallbackPoolEmpty)
-	default:
-		pr.callerID, pr.source, pr.expires, pr.takeover = res.number.Number, CallerLease, res.lease.ExpiresAt, res.previous
-	}
-	// Record the answer, unless a duplicate of this dial recorded its own
-	// first: then answer that (both leased for the same agent, so it is
-	// the same number unless the pool was exhausted).
-	final, err := d.store.UpdateCall(ctx, call.ID, func(c *Call) error {
-		if c.CallerIDSource != "" {
-			return ErrNoChange
+			sited, pool = true, Pool{Country: call.Country}
+			if site != nil {
+				pool = Pool{Country: site.Country, SiteID: site.ID}
+			}
 		}
-		c.SiteID, c.CallerID, c.CallerIDSource, c.CallbackExpiresAt = pool.SiteID, pr.callerID, pr.source, pr.expires
-		return nil
-	})
-	if err != nil {
-		return pr, fmt.Errorf("call %s: record caller ID: %w", call.ID, err)
+		if !listed {
+			if numbers, err = d.pool(ctx, pool); err != nil {
+				return d.ecbn(presented{site: site}, FallbackStoreUnavailable), err
+			}
+			listed = true
+		}
+		now := d.now()
+		pr := presented{site: site, presenceApplied: true}
+		choice, ok := d.choose(numbers, agent, lost, now)
+		var number *CallbackNumber
+		if ok {
+			n := choice.Number
+			if l, live := n.LiveLease(now); live && l.AgentID != agent.ID {
+				pr.takeover = &l
+			}
+			leasedAt := now
+			if l, live := n.LiveLease(now); live && l.AgentID == agent.ID {
+				leasedAt = l.LeasedAt // a renewal
+			}
+			n.Lease = &Lease{AgentID: agent.ID, CallID: call.ID, LeasedAt: leasedAt, ExpiresAt: now.Add(d.cfg.Lease)}
+			number = &n
+			pr.callerID, pr.source, pr.expires = n.Number, CallerLease, n.Lease.ExpiresAt
+			agent.CallbackNumber = n.Number // the arbiter of concurrent dials
+		} else {
+			pr = d.ecbn(pr, FallbackPoolEmpty)
+		}
+		// The call's end may have come first: then no Do Not Disturb, but
+		// the emergency service may still call back, so the lease stands.
+		if !stored.Ended() && agent.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+			agent.UpdatedAt = now
+		}
+		rec := call
+		rec.Version, rec.EndedAt = stored.Version, stored.EndedAt
+		rec.SiteID, rec.CallerID, rec.CallerIDSource, rec.CallbackExpiresAt = pool.SiteID, pr.callerID, pr.source, pr.expires
+		rec.ExpiresAt = rec.StartedAt.Add(callRetention)
+		if rec.Ended() {
+			rec.ExpiresAt = rec.EndedAt.Add(callRetention)
+		}
+		_, _, _, err = d.store.WriteSetup(ctx, rec, agent, number)
+		var conflict *SetupConflict
+		switch {
+		case err == nil:
+			return pr, nil
+		case !errors.As(err, &conflict):
+			return d.ecbn(presented{site: site}, FallbackStoreUnavailable), fmt.Errorf("call %s: write: %w", call.ID, err)
+		case attempt >= maxSetupAttempts:
+			return d.ecbn(presented{site: site}, FallbackStoreUnavailable), fmt.Errorf("call %s: %w", call.ID, err)
+		case conflict.Number && number != nil:
+			// Another dial took the number, or renewed it for this agent:
+			// walk on down the list, then read the pool again.
+			lost[number.Number] = true
+			if number.Number == agent.CallbackNumber || len(lost) >= len(numbers) {
+				listed, lost = false, map[string]bool{}
+			}
+		}
+		// An agent or call conflict: a duplicate of this dial, or another
+		// dial of the agent, wrote first. Read again and decide on that.
 	}
-	if final.CallerID != pr.callerID || final.CallerIDSource != pr.source {
-		pr.callerID, pr.source, pr.expires, pr.takeover = final.CallerID, final.CallerIDSource, final.CallbackExpiresAt, nil
+}
+
+// maxSetupAttempts bounds the retries of a contended setup; the state
+// budget bounds it in time.
+const maxSetupAttempts = 50
+
+// choose picks the number a dial presents: the agent's own live lease in
+// the pool (renewed), else the pool's first candidate not lost to another
+// dial meanwhile. ok is false for an empty pool.
+func (d *DialDetection) choose(numbers []CallbackNumber, agent Agent, lost map[string]bool, now time.Time) (Choice, bool) {
+	var own *CallbackNumber
+	for i, n := range numbers {
+		switch l, live := n.LiveLease(now); {
+		case n.Number == agent.CallbackNumber && (!live || l.AgentID == agent.ID):
+			// The number recorded on the agent: what a racing dial of the
+			// agent took, even when this list is too old to show it.
+			return Choice{Number: n}, true
+		case live && l.AgentID == agent.ID && (own == nil || l.ExpiresAt.After(own.Lease.ExpiresAt)):
+			own = &numbers[i]
+		}
 	}
-	return pr, nil
+	if own != nil {
+		return Choice{Number: *own}, true
+	}
+	for _, c := range Candidates(numbers, now) {
+		if !lost[c.Number.Number] {
+			return c, true
+		}
+	}
+	return Choice{}, false
 }
 
 // ecbn presents the site's emergency callback number, or no caller ID.
@@ -323,6 +373,9 @@ func (d *DialDetection) preview(ctx context.Context, agentID, siteID, country st
 func (d *DialDetection) siteOf(ctx context.Context, id string) (*Site, error) {
 	if id == "" {
 		return nil, nil
+	}
+	if s, ok := d.sites.fresh(id); ok {
+		return &s, nil
 	}
 	s, err := d.store.GetSite(ctx, id)
 	switch {

@@ -16,6 +16,7 @@ import (
 type EmailNotification struct {
 	ports
 	mailer Mailer
+	sites  *siteCache
 }
 
 // NewEmailNotification builds the use case; every port is required.
@@ -24,7 +25,7 @@ func NewEmailNotification(store Store, mailer Mailer, o Options) (*EmailNotifica
 	if err != nil {
 		return nil, err
 	}
-	return &EmailNotification{ports: p, mailer: mailer}, nil
+	return &EmailNotification{ports: p, mailer: mailer, sites: newSiteCache()}, nil
 }
 
 // Notify handles "Callback Lease Allocated" and "Callback Lease Unavailable":
@@ -37,9 +38,12 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("agent %s: %w", d.AgentID, err)
 	}
-	var site Site
-	if d.SiteID != "" {
-		if site, err = e.store.GetSite(ctx, d.SiteID); err != nil && !errors.Is(err, ErrNotFound) {
+	site, fresh := e.sites.fresh(d.SiteID)
+	if d.SiteID != "" && !fresh {
+		switch site, err = e.store.GetSite(ctx, d.SiteID); {
+		case err == nil:
+			e.sites.put(site)
+		case !errors.Is(err, ErrNotFound):
 			return fmt.Errorf("site %s: %w", d.SiteID, err)
 		}
 	}

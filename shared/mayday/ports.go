@@ -2,6 +2,8 @@ package mayday
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mayday/mayday/events"
@@ -67,12 +69,50 @@ type HistoryStore interface {
 	ListActivities(ctx context.Context, agentID string) ([]Activity, error)
 }
 
+// SetupStore reads and writes what a dial sets up, in one round trip each:
+// the call, the agent and the callback number presented. Writing them
+// together is what lets concurrent dials arbitrate on the agent's item: of
+// two dials that lease different numbers for one agent, one write fails and
+// its retry renews the winner's number.
+type SetupStore interface {
+	// ReadSetup reads an agent and a call together. One absent is its zero
+	// value with its id set and Version 0, as Update closures see it.
+	ReadSetup(ctx context.Context, agentID, callID string) (Agent, Call, error)
+	// WriteSetup writes the call, the agent and, when not nil, the number,
+	// all or none. Each is written only if the stored item's Version is
+	// still the one the value carries (0: the item must not exist); the
+	// written values carry Version+1. A failed condition is a *SetupConflict
+	// naming the items that changed.
+	WriteSetup(ctx context.Context, call Call, agent Agent, number *CallbackNumber) (Call, Agent, *CallbackNumber, error)
+}
+
+// SetupConflict is WriteSetup's failed condition. It wraps ErrConflict.
+type SetupConflict struct {
+	Call, Agent, Number bool // which items had changed
+}
+
+func (c *SetupConflict) Error() string {
+	var changed []string
+	for _, p := range []struct {
+		name string
+		on   bool
+	}{{"call", c.Call}, {"agent", c.Agent}, {"number", c.Number}} {
+		if p.on {
+			changed = append(changed, p.name)
+		}
+	}
+	return fmt.Sprintf("conflict: %s changed meanwhile", strings.Join(changed, ", "))
+}
+
+func (c *SetupConflict) Unwrap() error { return ErrConflict }
+
 // Store is every store port; one adapter (embedded or DynamoDB) provides all.
 type Store interface {
 	AgentStore
 	CallStore
 	PoolStore
 	SiteStore
+	SetupStore
 	NotificationStore
 	HistoryStore
 }

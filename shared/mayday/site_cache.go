@@ -1,31 +1,48 @@
 package mayday
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
-// siteCache keeps the sites and the agents' home sites a dial function has
-// read, so that when the store is down the dial can still present the
-// site's emergency callback number. Sites change rarely; a stale entry is
-// replaced at the next successful read.
+// siteFreshFor is how long a site read is used without reading it again:
+// sites change rarely, and a dial is the path to keep short. An operator's
+// change to a site's address or numbers is seen within this time.
+const siteFreshFor = 30 * time.Second
+
+// siteCache keeps the sites and the agents' home sites a function has read:
+// fresh entries spare a read, and when the store is down a dial can still
+// present the site's emergency callback number from an older one.
 type siteCache struct {
 	mu     sync.Mutex
 	sites  map[string]Site
+	read   map[string]time.Time
 	agents map[string]string // agent id → home site id
 }
 
 func newSiteCache() *siteCache {
-	return &siteCache{sites: map[string]Site{}, agents: map[string]string{}}
+	return &siteCache{sites: map[string]Site{}, read: map[string]time.Time{}, agents: map[string]string{}}
 }
 
 func (c *siteCache) put(s Site) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sites[s.ID] = s
+	c.sites[s.ID], c.read[s.ID] = s, time.Now()
+}
+
+// fresh is the site if it was read less than siteFreshFor ago.
+func (c *siteCache) fresh(id string) (Site, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.sites[id]
+	return s, ok && time.Since(c.read[id]) < siteFreshFor
 }
 
 func (c *siteCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.sites, id)
+	delete(c.read, id)
 }
 
 func (c *siteCache) get(id string) *Site {

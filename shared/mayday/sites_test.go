@@ -164,7 +164,7 @@ func TestSitePools(t *testing.T) {
 	})
 }
 
-// downAfter fails every store call once down is set.
+// downStore fails (or delays) the dial's store calls once told to.
 type downStore struct {
 	*inmem.Store
 	down  bool
@@ -190,6 +190,20 @@ func (s *downStore) UpdateCall(ctx context.Context, id string, fn func(*mayday.C
 		return mayday.Call{}, err
 	}
 	return s.Store.UpdateCall(ctx, id, fn)
+}
+
+func (s *downStore) ReadSetup(ctx context.Context, agentID, callID string) (mayday.Agent, mayday.Call, error) {
+	if err := s.fail(ctx); err != nil {
+		return mayday.Agent{}, mayday.Call{}, err
+	}
+	return s.Store.ReadSetup(ctx, agentID, callID)
+}
+
+func (s *downStore) WriteSetup(ctx context.Context, c mayday.Call, a mayday.Agent, n *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+	if err := s.fail(ctx); err != nil {
+		return mayday.Call{}, mayday.Agent{}, nil, err
+	}
+	return s.Store.WriteSetup(ctx, c, a, n)
 }
 
 func (s *downStore) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {

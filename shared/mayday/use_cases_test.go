@@ -284,6 +284,10 @@ func (failingStore) UpdateCall(context.Context, string, func(*mayday.Call) error
 	return mayday.Call{}, errors.New("dynamodb down")
 }
 
+func (failingStore) ReadSetup(context.Context, string, string) (mayday.Agent, mayday.Call, error) {
+	return mayday.Agent{}, mayday.Call{}, errors.New("dynamodb down")
+}
+
 func TestStoreDownAtDial(t *testing.T) {
 	f := newFixture(t)
 	f.addNumbers("US", "+14255550001")
