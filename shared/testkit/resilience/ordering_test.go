@@ -145,12 +145,12 @@ func TestDuplicatesAndReordering(t *testing.T) {
 }
 
 // leaseRace says where to look when an agent ends up with two numbers.
-const leaseRace = "concurrent allocations for one agent each take a number; the agent's item arbitrates " +
-	"(CallbackLeaseAllocation.oneLeasePerAgent): the first to record its number keeps it, the others renew it and give theirs back"
+const leaseRace = "concurrent dials of one agent each choose a number; the agent's item, written in the same " +
+	"transaction as the number (DialDetection.setUp), arbitrates: a dial that loses re-reads and renews the winner's number"
 
 // TestConcurrentDials: one agent dials ten emergency calls at once (and five
 // agents do so together). After all the calls end, presence is back and each
-// call got one email; an agent keeps one callback number.
+// call got one email; an agent never holds two callback numbers.
 func TestConcurrentDials(t *testing.T) {
 	t.Parallel()
 	variants(t, func(t *testing.T, v setup) {
@@ -219,7 +219,10 @@ func TestConcurrentDials(t *testing.T) {
 				over := 0
 				for _, a := range agents {
 					counts = append(counts, fmt.Sprint(held[a]))
-					if held[a] != 1 {
+					// None when every dial of the agent missed the state
+					// budget and presented the fallback (DynamoDB Local runs
+					// transactions one at a time); never two.
+					if held[a] > 1 {
 						over++
 					}
 				}

@@ -35,8 +35,8 @@ import (
 // DynamoDB
 
 // TestDynamoDBThrottlingIsRetried: throttling below the SDK's retry limit is
-// absorbed by the SDK retryer — the dial webhook applies Do Not Disturb
-// itself, in time, and the chain runs with no bus retry.
+// absorbed by the SDK retryer — the dial webhook sets the call up itself (Do
+// Not Disturb and the lease), in time, and the chain runs with no bus retry.
 func TestDynamoDBThrottlingIsRetried(t *testing.T) {
 	t.Parallel()
 	plan := faults.NewPlan()
@@ -46,10 +46,11 @@ func TestDynamoDBThrottlingIsRetried(t *testing.T) {
 		name, op, code string
 		times          int
 	}{
-		{"GetItem ThrottlingException", "GetItem", "ThrottlingException", 2},
-		{"PutItem ThrottlingException", "PutItem", "ThrottlingException", sys.sdkAttempts - 1},
-		{"PutItem ProvisionedThroughputExceeded", "PutItem", "ProvisionedThroughputExceededException", sys.sdkAttempts - 1},
-		{"Query ThrottlingException (lease allocation)", "Query", "ThrottlingException", sys.sdkAttempts - 1},
+		{"BatchGetItem ThrottlingException", "BatchGetItem", "ThrottlingException", 2},
+		{"TransactWriteItems ThrottlingException", "TransactWriteItems", "ThrottlingException", sys.sdkAttempts - 1},
+		{"TransactWriteItems ProvisionedThroughputExceeded", "TransactWriteItems", "ProvisionedThroughputExceededException", sys.sdkAttempts - 1},
+		{"Query ThrottlingException (the pool)", "Query", "ThrottlingException", sys.sdkAttempts - 1},
+		{"PutItem ThrottlingException (the notification)", "PutItem", "ThrottlingException", sys.sdkAttempts - 1},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,10 +92,12 @@ func TestDynamoDBThrottlingIsRetried(t *testing.T) {
 }
 
 // TestDynamoDBOutageOnDialWebhook: with DynamoDB failing, the dial webhook
-// still answers emergency:true within its budget, publishes "Emergency Call
-// Started" with presenceApplied=false, and once DynamoDB recovers the lease
-// allocator — retried by the bus — applies Do Not Disturb, leases a number and
-// the email goes.
+// still answers emergency:true within its budget, presenting no lease (the
+// platform's default number here: the agent has no site), publishes
+// "Emergency Call Started" with presenceApplied=false, and once DynamoDB
+// recovers the lease allocator — retried by the bus — applies Do Not
+// Disturb and the email goes, naming what the emergency service received. No
+// number is leased after the fact.
 func TestDynamoDBOutageOnDialWebhook(t *testing.T) {
 	t.Parallel()
 	plan := faults.NewPlan()
@@ -151,59 +154,63 @@ func TestDynamoDBOutageOnDialWebhook(t *testing.T) {
 				t.Errorf("the lease allocator never failed: the outage did not reach it")
 			}
 			st := s.state(agent)
-			if st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.active") != true || harness.Get(st, "emergency.callbackNumber") == nil {
-				t.Errorf("state after recovery: %v; want Do Not Disturb with a callback number", st)
+			if st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.active") != true || harness.Get(st, "emergency.callbackNumber") != nil {
+				t.Errorf("state after recovery: %v; want Do Not Disturb and no callback number", st)
+			}
+			if out["callerId"] != nil || len(s.events(events.CallbackLeaseUnavailable, call)) != 1 {
+				t.Errorf("answer %v: want no caller ID and Callback Lease Unavailable announced", out)
 			}
 			if n := s.emails(call); n != 1 {
 				t.Errorf("%d emails, want 1", n)
 			}
-			t.Logf("%s: webhook answered in %v (emergency:true, presenceApplied=false); lease allocator failed %d time(s), then applied DND, lease and email",
+			t.Logf("%s: webhook answered in %v (emergency:true, presenceApplied=false); lease allocator failed %d time(s), then applied DND and the email went",
 				tc.name, took.Round(time.Millisecond), retries)
 			s.ok(s.end(call))
+			s.expectNoLease()
 			s.final(agent, "Away", call)
 		})
 	}
 }
 
-// TestDynamoDBHungDuringLeaseAllocation: a store that hangs under the lease
-// allocator must make the delivery fail (as a Lambda timeout does), be
-// retried by the bus and end in the dead letters with the whole event, which
-// replays once the store is back.
-func TestDynamoDBHungDuringLeaseAllocation(t *testing.T) {
+// TestDynamoDBHungDuringNotification: a store that hangs under an event
+// consumer (here the email notification, whose claim is a PutItem: the dial
+// reads and writes with BatchGetItem, Query and TransactWriteItems) must make
+// the delivery fail (as a Lambda timeout does), be retried by the bus and end
+// in the dead letters with the whole event, which replays once the store is
+// back.
+func TestDynamoDBHungDuringNotification(t *testing.T) {
 	t.Parallel()
 	plan := faults.NewPlan()
 	s := newSystem(t, setup{dynamo: true, plan: plan, busTimeout: 200 * time.Millisecond})
 	s.addNumbers(4)
 	agent, call := s.agent("hung", "Busy"), s.id("hung-c")
-	// Only the lease allocator queries (the agent's leases, the pool): the
-	// dial webhook and the notification read and write items by key.
-	plan.Add(faults.Fault{Service: "DynamoDB", Operation: "Query", Kind: faults.Hang})
+	plan.Add(faults.Fault{Service: "DynamoDB", Operation: "PutItem", Kind: faults.Hang})
 
 	code, out, took := s.dial(agent, call)
-	if code != http.StatusOK || out["emergency"] != true || took > stateTimeout+slack {
-		t.Fatalf("dial: %d %v in %v", code, out, took)
+	if code != http.StatusOK || out["emergency"] != true || out["callerId"] == nil || took > stateTimeout+slack {
+		t.Fatalf("dial: %d %v in %v; want a caller ID in time", code, out, took)
 	}
-	if !eventually(t, "a dead letter", 2500*time.Millisecond, func() bool { return len(s.deadLetters(events.TargetLeaseAllocation)) > 0 }) {
-		hung := plan.Injected("DynamoDB", "Query")
+	if !eventually(t, "a dead letter", 2500*time.Millisecond, func() bool { return len(s.deadLetters(events.TargetNotification)) > 0 }) {
+		hung := plan.Injected("DynamoDB", "PutItem")
 		plan.Lift() // releases the hung call, so the test can end
 		s.settle()
-		t.Fatalf("a lease allocation hung on DynamoDB (%d hung Query) was neither retried nor dead-lettered: "+
+		t.Fatalf("a notification hung on DynamoDB (%d hung PutItem) was neither retried nor dead-lettered: "+
 			"each bus delivery must end at local.Config.BusTimeout, as a Lambda ends at its timeout", hung)
 	}
-	dl := s.deadLetters(events.TargetLeaseAllocation)[0]
+	dl := s.deadLetters(events.TargetNotification)[0]
 	var ev envelope
 	if err := json.Unmarshal(dl.Event, &ev); err != nil {
 		t.Fatal(err)
 	}
 	_ = json.Unmarshal(ev.Detail, &ev.detail)
-	if dl.Attempts != 3 || ev.DetailType != events.EmergencyCallStarted || ev.detail["callId"] != call ||
-		ev.detail["agentId"] != agent || ev.detail["dialedNumber"] != "9-911" || ev.detail["country"] != "US" {
-		t.Fatalf("dead letter %s: want the whole Emergency Call Started event after 3 attempts", describe([]localbus.DeadLetter{dl}))
+	if dl.Attempts != 3 || ev.DetailType != events.CallbackLeaseAllocated || ev.detail["callId"] != call ||
+		ev.detail["agentId"] != agent || ev.detail["callbackNumber"] != out["callerId"] || ev.detail["country"] != "US" {
+		t.Fatalf("dead letter %s: want the whole Callback Lease Allocated event after 3 attempts", describe([]localbus.DeadLetter{dl}))
 	}
-	plan.Lift() // before reading the pool, which queries
+	plan.Lift()
 	s.settle()
-	if held := s.held(agent); len(held) != 0 || s.emails(call) != 0 {
-		t.Fatalf("before the replay: numbers %v, %d emails", held, s.emails(call))
+	if s.emails(call) != 0 {
+		t.Fatalf("before the replay: %d emails", s.emails(call))
 	}
 	s.republish(ev)
 	s.settle()
