@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/mayday/mayday/events"
@@ -308,10 +309,26 @@ func (d *DialDetection) choose(numbers []CallbackNumber, agent Agent, lost map[s
 	if own != nil {
 		return Choice{Number: *own}, true
 	}
+	var free, takeovers []Choice
 	for _, c := range Candidates(numbers, now) {
-		if !lost[c.Number.Number] {
-			return c, true
+		switch {
+		case lost[c.Number.Number]:
+		case c.Takeover:
+			takeovers = append(takeovers, c)
+		default:
+			free = append(free, c)
 		}
+	}
+	switch {
+	case len(free) > 0 && len(lost) > 0:
+		// Dials racing for the pool all start at the number released
+		// longest ago; one wins it. The others spread over the rest, or
+		// they would go on colliding number after number.
+		return free[rand.IntN(len(free))], true
+	case len(free) > 0:
+		return free[0], true
+	case len(takeovers) > 0:
+		return takeovers[0], true
 	}
 	return Choice{}, false
 }
