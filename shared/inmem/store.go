@@ -6,7 +6,6 @@ package inmem
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,85 +15,155 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 )
 
-// Store is an in-memory mayday.Store. Values are copied in and out through
-// JSON, as a real store would, so callers never share memory with it.
+// Store is an in-memory mayday.Store. It keeps decoded values and copies
+// them in and out (clone.go), as a real store would, so callers never share
+// memory with it. Stored values are immutable (a write stores a fresh copy),
+// so the lock is held only to find or replace them, never to copy them:
+// reads proceed in parallel, and a listing costs the values it returns,
+// served from indexes kept on write. Every method fails with the context's
+// error when the context is done before the store serves it.
 type Store struct {
-	mu            sync.Mutex
-	agents        map[string][]byte
-	calls         map[string][]byte
-	numbers       map[string][]byte
-	sites         map[string][]byte
-	notifications map[string][]byte
+	mu            sync.RWMutex
+	agents        *table[mayday.Agent]
+	calls         *table[mayday.Call]
+	numbers       *table[mayday.CallbackNumber]
+	sites         *table[mayday.Site]
+	notifications *table[mayday.Notification]
 	history       map[string]map[string]mayday.Activity
+
+	agentsAtSite      *index[mayday.Agent] // by SiteID, none for ""
+	agentsInEmergency *index[mayday.Agent] // one group: InEmergency
+	numbersAll        *index[mayday.CallbackNumber]
+	numbersByCountry  *index[mayday.CallbackNumber] // none for ""
+	numbersByHolder   *index[mayday.CallbackNumber] // by Lease.AgentID, leased only
+	numbersLeased     *index[mayday.CallbackNumber] // one group: Lease != nil
+	sitesAll          *index[mayday.Site]
 }
 
 var _ mayday.Store = (*Store)(nil)
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{
-		agents: map[string][]byte{}, calls: map[string][]byte{}, numbers: map[string][]byte{},
-		sites: map[string][]byte{}, notifications: map[string][]byte{}, history: map[string]map[string]mayday.Activity{},
+	s := &Store{
+		agentsAtSite:      newIndex(func(a *mayday.Agent) (string, bool) { return a.SiteID, a.SiteID != "" }),
+		agentsInEmergency: newIndex(func(a *mayday.Agent) (string, bool) { return "", a.InEmergency() }),
+		numbersAll:        newIndex(all[mayday.CallbackNumber]),
+		numbersByCountry:  newIndex(func(n *mayday.CallbackNumber) (string, bool) { return n.Country, n.Country != "" }),
+		numbersByHolder: newIndex(func(n *mayday.CallbackNumber) (string, bool) {
+			if n.Lease == nil {
+				return "", false
+			}
+			return n.Lease.AgentID, true
+		}),
+		numbersLeased: newIndex(func(n *mayday.CallbackNumber) (string, bool) { return "", n.Lease != nil }),
+		sitesAll:      newIndex(all[mayday.Site]),
+		history:       map[string]map[string]mayday.Activity{},
 	}
+	s.agents = &table[mayday.Agent]{what: "agent", m: map[string]*mayday.Agent{},
+		clone: cloneAgent, settle: settleAgent,
+		setKey:  func(a *mayday.Agent, k string) { a.ID = k },
+		version: func(a *mayday.Agent) *int64 { return &a.Version },
+		indexes: []*index[mayday.Agent]{s.agentsAtSite, s.agentsInEmergency}}
+	s.calls = &table[mayday.Call]{what: "call", m: map[string]*mayday.Call{},
+		clone: cloneCall, settle: settleCall,
+		setKey:  func(c *mayday.Call, k string) { c.ID = k },
+		version: func(c *mayday.Call) *int64 { return &c.Version }}
+	s.numbers = &table[mayday.CallbackNumber]{what: "callback number", m: map[string]*mayday.CallbackNumber{},
+		clone: cloneNumber, settle: settleNumber, cloneAll: cloneNumbers,
+		setKey:  func(n *mayday.CallbackNumber, k string) { n.Number = k },
+		version: func(n *mayday.CallbackNumber) *int64 { return &n.Version },
+		indexes: []*index[mayday.CallbackNumber]{s.numbersAll, s.numbersByCountry, s.numbersByHolder, s.numbersLeased}}
+	s.sites = &table[mayday.Site]{what: "site", m: map[string]*mayday.Site{},
+		clone: cloneSite, settle: settleSite,
+		setKey:  func(x *mayday.Site, k string) { x.ID = k },
+		version: func(x *mayday.Site) *int64 { return &x.Version },
+		indexes: []*index[mayday.Site]{s.sitesAll}}
+	s.notifications = &table[mayday.Notification]{what: "notification", m: map[string]*mayday.Notification{},
+		clone: cloneNotification, settle: settleNotification,
+		setKey:  func(n *mayday.Notification, k string) { n.CallID = k },
+		version: func(n *mayday.Notification) *int64 { return &n.Version }}
+	return s
 }
 
-func get[T any](s *Store, m map[string][]byte, key, what string) (T, error) {
+// rlock takes the read lock, unless ctx is done before or once it is taken.
+func (s *Store) rlock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	if err := ctx.Err(); err != nil {
+		s.mu.RUnlock()
+		return err
+	}
+	return nil
+}
+
+// lock takes the write lock, unless ctx is done before or once it is taken.
+func (s *Store) lock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	b, ok := m[key]
-	s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func get[T any](ctx context.Context, s *Store, t *table[T], key string) (T, error) {
 	var v T
+	if err := s.rlock(ctx); err != nil {
+		return v, err
+	}
+	p, ok := t.get(key)
+	s.mu.RUnlock()
 	if !ok {
-		return v, fmt.Errorf("%w: %s %s", mayday.ErrNotFound, what, key)
+		return v, fmt.Errorf("%w: %s %s", mayday.ErrNotFound, t.what, key)
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return v, fmt.Errorf("%s %s: decode: %w", what, key, err)
-	}
-	return v, nil
+	return t.clone(p), nil
 }
 
 // update is the closure-style read-modify-write every Update method shares.
 // The closure runs outside the lock, on a copy; the write is conditional on
 // the version read, as it is in DynamoDB, so the same races happen here.
-func update[T any](s *Store, m map[string][]byte, key string, fn func(*T) error,
-	init func(*T, string), version func(*T) *int64) (T, error) {
+func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn func(*T) error) (T, error) {
+	fn = ctxFn(ctx, fn)
 	for {
-		s.mu.Lock()
-		b, ok := m[key]
-		s.mu.Unlock()
 		var v T
-		if ok {
-			if err := json.Unmarshal(b, &v); err != nil {
-				return v, fmt.Errorf("%s: decode: %w", key, err)
-			}
+		if err := s.rlock(ctx); err != nil {
+			t.setKey(&v, key)
+			return v, err
 		}
-		init(&v, key)
-		read := *version(&v)
+		orig, ok := t.get(key)
+		s.mu.RUnlock()
+		if ok {
+			v = t.clone(orig)
+		}
+		t.setKey(&v, key)
+		read := *t.version(&v)
 		if err := fn(&v); errors.Is(err, mayday.ErrNoChange) {
 			var cur T
 			if ok {
-				_ = json.Unmarshal(b, &cur)
+				cur = t.clone(orig)
 			}
-			init(&cur, key)
+			t.setKey(&cur, key)
 			return cur, nil
 		} else if err != nil {
 			return v, err
 		}
-		init(&v, key) // the key cannot be changed by the closure
-		*version(&v) = read + 1
-		nb, err := json.Marshal(v)
-		if err != nil {
-			return v, fmt.Errorf("%s: encode: %w", key, err)
+		t.setKey(&v, key) // the key cannot be changed by the closure
+		*t.version(&v) = read + 1
+		stored := t.fresh(&v) // the closure may keep references into v
+		if err := s.lock(ctx); err != nil {
+			return v, err
 		}
-		s.mu.Lock()
 		var cur int64
-		if cb, ok := m[key]; ok {
-			var c T
-			if err := json.Unmarshal(cb, &c); err == nil {
-				cur = *version(&c)
-			}
+		if c, ok := t.get(key); ok {
+			cur = *t.version(c)
 		}
 		if cur == read {
-			m[key] = nb
+			t.put(key, stored)
 			s.mu.Unlock()
 			return v, nil
 		}
@@ -102,166 +171,142 @@ func update[T any](s *Store, m map[string][]byte, key string, fn func(*T) error,
 	}
 }
 
-// where lists the values of m that keep accepts, sorted by id.
-func where[T any](ctx context.Context, s *Store, m map[string][]byte, what string, keep func(T) bool, id func(T) string) ([]T, error) {
-	if err := ctx.Err(); err != nil {
+// list copies out the values of group k of x that keep (nil: all) accepts,
+// sorted by id; nil for none. The lock is held only to collect the stored
+// values; filtering and copying them happen outside it.
+func list[T any](ctx context.Context, s *Store, t *table[T], x *index[T], k string, keep func(*T) bool) ([]T, error) {
+	if err := s.rlock(ctx); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []T
-	for k, b := range m {
-		var v T
-		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, fmt.Errorf("%s %s: decode: %w", what, k, err)
-		}
-		if keep(v) {
-			out = append(out, v)
-		}
+	ps := x.group(k)
+	s.mu.RUnlock()
+	if keep != nil {
+		ps = slices.DeleteFunc(ps, func(p *T) bool { return !keep(p) })
 	}
-	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
-	return out, nil
+	return t.copies(ps), nil
 }
 
-// remove deletes m[key] if check, given the stored value, allows; check runs
-// under the lock, so nothing changes between it and the delete.
-func remove[T any](ctx context.Context, s *Store, m map[string][]byte, key, what string, check func(T) error) error {
-	if err := ctx.Err(); err != nil {
+// remove deletes t[key] if check, given a copy of the stored value, allows;
+// check runs under the lock, so nothing changes between it and the delete.
+func remove[T any](ctx context.Context, s *Store, t *table[T], key string, check func(T) error) error {
+	if err := s.lock(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, ok := m[key]
+	p, ok := t.get(key)
 	if !ok {
-		return fmt.Errorf("%w: %s %s", mayday.ErrNotFound, what, key)
+		return fmt.Errorf("%w: %s %s", mayday.ErrNotFound, t.what, key)
 	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("%s %s: decode: %w", what, key, err)
-	}
-	if err := check(v); err != nil {
+	if err := check(t.clone(p)); err != nil {
 		return err
 	}
-	delete(m, key)
+	t.del(key)
 	return nil
 }
 
-func agentID(a mayday.Agent) string           { return a.ID }
-func numberOf(n mayday.CallbackNumber) string { return n.Number }
-func siteIDOf(x mayday.Site) string           { return x.ID }
-
-func (s *Store) GetAgent(_ context.Context, id string) (mayday.Agent, error) {
-	return get[mayday.Agent](s, s.agents, id, "agent")
+func (s *Store) GetAgent(ctx context.Context, id string) (mayday.Agent, error) {
+	return get(ctx, s, s.agents, id)
 }
 
 func (s *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Agent) error) (mayday.Agent, error) {
-	return update(s, s.agents, id, ctxFn(ctx, fn), func(a *mayday.Agent, k string) { a.ID = k },
-		func(a *mayday.Agent) *int64 { return &a.Version })
+	return update(ctx, s, s.agents, id, fn)
 }
 
 func (s *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {
-	return where(ctx, s, s.agents, "agent", func(a mayday.Agent) bool {
-		return a.InEmergency() && !a.Emergency.Since.After(t)
-	}, agentID)
+	return list(ctx, s, s.agents, s.agentsInEmergency, "", func(a *mayday.Agent) bool {
+		return !a.Emergency.Since.After(t)
+	})
 }
 
 // AgentsAtSite lists the agents whose home site is siteID; none for "", as
 // an agent without a site is at none.
 func (s *Store) AgentsAtSite(ctx context.Context, siteID string) ([]mayday.Agent, error) {
-	return where(ctx, s, s.agents, "agent", func(a mayday.Agent) bool {
-		return siteID != "" && a.SiteID == siteID
-	}, agentID)
+	return list(ctx, s, s.agents, s.agentsAtSite, siteID, nil) // the index has no group ""
 }
 
-func (s *Store) GetCall(_ context.Context, id string) (mayday.Call, error) {
-	return get[mayday.Call](s, s.calls, id, "call")
+func (s *Store) GetCall(ctx context.Context, id string) (mayday.Call, error) {
+	return get(ctx, s, s.calls, id)
 }
 
 func (s *Store) UpdateCall(ctx context.Context, id string, fn func(*mayday.Call) error) (mayday.Call, error) {
-	return update(s, s.calls, id, ctxFn(ctx, fn), func(c *mayday.Call, k string) { c.ID = k },
-		func(c *mayday.Call) *int64 { return &c.Version })
+	return update(ctx, s, s.calls, id, fn)
 }
 
-func (s *Store) GetNumber(_ context.Context, number string) (mayday.CallbackNumber, error) {
-	return get[mayday.CallbackNumber](s, s.numbers, number, "callback number")
+func (s *Store) GetNumber(ctx context.Context, number string) (mayday.CallbackNumber, error) {
+	return get(ctx, s, s.numbers, number)
 }
 
 func (s *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayday.CallbackNumber) error) (mayday.CallbackNumber, error) {
-	return update(s, s.numbers, number, ctxFn(ctx, fn), func(n *mayday.CallbackNumber, k string) { n.Number = k },
-		func(n *mayday.CallbackNumber) *int64 { return &n.Version })
+	return update(ctx, s, s.numbers, number, fn)
 }
 
 func (s *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {
-	return remove(ctx, s, s.numbers, number, "callback number", check)
-}
-
-// numbersWhere lists the numbers matching keep.
-func (s *Store) numbersWhere(ctx context.Context, keep func(mayday.CallbackNumber) bool) ([]mayday.CallbackNumber, error) {
-	return where(ctx, s, s.numbers, "callback number", keep, numberOf)
+	return remove(ctx, s, s.numbers, number, check)
 }
 
 // ListNumbers lists the country's numbers, its sites' included, or every
 // number stored, whatever its country, for "".
 func (s *Store) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {
-	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return country == "" || n.Country == country })
+	if country == "" {
+		return list(ctx, s, s.numbers, s.numbersAll, "", nil)
+	}
+	return list(ctx, s, s.numbers, s.numbersByCountry, country, nil)
 }
 
 func (s *Store) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.CallbackNumber, error) {
-	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return n.Lease != nil && n.Lease.AgentID == agentID })
+	return list(ctx, s, s.numbers, s.numbersByHolder, agentID, nil)
 }
 
 func (s *Store) LeasesExpiringBy(ctx context.Context, t time.Time) ([]mayday.CallbackNumber, error) {
-	return s.numbersWhere(ctx, func(n mayday.CallbackNumber) bool { return n.Lease != nil && !n.Lease.ExpiresAt.After(t) })
+	return list(ctx, s, s.numbers, s.numbersLeased, "", func(n *mayday.CallbackNumber) bool {
+		return !n.Lease.ExpiresAt.After(t)
+	})
 }
 
-func (s *Store) GetSite(_ context.Context, id string) (mayday.Site, error) {
-	return get[mayday.Site](s, s.sites, id, "site")
+func (s *Store) GetSite(ctx context.Context, id string) (mayday.Site, error) {
+	return get(ctx, s, s.sites, id)
 }
 
 // ListSites lists every site, sorted by id.
 func (s *Store) ListSites(ctx context.Context) ([]mayday.Site, error) {
-	return where(ctx, s, s.sites, "site", func(mayday.Site) bool { return true }, siteIDOf)
+	return list(ctx, s, s.sites, s.sitesAll, "", nil)
 }
 
 func (s *Store) UpdateSite(ctx context.Context, id string, fn func(*mayday.Site) error) (mayday.Site, error) {
-	return update(s, s.sites, id, ctxFn(ctx, fn), func(x *mayday.Site, k string) { x.ID = k },
-		func(x *mayday.Site) *int64 { return &x.Version })
+	return update(ctx, s, s.sites, id, fn)
 }
 
 func (s *Store) DeleteSite(ctx context.Context, id string, check func(mayday.Site) error) error {
-	return remove(ctx, s, s.sites, id, "site", check)
+	return remove(ctx, s, s.sites, id, check)
 }
 
 func (s *Store) UpdateNotification(ctx context.Context, callID string, fn func(*mayday.Notification) error) (mayday.Notification, error) {
-	return update(s, s.notifications, callID, ctxFn(ctx, fn), func(n *mayday.Notification, k string) { n.CallID = k },
-		func(n *mayday.Notification) *int64 { return &n.Version })
+	return update(ctx, s, s.notifications, callID, fn)
 }
 
 func (s *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.lock(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.history[a.AgentID] == nil {
 		s.history[a.AgentID] = map[string]mayday.Activity{}
 	}
 	if _, ok := s.history[a.AgentID][a.CallID]; !ok {
-		s.history[a.AgentID][a.CallID] = a
+		s.history[a.AgentID][a.CallID] = cloneActivity(a)
 	}
 	return nil
 }
 
 func (s *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Activity, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.rlock(ctx); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]mayday.Activity, 0, len(s.history[agentID]))
 	for _, a := range s.history[agentID] {
-		out = append(out, a)
+		out = append(out, cloneActivity(a))
 	}
+	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b mayday.Activity) int { return cmp.Compare(a.CallID, b.CallID) })
 	return out, nil
 }
@@ -283,48 +328,45 @@ func (s *Store) ReadSetup(ctx context.Context, agentID, callID string) (mayday.A
 		a mayday.Agent
 		c mayday.Call
 	)
-	if err := ctx.Err(); err != nil {
+	if err := s.rlock(ctx); err != nil {
 		return a, c, err
 	}
-	s.mu.Lock()
-	ab, aok := s.agents[agentID]
-	cb, cok := s.calls[callID]
-	s.mu.Unlock()
+	ap, aok := s.agents.get(agentID)
+	cp, cok := s.calls.get(callID)
+	s.mu.RUnlock()
 	if aok {
-		if err := json.Unmarshal(ab, &a); err != nil {
-			return mayday.Agent{}, mayday.Call{}, fmt.Errorf("agent %s: decode: %w", agentID, err)
-		}
+		a = s.agents.clone(ap)
 	}
 	if cok {
-		if err := json.Unmarshal(cb, &c); err != nil {
-			return mayday.Agent{}, mayday.Call{}, fmt.Errorf("call %s: decode: %w", callID, err)
-		}
+		c = s.calls.clone(cp)
 	}
 	a.ID, c.ID = agentID, callID
 	return a, c, nil
 }
 
-// setupWrite is one item of WriteSetup: where it goes, the Version the stored
-// item must have (0: none stored), and the value to store.
+// setupWrite is one item of WriteSetup: whether the stored item is still at
+// the Version the write expects, the write itself, and the conflict flag to
+// raise when it is not; holds and apply need the write lock.
 type setupWrite struct {
-	m       map[string][]byte
-	key     string
-	want    int64
-	value   []byte
+	holds   func() bool
+	apply   func()
 	changed *bool
 }
 
-// holds reports whether the stored item is still at w.want; s.mu is held.
-func (w setupWrite) holds() bool {
-	b, ok := w.m[w.key]
-	if !ok {
-		return w.want == 0
+// setupWriteOf writes v (a fresh copy) under key if the stored item's
+// Version is want (0: none stored).
+func setupWriteOf[T any](t *table[T], key string, want int64, v *T, changed *bool) setupWrite {
+	return setupWrite{
+		holds: func() bool {
+			cur, ok := t.get(key)
+			if !ok {
+				return want == 0
+			}
+			return want != 0 && *t.version(cur) == want
+		},
+		apply:   func() { t.put(key, v) },
+		changed: changed,
 	}
-	var v struct{ Version int64 } // every versioned domain value has it
-	if err := json.Unmarshal(b, &v); err != nil {
-		return false
-	}
-	return w.want != 0 && v.Version == w.want
 }
 
 // WriteSetup checks every item's version and then writes them all, under
@@ -337,32 +379,24 @@ func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.A
 		return fail(err)
 	}
 	conflict := &mayday.SetupConflict{}
-	var writes []setupWrite
-	add := func(m map[string][]byte, key string, v any, want int64, changed *bool) error {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("%s: encode: %w", key, err)
-		}
-		writes = append(writes, setupWrite{m: m, key: key, want: want, value: b, changed: changed})
-		return nil
-	}
 	c, a := call, agent
 	c.Version, a.Version = call.Version+1, agent.Version+1
-	if err := add(s.calls, c.ID, c, call.Version, &conflict.Call); err != nil {
-		return fail(err)
+	sc, sa := s.calls.fresh(&c), s.agents.fresh(&a)
+	writes := []setupWrite{
+		setupWriteOf(s.calls, sc.ID, call.Version, sc, &conflict.Call),
+		setupWriteOf(s.agents, sa.ID, agent.Version, sa, &conflict.Agent),
 	}
-	if err := add(s.agents, a.ID, a, agent.Version, &conflict.Agent); err != nil {
-		return fail(err)
-	}
+	var sn *mayday.CallbackNumber
 	if number != nil {
 		n := *number
 		n.Version = number.Version + 1
-		if err := add(s.numbers, n.Number, n, number.Version, &conflict.Number); err != nil {
-			return fail(err)
-		}
+		sn = s.numbers.fresh(&n)
+		writes = append(writes, setupWriteOf(s.numbers, sn.Number, number.Version, sn, &conflict.Number))
 	}
 
-	s.mu.Lock()
+	if err := s.lock(ctx); err != nil {
+		return fail(err)
+	}
 	found := false
 	for _, w := range writes {
 		if !w.holds() {
@@ -374,27 +408,16 @@ func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.A
 		return fail(conflict)
 	}
 	for _, w := range writes {
-		w.m[w.key] = w.value
+		w.apply()
 	}
 	s.mu.Unlock()
 
 	// Hand back copies of what was stored, as every read does.
-	var (
-		wc mayday.Call
-		wa mayday.Agent
-		wn *mayday.CallbackNumber
-	)
-	if err := json.Unmarshal(writes[0].value, &wc); err != nil {
-		return fail(fmt.Errorf("call %s: decode: %w", call.ID, err))
-	}
-	if err := json.Unmarshal(writes[1].value, &wa); err != nil {
-		return fail(fmt.Errorf("agent %s: decode: %w", agent.ID, err))
-	}
-	if number != nil {
-		wn = new(mayday.CallbackNumber)
-		if err := json.Unmarshal(writes[2].value, wn); err != nil {
-			return fail(fmt.Errorf("callback number %s: decode: %w", number.Number, err))
-		}
+	wc, wa := s.calls.clone(sc), s.agents.clone(sa)
+	var wn *mayday.CallbackNumber
+	if sn != nil {
+		n := s.numbers.clone(sn)
+		wn = &n
 	}
 	return wc, wa, wn, nil
 }
