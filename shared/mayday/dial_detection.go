@@ -105,9 +105,10 @@ func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcom
 	return d.dialed(ctx, e)
 }
 
-// dialed: Do Not Disturb at once, then the rest of the chain through the bus.
-// The store writes are bounded by StateTimeout; if they fail, the event still
-// goes out and the lease allocator applies Do Not Disturb with retries.
+// dialed records an ordinary call, or sets an emergency one up before it
+// answers: Do Not Disturb and the lease whose number the platform presents,
+// bounded by StateTimeout. The rest of the chain runs through the bus; when
+// the setup failed, the lease allocator applies Do Not Disturb with retries.
 func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	cls := d.cfg.Dial.Classify(e.To, e.Country)
 	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason}
