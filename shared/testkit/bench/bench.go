@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/testkit/awscount"
 )
 
 // Options size the run. Zero values take the defaults.
@@ -119,8 +120,7 @@ type Report struct {
 	Options Options
 
 	Webhook, WebhookHTTP, DialToEmail, CallbackRoute Summary
-	DialAnswerEmulated                               *DialAnswer
-	DialToEmailEmulated                              *Summary
+	DialAnswerEmulated, DialToEmailEmulated          *Emulated
 	DialAnswerFloor, Floor                           []FloorPart
 	AWSCalls                                         *AWSCalls
 	Contention, Exhaustion                           Contention
@@ -209,7 +209,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err := s.seed("de", o.Chains, sitePool, 2); err != nil {
 			return err
 		}
-		d, err := dialToEmail(s, "de", 0, o.Chains, nil)
+		d, err := dialToEmail(s, "de", 0, o.Chains, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -286,9 +286,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // emulatedPhase runs the measurements on DynamoDB Local and
 // aws-ses-v2-local, in one table: agents [0, warm-up) warm the emulators
 // up, the next Emergencies are counted, the next DialAnswers time the dial
-// answer, the next EmulatedChains time dial → email. The floors' samples
-// are taken half before, half after the timed dials, so that both see the
-// emulators in the same state.
+// answer, the next EmulatedChains time dial → email. The floors' raw calls
+// copy what the warm-up wrote; their samples are taken half before, half
+// after the timed dials, so that both see the emulators in the same state.
 func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(string, ...any)) error {
 	res := &rep.Result
 	e, err := bootEmulated(ctx)
@@ -300,17 +300,21 @@ func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(st
 	counted := emulatorWarmup
 	answers := counted + o.Emergencies
 	chains := answers + o.DialAnswers
-	if err := e.s.seed(prefix, chains+o.EmulatedChains, sitePool, 5); err != nil {
+	agents := chains + o.EmulatedChains
+	if err := e.s.seed(prefix, agents, sitePool, 5); err != nil {
 		return err
 	}
 	progress("  seeded the emulated store")
 	// The emulators run on a JIT (Java) and V8: warm them up with the
 	// calls the measurements make, untimed.
-	if _, err := e.floorSamples(ctx, "warm", o.FloorSamples); err != nil {
+	if _, err := dialToEmail(e.s, prefix, 0, emulatorWarmup, e.store.Forget, nil); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	if err := e.readFloorItems(ctx, agentID(prefix, 0), agentID(prefix, agents-1), fmt.Sprintf("%s-c%05d", prefix, 0)); err != nil {
 		return err
 	}
-	if _, err := dialToEmail(e.s, prefix, 0, emulatorWarmup, e.store.Forget); err != nil {
-		return fmt.Errorf("warm-up: %w", err)
+	if _, err := e.floorSamples(ctx, 0, o.FloorSamples); err != nil {
+		return err
 	}
 	progress("  warmed the emulators up")
 	calls, err := e.awsCallsPerEmergency(prefix, counted, o.Emergencies)
@@ -323,7 +327,7 @@ func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(st
 	}
 	progress("  counted the AWS calls of %d emergency calls", o.Emergencies)
 
-	before, err := e.floorSamples(ctx, "a", (o.FloorSamples+1)/2)
+	raw, err := e.floorSamples(ctx, 1, (o.FloorSamples+1)/2)
 	if err != nil {
 		return err
 	}
@@ -334,31 +338,36 @@ func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(st
 	rep.DialAnswerEmulated = &da
 	res.DialAnswerEmulatedP50Ms, res.DialAnswerEmulatedP99Ms = &da.P50, &da.P99
 	progress("  timed the dial answer")
-	d, err := dialToEmail(e.s, prefix, chains, o.EmulatedChains, e.store.Forget)
+	var made, mark awscount.Snapshot
+	d, err := dialToEmail(e.s, prefix, chains, o.EmulatedChains,
+		func() { e.store.Forget(); mark = e.counter.Snapshot() },
+		func() { made = made.Add(e.counter.Snapshot().Sub(mark)) })
 	if err != nil {
 		return fmt.Errorf("dial → email: %w", err)
 	}
-	sum := Summarise(d)
-	rep.DialToEmailEmulated = &sum
-	res.DialToEmailEmulatedP50Ms, res.DialToEmailEmulatedP99Ms = &sum.P50, &sum.P99
+	de := newEmulated(d, made)
+	rep.DialToEmailEmulated = &de
+	res.DialToEmailEmulatedP50Ms, res.DialToEmailEmulatedP99Ms = &de.P50, &de.P99
 	progress("  timed dial → email")
-	after, err := e.floorSamples(ctx, "b", o.FloorSamples/2)
+	after, err := e.floorSamples(ctx, 2, o.FloorSamples/2)
 	if err != nil {
 		return err
 	}
-	for k := range before {
-		before[k] = append(before[k], after[k]...)
+	for k := range raw {
+		raw[k] = append(raw[k], after[k]...)
 	}
 	ratio := func(p99, floor float64) *float64 {
 		r := round3(p99 / floor)
 		return &r
 	}
-	fl, parts := floor(dialAnswerFloor, before)
+	fl, parts := floor(dialAnswerFloor, raw, da.made, da.N)
 	rep.DialAnswerFloor, res.DialAnswerFloorMs = parts, &fl
 	res.DialAnswerFloorRatio = ratio(da.P99, fl)
-	rt, parts := floor(roundtripFloor, before)
+	da.Unfloored = unfloored(dialAnswerFloor, da.made)
+	rt, parts := floor(roundtripFloor, raw, de.made, de.N)
 	rep.Floor, res.RoundtripFloorMs = parts, &rt
-	res.DialToEmailFloorRatio = ratio(sum.P99, rt)
+	res.DialToEmailFloorRatio = ratio(de.P99, rt)
+	de.Unfloored = unfloored(roundtripFloor, de.made)
 	return nil
 }
 
@@ -431,7 +440,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		row("dial_answer_emulated_p99_ms", pf(res.DialAnswerEmulatedP99Ms), adapterDDB,
 			fmt.Sprintf("%.2f × floor (p50 %.2f ×)", *res.DialAnswerFloorRatio, a.P50 / *res.DialAnswerFloorMs),
 			yes(*res.DialAnswerFloorRatio <= 1.5))
-		row("dial_answer_floor_ms", pf(res.DialAnswerFloorMs), adapterDDBRaw, fmt.Sprintf("sum of %d medians, see below", len(r.DialAnswerFloor)), "")
+		row("dial_answer_floor_ms", pf(res.DialAnswerFloorMs), adapterDDBRaw, "the dial's calls, medians of each alone, see below", "")
 	} else {
 		row("dial_answer_emulated_p50_ms", "null", adapterDDB, "no emulators", "")
 		row("dial_answer_emulated_p99_ms", "null", adapterDDB, "no emulators", "")
@@ -440,11 +449,12 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("dial_to_email_p50_ms", f(res.DialToEmailP50Ms), adapterEmbedded, n(r.DialToEmail), "")
 	row("dial_to_email_p99_ms", f(res.DialToEmailP99Ms), adapterEmbedded, "", yes(res.DialToEmailP99Ms <= 20))
 	if d := r.DialToEmailEmulated; d != nil {
-		row("dial_to_email_emulated_p50_ms", pf(res.DialToEmailEmulatedP50Ms), adapterBoth, n(*d), "")
+		row("dial_to_email_emulated_p50_ms", pf(res.DialToEmailEmulatedP50Ms), adapterBoth,
+			fmt.Sprintf("%s; %.1f calls, %.3f ms in them per chain", n(d.Summary), d.Calls, d.Ms), "")
 		row("dial_to_email_emulated_p99_ms", pf(res.DialToEmailEmulatedP99Ms), adapterBoth,
 			fmt.Sprintf("%.2f × floor (p50 %.2f ×)", *res.DialToEmailFloorRatio, d.P50 / *res.RoundtripFloorMs),
 			yes(*res.DialToEmailFloorRatio <= 2.5))
-		row("roundtrip_floor_ms", pf(res.RoundtripFloorMs), adapterBothRaw, fmt.Sprintf("sum of %d medians, see below", len(r.Floor)), "")
+		row("roundtrip_floor_ms", pf(res.RoundtripFloorMs), adapterBothRaw, "the chain's calls to the email, medians of each alone, see below", "")
 	} else {
 		row("dial_to_email_emulated_p50_ms", "null", adapterBoth, "no emulators", "")
 		row("dial_to_email_emulated_p99_ms", "null", adapterBoth, "no emulators", "")
@@ -494,21 +504,22 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	tw.Flush()
 
-	if len(r.DialAnswerFloor) > 0 {
-		fmt.Fprintln(w, "\ndial answer floor (DynamoDB Local), each call timed alone:")
-		for _, p := range r.DialAnswerFloor {
-			fmt.Fprintf(w, "  p50 %7.3f ms  p99 %7.3f ms  %s\n", p.P50, p.P99, p.Call)
+	floorParts := func(title string, parts []FloorPart, a *Emulated, per string) {
+		if len(parts) == 0 || a == nil {
+			return
 		}
-		a := r.DialAnswerEmulated
-		fmt.Fprintf(w, "the dial's own calls (mean %.1f per dial, %.3f ms of its p50 %.3f ms; count over %d dials, mean ms per call):\n  %s\n",
-			a.Calls, a.Ms, a.P50, a.N, a.Detail)
-	}
-	if len(r.Floor) > 0 {
-		fmt.Fprintln(w, "\nround-trip floor (emulators), each call timed alone:")
-		for _, p := range r.Floor {
-			fmt.Fprintf(w, "  p50 %7.3f ms  p99 %7.3f ms  %s\n", p.P50, p.P99, p.Call)
+		fmt.Fprintf(w, "\n%s, each raw call timed alone (× per %s in the floor; made: per %s by the measured ones):\n", title, per, per)
+		for _, p := range parts {
+			fmt.Fprintf(w, "  ×%-5g made %-5g p50 %7.3f ms  p99 %7.3f ms  %s\n", p.Times, p.Made, p.P50, p.P99, p.Call)
+		}
+		fmt.Fprintf(w, "what the %ss called (mean %.1f per %s, %.3f ms in them, p50 %.3f ms; totals over %d, mean ms per call):\n  %s\n",
+			per, a.Calls, per, a.Ms, a.P50, a.N, a.Detail)
+		if len(a.Unfloored) > 0 {
+			fmt.Fprintf(w, "  NOT IN THE FLOOR: %s\n", strings.Join(a.Unfloored, ", "))
 		}
 	}
+	floorParts("dial answer floor (DynamoDB Local)", r.DialAnswerFloor, r.DialAnswerEmulated, "dial")
+	floorParts("round-trip floor (DynamoDB Local + aws-ses-v2-local)", r.Floor, r.DialToEmailEmulated, "chain")
 	if r.AWSCalls != nil {
 		fmt.Fprintf(w, "\nAWS calls per emergency call, by step (mean of %d; median ms of the step run alone; totals by call, mean ms per call):\n", r.AWSCalls.Runs)
 		for _, s := range r.AWSCalls.PerStep {

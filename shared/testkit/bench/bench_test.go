@@ -109,8 +109,22 @@ func TestRunSmall(t *testing.T) {
 		if *r.AWSCallsPerEmergency < 3 || len(r.AWSCallsByStep) != len(Steps) || r.AWSCallsByStep[0].Calls < 3 {
 			t.Errorf("AWS calls per emergency = %v, by step %v: the counter missed calls", *r.AWSCallsPerEmergency, r.AWSCallsByStep)
 		}
-		if len(rep.DialAnswerFloor) != len(dialAnswerFloor) || rep.DialAnswerEmulated.Calls < float64(len(dialAnswerFloor)) {
-			t.Errorf("dial answer: floor %v, calls %v", rep.DialAnswerFloor, rep.DialAnswerEmulated)
+		// The floors are made of the calls the measured samples made: each
+		// kind they made is in the floor, each call of the floor was made.
+		for name, c := range map[string]struct {
+			parts []FloorPart
+			terms []floorTerm
+			got   *Emulated
+		}{"dial answer": {rep.DialAnswerFloor, dialAnswerFloor, rep.DialAnswerEmulated},
+			"dial → email": {rep.Floor, roundtripFloor, rep.DialToEmailEmulated}} {
+			if len(c.parts) != len(c.terms) || len(c.got.Unfloored) > 0 {
+				t.Errorf("%s: floor %v, calls not in it %v", name, c.parts, c.got.Unfloored)
+			}
+			for i, p := range c.parts {
+				if !c.terms[i].cached && (p.Times != 1 || p.Made < 1) {
+					t.Errorf("%s: the floor's %s: ×%v, made %v per sample", name, p.Call, p.Times, p.Made)
+				}
+			}
 		}
 	}
 }

@@ -101,9 +101,9 @@ func callbackRoutes(s *system, prefix string, n int) (Samples, error) {
 
 // dialToEmail times dial webhook sent (loopback HTTP) → email accepted by
 // the mailer, one call at a time, the chain settled between samples; each
-// dial leases a free number (nextDial). before, if set, runs untimed
-// before each sample.
-func dialToEmail(s *system, prefix string, from, n int, before func()) (Samples, error) {
+// dial leases a free number (nextDial). before and after, if set, run
+// untimed before each sample and after its chain has settled.
+func dialToEmail(s *system, prefix string, from, n int, before, after func()) (Samples, error) {
 	out := make(Samples, 0, n)
 	for i := from; i < from+n; i++ {
 		if err := s.nextDial(); err != nil {
@@ -130,6 +130,9 @@ func dialToEmail(s *system, prefix string, from, n int, before func()) (Samples,
 			return nil, fmt.Errorf("call %s: no email after 20s (dead letters: %d)", callID, len(s.m.Bus.DeadLetters()))
 		}
 		s.m.Bus.Wait()
+		if after != nil {
+			after()
+		}
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/dynamostore"
+	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/testkit/awscount"
 )
@@ -33,6 +35,7 @@ type emulated struct {
 	plain   awsclients.Clients // the same endpoints, not counted
 	table   string
 	store   *dynamostore.Store
+	floor   *floorItems // the floors' templates (readFloorItems)
 }
 
 // bootEmulated creates a fresh table and pushes the template, then starts
@@ -230,9 +233,9 @@ func (e *emulated) awsCallsPerEmergency(prefix string, first, runs int) (AWSCall
 	return out, nil
 }
 
-// detail lists a snapshot's calls, labelled by item kind where known, with
-// the mean time of one call.
-func detail(s awscount.Snapshot) string {
+// kinds splits a snapshot's calls by item kind where known: the count and
+// the time of each "<Service>.<Operation>[ <kind>]".
+func kinds(s awscount.Snapshot) (map[string]int, map[string]time.Duration) {
 	counts := map[string]int{}
 	took := map[string]time.Duration{}
 	for op, n := range s.Calls {
@@ -250,6 +253,13 @@ func detail(s awscount.Snapshot) string {
 			took[op] += s.Time[op] - labelledTime
 		}
 	}
+	return counts, took
+}
+
+// detail lists a snapshot's calls, labelled by item kind where known, with
+// the mean time of one call.
+func detail(s awscount.Snapshot) string {
+	counts, took := kinds(s)
 	keys := slices.Sorted(maps.Keys(counts))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
@@ -262,15 +272,27 @@ func detail(s awscount.Snapshot) string {
 	return strings.Join(parts, ", ")
 }
 
-// DialAnswer is the emulated dial answer and the AWS calls it made.
-type DialAnswer struct {
+// Emulated is a latency measured on the emulators and the AWS calls its
+// samples made.
+type Emulated struct {
 	Summary
-	// Calls is the mean AWS calls per dial: the DynamoDB calls made, and the
-	// PutEvents EventBridge would receive (counted, not made: the local bus
-	// is in process).
+	// Calls is the mean AWS calls per sample: the DynamoDB and SES calls
+	// made, and the PutEvents EventBridge would receive (counted, not made:
+	// the local bus is in process).
 	Calls  float64
-	Ms     float64 // mean time per dial spent in the DynamoDB calls
+	Ms     float64 // mean time per sample spent in the DynamoDB and SES calls
 	Detail string  // by operation and item kind, totals, mean ms per call
+	// Unfloored lists the calls the samples made (PutEvents aside) of a
+	// kind their floor does not count, totals; empty when the floor is
+	// made of the calls the samples made.
+	Unfloored []string
+	made      awscount.Snapshot
+}
+
+func newEmulated(d Samples, made awscount.Snapshot) Emulated {
+	n := float64(len(d))
+	return Emulated{Summary: Summarise(d), Calls: round3(float64(made.Total()) / n),
+		Ms: round3(Ms(made.TotalTime()) / n), Detail: detail(made), made: made}
 }
 
 // dialAnswers times the dial webhook through the in-process handler on the
@@ -279,7 +301,7 @@ type DialAnswer struct {
 // (as a Lambda that has not seen this agent), and what the dial publishes
 // is held until its answer and AWS calls are taken, so that the chain
 // behind it neither adds calls to it nor competes with it.
-func (e *emulated) dialAnswers(prefix string, from, n int) (DialAnswer, error) {
+func (e *emulated) dialAnswers(prefix string, from, n int) (Emulated, error) {
 	s := e.s
 	out := make(Samples, 0, n)
 	var calls awscount.Snapshot
@@ -287,7 +309,7 @@ func (e *emulated) dialAnswers(prefix string, from, n int) (DialAnswer, error) {
 	defer s.pub.gate(false)
 	for i := range n {
 		if err := s.nextDial(); err != nil {
-			return DialAnswer{}, err
+			return Emulated{}, err
 		}
 		agent := agentID(prefix, from+i)
 		body := dialBody(fmt.Sprintf("%s-d%05d", prefix, from+i), agent)
@@ -298,131 +320,304 @@ func (e *emulated) dialAnswers(prefix string, from, n int) (DialAnswer, error) {
 		d := time.Since(start)
 		calls = calls.Add(e.counter.Snapshot().Sub(before))
 		if err := s.leaseAnswer(code, resp); err != nil {
-			return DialAnswer{}, err
+			return Emulated{}, err
 		}
 		out = append(out, d)
 		if _, err := s.pub.release(); err != nil {
-			return DialAnswer{}, err
+			return Emulated{}, err
 		}
 		s.m.Bus.Wait()
 	}
-	return DialAnswer{Summary: Summarise(out), Calls: round3(float64(calls.Total()) / float64(n)),
-		Ms: round3(Ms(calls.TotalTime()) / float64(n)), Detail: detail(calls)}, nil
+	return newEmulated(out, calls), nil
 }
 
 // FloorPart is one AWS call of a round-trip floor.
 type FloorPart struct {
-	Call     string
-	P50, P99 float64 // ms
+	Call string
+	// Times is how many of this call the floor counts per sample: one, or
+	// for the site read, which a warm function makes once in 30 s, as many
+	// as the measured samples made.
+	Times float64
+	Made  float64 // calls of this kind the measured samples made, per sample
+	// The raw call timed alone, ms.
+	P50, P99 float64
 }
 
+// floorCall is one raw SDK call of the floors, and the awscount kind
+// (operation and item kind, see itemKind) of the service's call it stands
+// for.
+type floorCall struct{ name, counted string }
+
 // The raw SDK calls the floors are made of, timed alone by floorSamples.
-const (
-	floorCallRecord   = "DynamoDB.PutItem call record (conditional: new)"
-	floorAgentDND     = "DynamoDB.UpdateItem agent (DND + active call, conditional, ALL_NEW)"
-	floorSiteRead     = "DynamoDB.GetItem site (consistent)"
-	floorPoolQuery    = "DynamoDB.Query gsi3 (the site's country pool, as the dial reads it)"
-	floorNumberLease  = "DynamoDB.UpdateItem number (lease, conditional on free)"
-	floorAgentLease   = "DynamoDB.UpdateItem agent (the agent's lease record, conditional)"
-	floorAnswerRecord = "DynamoDB.UpdateItem call (the answer record, conditional)"
-	floorSendEmail    = "SESv2.SendEmail (stored template)"
+var (
+	floorSetupRead = floorCall{"DynamoDB.BatchGetItem agent + call (2 keys, consistent; the call not there yet)",
+		"DynamoDB.BatchGetItem batch"}
+	floorSiteRead  = floorCall{"DynamoDB.GetItem site (consistent)", "DynamoDB.GetItem SITE"}
+	floorPoolQuery = floorCall{"DynamoDB.Query gsi3 (the site's country pool, 100 numbers, as the dial reads it)",
+		"DynamoDB.Query index gsi3"}
+	floorSetupWrite = floorCall{"DynamoDB.TransactWriteItems [Put call (new), Put agent, Put number] (each conditional)",
+		"DynamoDB.TransactWriteItems [Put CALL, Put AGENT, Put NUMBER]"}
+	floorAgentRead   = floorCall{"DynamoDB.GetItem agent (consistent; the email's contacts)", "DynamoDB.GetItem AGENT"}
+	floorNotifyClaim = floorCall{"DynamoDB.PutItem notification claim (conditional: new)", "DynamoDB.PutItem NOTIFY"}
+	floorSendEmail   = floorCall{"SESv2.SendEmail (stored template, the chain's recipients and data)", "SESv2.SendEmail"}
 )
 
-// dialAnswerFloor is the fewest sequential AWS calls the dial answer makes
-// as setUp is written (shared/mayday/dial_detection.go): record the call,
-// put the agent on Do Not Disturb, read the site, read the pool, lease a
-// number, record the lease on the agent (the one-number-per-agent arbiter),
-// record the answer on the call; each one round trip.
-var dialAnswerFloor = []string{floorCallRecord, floorAgentDND, floorSiteRead, floorPoolQuery, floorNumberLease,
-	floorAgentLease, floorAnswerRecord}
+// floorTerm is one call of a floor. A cached call counts as often per
+// sample as the measured samples made it; any other once.
+type floorTerm struct {
+	call   floorCall
+	cached bool
+}
 
-// roundtripFloor is the fewest sequential AWS calls the dial → email path
-// needs at all (see docs/PERFORMANCE.md): the agent (DND, returning its
-// contacts), the number (the lease), the email.
-var roundtripFloor = []string{floorAgentDND, floorNumberLease, floorSendEmail}
+// dialAnswerFloor is the calls the dial answer makes (setUp in
+// shared/mayday/dial_detection.go, on dynamostore): one BatchGetItem of
+// the agent and the call, the site's GetItem when the function's copy is
+// older than 30 s, one Query of the pool, one TransactWriteItems of the
+// call, the agent and the number.
+var dialAnswerFloor = []floorTerm{{call: floorSetupRead}, {call: floorSiteRead, cached: true}, {call: floorPoolQuery},
+	{call: floorSetupWrite}}
+
+// roundtripFloor is the calls the dial → email path makes before the email
+// is accepted: the dial's, then the email's agent read (contacts), its
+// notification claim and SendEmail (its site read is the cached term).
+// Lease allocation makes no store call; the notification's "sent" write
+// follows the acceptance.
+var roundtripFloor = append(slices.Clone(dialAnswerFloor),
+	floorTerm{call: floorAgentRead}, floorTerm{call: floorNotifyClaim}, floorTerm{call: floorSendEmail})
+
+// floor sums the medians of the raw calls of terms, each as many times per
+// sample as the term says; made is what the n measured samples called.
+func floor(terms []floorTerm, raw map[string]Samples, made awscount.Snapshot, n int) (float64, []FloorPart) {
+	counts, _ := kinds(made)
+	total := 0.0
+	parts := make([]FloorPart, 0, len(terms))
+	for _, t := range terms {
+		per := float64(counts[t.call.counted]) / float64(n)
+		times := 1.0
+		if t.cached {
+			times = per
+		}
+		sum := Summarise(raw[t.call.name])
+		total += times * float64(Median(raw[t.call.name])) / float64(time.Millisecond)
+		parts = append(parts, FloorPart{Call: t.call.name, Times: round3(times), Made: round3(per), P50: sum.P50, P99: sum.P99})
+	}
+	return round3(total), parts
+}
+
+// unfloored lists the kinds of calls in made (PutEvents aside: the local
+// bus makes none) that terms do not count, with their totals.
+func unfloored(terms []floorTerm, made awscount.Snapshot) []string {
+	counts, _ := kinds(made)
+	in := map[string]bool{}
+	for _, t := range terms {
+		in[t.call.counted] = true
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		if !in[k] && !strings.HasPrefix(k, "EventBridge.") {
+			out = append(out, fmt.Sprintf("%s=%d", k, counts[k]))
+		}
+	}
+	return out
+}
+
+type item = map[string]ddbtypes.AttributeValue
+
+// floorItems are what the floors' raw calls read and write: copies of the
+// items the service wrote in the warm-up, so that each raw call moves the
+// bytes the service's call moves.
+type floorItems struct {
+	agentBefore   item // an agent not dialed yet, as the dial reads it
+	agentAfter    item // an agent as its dial wrote it (Do Not Disturb, the emergency, the number)
+	call          item // a call as its dial wrote it
+	numberFree    item // a pool number never leased
+	numberLeased  item // the number the dial leased, as it wrote it
+	notifyClaimed item // the notification as its claim wrote it
+	siteKey       item // the bench site
+	email         mayday.Email
+}
+
+func strAttr(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+
+func numAttr(v int64) ddbtypes.AttributeValue {
+	return &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func keyOf(pk, sk string) item {
+	return item{dynamostore.AttrPK: strAttr(pk), dynamostore.AttrSK: strAttr(sk)}
+}
+
+// versionOf is an item's version attribute.
+func versionOf(it item) (int64, error) {
+	n, ok := it["version"].(*ddbtypes.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("item %v has no version", it[dynamostore.AttrPK])
+	}
+	return strconv.ParseInt(n.Value, 10, 64)
+}
+
+// copyAs is a copy of tmpl under key k, at version v (if v > 0), its index
+// partitions made private to the floor: the same length, a first character
+// ('~') no partition of the service's starts with, so that no query of the
+// service finds the copies, and each write maintains the same indexes.
+func copyAs(tmpl, k item, v int64) item {
+	c := maps.Clone(tmpl)
+	maps.Copy(c, k)
+	for _, a := range []string{dynamostore.AttrGSI1PK, dynamostore.AttrGSI2PK, dynamostore.AttrGSI3PK} {
+		if s, ok := c[a].(*ddbtypes.AttributeValueMemberS); ok && s.Value != "" {
+			c[a] = strAttr("~" + s.Value[1:])
+		}
+	}
+	if v > 0 {
+		c["version"] = numAttr(v)
+	}
+	return c
+}
+
+// readFloorItems reads, untimed, the templates of floorSamples: the agent
+// dialed first in the warm-up (agent dialed, call callID), what its dial
+// and its email wrote, an agent not dialed yet (fresh) and a pool number
+// never leased.
+func (e *emulated) readFloorItems(ctx context.Context, dialed, fresh, callID string) error {
+	ddb, table := e.plain.DynamoDB, e.table
+	get := func(k item) (item, error) {
+		out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: k, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, fmt.Errorf("floor items: %w", err)
+		}
+		if len(out.Item) == 0 {
+			return nil, fmt.Errorf("floor items: no item %v", k[dynamostore.AttrPK])
+		}
+		return out.Item, nil
+	}
+	var f floorItems
+	var err error
+	if f.agentBefore, err = get(keyOf("AGENT#"+fresh, "AGENT")); err != nil {
+		return err
+	}
+	if f.agentAfter, err = get(keyOf("AGENT#"+dialed, "AGENT")); err != nil {
+		return err
+	}
+	if f.call, err = get(keyOf("CALL#"+callID, "CALL")); err != nil {
+		return err
+	}
+	num, ok := f.agentAfter["callbackNumber"].(*ddbtypes.AttributeValueMemberS)
+	if !ok {
+		return fmt.Errorf("floor items: agent %s holds no number", dialed)
+	}
+	if f.numberLeased, err = get(keyOf("NUMBER#"+num.Value, "NUMBER")); err != nil {
+		return err
+	}
+	if _, ok := f.numberLeased["lease"]; !ok {
+		return fmt.Errorf("floor items: number %s not leased", num.Value)
+	}
+	sent, err := get(keyOf("NOTIFY#"+callID, "NOTIFY"))
+	if err != nil {
+		return err
+	}
+	// The claim wrote it as a new item: sending, not sent yet, version 1.
+	f.notifyClaimed = maps.Clone(sent)
+	f.notifyClaimed["status"], f.notifyClaimed["sentAt"] = strAttr(mayday.NotificationSending), strAttr(time.Time{}.Format(time.RFC3339Nano))
+	f.notifyClaimed["version"] = numAttr(1)
+	pages := dynamodb.NewQueryPaginator(ddb, &dynamodb.QueryInput{TableName: &table, IndexName: aws.String(dynamostore.IndexPool),
+		KeyConditionExpression:    aws.String("#0 = :0"),
+		ExpressionAttributeNames:  map[string]string{"#0": dynamostore.AttrGSI3PK},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":0": strAttr("POOL#US")}})
+	for pages.HasMorePages() && f.numberFree == nil {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("floor items: %w", err)
+		}
+		for _, it := range page.Items {
+			if _, leased := it["lease"]; !leased {
+				f.numberFree = it
+				break
+			}
+		}
+	}
+	if f.numberFree == nil {
+		return fmt.Errorf("floor items: no free number in the pool")
+	}
+	f.siteKey = keyOf("SITE#"+e.s.site.ID, "SITE")
+	var sentOK bool
+	if f.email, sentOK = e.s.mailer.lastEmail(); !sentOK {
+		return fmt.Errorf("floor items: no email sent yet")
+	}
+	e.floor = &f
+	return nil
+}
 
 // floorSamples times each raw SDK call of the floors n times, one call
-// after the other, on items of their own named after tag (the pool query
-// reads the bench site's pool itself); floor sums the medians.
-func (e *emulated) floorSamples(ctx context.Context, tag string, n int) (map[string]Samples, error) {
-	ddb, ses, table := e.plain.DynamoDB, e.plain.SES, e.table
-	S := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
-	N := func(v int64) ddbtypes.AttributeValue {
-		return &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+// after the other, on copies of the floor items of their own (round tells
+// the rounds apart: their keys have the length of the service's); the pool
+// query and the site read read the bench site's pool and site themselves.
+func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]Samples, error) {
+	ddb, ses, table, f := e.plain.DynamoDB, e.plain.SES, e.table, e.floor
+	if f == nil {
+		return nil, fmt.Errorf("floor: no floor items")
 	}
-	key := func(pk, sk string) map[string]ddbtypes.AttributeValue {
-		return map[string]ddbtypes.AttributeValue{dynamostore.AttrPK: S(pk), dynamostore.AttrSK: S(sk)}
+	agentKey := func(i int) item { return keyOf(fmt.Sprintf("AGENT#f%d-a%05d", round, i), "AGENT") }
+	callKey := func(i int) item { return keyOf(fmt.Sprintf("CALL#f%d-c%05d", round, i), "CALL") }
+	numberKey := func(i int) item { return keyOf(fmt.Sprintf("NUMBER#+129%d%07d", round, i), "NUMBER") }
+	notifyKey := func(i int) item { return keyOf(fmt.Sprintf("NOTIFY#f%d-c%05d", round, i), "NOTIFY") }
+	agentV, err := versionOf(f.agentBefore)
+	if err != nil {
+		return nil, err
 	}
-	agentKey := func(i int) map[string]ddbtypes.AttributeValue {
-		return key(fmt.Sprintf("FLOOR-"+tag+"-AGENT#%d", i), "AGENT")
+	numberV, err := versionOf(f.numberFree)
+	if err != nil {
+		return nil, err
 	}
-	callKey := func(i int) map[string]ddbtypes.AttributeValue {
-		return key(fmt.Sprintf("FLOOR-"+tag+"-CALL#%d", i), "CALL")
-	}
-	numberKey := func(i int) map[string]ddbtypes.AttributeValue {
-		return key(fmt.Sprintf("FLOOR-"+tag+"-NUMBER#+1555%07d", i), "NUMBER")
-	}
-	siteKey := key("FLOOR-"+tag+"-SITE#s", "SITE")
-	site := maps.Clone(siteKey)
-	site["name"], site["country"], site["version"] = S("Floor site"), S("US"), N(1)
-	site["emergencyCallbackNumber"] = S("+18005550000")
-	site["address"] = &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{
-		"street": S("1 Main St"), "city": S("Seattle"), "region": S("WA"), "postalCode": S("98101"), "country": S("US")}}
-	site["notify"] = &ddbtypes.AttributeValueMemberL{Value: []ddbtypes.AttributeValue{S("security@example.com")}}
-	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: site}); err != nil {
-		return nil, fmt.Errorf("floor setup: %w", err)
-	}
-	for i := range n { // untimed: the items the timed calls update
-		agent := agentKey(i)
-		agent["name"], agent["presence"], agent["siteId"], agent["version"] = S("Agent"), S("Busy"), S("s"), N(1)
-		agent["emergencyContacts"] = &ddbtypes.AttributeValueMemberL{Value: []ddbtypes.AttributeValue{S("sup@example.com"), S("desk@example.com")}}
-		num := numberKey(i)
-		num[dynamostore.AttrGSI3PK], num[dynamostore.AttrGSI3SK], num["version"] = S("POOL#ZZ"), S(fmt.Sprint(i)), N(1)
-		for _, item := range []map[string]ddbtypes.AttributeValue{agent, num} {
-			if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+	for i := range n { // untimed: the agent and the number as the dial finds them
+		for _, it := range []item{copyAs(f.agentBefore, agentKey(i), 0), copyAs(f.numberFree, numberKey(i), 0)} {
+			if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: it}); err != nil {
 				return nil, fmt.Errorf("floor setup: %w", err)
 			}
 		}
 	}
-	now := time.Now()
-	exp := now.Add(time.Hour)
+	data, err := json.Marshal(emailtemplate.TemplateData(f.email.Data))
+	if err != nil {
+		return nil, err
+	}
+	isNew := func(tmpl, k item) *ddbtypes.Put {
+		return &ddbtypes.Put{TableName: &table, Item: copyAs(tmpl, k, 0),
+			ConditionExpression:                 aws.String("attribute_not_exists (#0)"),
+			ExpressionAttributeNames:            map[string]string{"#0": dynamostore.AttrPK},
+			ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld}
+	}
+	isVersion := func(tmpl, k item, v int64) *ddbtypes.Put {
+		return &ddbtypes.Put{TableName: &table, Item: copyAs(tmpl, k, v+1),
+			ConditionExpression:                 aws.String("#0 = :0"),
+			ExpressionAttributeNames:            map[string]string{"#0": "version"},
+			ExpressionAttributeValues:           map[string]ddbtypes.AttributeValue{":0": numAttr(v)},
+			ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld}
+	}
+	// In this order: the transaction writes the agents the email's read
+	// reads.
 	calls := []struct {
-		name string
+		call floorCall
 		do   func(i int) error
 	}{
-		{floorCallRecord, func(i int) error {
-			item := callKey(i)
-			item["agentId"], item["from"], item["to"], item["country"] = S("floor-agent"), S("+14255550100"), S("9-911"), S("US")
-			item["number"], item["kind"], item["location"] = S("911"), S("outbound"), S("Building 4, floor 2")
-			item["startedAt"], item["version"], item[dynamostore.AttrTTL] = S(now.UTC().Format(time.RFC3339)), N(1), N(exp.Unix())
-			_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item,
-				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": dynamostore.AttrPK}})
-			return err
-		}},
-		{floorAgentDND, func(i int) error {
-			ts := S(now.UTC().Format(time.RFC3339))
-			_, err := ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
-				Key:                      agentKey(i),
-				UpdateExpression:         aws.String("SET #presence = :dnd, #emergency = :em, #version = #version + :one"),
-				ConditionExpression:      aws.String("#version = :v"),
-				ExpressionAttributeNames: map[string]string{"#presence": "presence", "#emergency": "emergency", "#version": "version"},
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":dnd": S("DoNotDisturb"), ":one": N(1), ":v": N(1),
-					":em": &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{
-						"active": &ddbtypes.AttributeValueMemberL{Value: []ddbtypes.AttributeValue{&ddbtypes.AttributeValueMemberM{
-							Value: map[string]ddbtypes.AttributeValue{"callId": S(fmt.Sprintf("floor-c%d", i)), "kind": S("outbound"), "startedAt": ts}}}},
-						"savedPresence": S("Busy"), "since": ts}}},
-				ReturnValues: ddbtypes.ReturnValueAllNew})
-			return err
+		{floorSetupRead, func(i int) error {
+			out, err := ddb.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{
+				table: {Keys: []item{agentKey(i), callKey(i)}, ConsistentRead: aws.Bool(true)}}})
+			switch {
+			case err != nil:
+				return err
+			case len(out.UnprocessedKeys) > 0 || len(out.Responses[table]) != 1:
+				return fmt.Errorf("read %d items, %d keys unprocessed", len(out.Responses[table]), len(out.UnprocessedKeys[table].Keys))
+			}
+			return nil
 		}},
 		{floorSiteRead, func(i int) error {
-			_, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: siteKey, ConsistentRead: aws.Bool(true)})
+			_, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: f.siteKey, ConsistentRead: aws.Bool(true)})
 			return err
 		}},
 		{floorPoolQuery, func(i int) error {
 			pages := dynamodb.NewQueryPaginator(ddb, &dynamodb.QueryInput{TableName: &table, IndexName: aws.String(dynamostore.IndexPool),
-				KeyConditionExpression:    aws.String("#pk = :pool"),
-				ExpressionAttributeNames:  map[string]string{"#pk": dynamostore.AttrGSI3PK},
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pool": S("POOL#US")}})
+				KeyConditionExpression:    aws.String("#0 = :0"),
+				ExpressionAttributeNames:  map[string]string{"#0": dynamostore.AttrGSI3PK},
+				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":0": strAttr("POOL#US")}})
 			for pages.HasMorePages() {
 				if _, err := pages.NextPage(ctx); err != nil {
 					return err
@@ -430,52 +625,30 @@ func (e *emulated) floorSamples(ctx context.Context, tag string, n int) (map[str
 			}
 			return nil
 		}},
-		{floorNumberLease, func(i int) error {
-			_, err := ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
-				Key: numberKey(i),
-				UpdateExpression: aws.String("SET #lease = :lease, #g1pk = :g1pk, #g1sk = :g1sk, " +
-					"#g2pk = :g2pk, #g2sk = :exp, #version = #version + :one"),
-				ConditionExpression: aws.String("attribute_not_exists(#lease) OR #lease.#expiresAt <= :nowS"),
-				ExpressionAttributeNames: map[string]string{"#g1pk": dynamostore.AttrGSI1PK, "#g1sk": dynamostore.AttrGSI1SK,
-					"#g2pk": dynamostore.AttrGSI2PK, "#g2sk": dynamostore.AttrGSI2SK, "#lease": "lease", "#expiresAt": "expiresAt",
-					"#version": "version"},
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
-					":lease": &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{
-						"agentId": S("floor-agent"), "callId": S(fmt.Sprintf("floor-c%d", i)),
-						"leasedAt": S(now.UTC().Format(time.RFC3339)), "expiresAt": S(exp.UTC().Format(time.RFC3339))}},
-					":exp": N(exp.Unix()), ":nowS": S(now.UTC().Format(time.RFC3339)), ":g1pk": S("AGENT#floor"),
-					":g1sk": S(fmt.Sprint(i)), ":g2pk": S("FLOOR-LEASE"), ":one": N(1)}})
+		{floorSetupWrite, func(i int) error {
+			_, err := ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
+				{Put: isNew(f.call, callKey(i))},
+				{Put: isVersion(f.agentAfter, agentKey(i), agentV)},
+				{Put: isVersion(f.numberLeased, numberKey(i), numberV)},
+			}})
 			return err
 		}},
-		{floorAgentLease, func(i int) error {
-			_, err := ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
-				Key:                       agentKey(i),
-				UpdateExpression:          aws.String("SET #cb = :n, #version = #version + :one"),
-				ConditionExpression:       aws.String("#version = :v"),
-				ExpressionAttributeNames:  map[string]string{"#cb": "callbackNumber", "#version": "version"},
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": S(fmt.Sprintf("+1555%07d", i)), ":one": N(1), ":v": N(2)}})
+		{floorAgentRead, func(i int) error {
+			_, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: agentKey(i), ConsistentRead: aws.Bool(true)})
 			return err
 		}},
-		{floorAnswerRecord, func(i int) error {
-			_, err := ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
-				Key:                 callKey(i),
-				UpdateExpression:    aws.String("SET #site = :site, #cid = :cid, #src = :src, #cexp = :exp, #version = #version + :one"),
-				ConditionExpression: aws.String("#version = :v"),
-				ExpressionAttributeNames: map[string]string{"#site": "siteId", "#cid": "callerId", "#src": "callerIdSource",
-					"#cexp": "callbackExpiresAt", "#version": "version"},
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":site": S("s"), ":cid": S(fmt.Sprintf("+1555%07d", i)),
-					":src": S("lease"), ":exp": S(exp.UTC().Format(time.RFC3339)), ":one": N(1), ":v": N(1)}})
+		{floorNotifyClaim, func(i int) error {
+			p := isNew(f.notifyClaimed, notifyKey(i))
+			_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: p.Item,
+				ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+				ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld})
 			return err
 		}},
 		{floorSendEmail, func(i int) error {
-			data := fmt.Sprintf(`{"agentName":"Agent","agentEmail":"agent@example.com","agentId":"floor","dialedNumber":"9-911",`+
-				`"country":"US","location":"Building 4, floor 2","siteName":"Floor site","address":"Building 4, 1 Main St, Seattle, WA 98101, US",`+
-				`"callbackNumber":"+14255550001","callbackExpiresAt":"2026-11-22 22:00 UTC",`+
-				`"startedAt":"2026-11-22 21:00 UTC","callId":"floor-c%d"}`, i)
 			_, err := ses.SendEmail(ctx, &sesv2.SendEmailInput{FromEmailAddress: aws.String(sender),
-				Destination: &sestypes.Destination{ToAddresses: []string{"sup@example.com", "desk@example.com", "security@example.com"}},
-				Content: &sestypes.EmailContent{Template: &sestypes.Template{TemplateName: aws.String(mayday.TemplateName),
-					TemplateData: aws.String(data)}}})
+				Destination: &sestypes.Destination{ToAddresses: slices.Clone(f.email.To)},
+				Content: &sestypes.EmailContent{Template: &sestypes.Template{TemplateName: aws.String(f.email.Template),
+					TemplateData: aws.String(string(data))}}})
 			return err
 		}},
 	}
@@ -485,23 +658,11 @@ func (e *emulated) floorSamples(ctx context.Context, tag string, n int) (map[str
 		for i := range n {
 			start := time.Now()
 			if err := c.do(i); err != nil {
-				return nil, fmt.Errorf("floor %s: %w", c.name, err)
+				return nil, fmt.Errorf("floor %s: %w", c.call.name, err)
 			}
 			samples = append(samples, time.Since(start))
 		}
-		all[c.name] = samples
+		all[c.call.name] = samples
 	}
 	return all, nil
-}
-
-// floor sums the medians of the samples of the named calls.
-func floor(names []string, samples map[string]Samples) (float64, []FloorPart) {
-	var total time.Duration
-	var parts []FloorPart
-	for _, name := range names {
-		sum := Summarise(samples[name])
-		total += Median(samples[name])
-		parts = append(parts, FloorPart{Call: name, P50: sum.P50, P99: sum.P99})
-	}
-	return Ms(total), parts
 }

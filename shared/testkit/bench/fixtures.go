@@ -274,6 +274,8 @@ type stampMailer struct {
 	sent    map[string]int
 	total   int
 	waiters map[string]chan time.Time
+	last    mayday.Email // the last email accepted
+	sentAny bool
 }
 
 func newStampMailer(inner mayday.Mailer) *stampMailer {
@@ -289,6 +291,7 @@ func (s *stampMailer) Send(ctx context.Context, e mayday.Email) error {
 	s.mu.Lock()
 	s.sent[id]++
 	s.total++
+	s.last, s.sentAny = e, true
 	ch := s.waiters[id]
 	delete(s.waiters, id)
 	s.mu.Unlock()
@@ -306,6 +309,13 @@ func (s *stampMailer) expect(callID string) <-chan time.Time {
 	s.waiters[callID] = ch
 	s.mu.Unlock()
 	return ch
+}
+
+// lastEmail is the last email accepted, if any.
+func (s *stampMailer) lastEmail() (mayday.Email, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, s.sentAny
 }
 
 // counts: emails accepted, and calls that got more than one.
