@@ -3,6 +3,7 @@ package mayday_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,32 @@ func TestSitesAdmin(t *testing.T) {
 		if (c.Name == "site" || c.Name == "callbackPool") && !c.OK {
 			t.Errorf("readiness %s: %s", c.Name, c.Fix)
 		}
+	}
+}
+
+// A dial takes the free number released longest ago (a late callback is then
+// unlikely to reach its new holder), and with none free, takes over the lease
+// nearest to expiry.
+func TestDialChoosesLeastRecentlyReleased(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.addNumbers("US", "+14255550001", "+14255550002", "+14255550003")
+	for n, ago := range map[string]time.Duration{"+14255550001": time.Minute, "+14255550002": 3 * time.Hour, "+14255550003": time.Hour} {
+		if _, err := f.store.UpdateNumber(ctx, n, func(c *mayday.CallbackNumber) error {
+			c.ReleasedAt = t0.Add(-ago)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"+14255550002", "+14255550003", "+14255550001"} {
+		f.clock.Advance(time.Minute)
+		if out := f.dialFrom(fmt.Sprintf("c-%d", i), fmt.Sprintf("b-%d", i), "", "911"); out.CallerID != want {
+			t.Fatalf("dial %d presented %s, want %s (released longest ago)", i, out.CallerID, want)
+		}
+	}
+	// All leased: the lease nearest to expiry (the first one taken) is taken over.
+	if out := f.dialFrom("c-9", "b-9", "", "911"); out.CallerID != "+14255550002" {
+		t.Fatalf("take-over presented %s, want +14255550002", out.CallerID)
 	}
 }
