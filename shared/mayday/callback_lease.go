@@ -3,6 +3,7 @@ package mayday
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // The pools a callback lease is taken from. The dial takes it before it
@@ -24,24 +25,16 @@ func (p Pool) String() string {
 	return p.Country + " pool"
 }
 
-// InPool keeps the numbers of the pool a call at site (of country) leases
-// from.
+// InPool keeps, in place, the numbers of the pool a call at site (of
+// country) leases from: numbers is the caller's, and under a burst of dials
+// a copy per dial is CPU the answers wait for.
 func InPool(numbers []CallbackNumber, country, site string) []CallbackNumber {
-	pick := func(site string) []CallbackNumber {
-		var out []CallbackNumber
-		for _, n := range numbers {
-			if n.SiteID == site && (site != "" || n.Country == country) {
-				out = append(out, n)
-			}
-		}
-		return out
+	if site == "" || !slices.ContainsFunc(numbers, func(n CallbackNumber) bool { return n.SiteID == site }) {
+		site = ""
 	}
-	if site != "" {
-		if own := pick(site); len(own) > 0 {
-			return own
-		}
-	}
-	return pick("")
+	return slices.DeleteFunc(numbers, func(n CallbackNumber) bool {
+		return n.SiteID != site || site == "" && n.Country != country
+	})
 }
 
 // pool reads the numbers a call may lease.

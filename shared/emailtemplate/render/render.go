@@ -7,6 +7,7 @@ package render
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aymerick/raymond"
 
@@ -29,7 +30,11 @@ func Render(t emailtemplate.Template, data map[string]string) (Rendered, error) 
 		src  string
 		dst  *string
 	}{{"subject", t.Subject, &r.Subject}, {"html", t.HTML, &r.HTML}, {"text", t.Text, &r.Text}} {
-		out, err := raymond.Render(p.src, data)
+		tpl, err := parse(p.src)
+		if err != nil {
+			return Rendered{}, fmt.Errorf("template %s: %s: %w", t.Name, p.name, err)
+		}
+		out, err := tpl.Exec(data)
 		if err != nil {
 			return Rendered{}, fmt.Errorf("template %s: %s: %w", t.Name, p.name, err)
 		}
@@ -37,4 +42,20 @@ func Render(t emailtemplate.Template, data map[string]string) (Rendered, error) 
 	}
 	r.Subject = strings.Join(strings.Fields(r.Subject), " ")
 	return r, nil
+}
+
+// parsed keeps each template source parsed once: parsing is most of a
+// render's cost, and the local runner renders every email it sends.
+var parsed sync.Map // source → *raymond.Template
+
+func parse(src string) (*raymond.Template, error) {
+	if t, ok := parsed.Load(src); ok {
+		return t.(*raymond.Template), nil
+	}
+	t, err := raymond.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Store(src, t)
+	return t, nil
 }
