@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/mayday/mayday/events"
@@ -19,6 +18,7 @@ import (
 type DialDetection struct {
 	ports
 	sites *siteCache
+	pools *pools
 }
 
 // NewDialDetection builds the use case; every port is required.
@@ -27,7 +27,7 @@ func NewDialDetection(store Store, events Publisher, o Options) (*DialDetection,
 	if err != nil {
 		return nil, err
 	}
-	return &DialDetection{ports: p, sites: newSiteCache()}, nil
+	return &DialDetection{ports: p, sites: newSiteCache(), pools: newPools()}, nil
 }
 
 // CallEvent is a call-lifecycle webhook.
@@ -201,12 +201,12 @@ func (d *DialDetection) answer(out *CallOutcome, pr presented, detail string) {
 // number, or none. A repeat of the dial presents what the first presented.
 func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error) {
 	var (
-		site    *Site
-		sited   bool
-		numbers []CallbackNumber
-		listed  bool
-		pool    Pool
-		lost    = map[string]bool{} // numbers other dials took meanwhile
+		site  *Site
+		sited bool
+		view  *poolView
+		fresh bool // read the pool itself, not the last view of it
+		pool  Pool
+		lost  = map[string]bool{} // numbers other dials took meanwhile
 	)
 	for attempt := 0; ; attempt++ {
 		agent, stored, err := d.store.ReadSetup(ctx, call.AgentID, call.ID)
@@ -228,15 +228,14 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 				pool = Pool{Country: site.Country, SiteID: site.ID}
 			}
 		}
-		if !listed {
-			if numbers, err = d.pool(ctx, pool); err != nil {
+		if view == nil {
+			if view, err = d.pools.view(ctx, d.ports, pool, fresh); err != nil {
 				return d.ecbn(presented{site: site}, FallbackStoreUnavailable), err
 			}
-			listed = true
 		}
 		now := d.now()
 		pr := presented{site: site, presenceApplied: true}
-		choice, ok := d.choose(numbers, agent, lost, now)
+		choice, ok := view.choose(agent, lost, now)
 		var number *CallbackNumber
 		if ok {
 			n := choice.Number
@@ -270,6 +269,9 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 		var conflict *SetupConflict
 		switch {
 		case err == nil:
+			if number != nil {
+				view.wrote(*number)
+			}
 			return pr, nil
 		case !errors.As(err, &conflict):
 			return d.ecbn(presented{site: site}, FallbackStoreUnavailable), fmt.Errorf("call %s: write: %w", call.ID, err)
@@ -279,8 +281,8 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 			// Another dial took the number, or renewed it for this agent:
 			// walk on down the list, then read the pool again.
 			lost[number.Number] = true
-			if number.Number == agent.CallbackNumber || len(lost) >= len(numbers) {
-				listed, lost = false, map[string]bool{}
+			if number.Number == agent.CallbackNumber || len(lost) >= view.size() {
+				view, fresh, lost = nil, true, map[string]bool{}
 			}
 		}
 		// An agent or call conflict: a duplicate of this dial, or another
@@ -291,56 +293,6 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 // maxSetupAttempts bounds the retries of a contended setup; the state
 // budget bounds it in time.
 const maxSetupAttempts = 50
-
-// choose picks the number a dial presents: the agent's own live lease in
-// the pool (renewed), else the free number released longest ago, else the
-// lease nearest to expiry (a take-over). Numbers lost to other dials
-// meanwhile are passed over, and once one was lost the dial picks among the
-// free ones at random: dials racing for a pool all start at the same
-// number, and would otherwise go on colliding number after number. One pass
-// over the pool, no copy and no sort: under a burst of dials this is the
-// CPU the answers wait for. ok is false for an empty pool.
-func (d *DialDetection) choose(numbers []CallbackNumber, agent Agent, lost map[string]bool, now time.Time) (Choice, bool) {
-	var own, oldest, random, nearest *CallbackNumber
-	free := 0
-	for i := range numbers {
-		n := &numbers[i]
-		l, live := n.LiveLease(now)
-		switch {
-		case n.Number == agent.CallbackNumber && (!live || l.AgentID == agent.ID):
-			// The number recorded on the agent: what a racing dial of the
-			// agent took, even when this list is too old to show it.
-			return Choice{Number: *n}, true
-		case live && l.AgentID == agent.ID:
-			if own == nil || l.ExpiresAt.After(own.Lease.ExpiresAt) {
-				own = n
-			}
-		case lost[n.Number]:
-		case live:
-			if nearest == nil || cmp.Or(l.ExpiresAt.Compare(nearest.Lease.ExpiresAt), cmp.Compare(n.Number, nearest.Number)) < 0 {
-				nearest = n
-			}
-		default:
-			if oldest == nil || cmp.Or(n.releasedAt().Compare(oldest.releasedAt()), cmp.Compare(n.Number, oldest.Number)) < 0 {
-				oldest = n
-			}
-			if free++; rand.IntN(free) == 0 {
-				random = n
-			}
-		}
-	}
-	switch {
-	case own != nil:
-		return Choice{Number: *own}, true
-	case oldest != nil && len(lost) > 0:
-		return Choice{Number: *random}, true
-	case oldest != nil:
-		return Choice{Number: *oldest}, true
-	case nearest != nil:
-		return Choice{Number: *nearest, Takeover: true}, true
-	}
-	return Choice{}, false
-}
 
 // ecbn presents the site's emergency callback number, or no caller ID.
 func (d *DialDetection) ecbn(pr presented, why string) presented {
