@@ -372,10 +372,11 @@ type floorTerm struct {
 // dialAnswerFloor is the calls the dial answer makes (setUp in
 // shared/mayday/dial_detection.go, on dynamostore): one BatchGetItem of
 // the agent and the call, the site's GetItem when the function's copy is
-// older than 30 s, one Query of the pool, one TransactWriteItems of the
-// call, the agent and the number.
-var dialAnswerFloor = []floorTerm{{call: floorSetupRead}, {call: floorSiteRead, cached: true}, {call: floorPoolQuery},
-	{call: floorSetupWrite}}
+// older than 30 s, one Query of the pool when its view is older than a
+// second (pool_view.go), one TransactWriteItems of the call, the agent and
+// the number.
+var dialAnswerFloor = []floorTerm{{call: floorSetupRead}, {call: floorSiteRead, cached: true},
+	{call: floorPoolQuery, cached: true}, {call: floorSetupWrite}}
 
 // roundtripFloor is the calls the dial → email path makes before the email
 // is accepted: the dial's, then the email's agent read (contacts), its
