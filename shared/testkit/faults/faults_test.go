@@ -240,7 +240,9 @@ func TestFaults(t *testing.T) {
 				if !errors.As(err, &ce) || !errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("err = %v, want a cancelled request", err)
 				}
-				if took < 100*time.Millisecond || took > time.Second {
+				// The deadline is set just before the clock starts, so
+				// the call may end a hair under 100ms.
+				if took < 90*time.Millisecond || took > time.Second {
 					t.Errorf("took %v, want the 100ms deadline", took)
 				}
 			}},

@@ -56,6 +56,11 @@ func TestDynamoDBThrottlingIsRetried(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sys.with(t)
 			agent, call := s.agent(fmt.Sprintf("throttle%d", i), "Busy"), s.id(fmt.Sprintf("throttle%d-c", i))
+			if tc.op == "Query" {
+				// A dial reuses the pool it read in the last second; let
+				// that view go stale so this dial queries.
+				time.Sleep(time.Second)
+			}
 			injected := plan.Injected("DynamoDB", tc.op)
 			plan.Add(faults.Fault{Service: "DynamoDB", Operation: tc.op, Kind: faults.Throttle, Code: tc.code, Times: tc.times})
 			defer plan.Lift()
