@@ -615,17 +615,13 @@ func query[T, I any](ctx context.Context, st *Store, r record[T, I], index strin
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	var out []T
-	for pages.HasMorePages() {
+	return readPages(st, r, "query "+index, pages.HasMorePages, func() ([]map[string]types.AttributeValue, error) {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", index, err)
+			return nil, err
 		}
-		if out, err = keepItems(st, r, page.Items, keep, out); err != nil {
-			return nil, fmt.Errorf("query %s: %w", index, err)
-		}
-	}
-	return out, nil
+		return page.Items, nil
+	}, keep)
 }
 
 // scanIndex reads every page of a scan of a sparse index of r's items,
@@ -644,14 +640,27 @@ func scanIndex[T, I any](ctx context.Context, st *Store, r record[T, I], index s
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	var out []T
-	for pages.HasMorePages() {
+	return readPages(st, r, "scan "+index, pages.HasMorePages, func() ([]map[string]types.AttributeValue, error) {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", index, err)
+			return nil, err
 		}
-		if out, err = keepItems(st, r, page.Items, keep, out); err != nil {
-			return nil, fmt.Errorf("scan %s: %w", index, err)
+		return page.Items, nil
+	}, keep)
+}
+
+// readPages reads every page of a query or a scan and keeps the items keep
+// accepts.
+func readPages[T, I any](st *Store, r record[T, I], what string, more func() bool,
+	next func() ([]map[string]types.AttributeValue, error), keep func(T) bool) ([]T, error) {
+	var out []T
+	for more() {
+		items, err := next()
+		if err == nil {
+			out, err = keepItems(st, r, items, keep, out)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return out, nil
