@@ -25,6 +25,14 @@ func (p Pool) String() string {
 	return p.Country + " pool"
 }
 
+// poolAt is the pool of a call at site (nil: none) in country.
+func poolAt(site *Site, country string) Pool {
+	if site == nil {
+		return Pool{Country: country}
+	}
+	return Pool{Country: site.Country, SiteID: site.ID}
+}
+
 // InPool keeps, in place, the numbers of the pool a call at site (of
 // country) leases from: numbers is the caller's, and under a burst of dials
 // a copy per dial is CPU the answers wait for.

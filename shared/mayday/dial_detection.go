@@ -223,10 +223,7 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 			if site, err = d.siteOf(ctx, cmp.Or(call.SiteID, agent.SiteID)); err != nil {
 				return d.ecbn(presented{site: site}, FallbackStoreUnavailable), err
 			}
-			sited, pool = true, Pool{Country: call.Country}
-			if site != nil {
-				pool = Pool{Country: site.Country, SiteID: site.ID}
-			}
+			sited, pool = true, poolAt(site, call.Country)
 		}
 		if view == nil {
 			if view, err = d.pools.view(ctx, d.ports, pool, fresh); err != nil {
@@ -239,12 +236,12 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 		var number *CallbackNumber
 		if ok {
 			n := choice.Number
-			if l, live := n.LiveLease(now); live && l.AgentID != agent.ID {
-				pr.takeover = &l
-			}
 			leasedAt := now
-			if l, live := n.LiveLease(now); live && l.AgentID == agent.ID {
+			switch l, live := n.LiveLease(now); {
+			case live && l.AgentID == agent.ID:
 				leasedAt = l.LeasedAt // a renewal
+			case live:
+				pr.takeover = &l
 			}
 			n.Lease = &Lease{AgentID: agent.ID, CallID: call.ID, LeasedAt: leasedAt, ExpiresAt: now.Add(d.cfg.Lease)}
 			number = &n
@@ -323,49 +320,34 @@ func (d *DialDetection) preview(ctx context.Context, agentID, siteID, country st
 	if err != nil {
 		return d.ecbn(pr, FallbackStoreUnavailable)
 	}
-	pool := Pool{Country: country}
-	if site != nil {
-		pool = Pool{Country: site.Country, SiteID: site.ID}
-	}
-	numbers, err := d.pool(ctx, pool)
+	numbers, err := d.pool(ctx, poolAt(site, country))
 	if err != nil {
 		return d.ecbn(pr, FallbackStoreUnavailable)
 	}
 	now := d.now()
-	for _, n := range numbers {
-		if l, live := n.LiveLease(now); live && l.AgentID == agentID {
-			pr.callerID, pr.source, pr.expires = n.Number, CallerLease, l.ExpiresAt
-			return pr
-		}
+	choice, ok := (&poolView{numbers: numbers}).choose(agent, nil, now)
+	if !ok {
+		return d.ecbn(pr, FallbackPoolEmpty)
 	}
-	if cs := Candidates(numbers, now); len(cs) > 0 {
-		pr.callerID, pr.source = cs[0].Number.Number, CallerLease
-		return pr
+	pr.callerID, pr.source = choice.Number.Number, CallerLease
+	if l, live := choice.Number.LiveLease(now); live && l.AgentID == agentID {
+		pr.expires = l.ExpiresAt
 	}
-	return d.ecbn(pr, FallbackPoolEmpty)
+	return pr
 }
 
 // siteOf reads a site ("" and an unknown site are no site), keeping it for
 // when the store cannot be reached: a site's emergency callback number must
 // be presentable exactly then.
 func (d *DialDetection) siteOf(ctx context.Context, id string) (*Site, error) {
-	if id == "" {
-		return nil, nil
-	}
-	if s, ok := d.sites.fresh(id); ok {
-		return &s, nil
-	}
-	s, err := d.store.GetSite(ctx, id)
+	s, err := d.sites.load(ctx, d.store, id)
 	switch {
-	case errors.Is(err, ErrNotFound):
-		d.sites.forget(id)
-		d.log.Warn("dial names an unknown site", "siteId", id)
-		return nil, nil
 	case err != nil:
-		return d.sites.get(id), fmt.Errorf("site %s: %w", id, err)
+		return d.sites.get(id), err
+	case s == nil && id != "":
+		d.log.Warn("dial names an unknown site", "siteId", id)
 	}
-	d.sites.put(s)
-	return &s, nil
+	return s, nil
 }
 
 func (d *DialDetection) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {

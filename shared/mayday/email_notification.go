@@ -38,14 +38,11 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("agent %s: %w", d.AgentID, err)
 	}
-	site, fresh := e.sites.fresh(d.SiteID)
-	if d.SiteID != "" && !fresh {
-		switch site, err = e.store.GetSite(ctx, d.SiteID); {
-		case err == nil:
-			e.sites.put(site)
-		case !errors.Is(err, ErrNotFound):
-			return fmt.Errorf("site %s: %w", d.SiteID, err)
-		}
+	var site Site
+	if s, err := e.sites.load(ctx, e.store, d.SiteID); err != nil {
+		return err
+	} else if s != nil {
+		site = *s
 	}
 	to := recipients(agent.EmergencyContacts, site.Notify)
 	if len(to) == 0 {

@@ -1,10 +1,8 @@
 package mayday
 
 import (
-	"cmp"
 	"fmt"
 	"regexp"
-	"slices"
 	"time"
 )
 
@@ -70,35 +68,6 @@ type Choice struct {
 	// Takeover is set when the pool was exhausted and the lease nearest to
 	// expiry was taken from its holder.
 	Takeover bool
-}
-
-// Candidates orders the whole pool in the order numbers are chosen: the free
-// numbers least recently released first, so that a late callback is
-// unlikely to reach a new holder, then the leases nearest to expiry
-// (take-overs). Allocators that lose a race walk on down this one list.
-func Candidates(pool []CallbackNumber, now time.Time) []Choice {
-	var free, held []CallbackNumber
-	for _, n := range pool {
-		if _, live := n.LiveLease(now); live {
-			held = append(held, n)
-		} else {
-			free = append(free, n)
-		}
-	}
-	slices.SortFunc(free, func(a, b CallbackNumber) int {
-		return cmp.Or(a.releasedAt().Compare(b.releasedAt()), cmp.Compare(a.Number, b.Number))
-	})
-	slices.SortFunc(held, func(a, b CallbackNumber) int {
-		return cmp.Or(a.Lease.ExpiresAt.Compare(b.Lease.ExpiresAt), cmp.Compare(a.Number, b.Number))
-	})
-	out := make([]Choice, 0, len(pool))
-	for _, n := range free {
-		out = append(out, Choice{Number: n})
-	}
-	for _, n := range held {
-		out = append(out, Choice{Number: n, Takeover: true})
-	}
-	return out
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)

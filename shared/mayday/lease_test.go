@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-func TestCandidatesFirstChoice(t *testing.T) {
+// The dial's choice of number (poolView.choose, for an agent holding none).
+func TestChooseFirstChoice(t *testing.T) {
 	now := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
 	leased := func(n string, exp time.Duration) CallbackNumber {
 		return CallbackNumber{Number: n, Lease: &Lease{AgentID: "x-" + n, CallID: "c-" + n, ExpiresAt: now.Add(exp)}}
@@ -31,13 +32,9 @@ func TestCandidatesFirstChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cs := Candidates(tt.pool, now)
-			c, ok := Choice{}, len(cs) > 0
-			if ok {
-				c = cs[0]
-			}
+			c, ok := (&poolView{numbers: tt.pool}).choose(Agent{ID: "a-1"}, nil, now)
 			if ok != tt.ok || c.Number.Number != tt.want || c.Takeover != tt.takeover {
-				t.Fatalf("Candidates()[0] = %s takeover=%v ok=%v, want %s takeover=%v ok=%v",
+				t.Fatalf("choose = %s takeover=%v ok=%v, want %s takeover=%v ok=%v",
 					c.Number.Number, c.Takeover, ok, tt.want, tt.takeover, tt.ok)
 			}
 		})

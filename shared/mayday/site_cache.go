@@ -1,6 +1,9 @@
 package mayday
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -64,4 +67,25 @@ func (c *siteCache) agentSite(agentID string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.agents[agentID]
+}
+
+// load is the site: the fresh copy, else read from the store and kept. ""
+// and an unknown site are no site (nil).
+func (c *siteCache) load(ctx context.Context, store SiteStore, id string) (*Site, error) {
+	if id == "" {
+		return nil, nil
+	}
+	if s, ok := c.fresh(id); ok {
+		return &s, nil
+	}
+	s, err := store.GetSite(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		c.forget(id)
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("site %s: %w", id, err)
+	}
+	c.put(s)
+	return &s, nil
 }
