@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,19 +63,14 @@ func Read(name string, lookup settings.Lookup) (*Function, error) {
 		f.values[s.Env] = v
 	}
 	for _, s := range own {
-		switch {
-		case s.Env == settings.WebhookSecretARN.Env || s.Env == settings.WebhookSecret.Env:
-			if f.values[settings.WebhookSecretARN.Env] == "" && f.values[settings.WebhookSecret.Env] == "" {
-				errs = append(errs, fmt.Errorf("%s is not set", settings.WebhookSecretARN.Env))
-			}
-		case s.Source == settings.FromResource && f.values[s.Env] == "":
+		if s.Source == settings.FromResource && f.values[s.Env] == "" && (s.Or == "" || f.values[s.Or] == "") {
 			errs = append(errs, fmt.Errorf("%s is not set", s.Env))
 		}
 	}
 	cfg, err := settings.DomainConfig(lookup)
 	f.Options.Config = cfg
 	errs = append(errs, err)
-	return f, dedupe(errs)
+	return f, errors.Join(errs...)
 }
 
 // Setting is the value of one of the function's settings. Reading one the
@@ -113,17 +107,4 @@ func DynamoDB(cfg aws.Config) *dynamodb.Client {
 		// DynamoDB Local's error responses lack the CRC32 header.
 		o.DisableValidateResponseChecksum = Local()
 	})
-}
-
-// dedupe joins errors, each message once (the secret pair reports twice).
-func dedupe(errs []error) error {
-	var out []error
-	var seen []string
-	for _, e := range errs {
-		if e != nil && !slices.Contains(seen, e.Error()) {
-			seen = append(seen, e.Error())
-			out = append(out, e)
-		}
-	}
-	return errors.Join(out...)
 }

@@ -44,6 +44,9 @@ type Setting struct {
 	// KeepEmpty: a variable set to "" means empty (no dial prefix), not
 	// the default.
 	KeepEmpty bool
+	// Or names a variable that, set, stands in for this one where it is
+	// required (the plain secret of local stand-ins for the secret's ARN).
+	Or string
 	Doc       string
 	check     func(string) error
 }
@@ -53,7 +56,7 @@ var (
 		Doc: "DynamoDB table (the stack's TableName output)", check: nonEmpty}
 	Bus = Setting{Env: "MAYDAY_BUS", Source: FromResource,
 		Doc: "EventBridge bus the function publishes to", check: nonEmpty}
-	WebhookSecretARN = Setting{Env: "MAYDAY_WEBHOOK_SECRET_ARN", Source: FromResource,
+	WebhookSecretARN = Setting{Env: "MAYDAY_WEBHOOK_SECRET_ARN", Source: FromResource, Or: "MAYDAY_WEBHOOK_SECRET",
 		Doc: "Secrets Manager secret holding the webhook HMAC key"}
 	WebhookSecret = Setting{Env: "MAYDAY_WEBHOOK_SECRET", Source: NotDeployed,
 		Doc: "webhook HMAC key itself, for the local runner and local stand-ins"}

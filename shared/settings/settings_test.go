@@ -35,6 +35,11 @@ func TestDeclarations(t *testing.T) {
 			t.Errorf("%s: undocumented", s.Env)
 		}
 	}
+	for _, s := range settings.All {
+		if s.Or != "" && !seen[s.Or] {
+			t.Errorf("%s: stands in with %s, which is not declared", s.Env, s.Or)
+		}
+	}
 	for _, s := range settings.Domain {
 		if !seen[s.Env] {
 			t.Errorf("%s: in Domain but not in All", s.Env)
