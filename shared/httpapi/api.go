@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
@@ -111,18 +112,21 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 		a.Log = slog.Default()
 	}
 	var serve []Route
-	var errs []error
+	var lacks []string
 	for _, r := range Routes {
 		if len(functions) > 0 && !slices.Contains(functions, r.Function) {
 			continue
 		}
-		if err := a.check(r); err != nil && !slices.ContainsFunc(errs, func(e error) bool { return e.Error() == err.Error() }) {
-			errs = append(errs, err)
-		}
 		serve = append(serve, r)
+		if !a.serves(r.Function) {
+			lacks = append(lacks, "the "+r.Function+" use case")
+		}
+		if r.Access == Signed && len(a.Secret) == 0 && a.SecretFunc == nil {
+			lacks = append(lacks, "the webhook secret")
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("httpapi: %w", err)
+	if slices.Sort(lacks); len(lacks) > 0 {
+		return fmt.Errorf("httpapi: %w: %s", mayday.ErrMissingDependency, strings.Join(slices.Compact(lacks), ", "))
 	}
 	for _, r := range serve {
 		mux.Handle(r.Method+" "+r.Path, a.wrap(r))
@@ -130,17 +134,17 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 	return nil
 }
 
-// check reports what a route lacks.
-func (a *API) check(r Route) error {
-	missing := map[string]bool{FnDialDetection: a.DialDetection == nil,
-		FnCallbackRouting: a.PriorityCallbackRouting == nil, FnAdmin: a.AdminAPI == nil}
-	if missing[r.Function] {
-		return fmt.Errorf("%w: the %s use case", mayday.ErrMissingDependency, r.Function)
+// serves reports whether the function's use case is set.
+func (a *API) serves(function string) bool {
+	switch function {
+	case FnDialDetection:
+		return a.DialDetection != nil
+	case FnCallbackRouting:
+		return a.PriorityCallbackRouting != nil
+	case FnAdmin:
+		return a.AdminAPI != nil
 	}
-	if r.Access == Signed && len(a.Secret) == 0 && a.SecretFunc == nil {
-		return fmt.Errorf("%w: the webhook secret", mayday.ErrMissingDependency)
-	}
-	return nil
+	return false
 }
 
 // wrap applies, in order: body limit, authentication, the handler, error
