@@ -3,6 +3,7 @@ package mayday
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -15,7 +16,6 @@ const maxContacts = 50
 // named in the error. Duplicates (ignoring case) are dropped.
 func ParseContacts(s string) ([]string, error) {
 	var out []string
-	seen := map[string]bool{}
 	for _, part := range strings.Split(s, ";") {
 		addr := strings.TrimSpace(part)
 		if addr == "" {
@@ -24,15 +24,25 @@ func ParseContacts(s string) ([]string, error) {
 		if err := ValidateAddress(addr); err != nil {
 			return nil, fmt.Errorf("emergency contact: %w", err)
 		}
-		if key := strings.ToLower(addr); !seen[key] {
-			seen[key] = true
-			out = append(out, addr)
-		}
+		out = append(out, addr)
 	}
+	out = uniqueAddresses(out)
 	if len(out) > maxContacts {
 		return nil, fmt.Errorf("%w: %d emergency contacts, at most %d", ErrInvalid, len(out), maxContacts)
 	}
 	return out, nil
+}
+
+// uniqueAddresses keeps each address once, ignoring case, in order (in
+// place: addrs is the caller's to give).
+func uniqueAddresses(addrs []string) []string {
+	seen := map[string]bool{}
+	return slices.DeleteFunc(addrs, func(a string) bool {
+		k := strings.ToLower(a)
+		dup := seen[k]
+		seen[k] = true
+		return dup
+	})
 }
 
 // ValidateAddress accepts a bare email address (no display name, no control

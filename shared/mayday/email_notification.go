@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/mayday/mayday/events"
 )
@@ -44,7 +44,7 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 	} else if s != nil {
 		site = *s
 	}
-	to := recipients(agent.EmergencyContacts, site.Notify)
+	to := uniqueAddresses(slices.Concat(agent.EmergencyContacts, site.Notify))
 	if len(to) == 0 {
 		log.Warn("no emergency contacts or site recipients configured; no email sent")
 		return nil
@@ -71,7 +71,7 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 	if d.CallbackExpiresAt != nil {
 		data.CallbackExpiresAt = *d.CallbackExpiresAt
 	}
-	if err := e.mailer.Send(ctx, Email{To: to, Template: TemplateName, Data: data.Map()}); err != nil {
+	if err := e.send(ctx, to, data); err != nil {
 		// Give the claim back so the retry sends.
 		if _, rerr := e.store.UpdateNotification(ctx, d.CallID, func(n *Notification) error {
 			if n.Status != NotificationSending {
@@ -100,18 +100,14 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 // caller ID.
 const PlatformDefaultNumber = "the platform's default number"
 
-// recipients is the agent's contacts, then the site's recipients, each
-// address once (case-insensitively).
-func recipients(lists ...[]string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, l := range lists {
-		for _, a := range l {
-			if k := strings.ToLower(a); !seen[k] {
-				seen[k] = true
-				out = append(out, a)
-			}
+// send sends the email, in as many messages as SES's recipient limit asks
+// for: the agent's contacts and the site's recipients may each be at it.
+func (e *EmailNotification) send(ctx context.Context, to []string, data NotificationData) error {
+	vars := data.Map()
+	for batch := range slices.Chunk(to, maxContacts) {
+		if err := e.mailer.Send(ctx, Email{To: batch, Template: TemplateName, Data: vars}); err != nil {
+			return err
 		}
 	}
-	return out
+	return nil
 }
