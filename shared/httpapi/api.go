@@ -250,8 +250,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads a JSON object body, naming what is wrong with it.
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+func decodeJSON(r *http.Request, v any) error { return decode(r.Body, v, false) }
+
+// decode reads one JSON object; strict refuses unknown fields.
+func decode(r io.Reader, v any, strict bool) error {
+	dec := json.NewDecoder(r)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {

@@ -135,6 +135,8 @@ func TestAdminContract(t *testing.T) {
 		{"DELETE", "/v1/callback-numbers/+442071230001", "", 404, "not found"},
 		{"GET", "/v1/sites", "", 200, `"sites":[]`},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"city":"Seattle","country":"US"}}`, 400, "address.street"},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","postcode":"98101","country":"US"}}`, 400, "postcode"},
+		{"PUT", "/v1/sites/sea", `{"siteId":"pdx","name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"}}`, 400, "pdx"},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"},"emergencyCallbackNumber":"555"}`, 400, "emergencyCallbackNumber"},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"},"notify":"security@example.com; nope"}`, 400, "notify"},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+1 (425) 555-0100","notify":"security@example.com; frontdesk@example.com"}`, 200, `"emergencyCallbackNumber":"+14255550100","notify":["security@example.com","frontdesk@example.com"]`},

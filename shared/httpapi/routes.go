@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -347,7 +348,11 @@ func (a *API) removeNumber(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// siteRequest is the body of PUT /v1/sites/{siteId}. It also takes what GET
+// answers (siteId, which must name the site, and updatedAt, ignored), so a
+// fetched site can be put back.
 type siteRequest struct {
+	SiteID  string `json:"siteId"`
 	Name    string `json:"name"`
 	Country string `json:"country"`
 	Address struct {
@@ -360,22 +365,40 @@ type siteRequest struct {
 	} `json:"address"`
 	EmergencyCallbackNumber string          `json:"emergencyCallbackNumber"`
 	Notify                  json.RawMessage `json:"notify"`
+	UpdatedAt               *time.Time      `json:"updatedAt"`
 }
 
-func (a *API) putSite(w http.ResponseWriter, r *http.Request) error {
+// DecodeSite reads site id as PUT /v1/sites/{siteId} takes it (the operator
+// CLI's site files too). An unknown field is refused: a misspelt
+// "postcode" would otherwise leave the dispatchable address without one.
+func DecodeSite(body io.Reader, id string) (mayday.Site, error) {
 	var req siteRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
+	if err := decode(body, &req, true); err != nil {
+		return mayday.Site{}, err
+	}
+	if req.SiteID != "" && req.SiteID != id {
+		return mayday.Site{}, fmt.Errorf("%w: siteId %q is not the site %q", mayday.ErrInvalid, req.SiteID, id)
 	}
 	notify, err := parseAddressList("notify", req.Notify)
 	if err != nil {
-		return err
+		return mayday.Site{}, err
 	}
 	t := strings.TrimSpace
-	s, err := a.AdminAPI.PutSite(r.Context(), r.PathValue("siteId"), mayday.Site{Name: t(req.Name), Country: t(req.Country),
+	return mayday.Site{Name: t(req.Name), Country: t(req.Country),
 		Address: mayday.Address{Street: t(req.Address.Street), City: t(req.Address.City), Region: t(req.Address.Region),
 			PostalCode: t(req.Address.PostalCode), Country: t(req.Address.Country), Detail: t(req.Address.Detail)},
-		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify})
+		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify}, nil
+}
+
+// EncodeSite is a site as GET /v1/sites/{siteId} answers it, indented.
+func EncodeSite(s mayday.Site) ([]byte, error) { return json.MarshalIndent(viewSite(s), "", "  ") }
+
+func (a *API) putSite(w http.ResponseWriter, r *http.Request) error {
+	in, err := DecodeSite(r.Body, r.PathValue("siteId"))
+	if err != nil {
+		return err
+	}
+	s, err := a.AdminAPI.PutSite(r.Context(), r.PathValue("siteId"), in)
 	if err != nil {
 		return err
 	}
