@@ -46,9 +46,9 @@ type Setting struct {
 	KeepEmpty bool
 	// Or names a variable that, set, stands in for this one where it is
 	// required (the plain secret of local stand-ins for the secret's ARN).
-	Or string
-	Doc       string
-	check     func(string) error
+	Or    string
+	Doc   string
+	check func(string) error
 }
 
 var (
