@@ -41,8 +41,16 @@ type agentItem struct {
 	SiteID               string         `dynamodbav:"siteId,omitempty"`
 	Emergency            *emergencyItem `dynamodbav:"emergency,omitempty"`
 	CallbackNumber       string         `dynamodbav:"callbackNumber,omitempty"`
+	Platform             *platformItem  `dynamodbav:"platformPresence,omitempty"`
 	UpdatedAt            time.Time      `dynamodbav:"updatedAt"`
 	Version              int64          `dynamodbav:"version"`
+}
+
+// platformItem is what presence push did in the contact-center platform, a
+// map inside the agent item; absent when nothing is held there.
+type platformItem struct {
+	DoNotDisturb bool   `dynamodbav:"doNotDisturb"`
+	Previous     string `dynamodbav:"previous,omitempty"`
 }
 
 // emergencyItem is an agent's emergency state, a map inside the agent item;
@@ -204,6 +212,7 @@ func toAgentItem(a *mayday.Agent) agentItem {
 		SiteID:               a.SiteID,
 		Emergency:            toEmergencyItem(&a.Emergency),
 		CallbackNumber:       a.CallbackNumber,
+		Platform:             toPlatformItem(a.Platform),
 		UpdatedAt:            a.UpdatedAt,
 		Version:              a.Version,
 	}
@@ -225,9 +234,25 @@ func fromAgentItem(it *agentItem) mayday.Agent {
 		SiteID:               it.SiteID,
 		Emergency:            fromEmergencyItem(it.Emergency),
 		CallbackNumber:       it.CallbackNumber,
+		Platform:             fromPlatformItem(it.Platform),
 		UpdatedAt:            it.UpdatedAt,
 		Version:              it.Version,
 	}
+}
+
+// toPlatformItem is nil when nothing is held in the platform.
+func toPlatformItem(p mayday.PlatformPresence) *platformItem {
+	if p == (mayday.PlatformPresence{}) {
+		return nil
+	}
+	return &platformItem{DoNotDisturb: p.DoNotDisturb, Previous: p.Previous}
+}
+
+func fromPlatformItem(it *platformItem) mayday.PlatformPresence {
+	if it == nil {
+		return mayday.PlatformPresence{}
+	}
+	return mayday.PlatformPresence{DoNotDisturb: it.DoNotDisturb, Previous: it.Previous}
 }
 
 // toEmergencyItem is nil for an empty emergency state.

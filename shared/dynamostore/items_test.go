@@ -61,6 +61,7 @@ var (
 			Since:         t0,
 		},
 		CallbackNumber: "+14255550001",
+		Platform:       mayday.PlatformPresence{DoNotDisturb: true, Previous: "WA0123456789abcdef0123456789abcdef"},
 		UpdatedAt:      t0.Add(5 * time.Minute),
 		Version:        7,
 	}

@@ -54,8 +54,23 @@ type Agent struct {
 	// when concurrent dials race for numbers. The pool item is the truth
 	// about the lease itself.
 	CallbackNumber string `json:",omitempty"`
-	UpdatedAt      time.Time
-	Version        int64
+	// Platform is the presence Mayday pushed into the contact-center
+	// platform that owns it, when one is configured.
+	Platform  PlatformPresence `json:",omitzero"`
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// PlatformPresence is what presence push did in the contact-center
+// platform: whether it holds the agent on Do Not Disturb, and the
+// platform's own status to restore afterwards.
+type PlatformPresence struct {
+	// DoNotDisturb: Mayday moved the agent to the platform's Do Not
+	// Disturb status and has not restored it yet.
+	DoNotDisturb bool `json:",omitempty"`
+	// Previous is the status the agent had in the platform before (its
+	// identifier there); "" when the platform could not tell.
+	Previous string `json:",omitempty"`
 }
 
 // EmergencyState tracks the emergency conversations (outbound calls and

@@ -52,3 +52,22 @@ func (p ports) applyStart(ctx context.Context, call Call) error {
 	}
 	return nil
 }
+
+// applyEnd ends the call's emergency conversation for the agent; when it was
+// the last one the agent's presence returns to what it was before the first.
+// The end is recorded even for an agent not seen yet, so that a start
+// arriving after it leaves presence alone. Safe to repeat.
+func (p ports) applyEnd(ctx context.Context, agentID, callID string) (Agent, error) {
+	now := p.now()
+	a, err := p.store.UpdateAgent(ctx, agentID, func(a *Agent) error {
+		if !a.EndEmergency(callID) {
+			return ErrNoChange
+		}
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return Agent{}, fmt.Errorf("agent %s: end emergency: %w", agentID, err)
+	}
+	return a, nil
+}

@@ -143,3 +143,18 @@ type Clock interface {
 type SystemClock struct{}
 
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// PresencePlatform is the contact-center platform that owns the agent's
+// presence. Statuses are the platform's own identifiers (a TaskRouter
+// activity SID, a Connect agent-status id, ...), opaque to Mayday.
+// Implementations bound every call in time and return an error for what
+// may succeed on a retry as for what will not; one wrapping ErrNotFound
+// means the platform does not know the agent.
+type PresencePlatform interface {
+	// DoNotDisturb moves the agent to the platform's Do Not Disturb status
+	// and returns the status the agent had before; "" when the agent was
+	// already on Do Not Disturb or the platform cannot tell.
+	DoNotDisturb(ctx context.Context, agentID string) (previous string, err error)
+	// Restore moves the agent back to previous ("" : the adapter's configured default status, or leave as is if none).
+	Restore(ctx context.Context, agentID, previous string) error
+}

@@ -2,7 +2,6 @@ package mayday
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/mayday/mayday/events"
 )
@@ -27,18 +26,9 @@ func (p *PresenceRestore) Restore(ctx context.Context, d events.CallEndedDetail)
 	if d.AgentID == "" {
 		return nil // a callback that went to the fallback destination
 	}
-	now := p.now()
-	a, err := p.store.UpdateAgent(ctx, d.AgentID, func(a *Agent) error {
-		// Written even for an agent not seen yet, so that a start arriving
-		// after this end leaves presence alone.
-		if !a.EndEmergency(d.CallID) {
-			return ErrNoChange
-		}
-		a.UpdatedAt = now
-		return nil
-	})
+	a, err := p.applyEnd(ctx, d.AgentID, d.CallID)
 	if err != nil {
-		return fmt.Errorf("agent %s: end emergency: %w", d.AgentID, err)
+		return err
 	}
 	p.log.Info("emergency conversation ended", "callId", d.CallID, "agentId", d.AgentID,
 		"stillActive", len(a.Emergency.Active), "presence", a.Presence)

@@ -14,6 +14,9 @@ type UseCases struct {
 	CallHistory             *CallHistory
 	LeaseExpiry             *LeaseExpiry
 	AdminAPI                *AdminAPI
+	// PresencePush is nil unless a presence platform is configured:
+	// NewUseCases leaves it for the caller that has one (NewPresencePush).
+	PresencePush *PresencePush
 }
 
 // NewUseCases builds every use case; every port is required.

@@ -52,6 +52,7 @@ func sampleAgent(id string) mayday.Agent {
 			Ended:         []string{"c-0"},
 			Since:         base,
 		},
+		Platform:  mayday.PlatformPresence{DoNotDisturb: true, Previous: "WAbusy"},
 		UpdatedAt: base.Add(time.Second),
 	}
 }
@@ -73,6 +74,8 @@ func testAgentRoundTrip(t *testing.T, e env) {
 		}},
 		{"noEmergency", func(a *mayday.Agent) { a.Emergency = mayday.EmergencyState{}; a.Presence = mayday.Available }},
 		{"noSite", func(a *mayday.Agent) { a.SiteID = "" }},
+		{"noPlatformPresence", func(a *mayday.Agent) { a.Platform = mayday.PlatformPresence{} }},
+		{"platformPreviousUnknown", func(a *mayday.Agent) { a.Platform.Previous = "" }},
 		{"zeroTimes", func(a *mayday.Agent) { a.UpdatedAt = time.Time{}; a.Emergency.Since = time.Time{} }},
 		{"emptyStrings", func(a *mayday.Agent) {
 			a.Name, a.Email, a.Country, a.NumberType, a.SiteID = "", "", "", "", ""
