@@ -15,6 +15,10 @@ const (
 	TargetLeaseExpiry     = "lease-expiry"
 	TargetOperatorAlarm   = "operator-alarm"
 	TargetAudit           = "audit"
+	// TargetPresencePush exists only where a presence platform is
+	// configured: with none, neither the function nor its rule is deployed,
+	// and the local bus leaves the rule out (RulesFor).
+	TargetPresencePush = "presence-push"
 )
 
 // Rule routes events matching Pattern (an EventBridge event pattern) to
@@ -55,8 +59,22 @@ var Rules = []Rule{
 		Pattern: detailTypes(CallbackPoolExhausted, EmergencyDialUnsupported, PresenceWatchdogRestored), Target: TargetOperatorAlarm},
 	{Name: "audit-callbacks-and-expiry", Description: "Audit trail of routed callbacks and expired leases",
 		Pattern: detailTypes(EmergencyCallbackRouted, CallbackLeaseExpired), Target: TargetAudit},
+	{Name: "push-presence-to-platform", Description: "Move the agent's presence in the contact-center platform during emergency conversations, and back",
+		Pattern: detailTypes(EmergencyCallStarted, EmergencyCallbackRouted, EmergencyCallEnded, PresenceWatchdogRestored), Target: TargetPresencePush},
 	{Name: "expire-leases", Description: "Release expired callback leases",
 		Schedule: SweepSchedule, Target: TargetLeaseExpiry},
+}
+
+// RulesFor is Rules without those whose target is absent: presence push
+// where no presence platform is configured.
+func RulesFor(presencePush bool) []Rule {
+	var out []Rule
+	for _, r := range Rules {
+		if r.Target != TargetPresencePush || presencePush {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // detailTypes builds the pattern {"source":["mayday"],"detail-type":[...]}.

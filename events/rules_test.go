@@ -23,6 +23,7 @@ var routes = map[string][]string{
 	"history-on-call-end":        {"call-ended"},
 	"alarm-on-operator-events":   {"callback-pool-exhausted", "emergency-dial-unsupported", "presence-watchdog-restored"},
 	"audit-callbacks-and-expiry": {"emergency-callback-routed", "callback-lease-expired"},
+	"push-presence-to-platform":  {"emergency-call-started", "emergency-callback-routed", "emergency-call-ended", "presence-watchdog-restored"},
 }
 
 // pattern is the shape of every rule pattern: source and detail-type only.
@@ -160,5 +161,20 @@ func TestFunctionSamplesAreFixtures(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no function samples found under ../functions")
+	}
+}
+
+// Without a presence platform the chain has no presence-push rule; with one
+// it is the whole chain.
+func TestRulesFor(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		rules := events.RulesFor(on)
+		push := slices.ContainsFunc(rules, func(r events.Rule) bool { return r.Target == events.TargetPresencePush })
+		if push != on {
+			t.Errorf("RulesFor(%v) has a presence-push rule: %v", on, push)
+		}
+		if want := len(events.Rules) - map[bool]int{false: 1, true: 0}[on]; len(rules) != want {
+			t.Errorf("RulesFor(%v): %d rules, want %d", on, len(rules), want)
+		}
 	}
 }

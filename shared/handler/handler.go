@@ -104,10 +104,42 @@ func (h Audit) Handle(_ context.Context, e lambdaevents.EventBridgeEvent) error 
 	return nil
 }
 
-// Targets maps every target of events.Rules to its handler, for the local
-// bus and for tests.
+// PresencePush handles the emergency conversations' starts and ends (and
+// the watchdog's restores) for the presence platform.
+type PresencePush struct{ UseCase *mayday.PresencePush }
+
+func (h PresencePush) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
+	switch e.DetailType {
+	case events.EmergencyCallStarted:
+		d, err := decode[events.EmergencyCallStartedDetail](e, events.EmergencyCallStarted)
+		if err != nil {
+			return err
+		}
+		return h.UseCase.Started(ctx, d)
+	case events.EmergencyCallbackRouted:
+		d, err := decode[events.CallbackRoutedDetail](e, events.EmergencyCallbackRouted)
+		if err != nil {
+			return err
+		}
+		return h.UseCase.CallbackRouted(ctx, d)
+	case events.PresenceWatchdogRestored:
+		d, err := decode[events.WatchdogRestoredDetail](e, events.PresenceWatchdogRestored)
+		if err != nil {
+			return err
+		}
+		return h.UseCase.WatchdogRestored(ctx, d)
+	}
+	d, err := decode[events.CallEndedDetail](e, events.EmergencyCallEnded)
+	if err != nil {
+		return err
+	}
+	return h.UseCase.Ended(ctx, d)
+}
+
+// Targets maps every target of events.RulesFor(u.PresencePush != nil) to
+// its handler, for the local bus and for tests.
 func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Context, lambdaevents.EventBridgeEvent) error {
-	return map[string]func(context.Context, lambdaevents.EventBridgeEvent) error{
+	t := map[string]func(context.Context, lambdaevents.EventBridgeEvent) error{
 		events.TargetLeaseAllocation: CallbackLeaseAllocation{u.CallbackLeaseAllocation}.Handle,
 		events.TargetNotification:    EmailNotification{u.EmailNotification}.Handle,
 		events.TargetPresenceRestore: PresenceRestore{u.PresenceRestore}.Handle,
@@ -116,4 +148,8 @@ func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Contex
 		events.TargetOperatorAlarm:   OperatorAlarm{log}.Handle,
 		events.TargetAudit:           Audit{log}.Handle,
 	}
+	if u.PresencePush != nil { // a presence platform is configured
+		t[events.TargetPresencePush] = PresencePush{u.PresencePush}.Handle
+	}
+	return t
 }
