@@ -48,13 +48,13 @@ func Start(name string) *Function {
 	return f
 }
 
-// Read reads and checks what the named function reads (settings.Functions
+// Read reads and checks what the named function reads (settings.Reads
 // and settings.Domain). A resource the stack provides must be set.
 func Read(name string, lookup settings.Lookup) (*Function, error) {
-	own, ok := settings.Functions[name]
-	if !ok {
+	if _, ok := settings.Functions[name]; !ok {
 		return &Function{Name: name}, fmt.Errorf("function %q: no settings declared for it", name)
 	}
+	own := settings.Reads(name, lookup)
 	f := &Function{Name: name, values: map[string]string{}}
 	var errs []error
 	for _, s := range own {

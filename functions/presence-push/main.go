@@ -1,0 +1,23 @@
+// Command presence-push moves the agent's presence in the contact-center
+// platform that owns it (MAYDAY_PRESENCE_PLATFORM) during emergency
+// conversations, and back. Its use case: shared/mayday/presence_push.go.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
+	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/presenceplatform"
+)
+
+func main() {
+	f := coldstart.Start(events.TargetPresencePush)
+	platform, err := presenceplatform.New(f.Setting, presenceplatform.FromExtension)
+	f.Must(err)
+	uc, err := mayday.NewPresencePush(f.Store(), platform, f.Options)
+	f.Must(err)
+	lambda.Start(handler.PresencePush{UseCase: uc}.Handle)
+}

@@ -1,0 +1,91 @@
+package presenceplatform_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/presenceplatform"
+	"github.com/mayday/mayday/shared/presencewebhook"
+	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/taskrouter"
+	"github.com/mayday/mayday/shared/testkit/presencetest"
+)
+
+func TestNew(t *testing.T) {
+	tr := map[string]string{"MAYDAY_PRESENCE_PLATFORM": "taskrouter", "MAYDAY_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
+		"MAYDAY_TASKROUTER_WORKSPACE_SID":    "WS0123456789abcdef0123456789abcdef",
+		"MAYDAY_TASKROUTER_DND_ACTIVITY_SID": "WA0123456789abcdef0123456789abcdef", "MAYDAY_TWILIO_AUTH_TOKEN_ARN": "arn:token"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string // "none", "taskrouter", "webhook" or an error's text
+		arn  string // the ARN read through the extension
+	}{
+		{"none", map[string]string{}, "none", ""},
+		{"taskrouter", tr, "taskrouter", "arn:token"},
+		{"taskrouter with a plain token", with(tr, "MAYDAY_TWILIO_AUTH_TOKEN_ARN", "", "MAYDAY_TWILIO_AUTH_TOKEN", "abc"), "taskrouter", ""},
+		{"taskrouter without a token", with(tr, "MAYDAY_TWILIO_AUTH_TOKEN_ARN", ""), "MAYDAY_TWILIO_AUTH_TOKEN", ""},
+		{"taskrouter without a workspace", with(tr, "MAYDAY_TASKROUTER_WORKSPACE_SID", ""), "workspace", "arn:token"},
+		{"webhook", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": "https://example.com/presence",
+			"MAYDAY_WEBHOOK_SECRET_ARN": "arn:hmac"}, "webhook", "arn:hmac"},
+		{"webhook without a URL", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_WEBHOOK_SECRET": "s"}, "URL", ""},
+		{"connect is not in this build", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "connect"}, "not available", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var read string
+			p, err := presenceplatform.New(func(s settings.Setting) string { return tc.env[s.Env] },
+				func(arn string) presenceplatform.Secret {
+					read = arn
+					return func(context.Context) ([][]byte, error) { return nil, errors.New("unused") }
+				})
+			got := "none"
+			switch p.(type) {
+			case *taskrouter.Platform:
+				got = "taskrouter"
+			case *presencewebhook.Platform:
+				got = "webhook"
+			}
+			if err != nil {
+				if !errors.Is(err, mayday.ErrMissingDependency) && !errors.Is(err, mayday.ErrInvalid) {
+					t.Errorf("error %v is neither a missing dependency nor invalid", err)
+				}
+				got = err.Error()
+			}
+			if got != tc.want && !(err != nil && strings.Contains(got, tc.want)) {
+				t.Fatalf("New = %s, want %s", got, tc.want)
+			}
+			if read != tc.arn {
+				t.Errorf("secret read from %q, want %q", read, tc.arn)
+			}
+		})
+	}
+}
+
+// The platform New builds from plain settings talks to the fake as the
+// contract suite expects.
+func TestBuiltPlatformWorks(t *testing.T) {
+	f := presencetest.NewReceiver(t, []byte("local-secret"))
+	f.AddAgent("a-1", presencetest.StatusAvailable)
+	env := map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": f.URL,
+		"MAYDAY_WEBHOOK_SECRET": "local-secret"}
+	p, err := presenceplatform.New(func(s settings.Setting) string { return env[s.Env] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev, err := p.DoNotDisturb(context.Background(), "a-1"); err != nil || prev != presencetest.StatusAvailable {
+		t.Fatalf("DoNotDisturb = %q, %v", prev, err)
+	}
+}

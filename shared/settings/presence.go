@@ -1,0 +1,116 @@
+package settings
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+)
+
+// Presence push: the contact-center platform that owns agents' presence.
+var (
+	PresencePlatform = Setting{Env: "MAYDAY_PRESENCE_PLATFORM", Default: PlatformNone, Context: "presencePlatform", Source: FromContext,
+		Doc: "contact-center platform whose presence Mayday moves during emergencies: none, taskrouter, webhook or connect", check: oneOf(PresencePlatforms...)}
+	PresenceWebhookURL = Setting{Env: "MAYDAY_PRESENCE_WEBHOOK_URL", Context: "presenceWebhookUrl", Source: IfConfigured,
+		Doc: "where the webhook presence platform POSTs its signed notices (https)", check: absoluteURL}
+	TaskRouterWorkspaceSID = Setting{Env: "MAYDAY_TASKROUTER_WORKSPACE_SID", Context: "taskrouterWorkspaceSid", Source: IfConfigured,
+		Doc: "TaskRouter workspace (WS...) of the agents' workers", check: twilioSID("WS")}
+	TaskRouterDNDActivitySID = Setting{Env: "MAYDAY_TASKROUTER_DND_ACTIVITY_SID", Context: "taskrouterDndActivitySid", Source: IfConfigured,
+		Doc: "TaskRouter activity (WA..., unavailable) workers move to during an emergency", check: twilioSID("WA")}
+	TaskRouterRestoreActivitySID = Setting{Env: "MAYDAY_TASKROUTER_RESTORE_ACTIVITY_SID", Context: "taskrouterRestoreActivitySid", Source: IfConfigured,
+		Doc: "TaskRouter activity (WA...) a worker returns to when the one it had is unknown; unset: left on Do Not Disturb", check: twilioSID("WA")}
+)
+
+// The presence platforms.
+const (
+	PlatformNone       = "none"
+	PlatformTaskRouter = "taskrouter"
+	PlatformWebhook    = "webhook"
+	PlatformConnect    = "connect"
+)
+
+// PresencePlatforms lists MAYDAY_PRESENCE_PLATFORM's values.
+var PresencePlatforms = []string{PlatformNone, PlatformTaskRouter, PlatformWebhook, PlatformConnect}
+
+// PresencePushFunction is the function that pushes presence; it exists only
+// where a platform is configured.
+const PresencePushFunction = "presence-push"
+
+// PresencePush lists what the presence-push function reads for each
+// platform, besides its Functions entry: only the chosen platform's
+// settings are deployed, its secret included.
+var PresencePush = map[string][]Setting{
+	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TaskRouterRestoreActivitySID,
+		TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken},
+	PlatformWebhook: {PresenceWebhookURL, WebhookSecretARN, WebhookSecret},
+	PlatformConnect: {},
+}
+
+// PresenceRequired lists the settings each platform cannot do without.
+var PresenceRequired = map[string][]Setting{
+	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TwilioAccountSID},
+	PlatformWebhook:    {PresenceWebhookURL},
+}
+
+func init() {
+	All = append(All, PresencePlatform, PresenceWebhookURL, TaskRouterWorkspaceSID, TaskRouterDNDActivitySID,
+		TaskRouterRestoreActivitySID)
+	Functions[PresencePushFunction] = []Setting{Table, PresencePlatform}
+}
+
+// Reads is what the function reads besides Domain: its Functions entry
+// and, for presence push, the settings of the platform lookup names.
+func Reads(function string, lookup Lookup) []Setting {
+	own := slices.Clone(Functions[function])
+	if function == PresencePushFunction {
+		platform, _ := PresencePlatform.Get(lookup)
+		own = append(own, PresencePush[platform]...)
+	}
+	return own
+}
+
+// CheckPresence reports a platform's missing settings.
+func CheckPresence(lookup Lookup) error {
+	platform, err := PresencePlatform.Get(lookup)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range PresenceRequired[platform] {
+		if v, _ := s.Get(lookup); v == "" {
+			errs = append(errs, errors.New(s.Env+" is not set (MAYDAY_PRESENCE_PLATFORM="+platform+" needs it)"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func oneOf(values ...string) func(string) error {
+	return func(v string) error {
+		if !slices.Contains(values, v) {
+			return errors.New("want one of " + joinOr(values))
+		}
+		return nil
+	}
+}
+
+func joinOr(values []string) string {
+	out := ""
+	for i, v := range values {
+		switch {
+		case i == 0:
+		case i == len(values)-1:
+			out += " or "
+		default:
+			out += ", "
+		}
+		out += v
+	}
+	return out
+}
+
+func absoluteURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("want an absolute https URL")
+	}
+	return nil
+}
