@@ -15,8 +15,10 @@ import (
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/presencewebhook"
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/testkit/presencetest"
 )
 
 type nopBus struct{}
@@ -54,6 +56,16 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 		AgentID: "a-1", To: "9-911", Country: "US", OccurredAt: at}); err != nil {
 		t.Fatal(err)
 	}
+	// Presence push, to a receiver of the generic webhook.
+	receiver := presencetest.NewReceiver(t, []byte("k"))
+	receiver.AddAgent("a-1", presencetest.StatusBusy)
+	platform, err := presencewebhook.New(receiver.URL, func(context.Context) ([][]byte, error) { return [][]byte{[]byte("k")}, nil }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uc.PresencePush, err = mayday.NewPresencePush(store, platform, mayday.Options{Config: settings.Defaults(), Clock: clock, Log: log}); err != nil {
+		t.Fatal(err)
+	}
 	targets := handler.Targets(uc, log)
 	invoke := func(target, fixture string) error {
 		_, err := lambda.NewHandler(targets[target]).Invoke(ctx, eventstest.Bytes(t, fixture))
@@ -63,6 +75,12 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 		target, fixture string
 		then            func() error
 	}{
+		{events.TargetPresencePush, "emergency-call-started", func() error {
+			if receiver.Status("a-1") != presencetest.StatusDND {
+				return errors.New("not on Do Not Disturb in the platform")
+			}
+			return nil
+		}},
 		{events.TargetLeaseAllocation, "emergency-call-started", func() error {
 			if st, err := uc.AdminAPI.State(ctx, "a-1"); err != nil || st.Lease == nil || st.Lease.Number != "+14255550001" {
 				return errors.New("no lease")
@@ -81,6 +99,12 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 			}
 			return nil
 		}},
+		{events.TargetPresencePush, "emergency-call-ended", func() error {
+			if receiver.Status("a-1") != presencetest.StatusBusy {
+				return errors.New("platform presence not restored")
+			}
+			return nil
+		}},
 		{events.TargetCallHistory, "call-ended", func() error {
 			if acts, err := uc.AdminAPI.History(ctx, "a-1"); err != nil || len(acts) != 1 || acts[0].CallID != "c-2" {
 				return errors.New("the ordinary call is not in history")
@@ -90,6 +114,7 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 		{events.TargetLeaseExpiry, "scheduled-event", func() error { return nil }},
 		{events.TargetOperatorAlarm, "callback-pool-exhausted", func() error { return nil }},
 		{events.TargetAudit, "emergency-callback-routed", func() error { return nil }},
+		{events.TargetPresencePush, "presence-watchdog-restored", func() error { return nil }},
 	}
 	for _, s := range steps {
 		if err := invoke(s.target, s.fixture); err != nil {
@@ -99,12 +124,16 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 			t.Fatalf("%s(%s): %v", s.target, s.fixture, err)
 		}
 	}
-	if len(targets) != len(steps) {
-		t.Errorf("%d targets, %d tested", len(targets), len(steps))
+	tested := map[string]bool{}
+	for _, s := range steps {
+		tested[s.target] = true
+	}
+	if len(targets) != len(tested) {
+		t.Errorf("%d targets, %d tested", len(targets), len(tested))
 	}
 	for target, wrong := range map[string]string{events.TargetLeaseAllocation: "call-ended",
 		events.TargetNotification: "emergency-call-started", events.TargetPresenceRestore: "call-ended",
-		events.TargetCallHistory: "emergency-call-ended"} {
+		events.TargetCallHistory: "emergency-call-ended", events.TargetPresencePush: "call-ended"} {
 		if err := invoke(target, wrong); err == nil {
 			t.Errorf("%s took %s", target, wrong)
 		}

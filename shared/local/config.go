@@ -5,10 +5,13 @@ package local
 
 import (
 	"cmp"
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/presenceplatform"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -63,4 +66,29 @@ func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
 		c.Secret = settings.DevSecret
 	}
 	return c, errors.Join(errs...)
+}
+
+// PresenceFromEnv is the presence platform MAYDAY_PRESENCE_PLATFORM names
+// (nil for none), with its settings and plain secrets from the environment:
+// MAYDAY_TWILIO_AUTH_TOKEN for TaskRouter, the webhook secret (secret, the
+// runner's) to sign the generic webhook's notices.
+func PresenceFromEnv(lookup settings.Lookup, secret string) (mayday.PresencePlatform, error) {
+	if err := settings.CheckPresence(lookup); err != nil {
+		return nil, err
+	}
+	var errs []error
+	get := func(s settings.Setting) string {
+		if s.Env == settings.WebhookSecret.Env {
+			return secret
+		}
+		v, err := s.Get(lookup)
+		errs = append(errs, err)
+		return v
+	}
+	p, err := presenceplatform.New(get, func(arn string) presenceplatform.Secret {
+		return func(context.Context) ([][]byte, error) {
+			return nil, fmt.Errorf("secret %s: the local runner reads plain secrets only", arn)
+		}
+	})
+	return p, errors.Join(append(errs, err)...)
 }

@@ -30,6 +30,9 @@ type Main struct {
 	Mailer mayday.Mailer
 	Clock  mayday.Clock
 	Log    *slog.Logger
+	// Presence, when set, is the contact-center platform presence push
+	// moves (PresenceFromEnv); nil: no presence push.
+	Presence mayday.PresencePlatform
 
 	// WrapPublisher and WrapMailer, when set, wrap what the chain publishes
 	// with and the mailer in use: a test's or a benchmark's probes.
@@ -80,11 +83,17 @@ func (m *Main) Open() error {
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
+	if m.Presence != nil {
+		m.UseCases.PresencePush, err = mayday.NewPresencePush(m.Store, m.Presence, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log})
+		if err != nil {
+			return fmt.Errorf("local: %w", err)
+		}
+	}
 	targets := map[string]lambda.Handler{}
 	for name, fn := range handler.Targets(m.UseCases, m.Log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
-	bus, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
+	bus, err := localbus.New(events.RulesFor(m.UseCases.PresencePush != nil), targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
 		Backoff: m.Config.BusBackoff, Timeout: m.Config.BusTimeout, Clock: m.Clock, Log: m.Log})
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+
+	"github.com/mayday/mayday/events"
 )
 
 // Presence push: the contact-center platform that owns agents' presence.
@@ -33,7 +35,7 @@ var PresencePlatforms = []string{PlatformNone, PlatformTaskRouter, PlatformWebho
 
 // PresencePushFunction is the function that pushes presence; it exists only
 // where a platform is configured.
-const PresencePushFunction = "presence-push"
+const PresencePushFunction = events.TargetPresencePush
 
 // PresencePush lists what the presence-push function reads for each
 // platform, besides its Functions entry: only the chosen platform's

@@ -61,6 +61,8 @@ type Options struct {
 	Config func(*local.Config)
 	Clock  mayday.Clock
 	Log    *slog.Logger // default: discard
+	// Presence is the presence platform, if any (local.Main.Presence).
+	Presence mayday.PresencePlatform
 }
 
 // System is a running local runner.
@@ -118,7 +120,7 @@ func Boot(ctx context.Context, o Options) (*System, error) {
 		o.Config(&cfg)
 	}
 	s := &System{Secret: []byte(cfg.Secret)}
-	m := &local.Main{Config: cfg, Store: o.Store, Mailer: o.Mailer, Clock: o.Clock,
+	m := &local.Main{Config: cfg, Store: o.Store, Mailer: o.Mailer, Clock: o.Clock, Presence: o.Presence,
 		Log: cmp.Or(o.Log, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	if (o.DynamoDB && o.Store == nil) || (o.SES && o.Mailer == nil) {
 		aws, err := coldstart.Load(ctx)
