@@ -26,7 +26,12 @@ With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/m
 		[]envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
 		env(settings.Domain...)...),
 		envVar{Setting: settings.SweepInterval},
-		withDefault(settings.Table, localTable), envVar{Setting: settings.Sender}),
+		withDefault(settings.Table, localTable), envVar{Setting: settings.Sender},
+		// Presence push, when a platform is named.
+		envVar{Setting: settings.PresencePlatform}, envVar{Setting: settings.PresenceWebhookURL},
+		envVar{Setting: settings.TwilioAccountSID}, envVar{Setting: settings.TwilioAuthToken},
+		envVar{Setting: settings.TaskRouterWorkspaceSID}, envVar{Setting: settings.TaskRouterDNDActivitySID},
+		envVar{Setting: settings.TaskRouterRestoreActivitySID}),
 	otherEnv: []otherVar{
 		{dynamoEndpoint.name, dynamoEndpoint.doc + "; when set, -store defaults to dynamodb"},
 		{sesEndpoint.name, sesEndpoint.doc + "; when set, -mailer defaults to ses"},
@@ -62,6 +67,9 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 		h = slog.NewJSONHandler(c.stderr, nil)
 	}
 	m := &local.Main{Config: cfg, Log: slog.New(h)}
+	if m.Presence, err = local.PresenceFromEnv(os.LookupEnv, cfg.Secret); err != nil {
+		return err
+	}
 	if *store == "dynamodb" || *mailer == "ses" {
 		clients, err := awsclients.New(ctx)
 		if err != nil {
