@@ -39,13 +39,15 @@ func newBus(stack awscdk.Stack) awsevents.EventBus {
 	})
 }
 
-// newRules creates one EventBridge rule per entry of events.Rules — the
-// same definition the local bus applies — each with its own dead-letter
+// newRules creates one EventBridge rule per entry of events.RulesFor (the
+// presence-push rule only with its function) — the same definition the
+// local bus applies — each with its own dead-letter
 // queue. Pattern rules are on the custom bus; schedule rules on the default
 // bus (schedules only run there).
 func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslambda.Function) []ruleDelivery {
 	var out []ruleDelivery
-	for _, r := range events.Rules {
+	_, push := fns[fnPresencePush]
+	for _, r := range events.RulesFor(push) {
 		id := constructID(r.Name)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"DLQ"), &awssqs.QueueProps{
 			Encryption:      awssqs.QueueEncryption_SQS_MANAGED, // EventBridge can write to SSE-SQS queues; a KMS-encrypted DLQ needs a key policy
@@ -118,7 +120,7 @@ func addTarget(stack awscdk.Stack, rule awsevents.Rule, r events.Rule, dlq awssq
 	maxAge := awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH))
 	switch r.Target {
 	case events.TargetLeaseAllocation, events.TargetNotification, events.TargetPresenceRestore,
-		events.TargetCallHistory, events.TargetLeaseExpiry:
+		events.TargetCallHistory, events.TargetLeaseExpiry, events.TargetPresencePush:
 		fn, ok := fns[r.Target]
 		if !ok {
 			panic(fmt.Sprintf("events rule %s: no function for target %s", r.Name, r.Target))

@@ -105,6 +105,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("context %s=%q: %w", s.Context, c.Values[s.Env], err))
 		}
 	}
+	if err := settings.CheckPresence(c.lookup); err != nil {
+		errs = append(errs, fmt.Errorf("context: %w", err))
+	}
 	if c.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
 			errs = append(errs, fmt.Errorf("context %s=%q: want a plain email address", ctxAlarmEmail, c.AlarmEmail))

@@ -27,6 +27,7 @@ const (
 	fnPresenceRestore   = events.TargetPresenceRestore
 	fnCallHistory       = events.TargetCallHistory
 	fnLeaseExpiry       = events.TargetLeaseExpiry
+	fnPresencePush      = events.TargetPresencePush // only with a presence platform
 )
 
 // functionSpec is what differs between the functions.
@@ -52,6 +53,7 @@ var functionSpecs = []functionSpec{
 	{fnPresenceRestore, "Restores presence when the last emergency conversation ends", 30},
 	{fnCallHistory, "Records ordinary calls in call history (never emergency calls)", 30},
 	{fnLeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", 30},
+	{fnPresencePush, "Moves the agent's presence in the contact-center platform during emergency conversations, and back", 30},
 }
 
 type functionsProps struct {
@@ -68,13 +70,16 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 	fns := map[string]awslambda.Function{}
 	resources := map[string]*string{settings.Table.Env: p.Table.TableName(), settings.Bus.Env: p.Bus.EventBusName()}
 	for _, spec := range functionSpecs {
+		if !spec.deployed(p.Config) {
+			continue
+		}
 		env := environment(spec.Name, p.Config, resources)
 		id := constructID(spec.Name)
 		logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 			Retention: awslogs.RetentionDays_THREE_MONTHS,
 		})
 		var secrets awslambda.ParamsAndSecretsLayerVersion
-		if spec.Name == fnDialDetection || spec.Name == fnCallbackRouting {
+		if spec.Name == fnDialDetection || spec.Name == fnCallbackRouting || spec.Name == fnPresencePush {
 			secrets = secretsExtension()
 		}
 		fn := awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
@@ -107,7 +112,7 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 // unset.
 func environment(function string, cfg Config, resources map[string]*string) map[string]*string {
 	env := map[string]*string{}
-	for _, s := range append(slices.Clone(settings.Domain), settings.Functions[function]...) {
+	for _, s := range append(slices.Clone(settings.Domain), settings.Reads(function, cfg.lookup)...) {
 		switch v := cfg.Get(s); s.Source {
 		case settings.FromResource:
 			if r, ok := resources[s.Env]; ok {

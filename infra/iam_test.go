@@ -113,8 +113,8 @@ func TestLeastPrivilege(t *testing.T) {
 	for _, f := range functionSpecs {
 		acts := actionsOf(roleOf(f.Name))
 		_, secret := acts["secretsmanager:GetSecretValue"]
-		if webhook := f.Name == fnDialDetection || f.Name == fnCallbackRouting; secret != webhook {
-			t.Errorf("%s: reads the webhook secret = %v", f.Name, secret)
+		if want := f.Name == fnDialDetection || f.Name == fnCallbackRouting || f.Name == fnPresencePush; secret != want {
+			t.Errorf("%s: reads a secret = %v", f.Name, secret)
 		}
 		_, ses := acts["ses:SendEmail"]
 		if ses != (f.Name == fnEmailNotification) {

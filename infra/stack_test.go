@@ -31,11 +31,18 @@ var (
 	// as plain JSON values (for one-resource templates, hasProperties).
 	resources    map[string]resource
 	rawResources map[string]any
+	// assetDir holds the test bootstraps, for tests that synthesise a
+	// stack of their own.
+	assetDir string
 	testCfg      = Config{
 		Values: DefaultConfig().
 			With(settings.Sender, "mayday@contoso.com").
 			With(settings.SESConfigurationSet, "mayday-events").
-			With(settings.MaxEmergency, "2h").Values,
+			With(settings.MaxEmergency, "2h").
+			With(settings.PresencePlatform, settings.PlatformTaskRouter).
+			With(settings.TwilioAccountSID, "AC0123456789abcdef0123456789abcdef").
+			With(settings.TaskRouterWorkspaceSID, "WS0123456789abcdef0123456789abcdef").
+			With(settings.TaskRouterDNDActivitySID, "WA0123456789abcdef0123456789abcdef").Values,
 		CallbackPool: []PoolNumber{
 			{Country: "GB", Number: "+442071230001"},
 			{Country: "US", Number: "+14255550001"},
@@ -60,6 +67,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
+		assetDir = dir
 		for _, f := range functionSpecs {
 			if err := os.MkdirAll(filepath.Join(dir, f.Name), 0o755); err != nil {
 				fmt.Fprintln(os.Stderr, err)

@@ -28,13 +28,13 @@ func TestFunctionURLs(t *testing.T) {
 	})
 }
 
-// TestSecretsExtension: the webhook functions (and only they) carry the
-// Parameters and Secrets extension layer (arm64) they read the HMAC secret
-// through, with its settings (secrets cached for a minute).
+// TestSecretsExtension: the webhook functions and presence push (and only
+// they) carry the Parameters and Secrets extension layer (arm64) they read
+// their secret through, with its settings (secrets cached for a minute).
 func TestSecretsExtension(t *testing.T) {
 	for name, id := range functionIDs(t) {
 		t.Run(name, func(t *testing.T) {
-			if name == fnDialDetection || name == fnCallbackRouting {
+			if name == fnDialDetection || name == fnCallbackRouting || name == fnPresencePush {
 				hasProperties(t, "AWS::Lambda::Function", id, map[string]any{
 					"Layers": []any{map[string]any{"Fn::FindInMap": []any{
 						assertions.Match_StringLikeRegexp(jsii.String("^Paramsandsecretslayer")),

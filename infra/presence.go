@@ -1,0 +1,60 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/shared/settings"
+)
+
+// presencePlatform is the deployment's presence platform (context
+// presencePlatform); with none, neither the presence-push function nor its
+// rule exists.
+func presencePlatform(c Config) string {
+	if p := c.Get(settings.PresencePlatform); p != "" {
+		return p
+	}
+	return settings.PlatformNone
+}
+
+// deployed reports whether the stack creates the function.
+func (f functionSpec) deployed(c Config) bool {
+	return f.Name != fnPresencePush || presencePlatform(c) != settings.PlatformNone
+}
+
+// lookup reads the configuration as settings read an environment.
+func (c Config) lookup(k string) (string, bool) {
+	v, ok := c.Values[k]
+	return v, ok
+}
+
+// newPresencePush gives the presence-push function, where it exists, the
+// secret of its platform and only that one: for TaskRouter the Twilio
+// account's auth token (a secret the stack creates empty-handed; the
+// operator puts the token in it), for the generic webhook the webhook
+// signing secret.
+func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, webhookSecret awssecretsmanager.Secret) {
+	fn, ok := fns[fnPresencePush]
+	if !ok {
+		return
+	}
+	var secret awssecretsmanager.ISecret
+	var env string
+	switch presencePlatform(cfg) {
+	case settings.PlatformTaskRouter:
+		token := awssecretsmanager.NewSecret(stack, jsii.String("TwilioAuthToken"), &awssecretsmanager.SecretProps{
+			Description: jsii.String("Mayday: the Twilio account's auth token (put it here: the generated value is a placeholder)"),
+		})
+		awscdk.NewCfnOutput(stack, jsii.String("TwilioAuthTokenSecretArn"), &awscdk.CfnOutputProps{
+			Description: jsii.String("Secrets Manager secret to put the Twilio auth token in"), Value: token.SecretArn()})
+		secret, env = token, settings.TwilioAuthTokenARN.Env
+	case settings.PlatformWebhook:
+		secret, env = webhookSecret, settings.WebhookSecretARN.Env
+	default:
+		return
+	}
+	fn.AddEnvironment(jsii.String(env), secret.SecretArn(), nil)
+	secret.GrantRead(fn, nil)
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/settings"
+)
+
+// presencePushTemplate synthesises a stack with the test configuration but
+// another presence platform.
+func presencePushTemplate(t *testing.T, name string, cfg Config) assertions.Template {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(assetDir, "cdk.out-"+name))})
+	var tpl assertions.Template
+	check(t, func() {
+		stack := NewMaydayStack(app, "Mayday", &MaydayStackProps{Config: cfg, AssetDir: assetDir})
+		tpl = assertions.Template_FromStack(stack, nil)
+	})
+	return tpl
+}
+
+// count counts the template's resources of typ whose properties match.
+func count(t *testing.T, tpl assertions.Template, typ string, props map[string]any) int {
+	t.Helper()
+	var n int
+	check(t, func() {
+		n = len(*tpl.FindResources(jsii.String(typ), &map[string]any{"Properties": assertions.Match_ObjectLike(&props)}))
+	})
+	return n
+}
+
+var presencePushDescription = map[string]any{"Description": assertions.Match_StringLikeRegexp(jsii.String("^Mayday presence-push: "))}
+
+// With TaskRouter (the test configuration) presence push gets the
+// TaskRouter settings and reads the Twilio auth token's secret, which the
+// stack creates, and nothing else secret.
+func TestPresencePushTaskRouter(t *testing.T) {
+	id := functionIDs(t)[fnPresencePush]
+	token := logicalID(t, "AWS::SecretsManager::Secret", "TwilioAuthToken")
+	hasProperties(t, "AWS::Lambda::Function", id, map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+		settings.PresencePlatform.Env:         "taskrouter",
+		settings.TaskRouterWorkspaceSID.Env:   testCfg.Get(settings.TaskRouterWorkspaceSID),
+		settings.TaskRouterDNDActivitySID.Env: testCfg.Get(settings.TaskRouterDNDActivitySID),
+		settings.TwilioAccountSID.Env:         testCfg.Get(settings.TwilioAccountSID),
+		settings.TwilioAuthTokenARN.Env:       refOf(token),
+		settings.WebhookSecretARN.Env:         assertions.Match_Absent(),
+	})}})
+	role := getAtt(resources[id].Properties["Role"], "Arn")
+	var reads []string
+	for pid, sts := range statements() {
+		if r, ok := resources[pid].Properties["Roles"].([]any); !ok || len(r) == 0 || ref(r[0]) != role {
+			continue
+		}
+		for _, st := range sts {
+			for _, a := range strList(st["Action"]) {
+				if strings.HasPrefix(a, "secretsmanager:") {
+					switch res := st["Resource"].(type) {
+					case []any:
+						for _, r := range res {
+							reads = append(reads, ref(r))
+						}
+					default:
+						reads = append(reads, ref(res))
+					}
+				}
+			}
+		}
+	}
+	for _, r := range reads {
+		if r != token {
+			t.Errorf("presence push may read secret %s, not only the Twilio auth token", r)
+		}
+	}
+	if len(reads) == 0 {
+		t.Error("presence push may not read the Twilio auth token")
+	}
+	check(t, func() {
+		template.HasOutput(jsii.String("TwilioAuthTokenSecretArn"), &map[string]any{"Value": refOf(token)})
+	})
+}
+
+// With no platform there is no presence-push function, rule or Twilio
+// secret; with the generic webhook, the function signs with the webhook
+// secret and no Twilio secret exists.
+func TestPresencePushOtherPlatforms(t *testing.T) {
+	none := presencePushTemplate(t, "none", Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values})
+	if n := count(t, none, "AWS::Lambda::Function", presencePushDescription); n != 0 {
+		t.Errorf("platform none: %d presence-push functions", n)
+	}
+	check(t, func() {
+		none.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(events.RulesFor(false)))))
+		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1)) // the webhook secret
+	})
+
+	webhook := presencePushTemplate(t, "webhook", Config{Values: DefaultConfig().
+		With(settings.PresencePlatform, settings.PlatformWebhook).
+		With(settings.PresenceWebhookURL, "https://presence.contoso.com/mayday").Values})
+	var secret string
+	check(t, func() { secret = *webhook.GetResourceId(jsii.String("AWS::SecretsManager::Secret"), nil) })
+	props := map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+		settings.PresencePlatform.Env:   "webhook",
+		settings.PresenceWebhookURL.Env: "https://presence.contoso.com/mayday",
+		settings.WebhookSecretARN.Env:   refOf(secret),
+		settings.TwilioAuthTokenARN.Env: assertions.Match_Absent(),
+	})}}
+	for k, v := range presencePushDescription {
+		props[k] = v
+	}
+	if n := count(t, webhook, "AWS::Lambda::Function", props); n != 1 {
+		t.Errorf("platform webhook: %d presence-push functions with the webhook settings, want 1", n)
+	}
+	check(t, func() {
+		webhook.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(events.Rules))))
+	})
+}
+
+// A platform without its settings fails at synth, not at the first
+// emergency.
+func TestPresenceConfigChecked(t *testing.T) {
+	for _, c := range []Config{
+		DefaultConfig().With(settings.PresencePlatform, settings.PlatformTaskRouter),
+		DefaultConfig().With(settings.PresencePlatform, settings.PlatformWebhook),
+		DefaultConfig().With(settings.PresencePlatform, "genesys"),
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s=%s without its settings: no error", settings.PresencePlatform.Env, c.Get(settings.PresencePlatform))
+		}
+	}
+}
