@@ -34,7 +34,7 @@ var (
 	// assetDir holds the test bootstraps, for tests that synthesise a
 	// stack of their own.
 	assetDir string
-	testCfg      = Config{
+	testCfg  = Config{
 		Values: DefaultConfig().
 			With(settings.Sender, "mayday@contoso.com").
 			With(settings.SESConfigurationSet, "mayday-events").
