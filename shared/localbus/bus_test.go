@@ -42,13 +42,14 @@ func newBus(t *testing.T, failures map[string]int) (*localbus.Bus, map[string]*r
 	t.Helper()
 	recs := map[string]*recorder{}
 	targets := map[string]lambda.Handler{}
-	for _, r := range events.Rules {
+	rules := events.RulesFor(false) // the default chain: no presence platform
+	for _, r := range rules {
 		if _, ok := recs[r.Target]; !ok {
 			recs[r.Target] = &recorder{failures: failures[r.Target]}
 			targets[r.Target] = lambda.NewHandler(recs[r.Target].handle)
 		}
 	}
-	b, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: 3, Backoff: time.Millisecond})
+	b, err := localbus.New(rules, targets, localbus.Options{MaxAttempts: 3, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,13 +139,14 @@ func TestEveryPatternRuleNeedsATarget(t *testing.T) {
 
 func TestHungHandlerIsTimedOutAndDeadLettered(t *testing.T) {
 	targets := map[string]lambda.Handler{}
-	for _, r := range events.Rules {
+	rules := events.RulesFor(false) // one target for Emergency Call Started
+	for _, r := range rules {
 		targets[r.Target] = lambda.NewHandler(func(ctx context.Context, _ lambdaevents.EventBridgeEvent) error {
 			<-ctx.Done() // a dependency that never answers
 			return ctx.Err()
 		})
 	}
-	b, err := localbus.New(events.Rules, targets, localbus.Options{MaxAttempts: 2, Backoff: time.Millisecond, Timeout: 20 * time.Millisecond})
+	b, err := localbus.New(rules, targets, localbus.Options{MaxAttempts: 2, Backoff: time.Millisecond, Timeout: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

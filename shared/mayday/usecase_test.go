@@ -1,6 +1,7 @@
 package mayday_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -84,5 +85,38 @@ func TestConstructorsRefuseMissingDependencies(t *testing.T) {
 				t.Errorf("with no lease period: err = %v, want it refused", err)
 			}
 		})
+	}
+}
+
+// nopPlatform stands in for a presence platform where only construction is
+// tested.
+type nopPlatform struct{}
+
+func (nopPlatform) DoNotDisturb(context.Context, string) (string, error) { return "", nil }
+func (nopPlatform) Restore(context.Context, string, string) error        { return nil }
+
+// Presence push needs the store and the platform; with no platform
+// configured it is not built at all.
+func TestPresencePushRefusesMissingPorts(t *testing.T) {
+	store, ok := inmem.NewStore(), mayday.Options{Config: settings.Defaults()}
+	var nilStore *inmem.Store
+	var nilPlatform *nopPlatform
+	if _, err := mayday.NewPresencePush(store, nopPlatform{}, ok); err != nil {
+		t.Fatalf("with every port: %v", err)
+	}
+	for _, tc := range []struct {
+		name     string
+		store    mayday.Store
+		platform mayday.PresencePlatform
+		missing  string
+	}{
+		{"no platform", store, nil, "presence platform"},
+		{"typed nil platform", store, nilPlatform, "presence platform"},
+		{"no store", nilStore, nopPlatform{}, "store"},
+	} {
+		if _, err := mayday.NewPresencePush(tc.store, tc.platform, ok); !errors.Is(err, mayday.ErrMissingDependency) ||
+			!strings.Contains(err.Error(), tc.missing) {
+			t.Errorf("%s: err = %v, want ErrMissingDependency naming %s", tc.name, err, tc.missing)
+		}
 	}
 }
