@@ -77,7 +77,8 @@ type Platform struct {
 var _ mayday.PresencePlatform = (*Platform)(nil)
 
 // New checks the URL (absolute http or https) and returns the platform.
-// A nil client is one with Timeout; now nil is the wall clock.
+// A nil client is one bounded by Timeout that follows no redirect; now nil
+// is the wall clock.
 func New(rawURL string, secret Secret, client *http.Client, now func() time.Time) (*Platform, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -87,7 +88,10 @@ func New(rawURL string, secret Secret, client *http.Client, now func() time.Time
 		return nil, fmt.Errorf("%w: presence webhook: signing secret", mayday.ErrMissingDependency)
 	}
 	if client == nil {
-		client = &http.Client{Timeout: Timeout}
+		client = &http.Client{Timeout: Timeout,
+			// A redirect is an answer (an error), not followed: a POST
+			// redirected would be re-sent as a GET.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if now == nil {
 		now = time.Now

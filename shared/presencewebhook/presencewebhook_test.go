@@ -81,6 +81,10 @@ func TestAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/elsewhere" { // followed, a redirect would end here, in success
+					w.WriteHeader(http.StatusOK)
+					return
+				}
 				time.Sleep(tc.delay)
 				if tc.ctype != "" {
 					w.Header().Set("Content-Type", tc.ctype)
@@ -92,8 +96,10 @@ func TestAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			client := &http.Client{Timeout: 300 * time.Millisecond,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			var client *http.Client // the default: follows no redirect
+			if tc.delay > 0 {
+				client = &http.Client{Timeout: 300 * time.Millisecond}
+			}
 			p, err := presencewebhook.New(srv.URL, keys, client, nil)
 			if err != nil {
 				t.Fatal(err)
