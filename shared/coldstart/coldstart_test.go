@@ -26,6 +26,14 @@ func TestRead(t *testing.T) {
 			[]string{"MAYDAY_CALLBACK_LEASE"}},
 		{"email without a sender falls back to the default", "email-notification", map[string]string{"MAYDAY_TABLE": "t"}, nil},
 		{"undeclared function", "nope", map[string]string{"MAYDAY_TABLE": "t"}, []string{"no settings declared"}},
+		{"presence push on TaskRouter", "presence-push", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_PRESENCE_PLATFORM": "taskrouter",
+			"MAYDAY_TWILIO_AUTH_TOKEN_ARN": "arn:x"}, nil},
+		{"presence push on TaskRouter without the token", "presence-push", map[string]string{"MAYDAY_TABLE": "t",
+			"MAYDAY_PRESENCE_PLATFORM": "taskrouter"}, []string{"MAYDAY_TWILIO_AUTH_TOKEN_ARN"}},
+		{"presence push on the webhook without its secret", "presence-push", map[string]string{"MAYDAY_TABLE": "t",
+			"MAYDAY_PRESENCE_PLATFORM": "webhook"}, []string{"MAYDAY_WEBHOOK_SECRET_ARN"}},
+		{"presence push on an unknown platform", "presence-push", map[string]string{"MAYDAY_TABLE": "t",
+			"MAYDAY_PRESENCE_PLATFORM": "genesys"}, []string{"MAYDAY_PRESENCE_PLATFORM"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := coldstart.Read(tc.function, func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
