@@ -25,6 +25,11 @@ var (
 		Doc: "public base URL Twilio calls (a tunnel or proxy in front of the local runner), over which X-Twilio-Signature is checked; unset, the URL the request arrived at"}
 )
 
+// DevTwilioAuthToken checks Twilio signatures locally when
+// MAYDAY_TWILIO_AUTH_TOKEN is not set: the simulator signs with it. A runner
+// that real Twilio calls (through a tunnel) needs the account's own token.
+const DevTwilioAuthToken = "mayday-local-dev-twilio-token"
+
 // Twilio lists the Twilio settings the two webhook functions read.
 var Twilio = []Setting{TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL}
 
