@@ -110,7 +110,8 @@ func TestHelp(t *testing.T) {
 		}
 		for _, e := range cmd.env {
 			if !strings.Contains(stdout, e.Env) || !strings.Contains(stdout, e.Doc) ||
-				!e.required && !strings.Contains(stdout, fmt.Sprintf("(default %q)", e.Default)) {
+				!e.required && !strings.Contains(stdout, fmt.Sprintf("(default %q)", e.Default)) &&
+					!(e.Default == "" && !e.KeepEmpty && strings.Contains(stdout, e.Env+" (no default)")) {
 				t.Errorf("%s -h: %s not shown with its doc and default:\n%s", cmd.name, e.Env, stdout)
 			}
 		}
@@ -230,6 +231,9 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 		{"demo: caller ID", "", "", "env", "demo", 0, `"callerId": "+14255550001"`},
 		{"demo: location", "", "", "env", "demo", 0, "\"location\": {\n      \"siteId\": \"sea\",\n      \"name\": \"Seattle HQ\""},
 		{"demo: the email names the address", "", "", "env", "demo", 0, `Location:  Seattle HQ: 1 Main St, Seattle, WA 98101, US`},
+		// Through the Twilio routes, signed as Twilio signs.
+		{"twilio: 911 presenting the lease", "", "", "env", "twilio", 0, `callerId="+14255550001"`},
+		{"twilio: the callback rings the client", "", "", "env", "twilio", 0, `<Client>a-1</Client>`},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

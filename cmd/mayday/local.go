@@ -26,6 +26,8 @@ With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/m
 		[]envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
 		env(settings.Domain...)...),
 		envVar{Setting: settings.SweepInterval},
+		withDefault(settings.TwilioAuthToken, settings.DevTwilioAuthToken), envVar{Setting: settings.TwilioAccountSID},
+		envVar{Setting: settings.TwilioOrdinaryURL}, envVar{Setting: settings.TwilioPublicURL},
 		withDefault(settings.Table, localTable), envVar{Setting: settings.Sender}),
 	otherEnv: []otherVar{
 		{dynamoEndpoint.name, dynamoEndpoint.doc + "; when set, -store defaults to dynamodb"},
