@@ -43,6 +43,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
 	grantSendEmail(stack, fns[fnEmailNotification], cfg)
 	hooks := newWebhooks(stack, fns)
+	newTwilio(stack, hooks, fns)
 	delivery := newRules(stack, bus, fns)
 	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
 	newAlarms(stack, cfg, fns, delivery)

@@ -35,7 +35,9 @@ var (
 		Values: DefaultConfig().
 			With(settings.Sender, "mayday@contoso.com").
 			With(settings.SESConfigurationSet, "mayday-events").
-			With(settings.MaxEmergency, "2h").Values,
+			With(settings.MaxEmergency, "2h").
+			With(settings.TwilioAccountSID, "AC0123456789abcdef0123456789abcdef").
+			With(settings.TwilioOrdinaryURL, "https://voice.contoso.com/twiml/outbound").Values,
 		CallbackPool: []PoolNumber{
 			{Country: "GB", Number: "+442071230001"},
 			{Country: "US", Number: "+14255550001"},
