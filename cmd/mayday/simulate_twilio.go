@@ -134,6 +134,9 @@ func (s *simulator) twilioSample(name string, set map[string]string) (url.Values
 	if err != nil {
 		return nil, fmt.Errorf("sample %s: %w", name, err)
 	}
+	if form.Has("Timestamp") {
+		form.Set("Timestamp", time.Now().UTC().Format(time.RFC1123Z))
+	}
 	for k, v := range set {
 		form.Set(k, v)
 	}

@@ -201,7 +201,8 @@ var twilioAnswered = map[string]bool{"completed": true, "answered": true}
 // back here with DialCallStatus, and an unanswered ring goes on to the
 // fallback (verbs after a <Dial> would also run after an answered call).
 func (a *API) twilioInbound(w http.ResponseWriter, r *http.Request) error {
-	f, err := twilioForm(r, "CallSid", "From", "To")
+	// No From required: a callback from a withheld number must still ring.
+	f, err := twilioForm(r, "CallSid", "To")
 	if err != nil {
 		return err
 	}

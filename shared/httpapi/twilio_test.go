@@ -367,6 +367,13 @@ func TestTwilioInbound(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a withheld caller is routed all the same", func(t *testing.T) {
+		s := newTwilio(t, nil, nil)
+		d := parseTwiML(t, s.post(t, "/v1/twilio/inbound", sample(t, "inbound", map[string]string{"From": "", "Caller": ""})))
+		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{fallbackNum}) {
+			t.Fatalf("%+v", d)
+		}
+	})
 	t.Run("not a pool number is handed back", func(t *testing.T) {
 		s := newTwilio(t, nil, nil)
 		d := parseTwiML(t, s.post(t, "/v1/twilio/inbound", sample(t, "inbound", map[string]string{"To": "+14255550777", "Called": "+14255550777"})))
@@ -524,6 +531,8 @@ func TestTwilioBadInput(t *testing.T) {
 		{"voice from client: with no identity", "/v1/twilio/voice", sample(t, "voice", map[string]string{"From": "client:"}), 400, "Voice SDK client"},
 		{"status without CallStatus", "/v1/twilio/status", sample(t, "status", map[string]string{"CallStatus": ""}), 400, "CallStatus is required"},
 		{"inbound without To", "/v1/twilio/inbound", sample(t, "inbound", map[string]string{"To": ""}), 400, "To is required"},
+		{"inbound without CallSid", "/v1/twilio/inbound", sample(t, "inbound", map[string]string{"CallSid": ""}), 400, "CallSid is required"},
+		{"status without CallSid", "/v1/twilio/status", sample(t, "status", map[string]string{"CallSid": ""}), 400, "CallSid is required"},
 		{"over 64 KiB", "/v1/twilio/voice", big, 413, "larger than"},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Sign is X-Twilio-Signature for a POST of form to fullURL (the URL Twilio
@@ -41,7 +42,7 @@ func Sign(authToken, fullURL string, form url.Values) string {
 }
 
 // Sample is testdata/twilio/<name>.form with parameters set (an empty value
-// removes the parameter).
+// removes the parameter); a Timestamp is now, as Twilio would send it.
 func Sample(name string, set map[string]string) (url.Values, error) {
 	b, err := os.ReadFile(filepath.Join(Dir(), name+".form"))
 	if err != nil {
@@ -50,6 +51,9 @@ func Sample(name string, set map[string]string) (url.Values, error) {
 	form, err := url.ParseQuery(strings.TrimSpace(string(b)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if form.Has("Timestamp") {
+		form.Set("Timestamp", time.Now().UTC().Format(time.RFC1123Z))
 	}
 	for k, v := range set {
 		if v == "" {
