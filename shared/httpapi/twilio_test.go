@@ -36,15 +36,26 @@ const (
 
 // recordingBus keeps what the use cases publish.
 type recordingBus struct {
-	mu  sync.Mutex
-	evs []mevents.Event
+	mu   sync.Mutex
+	evs  []mevents.Event
+	down bool // every publish fails
 }
 
 func (b *recordingBus) Publish(_ context.Context, evs ...mevents.Event) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.down {
+		return errors.New("eventbridge: service unavailable")
+	}
 	b.evs = append(b.evs, evs...)
 	return nil
+}
+
+// setupDownStore fails the emergency dial's setup read: the store is down.
+type setupDownStore struct{ mayday.Store }
+
+func (setupDownStore) ReadSetup(context.Context, string, string) (mayday.Agent, mayday.Call, error) {
+	return mayday.Agent{}, mayday.Call{}, errors.New("dynamodb: service unavailable")
 }
 
 func (b *recordingBus) types() []string {
@@ -67,13 +78,18 @@ type twilioSystem struct {
 // agent a-1 in the US, one number in the US pool, the fallback a number.
 func newTwilio(t *testing.T, mod func(*httpapi.API), cfg func(*mayday.Config)) twilioSystem {
 	t.Helper()
+	return newTwilioOn(t, inmem.NewStore(), mod, cfg)
+}
+
+func newTwilioOn(t *testing.T, store mayday.Store, mod func(*httpapi.API), cfg func(*mayday.Config)) twilioSystem {
+	t.Helper()
 	c := settings.Defaults()
 	c.Fallback = fallbackNum
 	if cfg != nil {
 		cfg(&c)
 	}
 	bus := &recordingBus{}
-	uc, err := mayday.NewUseCases(inmem.NewStore(), bus, inmem.NewOutbox(mayday.SystemClock{}), mayday.Options{Config: c})
+	uc, err := mayday.NewUseCases(store, bus, inmem.NewOutbox(mayday.SystemClock{}), mayday.Options{Config: c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,6 +290,27 @@ func TestTwilioVoiceWithoutCallerID(t *testing.T) {
 	if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"911"}) || d.Dial.HasCallerID {
 		t.Fatalf("dial: %+v", d.Dial)
 	}
+}
+
+// What fails on our side never stops the emergency call: with the store
+// down it is placed without a caller ID of ours; with the bus down it is
+// placed presenting the lease (the event's loss is logged).
+func TestTwilioVoiceNeverRefusesAnEmergencyCall(t *testing.T) {
+	t.Run("store down", func(t *testing.T) {
+		s := newTwilioOn(t, setupDownStore{inmem.NewStore()}, nil, nil)
+		d := parseTwiML(t, s.post(t, "/v1/twilio/voice", sample(t, "voice", map[string]string{"SiteId": ""})))
+		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"911"}) || d.Dial.HasCallerID {
+			t.Fatalf("dial: %+v", d.Dial)
+		}
+	})
+	t.Run("bus down", func(t *testing.T) {
+		s := newTwilio(t, nil, nil)
+		s.bus.down = true
+		d := parseTwiML(t, s.post(t, "/v1/twilio/voice", sample(t, "voice", map[string]string{"SiteId": ""})))
+		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"911"}) || d.Dial.CallerID != pool {
+			t.Fatalf("dial: %+v", d.Dial)
+		}
+	})
 }
 
 // Without MAYDAY_TWILIO_ORDINARY_URL an ordinary call is refused with 503
