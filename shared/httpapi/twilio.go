@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,18 +45,11 @@ func (a *API) verifyTwilio(r *http.Request, body []byte) error {
 		return fmt.Errorf("%w: twilio auth token: %w", mayday.ErrUnavailable, err)
 	}
 	u := a.twilioURL(r)
-	valid := false
-	for _, t := range tokens {
-		if len(t) == 0 {
-			continue
-		}
-		v := client.NewRequestValidator(string(t))
-		if v.ValidateBody(u, body, sig) {
-			valid = true
-			break
-		}
+	valid := func(token []byte) bool {
+		v := client.NewRequestValidator(string(token))
+		return len(token) > 0 && v.ValidateBody(u, body, sig)
 	}
-	if !valid {
+	if !slices.ContainsFunc(tokens, valid) {
 		return fmt.Errorf("%w: %s does not match the request (is the Twilio webhook URL %s?)", errForbidden, TwilioSignatureHeader, u)
 	}
 	if a.TwilioAccountSID != "" {
