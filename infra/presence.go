@@ -32,10 +32,9 @@ func (c Config) lookup(k string) (string, bool) {
 
 // newPresencePush gives the presence-push function, where it exists, the
 // secret of its platform and only that one: for TaskRouter the Twilio
-// account's auth token (a secret the stack creates empty-handed; the
-// operator puts the token in it), for the generic webhook the webhook
+// account's auth token (the secret newTwilio creates), for the generic webhook the webhook
 // signing secret.
-func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, webhookSecret awssecretsmanager.Secret) {
+func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, webhookSecret, twilioToken awssecretsmanager.Secret) {
 	fn, ok := fns[fnPresencePush]
 	if !ok {
 		return
@@ -44,12 +43,7 @@ func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Fu
 	var env string
 	switch presencePlatform(cfg) {
 	case settings.PlatformTaskRouter:
-		token := awssecretsmanager.NewSecret(stack, jsii.String("TwilioAuthToken"), &awssecretsmanager.SecretProps{
-			Description: jsii.String("Mayday: the Twilio account's auth token (put it here: the generated value is a placeholder)"),
-		})
-		awscdk.NewCfnOutput(stack, jsii.String("TwilioAuthTokenSecretArn"), &awscdk.CfnOutputProps{
-			Description: jsii.String("Secrets Manager secret to put the Twilio auth token in"), Value: token.SecretArn()})
-		secret, env = token, settings.TwilioAuthTokenARN.Env
+		secret, env = twilioToken, settings.TwilioAuthTokenARN.Env
 	case settings.PlatformWebhook:
 		secret, env = webhookSecret, settings.WebhookSecretARN.Env
 	default:

@@ -41,6 +41,7 @@ var (
 			With(settings.MaxEmergency, "2h").
 			With(settings.PresencePlatform, settings.PlatformTaskRouter).
 			With(settings.TwilioAccountSID, "AC0123456789abcdef0123456789abcdef").
+			With(settings.TwilioOrdinaryURL, "https://voice.contoso.com/twiml/outbound").
 			With(settings.TaskRouterWorkspaceSID, "WS0123456789abcdef0123456789abcdef").
 			With(settings.TaskRouterDNDActivitySID, "WA0123456789abcdef0123456789abcdef").Values,
 		CallbackPool: []PoolNumber{

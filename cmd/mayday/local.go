@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/local"
@@ -26,10 +27,11 @@ With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/m
 		[]envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
 		env(settings.Domain...)...),
 		envVar{Setting: settings.SweepInterval},
+		withDefault(settings.TwilioAuthToken, settings.DevTwilioAuthToken), envVar{Setting: settings.TwilioAccountSID},
+		envVar{Setting: settings.TwilioOrdinaryURL}, envVar{Setting: settings.TwilioPublicURL},
 		withDefault(settings.Table, localTable), envVar{Setting: settings.Sender},
 		// Presence push, when a platform is named.
 		envVar{Setting: settings.PresencePlatform}, envVar{Setting: settings.PresenceWebhookURL},
-		envVar{Setting: settings.TwilioAccountSID}, envVar{Setting: settings.TwilioAuthToken},
 		envVar{Setting: settings.TaskRouterWorkspaceSID}, envVar{Setting: settings.TaskRouterDNDActivitySID},
 		envVar{Setting: settings.TaskRouterRestoreActivitySID}),
 	otherEnv: []otherVar{
@@ -109,6 +111,7 @@ func runLocal(ctx context.Context, c *call, args []string) error {
   lease %[2]s, sweep every %[3]s, dial prefix %[4]q, fallback %[5]q
 
   walk through the whole flow:  %[10]s
+  the same, as Twilio calls it: %[11]s
   agent desktop state:          curl -s %[1]s/v1/agents/a-1/state
   emails sent:                  curl -s %[1]s/local/outbox
   events on the bus:            curl -s %[1]s/local/events
@@ -116,7 +119,8 @@ func runLocal(ctx context.Context, c *call, args []string) error {
   webhook secret:               %[9]s (default %[6]q)
 
 Ctrl-C stops it.
-`, m.URL, cfg.Lease, cfg.SweepInterval, cfg.Dial.Prefix, cfg.Fallback, settings.DevSecret, *store, *mailer, settings.WebhookSecret.Env, simulate)
+`, m.URL, cfg.Lease, cfg.SweepInterval, cfg.Dial.Prefix, cfg.Fallback, settings.DevSecret, *store, *mailer, settings.WebhookSecret.Env, simulate,
+		strings.TrimSuffix(simulate, "demo")+"twilio")
 	<-ctx.Done()
 	return m.Close()
 }

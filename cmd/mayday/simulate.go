@@ -21,7 +21,7 @@ import (
 
 var simulateCommand = &command{
 	name:    "simulate",
-	args:    "[flags] demo|dial|end|inbound",
+	args:    "[flags] demo|dial|end|inbound|twilio",
 	summary: "send signed sample webhooks (testdata/) to a running local runner",
 	about: `  demo               the whole flow, step by step: configure site sea (its
                      address, emergency callback number and recipients), agent
@@ -30,10 +30,17 @@ var simulateCommand = &command{
                      email, the callback, both calls end
   dial|end|inbound   one webhook: the agent dials, the agent's call ends, the
                      emergency service calls back
+  twilio             the flow through the Twilio routes, as Twilio calls them
+                     (testdata/twilio/, signed with MAYDAY_TWILIO_AUTH_TOKEN or
+                     its local default): the Voice SDK client dials 9-911 (the
+                     TwiML: dial 911 presenting the leased number), the
+                     callback rings the agent's client, then the fallback, both
+                     calls end
 
 It targets the runner where ` + "`mayday local`" + ` listens, and signs with the same
 secret, from the same variables and defaults; -addr or -url overrides the address.`,
-	env: []envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
+	env: []envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret),
+		withDefault(settings.TwilioAuthToken, settings.DevTwilioAuthToken), {Setting: settings.TwilioPublicURL}},
 	run: runSimulate,
 }
 
@@ -69,17 +76,20 @@ func runSimulate(ctx context.Context, c *call, args []string) error {
 		"inbound": {"/v1/telephony/inbound", "inbound.json"},
 	}
 	if len(rest) != 1 {
-		return c.usageErrorf("want one of demo, dial, end or inbound")
+		return c.usageErrorf("want one of demo, dial, end, inbound or twilio")
 	}
 	action := rest[0]
-	if _, ok := webhooks[action]; !ok && action != "demo" {
-		return c.usageErrorf("unknown action %q (want demo, dial, end or inbound)", action)
+	if _, ok := webhooks[action]; !ok && action != "demo" && action != "twilio" {
+		return c.usageErrorf("unknown action %q (want demo, dial, end, inbound or twilio)", action)
 	}
 	if s.url, s.secret, err = target(*addr, *url); err != nil {
 		return err
 	}
-	if action == "demo" {
+	switch action {
+	case "demo":
 		return s.demo(ctx)
+	case "twilio":
+		return s.twilio(ctx)
 	}
 	return s.webhook(ctx, webhooks[action][0], webhooks[action][1])
 }

@@ -1,6 +1,7 @@
 // Command dial-detection serves the call-lifecycle webhook on a Lambda
 // function URL (requests carry the webhook signature): it detects emergency
-// dials and ends calls. Its use case: shared/mayday/dial_detection.go.
+// dials and ends calls; with a Twilio account configured, also as Twilio's
+// Voice URL and status callback. Its use case: shared/mayday/dial_detection.go.
 package main
 
 import (
@@ -21,7 +22,12 @@ func main() {
 	uc, err := mayday.NewDialDetection(f.Store(), bus, f.Options)
 	f.Must(err)
 	secret := webhooksecret.Provider(f.Setting(settings.WebhookSecretARN), f.Setting(settings.WebhookSecret))
-	h, err := (&httpapi.API{DialDetection: uc, SecretFunc: secret, Log: f.Log}).Handler(httpapi.FnDialDetection)
+	api := &httpapi.API{DialDetection: uc, SecretFunc: secret, Log: f.Log, TwilioAccountSID: f.Setting(settings.TwilioAccountSID),
+		TwilioOrdinaryURL: f.Setting(settings.TwilioOrdinaryURL), TwilioPublicURL: f.Setting(settings.TwilioPublicURL)}
+	if arn, token := f.Setting(settings.TwilioAuthTokenARN), f.Setting(settings.TwilioAuthToken); arn != "" || token != "" {
+		api.TwilioAuthToken = httpapi.OneToken(webhooksecret.Provider(arn, token)) // else: no Twilio routes
+	}
+	h, err := api.Handler(httpapi.FnDialDetection)
 	f.Must(err)
 	lambdaurl.Start(h)
 }

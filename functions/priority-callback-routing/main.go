@@ -1,6 +1,7 @@
 // Command priority-callback-routing serves the inbound routing webhook on a
 // Lambda function URL (requests carry the webhook signature): a PSAP
-// callback goes straight to its agent. Its use case:
+// callback goes straight to its agent (with a Twilio account configured,
+// also as the pool numbers' Twilio Voice URL). Its use case:
 // shared/mayday/priority_callback_routing.go.
 package main
 
@@ -22,7 +23,12 @@ func main() {
 	uc, err := mayday.NewPriorityCallbackRouting(f.Store(), bus, f.Options)
 	f.Must(err)
 	secret := webhooksecret.Provider(f.Setting(settings.WebhookSecretARN), f.Setting(settings.WebhookSecret))
-	h, err := (&httpapi.API{PriorityCallbackRouting: uc, SecretFunc: secret, Log: f.Log}).Handler(httpapi.FnCallbackRouting)
+	api := &httpapi.API{PriorityCallbackRouting: uc, SecretFunc: secret, Log: f.Log, TwilioAccountSID: f.Setting(settings.TwilioAccountSID),
+		TwilioOrdinaryURL: f.Setting(settings.TwilioOrdinaryURL), TwilioPublicURL: f.Setting(settings.TwilioPublicURL)}
+	if arn, token := f.Setting(settings.TwilioAuthTokenARN), f.Setting(settings.TwilioAuthToken); arn != "" || token != "" {
+		api.TwilioAuthToken = httpapi.OneToken(webhooksecret.Provider(arn, token)) // else: no Twilio routes
+	}
+	h, err := api.Handler(httpapi.FnCallbackRouting)
 	f.Must(err)
 	lambdaurl.Start(h)
 }

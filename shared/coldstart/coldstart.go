@@ -63,7 +63,7 @@ func Read(name string, lookup settings.Lookup) (*Function, error) {
 		f.values[s.Env] = v
 	}
 	for _, s := range own {
-		if s.Source == settings.FromResource && f.values[s.Env] == "" && (s.Or == "" || f.values[s.Or] == "") {
+		if s.Source == settings.FromResource && !s.Optional && f.values[s.Env] == "" && (s.Or == "" || f.values[s.Or] == "") {
 			errs = append(errs, fmt.Errorf("%s is not set", s.Env))
 		}
 	}

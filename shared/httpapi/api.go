@@ -34,6 +34,9 @@ const (
 	Signed Access = iota
 	// Admin routes are IAM-authorised in AWS and loopback-only locally.
 	Admin
+	// TwilioSigned routes are Twilio's webhooks, signed with the account's
+	// auth token (X-Twilio-Signature); mounted only when one is configured.
+	TwilioSigned
 )
 
 // Route is one entry of the routing table.
@@ -62,6 +65,9 @@ var Routes = []Route{
 	{"GET", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).getSite},
 	{"GET", "/v1/sites", FnAdmin, Admin, (*API).listSites},
 	{"DELETE", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).deleteSite},
+	{"POST", "/v1/twilio/voice", FnDialDetection, TwilioSigned, (*API).twilioVoice},
+	{"POST", "/v1/twilio/status", FnDialDetection, TwilioSigned, (*API).twilioStatus},
+	{"POST", "/v1/twilio/inbound", FnCallbackRouting, TwilioSigned, (*API).twilioInbound},
 }
 
 // MaxBody is the largest request body accepted (413 beyond).
@@ -84,6 +90,17 @@ type API struct {
 	// access line per request (default: slog.Default()).
 	Clock mayday.Clock
 	Log   *slog.Logger
+
+	// TwilioAuthToken supplies the Twilio account's auth tokens, current
+	// first (several during a rotation); nil: the Twilio routes are not
+	// served. TwilioAccountSID, when set, is the only account accepted;
+	// TwilioOrdinaryURL is where ordinary calls are redirected;
+	// TwilioPublicURL, when set, is the base URL Twilio calls (a tunnel or
+	// proxy), over which signatures are checked.
+	TwilioAuthToken   func(context.Context) ([][]byte, error)
+	TwilioAccountSID  string
+	TwilioOrdinaryURL string
+	TwilioPublicURL   string
 }
 
 // ForUseCases is the API of every function over one set of use cases, for
@@ -116,6 +133,9 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 	for _, r := range Routes {
 		if len(functions) > 0 && !slices.Contains(functions, r.Function) {
 			continue
+		}
+		if r.Access == TwilioSigned && a.TwilioAuthToken == nil {
+			continue // no Twilio account configured: its routes are not served
 		}
 		serve = append(serve, r)
 		if !a.serves(r.Function) {
@@ -189,6 +209,10 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 		if err := Verify(secret, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
+	case TwilioSigned:
+		if err := a.verifyTwilio(req, body); err != nil {
+			return err
+		}
 	case Admin:
 		if a.AdminGuard != nil {
 			if err := a.AdminGuard(req); err != nil {
@@ -232,6 +256,8 @@ func WriteError(w http.ResponseWriter, err error, log *slog.Logger) {
 		status = http.StatusNotFound
 	case errors.Is(err, mayday.ErrConflict):
 		status = http.StatusConflict
+	case errors.Is(err, errNotConfigured):
+		status = http.StatusServiceUnavailable
 	case errors.Is(err, mayday.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, "temporarily unavailable; retry"
 	default:

@@ -27,6 +27,11 @@ type Config struct {
 	BusAttempts int
 	BusBackoff  time.Duration
 	BusTimeout  time.Duration
+
+	// Twilio: the auth token (settings.TwilioAuthToken, default
+	// settings.DevTwilioAuthToken), the account, the ordinary calls' URL
+	// and the public base URL (a tunnel), as package settings declares them.
+	TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL string
 }
 
 // withDefaults fills what was left zero with the defaults (an empty dial
@@ -46,6 +51,7 @@ func (c Config) withDefaults() Config {
 	c.Fallback = cmp.Or(c.Fallback, d.Fallback)
 	c.Addr = cmp.Or(c.Addr, d.Addr)
 	c.Secret = cmp.Or(c.Secret, d.Secret)
+	c.TwilioAuthToken = cmp.Or(c.TwilioAuthToken, d.TwilioAuthToken)
 	return c
 }
 
@@ -65,6 +71,11 @@ func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
 	if c.Secret = get(settings.WebhookSecret); c.Secret == "" {
 		c.Secret = settings.DevSecret
 	}
+	if c.TwilioAuthToken = get(settings.TwilioAuthToken); c.TwilioAuthToken == "" {
+		c.TwilioAuthToken = settings.DevTwilioAuthToken
+	}
+	c.TwilioAccountSID, c.TwilioOrdinaryURL = get(settings.TwilioAccountSID), get(settings.TwilioOrdinaryURL)
+	c.TwilioPublicURL = get(settings.TwilioPublicURL)
 	return c, errors.Join(errs...)
 }
 

@@ -159,6 +159,9 @@ func (m *Main) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := httpapi.ForUseCases(m.UseCases)
 	api.Secret, api.AdminGuard, api.Clock, api.Log = []byte(m.Config.Secret), httpapi.LoopbackOnly, m.Clock, m.Log
+	token := [][]byte{[]byte(m.Config.TwilioAuthToken)}
+	api.TwilioAuthToken = func(context.Context) ([][]byte, error) { return token, nil }
+	api.TwilioAccountSID, api.TwilioOrdinaryURL, api.TwilioPublicURL = m.Config.TwilioAccountSID, m.Config.TwilioOrdinaryURL, m.Config.TwilioPublicURL
 	if err := api.Mount(mux); err != nil {
 		return nil, err
 	}

@@ -82,6 +82,10 @@ type CallOutcome struct {
 	CallerIDSource    string
 	CallbackExpiresAt time.Time
 	Location          *Location
+
+	// Number is the emergency or test number recognised, access prefix
+	// stripped: what a platform that places the call itself dials.
+	Number string
 }
 
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -111,7 +115,7 @@ func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcom
 // the setup failed, the lease allocator applies Do Not Disturb with retries.
 func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	cls := d.cfg.Dial.Classify(e.To, e.Country)
-	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason}
+	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason, Number: cls.Number}
 	call := Call{ID: e.CallID, AgentID: e.AgentID, From: e.From, To: e.To, Country: cls.Country,
 		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), Kind: KindOrdinary}
 	switch {

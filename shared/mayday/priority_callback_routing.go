@@ -104,3 +104,7 @@ func (r *PriorityCallbackRouting) beginCallback(ctx context.Context, call Call, 
 	}
 	return r.applyStart(ctx, call)
 }
+
+// Fallback is where a callback goes when its agent does not answer: the
+// same destination as a callback with no live lease, at emergency priority.
+func (r *PriorityCallbackRouting) Fallback() RouteDecision { return ToFallback(r.cfg.Fallback) }

@@ -49,6 +49,10 @@ type Setting struct {
 	Or    string
 	Doc   string
 	check func(string) error
+
+	// Optional: a resource the function does without when neither it nor
+	// Or is set (the Twilio routes are then not served).
+	Optional bool
 }
 
 var (
@@ -97,13 +101,14 @@ var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency
 
 // All lists every setting, for documentation and tests.
 var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
-	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval}
+	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval,
+	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL}
 
 // Functions lists, for each Lambda function (its directory under
 // functions/), what it reads besides Domain.
 var Functions = map[string][]Setting{
-	"dial-detection":            {Table, Bus, WebhookSecretARN, WebhookSecret},
-	"priority-callback-routing": {Table, Bus, WebhookSecretARN, WebhookSecret},
+	"dial-detection":            append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret}, Twilio...),
+	"priority-callback-routing": append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret}, Twilio...),
 	"admin-api":                 {Table},
 	"callback-lease-allocation": {Table, Bus},
 	"email-notification":        {Table, Sender, SESConfigurationSet},

@@ -2,22 +2,38 @@ package settings
 
 import (
 	"errors"
+	"net/url"
 	"regexp"
+	"strings"
 )
 
-// The Twilio account Mayday acts in.
+// Twilio Programmable Voice: the /v1/twilio/* routes of the two webhook
+// functions. They are served only when an auth token is configured (its
+// secret in AWS, the plain token locally); without one a deployment simply
+// does not answer them.
 var (
-	TwilioAccountSID = Setting{Env: "MAYDAY_TWILIO_ACCOUNT_SID", Context: "twilioAccountSid", Source: IfConfigured,
-		Doc: "Twilio account SID (AC...): the user of Twilio's REST API", check: twilioSID("AC")}
-	TwilioAuthTokenARN = Setting{Env: "MAYDAY_TWILIO_AUTH_TOKEN_ARN", Source: FromResource, Or: "MAYDAY_TWILIO_AUTH_TOKEN",
-		Doc: "Secrets Manager secret holding the Twilio account's auth token"}
+	TwilioAuthTokenARN = Setting{Env: "MAYDAY_TWILIO_AUTH_TOKEN_ARN", Source: FromResource, Optional: true,
+		Or:  "MAYDAY_TWILIO_AUTH_TOKEN",
+		Doc: "Secrets Manager secret holding the Twilio account's auth token (X-Twilio-Signature); the operator puts the token in it"}
 	TwilioAuthToken = Setting{Env: "MAYDAY_TWILIO_AUTH_TOKEN", Source: NotDeployed,
-		Doc: "Twilio auth token itself, for the local runner and local stand-ins"}
+		Doc: "the Twilio auth token itself, for the local runner and local stand-ins; unset, the Twilio routes are not served"}
+	TwilioAccountSID = Setting{Env: "MAYDAY_TWILIO_ACCOUNT_SID", Context: "twilioAccountSid", Source: IfConfigured,
+		Doc: "Twilio account SID (AC...); when set, Twilio requests naming another account are refused", check: accountSID}
+	TwilioOrdinaryURL = Setting{Env: "MAYDAY_TWILIO_ORDINARY_URL", Context: "twilioOrdinaryUrl", Source: IfConfigured,
+		Doc: "the customer's own TwiML URL that ordinary calls (and calls to numbers that are not callback numbers) are redirected to; unset, those calls are refused (503) so that the Voice Fallback URL takes them", check: httpURL}
+	TwilioPublicURL = Setting{Env: "MAYDAY_TWILIO_PUBLIC_URL", Source: NotDeployed,
+		Doc: "public base URL Twilio calls (a tunnel or proxy in front of the local runner), over which X-Twilio-Signature is checked; unset, the URL the request arrived at"}
 )
 
-func init() {
-	All = append(All, TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken)
-}
+// DevTwilioAuthToken checks Twilio signatures locally when
+// MAYDAY_TWILIO_AUTH_TOKEN is not set: the simulator signs with it. A runner
+// that real Twilio calls (through a tunnel) needs the account's own token.
+const DevTwilioAuthToken = "mayday-local-dev-twilio-token"
+
+// Twilio lists the Twilio settings the two webhook functions read.
+var Twilio = []Setting{TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL}
+
+var accountSID = twilioSID("AC")
 
 // twilioSID checks a Twilio SID: a two-letter prefix and 32 hex digits.
 func twilioSID(prefix string) func(string) error {
@@ -28,4 +44,12 @@ func twilioSID(prefix string) func(string) error {
 		}
 		return nil
 	}
+}
+
+func httpURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(v, " \t") {
+		return errors.New("want an absolute http(s) URL")
+	}
+	return nil
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/shared/settings"
+)
+
+// TestTwilio: the auth-token secret, read by the two webhook functions
+// only, which get its ARN and the context's Twilio settings; the URLs to
+// enter in the Twilio console.
+func TestTwilio(t *testing.T) {
+	secret := logicalID(t, "AWS::SecretsManager::Secret", "TwilioAuthToken")
+	fns := functionIDs(t)
+	hasProperties(t, "AWS::SecretsManager::Secret", secret, map[string]any{
+		"Description": assertions.Match_StringLikeRegexp(jsii.String("Twilio account's auth token")),
+	})
+	for name, id := range fns {
+		t.Run(name, func(t *testing.T) {
+			vars, _ := resources[id].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+			webhook := name == fnDialDetection || name == fnCallbackRouting
+			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != webhook {
+				t.Errorf("%s = %v", settings.TwilioAuthTokenARN.Env, vars[settings.TwilioAuthTokenARN.Env])
+			}
+			for _, s := range []settings.Setting{settings.TwilioAccountSID, settings.TwilioOrdinaryURL} {
+				if want := testCfg.Get(s); webhook && vars[s.Env] != want || !webhook && vars[s.Env] != nil {
+					t.Errorf("%s = %v", s.Env, vars[s.Env])
+				}
+			}
+			for _, s := range []settings.Setting{settings.TwilioAuthToken, settings.TwilioPublicURL} {
+				if vars[s.Env] != nil {
+					t.Errorf("%s is deployed: %v", s.Env, vars[s.Env])
+				}
+			}
+		})
+	}
+	// Who may read the secret: the two webhook functions' roles, nothing else.
+	readers := map[string]bool{}
+	for id, sts := range statements() {
+		for _, st := range sts {
+			res, ok := st["Resource"].([]any)
+			if !ok {
+				res = []any{st["Resource"]}
+			}
+			for _, r := range res {
+				if ref(r) != secret {
+					continue
+				}
+				roles, _ := resources[id].Properties["Roles"].([]any)
+				if len(roles) == 0 {
+					readers["(not a policy) "+id] = true
+				}
+				for _, role := range roles {
+					readers[ref(role)] = true
+				}
+			}
+		}
+	}
+	for name, id := range fns {
+		role := getAtt(resources[id].Properties["Role"], "Arn")
+		if webhook := name == fnDialDetection || name == fnCallbackRouting; readers[role] != webhook {
+			t.Errorf("%s: reads the Twilio secret = %v", name, readers[role])
+		}
+		delete(readers, role)
+	}
+	if len(readers) > 0 {
+		t.Errorf("others read the Twilio secret: %v", readers)
+	}
+	check(t, func() {
+		template.HasOutput(jsii.String("TwilioAuthTokenSecretArn"), &map[string]any{"Value": refOf(secret)})
+		for out, fn := range map[string]string{"TwilioVoiceUrl": fnDialDetection, "TwilioStatusCallbackUrl": fnDialDetection,
+			"TwilioInboundUrl": fnCallbackRouting} {
+			template.HasOutput(jsii.String(out), &map[string]any{"Value": map[string]any{"Fn::Join": []any{"", []any{
+				map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^" + constructID(fn))), "FunctionUrl"}},
+				assertions.Match_StringLikeRegexp(jsii.String("^v1/twilio/")),
+			}}}})
+		}
+	})
+}
