@@ -131,6 +131,9 @@ func TestAsDeployed(t *testing.T) {
 	if r["emergency"] != true || r["callerId"] != number {
 		t.Fatalf("dial: %v", r)
 	}
+	if d.Secrets.Reads() == 0 {
+		t.Fatal("the webhook secret was not read from Secrets Manager (or its extension)")
+	}
 	d.Lambda.Wait()
 	if n, _ := d.Lambda.Counts(ids[fnLeaseAllocation]); n == 0 {
 		t.Fatalf("lease allocation not invoked; events: %v", eventTypes(d))

@@ -18,7 +18,14 @@ type Secrets struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	byARN map[string]*secret
-	Reads int // GetSecretValue calls and extension reads answered
+	reads int
+}
+
+// Reads counts the GetSecretValue calls and extension reads answered.
+func (s *Secrets) Reads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 type secret struct {
@@ -56,7 +63,7 @@ func (s *Secrets) value(id, stage string) (string, *secret, error) {
 		if arn != id && sec.name != id {
 			continue
 		}
-		s.Reads++
+		s.reads++
 		switch stage {
 		case "", "AWSCURRENT":
 			return arn, sec, nil
