@@ -31,7 +31,9 @@ func destination(function, event string) string {
 }
 
 func attrs(target string) map[string]awsfake.MessageAttribute {
-	s := func(v string) awsfake.MessageAttribute { return awsfake.MessageAttribute{DataType: "String", StringValue: v} }
+	s := func(v string) awsfake.MessageAttribute {
+		return awsfake.MessageAttribute{DataType: "String", StringValue: v}
+	}
 	return map[string]awsfake.MessageAttribute{"RULE_ARN": s("arn:aws:events:us-east-1:123456789012:rule/x"), "TARGET_ARN": s(target),
 		"ERROR_CODE": s("SDK_CLIENT_ERROR"), "ERROR_MESSAGE": s("throttled")}
 }
