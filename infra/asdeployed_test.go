@@ -168,6 +168,27 @@ func TestAsDeployed(t *testing.T) {
 		t.Errorf("audit log group: %s", rawStrings(audit))
 	}
 
+	// An ordinary call goes to call history; the every-minute schedule
+	// runs the sweep.
+	ordinary := agent + "-c3"
+	if r := c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": ordinary, "agentId": agent, "siteId": site, "to": "+14255550123"}), true); r["emergency"] != false {
+		t.Fatalf("ordinary dial: %v", r)
+	}
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": ordinary}), true)
+	if err := d.FireSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	d.Lambda.Wait()
+	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
+		t.Fatalf("history: %v", h)
+	}
+	for _, fn := range []string{fnCallHistory, fnLeaseExpiry, fnPresenceRestore, fnLeaseAllocation, fnEmailNotification} {
+		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
+			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
+		}
+	}
+
 	// SES pauses the account's sending: the email function fails, Lambda
 	// retries, then hands the event to the on-failure destination.
 	email := ids[fnEmailNotification]
