@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -90,8 +91,16 @@ func TestAsDeployed(t *testing.T) {
 		FallbackOnFailure: "rie-failed-invocations",
 	})
 	t.Logf("%d functions started under the emulator in %v", len(boots), time.Since(start).Round(time.Millisecond))
-	if len(d.Fallback) > 0 {
-		t.Logf("no AWS::Lambda::EventInvokeConfig for %v: Lambda's default %d retries, test queue as on-failure destination", d.Fallback, lambdarie.DefaultRetries)
+	// Once the stack configures asynchronous invocation, every rule target
+	// must have it; until then Lambda's defaults stand, with a test queue.
+	configured := len(d.Template.OfType("AWS::Lambda::EventInvokeConfig")) > 0
+	for _, name := range []string{fnLeaseAllocation, fnEmailNotification, fnPresenceRestore, fnCallHistory, fnLeaseExpiry} {
+		if configured && slices.Contains(d.Fallback, ids[name]) {
+			t.Errorf("%s: a rule target with no AWS::Lambda::EventInvokeConfig", name)
+		}
+	}
+	if !configured {
+		t.Logf("no AWS::Lambda::EventInvokeConfig in the template: Lambda's default %d retries, test queue as on-failure destination", lambdarie.DefaultRetries)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -238,6 +247,9 @@ func TestAsDeployed(t *testing.T) {
 	ses.paused.Store(false)
 	queueURL := dest.OnFailure
 	if out, ok := failedQueueOutput(d); ok {
+		if out != dest.OnFailure {
+			t.Fatalf("the stack's failed-invocations output names %s, the email function's destination is %s", out, dest.OnFailure)
+		}
 		queueURL = out
 	} else {
 		t.Logf("no failed-invocations queue output in the template: replaying the email function's destination")
