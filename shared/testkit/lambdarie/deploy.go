@@ -137,6 +137,10 @@ func (d *Deployment) Logs() string {
 	return b.String()
 }
 
+// pseudoOnly resolves what refers to no resource (a name built from the
+// stack's name, say).
+var pseudoOnly = map[string]Physical{}
+
 func unique() string { return strconv.FormatInt(time.Now().UnixNano()%1e10, 36) }
 
 func deploy(t testing.TB, o Options) (*Deployment, error) {
@@ -193,7 +197,10 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		case "AWS::Lambda::Function":
 			d.Physical[id] = Physical{Ref: id, Attrs: map[string]string{"Arn": ARN(id)}}
 		case "AWS::Logs::LogGroup":
-			name := "/aws/local/" + id
+			name := "/aws/lambda-local/" + id
+			if n, err := Resolve(r.Properties["LogGroupName"], pseudoOnly); err == nil && n != "" {
+				name = n
+			}
 			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:logs:us-east-1:123456789012:log-group:" + name + ":*"}}
 		case "AWS::SNS::Topic":
 			d.Physical[id] = Physical{Ref: "arn:aws:sns:us-east-1:123456789012:" + id, Attrs: map[string]string{"TopicArn": "arn:aws:sns:us-east-1:123456789012:" + id}}
