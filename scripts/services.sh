@@ -46,7 +46,7 @@ free_port() {
 }
 
 wait_port() { # port name log
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do # 30 s: Java starts slowly on a loaded machine
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
