@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -71,6 +72,7 @@ func TestSecrets(t *testing.T) {
 	f.Put(arn, "w", "one")
 	c := secretsmanager.New(secretsmanager.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(f.URL)})
 	ctx := context.Background()
+	var created []time.Time
 	get := func(stage string) (string, error) {
 		in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)}
 		if stage != "" {
@@ -80,6 +82,7 @@ func TestSecrets(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
+		created = append(created, aws.ToTime(out.CreatedDate))
 		return aws.ToString(out.SecretString), nil
 	}
 	var nf *smtypes.ResourceNotFoundException
@@ -89,12 +92,18 @@ func TestSecrets(t *testing.T) {
 	if _, err := get("AWSPREVIOUS"); !errors.As(err, &nf) {
 		t.Fatalf("previous before a rotation: %v", err)
 	}
+	time.Sleep(5 * time.Millisecond)
 	f.Put(arn, "w", "two")
 	if v, err := get("AWSPREVIOUS"); v != "one" || err != nil {
 		t.Fatalf("previous: %q %v", v, err)
 	}
 	if v, err := get("AWSCURRENT"); v != "two" || err != nil {
 		t.Fatalf("current after rotation: %q %v", v, err)
+	}
+	// CreatedDate is when each version became current (a rotation window
+	// is measured from it).
+	if len(created) != 3 || !created[0].Equal(created[1]) || !created[2].After(created[1]) {
+		t.Fatalf("CreatedDate of current, previous, new current: %v", created)
 	}
 
 	port, stop, err := f.Extension("127.0.0.1:0", "token")

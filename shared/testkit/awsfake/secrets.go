@@ -30,6 +30,7 @@ func (s *Secrets) Reads() int {
 
 type secret struct {
 	name, current, previous string
+	since, previousSince    time.Time // when each became current (CreatedDate)
 }
 
 // NewSecrets starts the Secrets Manager fake; Close stops it.
@@ -48,11 +49,12 @@ func (s *Secrets) Close() { s.srv.Close() }
 func (s *Secrets) Put(arn, name, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := time.Now().UTC()
 	if old := s.byARN[arn]; old != nil {
-		old.previous, old.current = old.current, value
+		old.previous, old.previousSince, old.current, old.since = old.current, old.since, value, now
 		return
 	}
-	s.byARN[arn] = &secret{name: name, current: value}
+	s.byARN[arn] = &secret{name: name, current: value, since: now}
 }
 
 // value resolves a SecretId (ARN or name) and a version stage.
@@ -71,7 +73,7 @@ func (s *Secrets) value(id, stage string) (string, *secret, error) {
 			if sec.previous == "" {
 				break
 			}
-			return arn, &secret{name: sec.name, current: sec.previous}, nil
+			return arn, &secret{name: sec.name, current: sec.previous, since: sec.previousSince}, nil
 		}
 		return "", nil, &apiError{http.StatusBadRequest, "ResourceNotFoundException",
 			"Secrets Manager can't find the specified secret value for staging label: " + stage}
@@ -96,7 +98,7 @@ func (s *Secrets) getSecretValue(body []byte) (any, error) {
 		stage = "AWSCURRENT"
 	}
 	return map[string]any{"ARN": arn, "Name": sec.name, "SecretString": sec.current, "VersionId": stage + "-version",
-		"VersionStages": []string{stage}, "CreatedDate": float64(time.Now().Unix())}, nil
+		"VersionStages": []string{stage}, "CreatedDate": float64(sec.since.UnixMilli()) / 1000}, nil
 }
 
 // Extension serves the Parameters and Secrets extension's endpoint
