@@ -7,7 +7,9 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/httpapi"
@@ -21,8 +23,11 @@ func main() {
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	uc, err := mayday.NewPriorityCallbackRouting(f.Store(), bus, f.Options)
 	f.Must(err)
-	secret := webhooksecret.Provider(f.Setting(settings.WebhookSecretARN), f.Setting(settings.WebhookSecret))
-	h, err := (&httpapi.API{PriorityCallbackRouting: uc, SecretFunc: secret, Log: f.Log}).Handler(httpapi.FnCallbackRouting)
+	secrets := webhooksecret.Static(f.Setting(settings.WebhookSecret), f.Setting(settings.WebhookSecretPrevious))
+	if arn := f.Setting(settings.WebhookSecretARN); arn != "" {
+		secrets = awssecret.Source(secretsmanager.NewFromConfig(f.AWS), arn, f.Duration(settings.WebhookSecretOverlap))
+	}
+	h, err := (&httpapi.API{PriorityCallbackRouting: uc, Secrets: secrets, Log: f.Log}).Handler(httpapi.FnCallbackRouting)
 	f.Must(err)
 	lambdaurl.Start(h)
 }

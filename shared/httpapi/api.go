@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // Functions serving the HTTP routes.
@@ -73,10 +74,11 @@ type API struct {
 	DialDetection           *mayday.DialDetection
 	PriorityCallbackRouting *mayday.PriorityCallbackRouting
 	AdminAPI                *mayday.AdminAPI
-	// Secret verifies webhook signatures; SecretFunc, when set, supplies it
-	// per request instead (read from Secrets Manager in AWS).
-	Secret     []byte
-	SecretFunc func(context.Context) ([]byte, error)
+	// Secret verifies webhook signatures; Secrets, when set, supplies the
+	// accepted secrets per request instead (Secrets Manager in AWS, with
+	// the previous secret during a rotation window).
+	Secret  []byte
+	Secrets webhooksecret.Source
 	// AdminGuard authorises admin routes; nil allows all (in AWS the
 	// function URL's IAM auth has already run). Locally: LoopbackOnly.
 	AdminGuard func(*http.Request) error
@@ -121,7 +123,7 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 		if !a.serves(r.Function) {
 			lacks = append(lacks, "the "+r.Function+" use case")
 		}
-		if r.Access == Signed && len(a.Secret) == 0 && a.SecretFunc == nil {
+		if r.Access == Signed && len(a.Secret) == 0 && a.Secrets == nil {
 			lacks = append(lacks, "the webhook secret")
 		}
 	}
@@ -176,17 +178,14 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	switch r.Access {
 	case Signed:
-		secret := a.Secret
-		if a.SecretFunc != nil {
+		secrets := [][]byte{a.Secret}
+		if a.Secrets != nil {
 			var err error
-			if secret, err = a.SecretFunc(req.Context()); err != nil {
+			if secrets, err = a.Secrets(req.Context()); err != nil {
 				return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
 			}
 		}
-		if len(secret) == 0 {
-			return fmt.Errorf("%w: webhook secret not configured", errUnauthorized)
-		}
-		if err := Verify(secret, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
+		if err := verifyAny(secrets, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
 	case Admin:
