@@ -34,21 +34,11 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 		DisplayName: jsii.String("Mayday alarms"),
 		EnforceSSL:  jsii.Bool(true),
 	})
+	nagAlarmTopic(topic)
 	if cfg.AlarmEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
 	}
-	action := awscloudwatchactions.NewSnsAction(topic)
-	alarm := func(id, description string, metric awscloudwatch.IMetric) {
-		a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(description),
-			Metric:             metric,
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		a.AddAlarmAction(action)
-	}
+	alarm := func(id, description string, metric awscloudwatch.IMetric) { addAlarm(stack, topic, id, description, metric) }
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 
 	for _, d := range delivery {
@@ -88,6 +78,19 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 		}
 	}
 	return topic
+}
+
+// addAlarm raises an alarm to topic on any datapoint of metric above 0.
+func addAlarm(stack awscdk.Stack, topic awssns.ITopic, id, description string, metric awscloudwatch.IMetric) {
+	a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 }
 
 // detailTypesOf lists the detail-types a rule's pattern matches.

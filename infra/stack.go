@@ -37,6 +37,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 			jsii.String("sender "+cfg.Get(settings.Sender)+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
 	}
 
+	checkRegion(stack)
 	table := newTable(stack)
 	bus := newBus(stack)
 	newEmailTemplate(stack)
@@ -44,9 +45,12 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	grantSendEmail(stack, fns[fnEmailNotification], cfg)
 	hooks := newWebhooks(stack, fns)
 	delivery := newRules(stack, bus, fns)
+	failed := newFailedInvocations(stack, delivery, fns)
 	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
-	newAlarms(stack, cfg, fns, delivery)
+	topic := newAlarms(stack, cfg, fns, delivery)
+	newFailureAlarms(stack, topic, failed, fns)
 	newOutputs(stack, table, bus, hooks)
+	newDeliveryOutputs(stack, delivery)
 	return stack
 }
 

@@ -65,6 +65,10 @@ var Routes = []Route{
 	{"DELETE", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).deleteSite},
 }
 
+// AccessLogMessage is the message of the one access line per request
+// (attributes route, status, ms); the stack counts 5xx answers from it.
+const AccessLogMessage = "http"
+
 // MaxBody is the largest request body accepted (413 beyond).
 const MaxBody = 64 << 10
 
@@ -159,7 +163,7 @@ func (a *API) wrap(r Route) http.Handler {
 		if err != nil {
 			WriteError(rec, err, a.Log)
 		}
-		a.Log.Info("http", "route", r.Method+" "+r.Path, "status", rec.status,
+		a.Log.Info(AccessLogMessage, "route", r.Method+" "+r.Path, "status", rec.status,
 			"ms", float64(time.Since(start).Microseconds())/1000)
 	})
 }
