@@ -32,6 +32,8 @@ var (
 	// resources is the template's Resources, parsed; rawResources the same
 	// as plain JSON values (for one-resource templates, hasProperties).
 	resources    map[string]resource
+	// assetDir holds the stand-in bootstraps.
+	assetDir string
 	rawResources map[string]any
 	testCfg      = Config{
 		Values: DefaultConfig().
@@ -62,6 +64,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
+		assetDir = dir
 		for _, f := range functionSpecs {
 			if err := os.MkdirAll(filepath.Join(dir, f.Name), 0o755); err != nil {
 				fmt.Fprintln(os.Stderr, err)

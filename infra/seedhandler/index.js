@@ -1,9 +1,6 @@
 // onEvent handler of the callback-pool seeding custom resource: invokes
 // admin-api with the Function URL event of POST /v1/callback-numbers and
 // fails the deployment unless the route answered 2xx.
-const { LambdaClient, InvokeCommand } = require("@aws-sdk/client-lambda");
-
-const lambda = new LambdaClient({});
 
 // answer reads the HTTP answer from the function's payload: a
 // response-stream function's is a JSON prelude, eight NUL bytes, then the
@@ -16,12 +13,13 @@ function answer(payload) {
   return { status: head.statusCode, body: body.slice(0, 500) };
 }
 
-async function handler(event) {
+// handle is the handler over invoke(functionName, payload) -> {FunctionError, Payload}.
+async function handle(event, invoke) {
   const p = event.ResourceProperties;
   if (event.RequestType === "Delete") {
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
-  const out = await lambda.send(new InvokeCommand({ FunctionName: p.FunctionName, Payload: Buffer.from(p.Payload) }));
+  const out = await invoke(p.FunctionName, p.Payload);
   if (out.FunctionError) {
     throw new Error(`admin-api failed (${out.FunctionError}): ${Buffer.from(out.Payload || []).toString("utf8").slice(0, 500)}`);
   }
@@ -32,4 +30,12 @@ async function handler(event) {
   return { PhysicalResourceId: p.PhysicalId };
 }
 
-module.exports = { handler, answer };
+let client;
+async function invokeWithSdk(functionName, payload) {
+  const { LambdaClient, InvokeCommand } = require("@aws-sdk/client-lambda");
+  client = client || new LambdaClient({});
+  return client.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(payload) }));
+}
+
+exports.handler = (event) => handle(event, invokeWithSdk);
+exports.handle = handle;
