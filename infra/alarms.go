@@ -34,10 +34,10 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 		DisplayName: jsii.String("Mayday alarms"),
 		EnforceSSL:  jsii.Bool(true),
 	})
-	nagAlarmTopic(topic)
 	if cfg.AlarmEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
 	}
+	nagAlarmTopic(topic)
 	alarm := func(id, description string, metric awscloudwatch.IMetric) { addAlarm(stack, topic, id, description, metric) }
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 
