@@ -26,6 +26,11 @@ func main() {
 	// The CDK CLI sets the region it deploys to: the stack knows it at
 	// synth and refuses a region it cannot work in.
 	if region := os.Getenv("CDK_DEFAULT_REGION"); region != "" {
+		if p := regionProblem(region); p != "" {
+			jsii.Close()
+			fmt.Fprintln(os.Stderr, "mayday infra:", p)
+			os.Exit(1)
+		}
 		props.Env = &awscdk.Environment{Region: jsii.String(region)}
 	}
 	NewMaydayStack(app, "Mayday", &MaydayStackProps{
