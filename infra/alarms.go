@@ -38,7 +38,9 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
 	}
 	nagAlarmTopic(topic)
-	alarm := func(id, description string, metric awscloudwatch.IMetric) { addAlarm(stack, topic, id, description, metric) }
+	alarm := func(id, description string, metric awscloudwatch.IMetric) {
+		addAlarm(stack, topic, id, description, metric)
+	}
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 
 	for _, d := range delivery {

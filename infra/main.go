@@ -35,8 +35,8 @@ func main() {
 	}
 	NewMaydayStack(app, "Mayday", &MaydayStackProps{
 		StackProps: props,
-		Config:   cfg,
-		AssetDir: "build",
+		Config:     cfg,
+		AssetDir:   "build",
 	})
 	app.Synth(nil)
 }

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
-	"fmt"
 	"strings"
 	"testing"
 

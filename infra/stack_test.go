@@ -31,9 +31,9 @@ var (
 	annotations assertions.Annotations
 	// resources is the template's Resources, parsed; rawResources the same
 	// as plain JSON values (for one-resource templates, hasProperties).
-	resources    map[string]resource
+	resources map[string]resource
 	// assetDir holds the stand-in bootstraps.
-	assetDir string
+	assetDir     string
 	rawResources map[string]any
 	testCfg      = Config{
 		Values: DefaultConfig().
