@@ -46,7 +46,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 	for _, d := range delivery {
 		alarm(constructID(d.Rule.Name)+"DLQAlarm",
 			"Mayday: an event of rule "+d.Rule.Name+" could not be delivered to "+d.Rule.Target+
-				" after retries and is in its dead-letter queue. Inspect and redrive it (docs/DEPLOY.md).",
+				" after retries and is in its dead-letter queue. Fix the cause, then mayday replay (docs/DEPLOY.md).",
 			d.DLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 				Period: minute, Statistic: jsii.String("Maximum")}))
 	}
