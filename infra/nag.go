@@ -27,7 +27,10 @@ func suppress(id, reason string, appliesTo ...any) *cdknag.NagPackSuppression {
 // regex is an appliesTo pattern (cdk-nag's RegexAppliesTo).
 func regex(re string) any { return map[string]any{"regex": re} }
 
-// nagFunction: what is accepted for every function of the stack.
+// nagFunction: what is accepted for every function of the stack. The
+// Resource::* it accepts is X-Ray's; TestLeastPrivilege still refuses
+// Resource * for the services Mayday grants (DynamoDB, SES, EventBridge,
+// Secrets Manager, Lambda, SQS, SNS).
 func nagFunction(fn awslambda.Function) {
 	cdknag.NagSuppressions_AddResourceSuppressions(fn, &[]*cdknag.NagPackSuppression{
 		suppress("AwsSolutions-IAM4",
@@ -72,10 +75,11 @@ func nagProvider(p customresources.Provider) {
 	}, jsii.Bool(true))
 }
 
-// nagWebhookSecret: the webhook key is rotated by hand, by design.
-func nagWebhookSecret(secret awssecretsmanager.Secret) {
+// nagManuallyRotatedSecret: a key shared with a telephony platform (the
+// webhook key, a platform's token) is rotated by hand, by design.
+func nagManuallyRotatedSecret(secret awssecretsmanager.Secret) {
 	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{
-		suppress("AwsSolutions-SMG4", "The webhook key is shared with the telephony platform, which must be given the new key: rotation is an operator's put-secret-value with a window in which the previous key is still accepted (docs/DEPLOY.md), not a rotation function."),
+		suppress("AwsSolutions-SMG4", "The key is shared with a telephony platform, which must be given the new value: rotation is an operator's put-secret-value with a window in which the previous value is still accepted (docs/DEPLOY.md), not a rotation function that cannot update the platform."),
 	}, jsii.Bool(true))
 }
 
