@@ -37,24 +37,16 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 	if cfg.AlarmEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
 	}
-	action := awscloudwatchactions.NewSnsAction(topic)
+	nagAlarmTopic(topic)
 	alarm := func(id, description string, metric awscloudwatch.IMetric) {
-		a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(description),
-			Metric:             metric,
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		a.AddAlarmAction(action)
+		addAlarm(stack, topic, id, description, metric)
 	}
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 
 	for _, d := range delivery {
 		alarm(constructID(d.Rule.Name)+"DLQAlarm",
 			"Mayday: an event of rule "+d.Rule.Name+" could not be delivered to "+d.Rule.Target+
-				" after retries and is in its dead-letter queue. Inspect and redrive it (docs/DEPLOY.md).",
+				" after retries and is in its dead-letter queue. Fix the cause, then mayday replay (docs/DEPLOY.md).",
 			d.DLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 				Period: minute, Statistic: jsii.String("Maximum")}))
 	}
@@ -88,6 +80,19 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 		}
 	}
 	return topic
+}
+
+// addAlarm raises an alarm to topic on any datapoint of metric above 0.
+func addAlarm(stack awscdk.Stack, topic awssns.ITopic, id, description string, metric awscloudwatch.IMetric) {
+	a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 }
 
 // detailTypesOf lists the detail-types a rule's pattern matches.

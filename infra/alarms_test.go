@@ -29,8 +29,9 @@ func TestAlarms(t *testing.T) {
 		return &map[string]any{"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Dimensions": dims}
 	}
 	check(t, func() {
-		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(events.Rules))))
-		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(events.Rules))))
+		// The rules' DLQs and the failed-invocations queue.
+		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(events.Rules)+1)))
+		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(events.Rules)+1)))
 	})
 	for _, r := range events.Rules {
 		dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")

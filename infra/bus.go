@@ -7,9 +7,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
@@ -54,6 +56,7 @@ func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslamb
 			EnforceSSL:      jsii.Bool(true),
 			RetentionPeriod: awscdk.Duration_Days(jsii.Number(dlqRetentionDays)),
 		})
+		nagDeadLetterQueue(dlq)
 		d := ruleDelivery{Rule: r, DLQ: dlq}
 		props := &awsevents.RuleProps{
 			RuleName:    nil, // generated: several stacks can share an account
@@ -78,6 +81,7 @@ func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslamb
 		}
 		out = append(out, d)
 	}
+	newEventsLogPolicy(stack, out)
 	return out
 }
 
@@ -118,36 +122,100 @@ func eventPattern(p map[string]any) *awsevents.EventPattern {
 func addTarget(stack awscdk.Stack, rule awsevents.Rule, r events.Rule, dlq awssqs.Queue, fns map[string]awslambda.Function) awslogs.LogGroup {
 	retries := jsii.Number(targetRetryAttempts)
 	maxAge := awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH))
-	switch r.Target {
-	case events.TargetLeaseAllocation, events.TargetNotification, events.TargetPresenceRestore,
-		events.TargetCallHistory, events.TargetLeaseExpiry, events.TargetPresencePush:
-		fn, ok := fns[r.Target]
-		if !ok {
-			panic(fmt.Sprintf("events rule %s: no function for target %s", r.Name, r.Target))
-		}
+	allowRuleToSend(rule, dlq)
+	if fn, ok := fns[r.Target]; ok {
 		rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
 			DeadLetterQueue: dlq, RetryAttempts: retries, MaxEventAge: maxAge,
 		}))
 		return nil
+	}
+	switch r.Target {
 	case events.TargetOperatorAlarm, events.TargetAudit:
-		// EventBridge writes to groups named /aws/events/... The audit
-		// trail outlives the stack; the operator-alarm group only feeds
-		// the alarms' metric filters.
-		removal := awscdk.RemovalPolicy_DESTROY
-		if r.Target == events.TargetAudit {
-			removal = awscdk.RemovalPolicy_RETAIN
-		}
-		group := awslogs.NewLogGroup(stack, jsii.String(constructID(r.Target)+"Events"), &awslogs.LogGroupProps{
-			LogGroupName:  jsii.String(fmt.Sprintf("/aws/events/%s/%s", *stack.StackName(), r.Target)),
-			Retention:     awslogs.RetentionDays_ONE_YEAR,
-			RemovalPolicy: removal,
-		})
-		rule.AddTarget(awseventstargets.NewCloudWatchLogGroup(group, &awseventstargets.LogGroupProps{
-			DeadLetterQueue: dlq, RetryAttempts: retries, MaxEventAge: maxAge,
-			InstallLatestAwsSdk: jsii.Bool(false), // deploys offline-safe; the bundled SDK has PutResourcePolicy
-		}))
+		group := eventsLogGroup(stack, r.Target)
+		rule.AddTarget(&logGroupTarget{group: group, dlq: dlq})
 		return group
 	default:
-		panic(fmt.Sprintf("events rule %s: unknown target %q", r.Name, r.Target))
+		panic(fmt.Sprintf("events rule %s: no function or log group for target %q", r.Name, r.Target))
 	}
+}
+
+// allowRuleToSend lets EventBridge move the rule's undeliverable events to
+// its dead-letter queue, and only that rule's (aws:SourceArn). CDK adds the
+// same statement (same Sid) for Lambda targets only; the policy document
+// drops the duplicate.
+func allowRuleToSend(rule awsevents.Rule, dlq awssqs.Queue) {
+	dlq.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventRule" + *awscdk.Names_NodeUniqueId(rule.Node())),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sqs:SendMessage"),
+		Resources:  &[]*string{dlq.QueueArn()},
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": rule.RuleArn()}},
+	}))
+}
+
+// eventsLogGroup is the log group of a log-group target. EventBridge
+// targets groups under /aws/events/. The audit trail outlives the stack
+// (RETAIN); its name ends with the stack's id, unique to each creation of
+// the stack, so a first deploy that rolls back leaves a retained group that
+// the retry does not collide with ("already exists"). The operator-alarm
+// group only feeds the alarms' metric filters and goes with the stack.
+func eventsLogGroup(stack awscdk.Stack, target string) awslogs.LogGroup {
+	props := &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(fmt.Sprintf("/aws/events/%s/%s", *stack.StackName(), target)),
+		Retention:     awslogs.RetentionDays_ONE_YEAR,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	}
+	if target == events.TargetAudit {
+		stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), stack.StackId(), nil))
+		props.LogGroupName = awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/events/"), stack.StackName(),
+			jsii.String("/" + target + "-"), stackUUID})
+		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	return awslogs.NewLogGroup(stack, jsii.String(constructID(target)+"Events"), props)
+}
+
+// logGroupTarget delivers a rule's events to a log group, with the same
+// retries and dead-letter queue as every target. Unlike CDK's
+// CloudWatchLogGroup target it adds no resource policy of its own (one
+// custom resource and one account-level policy per target, of the 10 a
+// region allows): newEventsLogPolicy grants EventBridge all the groups in
+// one AWS::Logs::ResourcePolicy.
+type logGroupTarget struct {
+	group awslogs.LogGroup
+	dlq   awssqs.Queue
+}
+
+func (t *logGroupTarget) Bind(_ interfacesawsevents.IRuleRef, _ *string) *awsevents.RuleTargetConfig {
+	return &awsevents.RuleTargetConfig{
+		Arn: awscdk.Stack_Of(t.group).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME, ResourceName: t.group.LogGroupName()}),
+		DeadLetterConfig: &awsevents.CfnRule_DeadLetterConfigProperty{Arn: t.dlq.QueueArn()},
+		RetryPolicy: &awsevents.CfnRule_RetryPolicyProperty{
+			MaximumRetryAttempts:     jsii.Number(targetRetryAttempts),
+			MaximumEventAgeInSeconds: jsii.Number(targetMaxEventAgeH * 3600),
+		},
+		TargetResource: t.group,
+	}
+}
+
+// newEventsLogPolicy is the one CloudWatch Logs resource policy letting
+// EventBridge write to the log groups of the log-group targets.
+func newEventsLogPolicy(stack awscdk.Stack, delivery []ruleDelivery) {
+	var arns []*string
+	for _, d := range delivery {
+		if d.LogGroup != nil {
+			arns = append(arns, d.LogGroup.LogGroupArn())
+		}
+	}
+	if len(arns) == 0 {
+		return
+	}
+	awslogs.NewResourcePolicy(stack, jsii.String("EventsToLogGroupsPolicy"), &awslogs.ResourcePolicyProps{
+		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources:  &arns,
+		})},
+	})
 }

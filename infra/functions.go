@@ -78,12 +78,7 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 		logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 			Retention: awslogs.RetentionDays_THREE_MONTHS,
 		})
-		var secrets awslambda.ParamsAndSecretsLayerVersion
-		if spec.Name == fnDialDetection || spec.Name == fnCallbackRouting || spec.Name == fnPresencePush {
-			secrets = secretsExtension()
-		}
 		fn := awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
-			ParamsAndSecrets:      secrets,
 			Description:           jsii.String("Mayday " + spec.Name + ": " + spec.Description),
 			Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture:          awslambda.Architecture_ARM_64(),
@@ -94,9 +89,14 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 			Environment:           &env,
 			LoggingFormat:         awslambda.LoggingFormat_JSON,
 			ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
-			SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
-			LogGroup:              logs,
+			// INFO keeps the platform's REPORT lines (duration, init,
+			// memory), which WARN drops.
+			SystemLogLevelV2:             awslambda.SystemLogLevel_INFO,
+			LogGroup:                     logs,
+			Tracing:                      awslambda.Tracing_ACTIVE,
+			ReservedConcurrentExecutions: reservedConcurrency(spec.Name),
 		})
+		nagFunction(fn)
 		p.Table.GrantReadWriteData(fn)
 		if spec.reads(settings.Bus) {
 			p.Bus.GrantPutEventsTo(fn, nil)
@@ -146,16 +146,4 @@ func constructID(name string) string {
 		out = append(out, c)
 	}
 	return string(out)
-}
-
-// secretsExtension is the AWS Parameters and Secrets Lambda Extension, through
-// which the webhook functions read the HMAC secret (package webhooksecret):
-// no Secrets Manager client in the binary, and a rotated secret is served
-// within a minute without a cold start.
-func secretsExtension() awslambda.ParamsAndSecretsLayerVersion {
-	return awslambda.ParamsAndSecretsLayerVersion_FromVersion(awslambda.ParamsAndSecretsVersions_V1_0_103,
-		&awslambda.ParamsAndSecretsOptions{
-			CacheEnabled:      jsii.Bool(true),
-			SecretsManagerTtl: awscdk.Duration_Minutes(jsii.Number(1)),
-		})
 }

@@ -23,10 +23,12 @@ func TestFunctions(t *testing.T) {
 			"Handler":       "bootstrap",
 			"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"LogFormat": "JSON"}),
 		}, jsii.Number(float64(len(ids))))
-		// The Mayday functions and one more: CDK's provider for
-		// AwsCustomResource (pool seeding, log-group resource policies),
-		// shared by all of them.
-		template.ResourceCountIs(typ, jsii.Number(float64(len(ids)+1)))
+		// The Mayday functions and two more: the pool-seeding custom
+		// resource's handler and CDK's Provider framework function.
+		template.ResourceCountIs(typ, jsii.Number(float64(len(ids)+2)))
+		// Traced: all but CDK's framework function (nag.go says why).
+		template.ResourcePropertiesCountIs(typ, &map[string]any{"TracingConfig": map[string]any{"Mode": "Active"}},
+			jsii.Number(float64(len(ids)+1)))
 	})
 	for _, f := range functionSpecs {
 		t.Run(f.Name, func(t *testing.T) {
@@ -34,7 +36,16 @@ func TestFunctions(t *testing.T) {
 			if f.Name == fnDialDetection || f.Name == fnCallbackRouting || f.Name == fnAdmin {
 				wantTimeout = 10
 			}
-			hasProperties(t, "AWS::Lambda::Function", ids[f.Name], map[string]any{"Timeout": wantTimeout, "MemorySize": 256})
+			var reserved any = assertions.Match_Absent()
+			switch f.Name {
+			case fnDialDetection:
+				reserved = 100
+			case fnCallbackRouting:
+				reserved = 25
+			}
+			hasProperties(t, "AWS::Lambda::Function", ids[f.Name], map[string]any{"Timeout": wantTimeout, "MemorySize": 256,
+				"LoggingConfig": assertions.Match_ObjectLike(&map[string]any{"SystemLogLevel": "INFO", "ApplicationLogLevel": "INFO"}),
+				"TracingConfig": map[string]any{"Mode": "Active"}, "ReservedConcurrentExecutions": reserved})
 		})
 	}
 }
@@ -99,4 +110,22 @@ func TestFunctionSettingsAreDeployed(t *testing.T) {
 func isSecretRef(v any) bool {
 	id := ref(v)
 	return id != "" && resources[id].Type == "AWS::SecretsManager::Secret"
+}
+
+// TestLogRetention: every function logs to a log group of the stack, and
+// every log group has a retention (the custom resources' included).
+func TestLogRetention(t *testing.T) {
+	for _, id := range ofType("AWS::Lambda::Function") {
+		cfg, _ := resources[id].Properties["LoggingConfig"].(map[string]any)
+		group := ref(cfg["LogGroup"])
+		if resources[group].Type != "AWS::Logs::LogGroup" {
+			t.Errorf("function %s logs to %v, not a log group of the stack", id, cfg["LogGroup"])
+		}
+	}
+	for _, id := range ofType("AWS::Logs::LogGroup") {
+		if days, _ := resources[id].Properties["RetentionInDays"].(float64); days <= 0 {
+			t.Errorf("log group %s has no retention", id)
+		}
+	}
+	check(t, func() { template.ResourceCountIs(jsii.String("Custom::LogRetention"), jsii.Number(0)) })
 }

@@ -20,12 +20,23 @@ func main() {
 		os.Exit(1)
 	}
 	defer jsii.Close()
+	props := awscdk.StackProps{
+		Description: jsii.String("Mayday: emergency calls placed by contact-center agents"),
+	}
+	// The CDK CLI sets the region it deploys to: the stack knows it at
+	// synth and refuses a region it cannot work in.
+	if region := os.Getenv("CDK_DEFAULT_REGION"); region != "" {
+		if p := regionProblem(region); p != "" {
+			jsii.Close()
+			fmt.Fprintln(os.Stderr, "mayday infra:", p)
+			os.Exit(1)
+		}
+		props.Env = &awscdk.Environment{Region: jsii.String(region)}
+	}
 	NewMaydayStack(app, "Mayday", &MaydayStackProps{
-		StackProps: awscdk.StackProps{
-			Description: jsii.String("Mayday: emergency calls placed by contact-center agents"),
-		},
-		Config:   cfg,
-		AssetDir: "build",
+		StackProps: props,
+		Config:     cfg,
+		AssetDir:   "build",
 	})
 	app.Synth(nil)
 }

@@ -27,3 +27,23 @@ func newOutputs(stack awscdk.Stack, table awsdynamodb.TableV2, bus awsevents.Eve
 	out("BusName", "EventBridge bus", bus.EventBusName())
 	out("WebhookSecretArn", "Secrets Manager secret holding the webhook HMAC key", w.Secret.SecretArn())
 }
+
+// newDeliveryOutputs names, for `mayday replay` and operators, each rule's
+// dead-letter queue (<Rule>DeadLetterQueueUrl; each message carries the
+// RULE_ARN and TARGET_ARN it was meant for) and the log groups of the
+// log-group targets (<Target>LogGroupName; the audit group's name is unique
+// to the stack's creation).
+func newDeliveryOutputs(stack awscdk.Stack, delivery []ruleDelivery) {
+	for _, d := range delivery {
+		awscdk.NewCfnOutput(stack, jsii.String(constructID(d.Rule.Name)+"DeadLetterQueueUrl"), &awscdk.CfnOutputProps{
+			Description: jsii.String("Dead-letter queue of rule " + d.Rule.Name + " (target " + d.Rule.Target + ")"),
+			Value:       d.DLQ.QueueUrl(),
+		})
+		if d.LogGroup != nil {
+			awscdk.NewCfnOutput(stack, jsii.String(constructID(d.Rule.Target)+"LogGroupName"), &awscdk.CfnOutputProps{
+				Description: jsii.String("Log group of the " + d.Rule.Target + " events"),
+				Value:       d.LogGroup.LogGroupName(),
+			})
+		}
+	}
+}

@@ -37,6 +37,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 			jsii.String("sender "+cfg.Get(settings.Sender)+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
 	}
 
+	checkRegion(stack)
 	table := newTable(stack)
 	bus := newBus(stack)
 	newEmailTemplate(stack)
@@ -46,9 +47,12 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	twilioToken := newTwilio(stack, hooks, fns)
 	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)
 	delivery := newRules(stack, bus, fns)
+	failed := newFailedInvocations(stack, delivery, fns)
 	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
-	newAlarms(stack, cfg, fns, delivery)
+	topic := newAlarms(stack, cfg, fns, delivery)
+	newFailureAlarms(stack, topic, failed, fns)
 	newOutputs(stack, table, bus, hooks)
+	newDeliveryOutputs(stack, delivery)
 	return stack
 }
 

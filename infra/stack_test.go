@@ -27,9 +27,13 @@ import (
 
 var (
 	template assertions.Template
+	// annotations are the synthesis messages, cdk-nag's findings among them.
+	annotations assertions.Annotations
 	// resources is the template's Resources, parsed; rawResources the same
 	// as plain JSON values (for one-resource templates, hasProperties).
-	resources    map[string]resource
+	resources map[string]resource
+	// assetDir holds the stand-in bootstraps.
+	assetDir     string
 	rawResources map[string]any
 	// assetDir holds the test bootstraps, for tests that synthesise a
 	// stack of their own.
@@ -81,7 +85,9 @@ func TestMain(m *testing.M) {
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
 		stack := NewMaydayStack(app, "Mayday", &MaydayStackProps{Config: testCfg, AssetDir: dir})
+		applyNagPacks(stack)
 		template = assertions.Template_FromStack(stack, nil)
+		annotations = assertions.Annotations_FromStack(stack)
 		b, err := json.Marshal(template.ToJSON())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -45,6 +45,9 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 		// visible in CloudTrail, no key policy to maintain.
 		Encryption:    awsdynamodb.TableEncryptionV2_AwsManagedKey(),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		// RETAIN covers the stack; deletion protection covers a delete
+		// by hand or by another tool.
+		DeletionProtection: jsii.Bool(true),
 	})
 }
 

@@ -41,6 +41,7 @@ func TestTable(t *testing.T) {
 			"SSESpecification":        assertions.Match_ObjectEquals(&map[string]any{"SSEEnabled": true, "SSEType": "KMS"}),
 			"Replicas": []any{assertions.Match_ObjectLike(&map[string]any{
 				"PointInTimeRecoverySpecification": assertions.Match_ObjectEquals(&map[string]any{"PointInTimeRecoveryEnabled": true}),
+				"DeletionProtectionEnabled":        true,
 			})},
 		})
 	})

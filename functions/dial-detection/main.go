@@ -7,13 +7,14 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
-	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 func main() {
@@ -21,12 +22,15 @@ func main() {
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	uc, err := mayday.NewDialDetection(f.Store(), bus, f.Options)
 	f.Must(err)
-	secret := webhooksecret.Provider(f.Setting(settings.WebhookSecretARN), f.Setting(settings.WebhookSecret))
-	api := &httpapi.API{DialDetection: uc, SecretFunc: secret, Log: f.Log, TwilioAccountSID: f.Setting(settings.TwilioAccountSID),
-		TwilioOrdinaryURL: f.Setting(settings.TwilioOrdinaryURL), TwilioPublicURL: f.Setting(settings.TwilioPublicURL)}
-	if arn, token := f.Setting(settings.TwilioAuthTokenARN), f.Setting(settings.TwilioAuthToken); arn != "" || token != "" {
-		api.TwilioAuthToken = httpapi.OneToken(webhooksecret.Provider(arn, token)) // else: no Twilio routes
-	}
+	sm := secretsmanager.NewFromConfig(f.AWS)
+	overlap := f.Duration(settings.WebhookSecretOverlap)
+	api := &httpapi.API{DialDetection: uc, Log: f.Log,
+		Secrets: awssecret.Or(sm, f.Setting(settings.WebhookSecretARN), overlap,
+			f.Setting(settings.WebhookSecret), f.Setting(settings.WebhookSecretPrevious)),
+		// nil, and no Twilio routes, when no Twilio auth token is configured
+		TwilioAuthToken:  awssecret.Or(sm, f.Setting(settings.TwilioAuthTokenARN), overlap, f.Setting(settings.TwilioAuthToken)),
+		TwilioAccountSID: f.Setting(settings.TwilioAccountSID), TwilioOrdinaryURL: f.Setting(settings.TwilioOrdinaryURL),
+		TwilioPublicURL: f.Setting(settings.TwilioPublicURL)}
 	h, err := api.Handler(httpapi.FnDialDetection)
 	f.Must(err)
 	lambdaurl.Start(h)

@@ -5,8 +5,10 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/mayday"
@@ -15,7 +17,10 @@ import (
 
 func main() {
 	f := coldstart.Start(events.TargetPresencePush)
-	platform, err := presenceplatform.New(f.Setting, presenceplatform.FromExtension)
+	sm := secretsmanager.NewFromConfig(f.AWS)
+	platform, err := presenceplatform.New(f.Setting, func(arn string) presenceplatform.Secret {
+		return awssecret.Source(sm, arn, 0) // the current value: presence push signs or authenticates, never verifies
+	})
 	f.Must(err)
 	uc, err := mayday.NewPresencePush(f.Store(), platform, f.Options)
 	f.Must(err)

@@ -16,7 +16,7 @@ import (
 // (DynamoDB Local, aws-ses-v2-local), via AWS_ENDPOINT_URL or
 // AWS_ENDPOINT_URL_<SERVICE>, which the SDK honours itself.
 func Local() bool {
-	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_EVENTBRIDGE"} {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SECRETS_MANAGER"} {
 		if os.Getenv(k) != "" {
 			return true
 		}

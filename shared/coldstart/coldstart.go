@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,6 +82,13 @@ func (f *Function) Setting(s settings.Setting) string {
 		f.Must(fmt.Errorf("function %s reads %s, which settings.Functions does not declare for it", f.Name, s.Env))
 	}
 	return v
+}
+
+// Duration is a duration setting's value (checked at cold start).
+func (f *Function) Duration(s settings.Setting) time.Duration {
+	d, err := time.ParseDuration(f.Setting(s))
+	f.Must(err)
+	return d
 }
 
 // Store is the DynamoDB store of the function's table.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // Functions serving the HTTP routes.
@@ -70,6 +71,10 @@ var Routes = []Route{
 	{"POST", "/v1/twilio/inbound", FnCallbackRouting, TwilioSigned, (*API).twilioInbound},
 }
 
+// AccessLogMessage is the message of the one access line per request
+// (attributes route, status, ms); the stack counts 5xx answers from it.
+const AccessLogMessage = "http"
+
 // MaxBody is the largest request body accepted (413 beyond).
 const MaxBody = 64 << 10
 
@@ -79,10 +84,11 @@ type API struct {
 	DialDetection           *mayday.DialDetection
 	PriorityCallbackRouting *mayday.PriorityCallbackRouting
 	AdminAPI                *mayday.AdminAPI
-	// Secret verifies webhook signatures; SecretFunc, when set, supplies it
-	// per request instead (read from Secrets Manager in AWS).
-	Secret     []byte
-	SecretFunc func(context.Context) ([]byte, error)
+	// Secret verifies webhook signatures; Secrets, when set, supplies the
+	// accepted secrets per request instead (Secrets Manager in AWS, with
+	// the previous secret during a rotation window).
+	Secret  []byte
+	Secrets webhooksecret.Source
 	// AdminGuard authorises admin routes; nil allows all (in AWS the
 	// function URL's IAM auth has already run). Locally: LoopbackOnly.
 	AdminGuard func(*http.Request) error
@@ -97,7 +103,7 @@ type API struct {
 	// TwilioOrdinaryURL is where ordinary calls are redirected;
 	// TwilioPublicURL, when set, is the base URL Twilio calls (a tunnel or
 	// proxy), over which signatures are checked.
-	TwilioAuthToken   func(context.Context) ([][]byte, error)
+	TwilioAuthToken   webhooksecret.Source
 	TwilioAccountSID  string
 	TwilioOrdinaryURL string
 	TwilioPublicURL   string
@@ -141,7 +147,7 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 		if !a.serves(r.Function) {
 			lacks = append(lacks, "the "+r.Function+" use case")
 		}
-		if r.Access == Signed && len(a.Secret) == 0 && a.SecretFunc == nil {
+		if r.Access == Signed && len(a.Secret) == 0 && a.Secrets == nil {
 			lacks = append(lacks, "the webhook secret")
 		}
 	}
@@ -177,7 +183,7 @@ func (a *API) wrap(r Route) http.Handler {
 		if err != nil {
 			WriteError(rec, err, a.Log)
 		}
-		a.Log.Info("http", "route", r.Method+" "+r.Path, "status", rec.status,
+		a.Log.Info(AccessLogMessage, "route", r.Method+" "+r.Path, "status", rec.status,
 			"ms", float64(time.Since(start).Microseconds())/1000)
 	})
 }
@@ -196,17 +202,14 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	switch r.Access {
 	case Signed:
-		secret := a.Secret
-		if a.SecretFunc != nil {
+		secrets := [][]byte{a.Secret}
+		if a.Secrets != nil {
 			var err error
-			if secret, err = a.SecretFunc(req.Context()); err != nil {
+			if secrets, err = a.Secrets(req.Context()); err != nil {
 				return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
 			}
 		}
-		if len(secret) == 0 {
-			return fmt.Errorf("%w: webhook secret not configured", errUnauthorized)
-		}
-		if err := Verify(secret, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
+		if err := verifyAny(secrets, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
 	case TwilioSigned:

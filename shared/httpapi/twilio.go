@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -238,16 +237,4 @@ func (a *API) twilioFallback(w http.ResponseWriter, d mayday.RouteDecision) erro
 		return a.twilioOrdinary(w, "callback with no dialable fallback")
 	}
 	return writeTwiML(w, twiml.VoiceDial{AnswerOnBridge: "true", InnerElements: []twiml.Element{callee}})
-}
-
-// OneToken adapts a source of one secret (package webhooksecret's) to
-// TwilioAuthToken.
-func OneToken(get func(context.Context) ([]byte, error)) func(context.Context) ([][]byte, error) {
-	return func(ctx context.Context) ([][]byte, error) {
-		t, err := get(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return [][]byte{t}, nil
-	}
 }

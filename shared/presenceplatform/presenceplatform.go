@@ -6,13 +6,11 @@ package presenceplatform
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/presencewebhook"
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/taskrouter"
-	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // Secret returns a secret's values, the current one first.
@@ -62,17 +60,4 @@ func secret(get func(settings.Setting) string, fromARN func(string) Secret, arn,
 		return nil, fmt.Errorf("%w: neither %s nor %s is set", mayday.ErrMissingDependency, arn.Env, plain.Env)
 	}
 	return func(context.Context) ([][]byte, error) { return [][]byte{v}, nil }, nil
-}
-
-// FromExtension reads a secret through the AWS Parameters and Secrets Lambda
-// Extension, as the webhooks do.
-func FromExtension(arn string) Secret {
-	read := webhooksecret.FromExtension(arn, http.DefaultClient)
-	return func(ctx context.Context) ([][]byte, error) {
-		v, err := read(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return [][]byte{v}, nil
-	}
 }

@@ -76,6 +76,10 @@ var (
 		Doc: "outside-line access prefix stripped from dialed numbers; empty for none", check: dialDigits}
 	MaxEmergency = Setting{Env: "MAYDAY_MAX_EMERGENCY", Default: "4h", Context: "maxEmergency", Source: FromContext,
 		Doc: "how long after an emergency began the watchdog restores an agent still on Do Not Disturb", check: positiveDuration}
+	WebhookSecretPrevious = Setting{Env: "MAYDAY_WEBHOOK_SECRET_PREVIOUS", Source: NotDeployed,
+		Doc: "previous webhook HMAC key, still accepted, for local stand-ins (in AWS: the secret's AWSPREVIOUS version)"}
+	WebhookSecretOverlap = Setting{Env: "MAYDAY_WEBHOOK_SECRET_OVERLAP", Default: "24h", Context: "webhookSecretOverlap", Source: FromContext,
+		Doc: "how long after a rotation the previous webhook secret is still accepted; 0s for not at all", check: nonNegativeDuration}
 	Addr = Setting{Env: "MAYDAY_ADDR", Default: "127.0.0.1:8080", Source: NotDeployed,
 		Doc: "address the local runner listens on", check: nonEmpty}
 	SweepInterval = Setting{Env: "MAYDAY_SWEEP_INTERVAL", Default: "1m", Source: NotDeployed,
@@ -102,13 +106,14 @@ var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency
 // All lists every setting, for documentation and tests.
 var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
 	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval,
-	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL}
+	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
+	WebhookSecretPrevious, WebhookSecretOverlap}
 
 // Functions lists, for each Lambda function (its directory under
 // functions/), what it reads besides Domain.
 var Functions = map[string][]Setting{
-	"dial-detection":            append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret}, Twilio...),
-	"priority-callback-routing": append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret}, Twilio...),
+	"dial-detection":            append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
+	"priority-callback-routing": append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	"admin-api":                 {Table},
 	"callback-lease-allocation": {Table, Bus},
 	"email-notification":        {Table, Sender, SESConfigurationSet},
@@ -178,6 +183,13 @@ func nonEmpty(v string) error {
 func positiveDuration(v string) error {
 	if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 		return errors.New("want a positive duration like 60m or 30s")
+	}
+	return nil
+}
+
+func nonNegativeDuration(v string) error {
+	if d, err := time.ParseDuration(v); err != nil || d < 0 {
+		return errors.New("want a duration like 24h, or 0s")
 	}
 	return nil
 }

@@ -2,59 +2,119 @@ package webhooksecret_test
 
 import (
 	"context"
-	"net"
-	"net/http"
-	"net/http/httptest"
+	"errors"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
-// fakeExtension answers as the Parameters and Secrets extension does.
-func fakeExtension(t *testing.T, status *int, calls *int) {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		*calls++
-		if r.URL.Path != "/secretsmanager/get" || r.URL.Query().Get("secretId") != "arn:aws:secretsmanager:us-east-1:1:secret:w" ||
-			r.Header.Get("X-Aws-Parameters-Secrets-Token") != "session-token" {
-			http.Error(w, "forbidden", http.StatusForbidden)
-			return
-		}
-		if *status != http.StatusOK {
-			http.Error(w, "not ready to serve traffic, please wait", *status)
-			return
-		}
-		_, _ = w.Write([]byte(`{"ARN":"arn:aws:secretsmanager:us-east-1:1:secret:w","SecretString":"s3cret"}`))
-	}))
-	t.Cleanup(srv.Close)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	t.Setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", port)
-	t.Setenv("AWS_SESSION_TOKEN", "session-token")
+func strs(b [][]byte) []string {
+	var out []string
+	for _, s := range b {
+		out = append(out, string(s))
+	}
+	return out
 }
 
-func TestFromExtension(t *testing.T) {
-	status, calls := http.StatusBadRequest, 0
-	fakeExtension(t, &status, &calls)
-	get := webhooksecret.Provider("arn:aws:secretsmanager:us-east-1:1:secret:w", "")
+func TestStatic(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		current  string
+		previous []string
+		want     []string
+	}{
+		{"current only", "new", nil, []string{"new"}},
+		{"with the previous", "new", []string{"old"}, []string{"new", "old"}},
+		{"empty previous ignored", "new", []string{""}, []string{"new"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := webhooksecret.Static(tc.current, tc.previous...)(context.Background())
+			if err != nil || !reflect.DeepEqual(strs(got), tc.want) {
+				t.Fatalf("= %v, %v; want %v", strs(got), err, tc.want)
+			}
+		})
+	}
+	if _, err := webhooksecret.Static("")(context.Background()); err == nil {
+		t.Fatal("no secret at all must be an error")
+	}
+}
+
+// store is a secret store whose versions and failures the test sets.
+type store struct {
+	v     webhooksecret.Versions
+	err   error
+	reads int
+}
+
+func (s *store) fetch(context.Context) (webhooksecret.Versions, error) {
+	s.reads++
+	return s.v, s.err
+}
+
+// TestRotatingOverlap: the previous secret is served only until the overlap
+// has passed since the current one became current; the current always.
+func TestRotatingOverlap(t *testing.T) {
+	rotated := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	st := &store{v: webhooksecret.Versions{Current: []byte("new"), Since: rotated, Previous: []byte("old")}}
+	now := rotated
+	r := &webhooksecret.Rotating{Fetch: st.fetch, Overlap: time.Hour, Now: func() time.Time { return now }}
+	for _, tc := range []struct {
+		at   time.Duration
+		want []string
+	}{
+		{0, []string{"new", "old"}},
+		{59 * time.Minute, []string{"new", "old"}},
+		{time.Hour, []string{"new"}},
+		{3 * time.Hour, []string{"new"}},
+	} {
+		now = rotated.Add(tc.at)
+		got, err := r.Secrets(context.Background())
+		if err != nil || !reflect.DeepEqual(strs(got), tc.want) {
+			t.Errorf("at +%v: %v, %v; want %v", tc.at, strs(got), err, tc.want)
+		}
+	}
+}
+
+// TestRotatingCache: one read per TTL; a failed refresh keeps serving the
+// last good secrets and asks again only after a pause; with nothing read
+// yet a failure is an error.
+func TestRotatingCache(t *testing.T) {
+	st := &store{err: errors.New("throttled")}
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	r := &webhooksecret.Rotating{Fetch: st.fetch, Now: func() time.Time { return now }}
 	ctx := context.Background()
-	if _, err := get(ctx); err == nil {
-		t.Fatal("an extension not ready yet must be an error (the request answers 503 and is retried)")
+	if _, err := r.Secrets(ctx); err == nil {
+		t.Fatal("first read failing must be an error (the webhook answers 503)")
 	}
-	status = http.StatusOK
+	st.err, st.v = nil, webhooksecret.Versions{Current: []byte("k1")}
 	for range 3 {
-		s, err := get(ctx)
-		if err != nil || string(s) != "s3cret" {
-			t.Fatalf("secret = %q, %v", s, err)
+		if got, err := r.Secrets(ctx); err != nil || string(got[0]) != "k1" {
+			t.Fatalf("%v, %v", strs(got), err)
 		}
 	}
-	if calls != 2 {
-		t.Fatalf("%d extension calls, want 2 (one failed, then cached)", calls)
+	if st.reads != 2 {
+		t.Fatalf("%d reads, want 2 (one failed, then cached)", st.reads)
 	}
-}
-
-func TestPlainSecretWithoutARN(t *testing.T) {
-	s, err := webhooksecret.Provider("", "local")(context.Background())
-	if err != nil || string(s) != "local" {
-		t.Fatalf("secret = %q, %v", s, err)
+	now = now.Add(webhooksecret.DefaultTTL)
+	st.err = errors.New("unavailable")
+	if got, err := r.Secrets(ctx); err != nil || string(got[0]) != "k1" {
+		t.Fatalf("refresh failing: %v, %v; want the last good k1", strs(got), err)
+	}
+	now = now.Add(time.Second)
+	_, _ = r.Secrets(ctx)
+	if st.reads != 3 {
+		t.Fatalf("%d reads, want 3: no new read straight after a failed one", st.reads)
+	}
+	now = now.Add(30 * time.Second)
+	st.err, st.v = nil, webhooksecret.Versions{Current: []byte("k2")}
+	if got, _ := r.Secrets(ctx); string(got[0]) != "k2" {
+		t.Fatalf("after the pause: %v, want k2", strs(got))
+	}
+	st.v = webhooksecret.Versions{}
+	now = now.Add(webhooksecret.DefaultTTL)
+	if got, err := r.Secrets(ctx); err != nil || string(got[0]) != "k2" {
+		t.Fatalf("an empty secret read: %v, %v; want the last good k2", strs(got), err)
 	}
 }
