@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start("connect-flow")
+	f := coldstart.Start(amazonconnect.FlowFunction)
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	dial, err := mayday.NewDialDetection(f.Store(), bus, f.Options)
 	f.Must(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
@@ -35,6 +36,10 @@ type Main struct {
 	// with and the mailer in use: a test's or a benchmark's probes.
 	WrapPublisher func(mayday.Publisher) mayday.Publisher
 	WrapMailer    func(mayday.Mailer) mayday.Mailer
+	// ConnectAgents, when set, is the Amazon Connect instance connect-flow
+	// looks agents up in and makes routable (package agentstatus); nil
+	// locally unless configured.
+	ConnectAgents amazonconnect.Agents
 
 	Outbox   *inmem.Outbox // set when the embedded mailer is in use
 	Bus      *localbus.Bus
@@ -76,7 +81,7 @@ func (m *Main) Open() error {
 		pub = m.WrapPublisher(pub)
 	}
 	var err error
-	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log})
+	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, m.options())
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
@@ -153,6 +158,8 @@ func (m *Main) handler() (http.Handler, error) {
 	if err := api.Mount(mux); err != nil {
 		return nil, err
 	}
+	fns, missing := m.functions(api)
+	mux.Handle(invokePath, invokeHandler(fns, missing, m.Log))
 	local := func(get func() any) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.LoopbackOnly(r); err != nil {
@@ -175,6 +182,10 @@ func (m *Main) handler() (http.Handler, error) {
 		return map[string]any{"emails": m.Outbox.Emails()}
 	}))
 	return mux, nil
+}
+
+func (m *Main) options() mayday.Options {
+	return mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log}
 }
 
 // lateBus lets the service be built before the bus that delivers to it.
