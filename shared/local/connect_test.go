@@ -16,6 +16,7 @@ import (
 
 	"github.com/mayday/mayday/events/eventstest"
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
@@ -137,12 +138,15 @@ func ConnectFlow(t *testing.T, s *harness.System) {
 	disconnected(callbackID)
 }
 
+// longLease keeps the lease through the flow's waits on the emulators.
+func longLease(c *local.Config) { fast(c); c.Lease = time.Minute }
+
 func TestConnectFlowOnTheInvokeAPI(t *testing.T) {
-	ConnectFlow(t, harness.Start(t, harness.Options{Config: fast}))
+	ConnectFlow(t, harness.Start(t, harness.Options{Config: longLease}))
 }
 
 func TestConnectFlowOnTheInvokeAPIOnEmulators(t *testing.T) {
-	ConnectFlow(t, harness.Start(t, harness.Options{DynamoDB: true, SES: true, Config: fast}))
+	ConnectFlow(t, harness.Start(t, harness.Options{DynamoDB: true, SES: true, Config: longLease}))
 }
 
 // TestInvokeAPI: every function answers by its directory name under
