@@ -29,10 +29,10 @@ func TestAlarms(t *testing.T) {
 		return &map[string]any{"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Dimensions": dims}
 	}
 	check(t, func() {
-		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(events.Rules))))
-		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(events.Rules))))
+		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(rulesDeployed(testCfg)))))
+		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(rulesDeployed(testCfg)))))
 	})
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")
 		check(t, func() {
 			template.ResourcePropertiesCountIs(alarm,

@@ -46,6 +46,9 @@ func newBus(stack awscdk.Stack) awsevents.EventBus {
 func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslambda.Function) []ruleDelivery {
 	var out []ruleDelivery
 	for _, r := range events.Rules {
+		if r.Bus == events.DefaultBus && fns[r.Target] == nil {
+			continue // an AWS service's events, for a consumer not deployed
+		}
 		id := constructID(r.Name)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"DLQ"), &awssqs.QueueProps{
 			Encryption:      awssqs.QueueEncryption_SQS_MANAGED, // EventBridge can write to SSE-SQS queues; a KMS-encrypted DLQ needs a key policy
@@ -60,7 +63,9 @@ func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslamb
 		switch {
 		case r.Pattern != "" && r.Schedule == "":
 			pattern := parsePattern(r)
-			props.EventBus = bus
+			if r.Bus != events.DefaultBus {
+				props.EventBus = bus
+			}
 			props.EventPattern = eventPattern(pattern)
 			rule := awsevents.NewRule(stack, jsii.String(id), props)
 			// The CfnRule carries events' pattern verbatim, whatever fields
@@ -118,7 +123,7 @@ func addTarget(stack awscdk.Stack, rule awsevents.Rule, r events.Rule, dlq awssq
 	maxAge := awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH))
 	switch r.Target {
 	case events.TargetLeaseAllocation, events.TargetNotification, events.TargetPresenceRestore,
-		events.TargetCallHistory, events.TargetLeaseExpiry:
+		events.TargetCallHistory, events.TargetLeaseExpiry, events.TargetConnectEvents:
 		fn, ok := fns[r.Target]
 		if !ok {
 			panic(fmt.Sprintf("events rule %s: no function for target %s", r.Name, r.Target))

@@ -44,6 +44,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	grantSendEmail(stack, fns[fnEmailNotification], cfg)
 	hooks := newWebhooks(stack, fns)
 	delivery := newRules(stack, bus, fns)
+	newConnect(stack, cfg, fns)
 	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
 	newAlarms(stack, cfg, fns, delivery)
 	newOutputs(stack, table, bus, hooks)
