@@ -65,6 +65,10 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 		IntegrationArn:  flow.FunctionArn(),
 	})
 	GrantConnectAgentStatus(flow, instance)
+	awscdk.NewCfnOutput(stack, jsii.String("ConnectFlowFunctionArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The function the contact flows' \"Invoke AWS Lambda function\" blocks call (docs/connect/)"),
+		Value:       flow.FunctionArn(),
+	})
 }
 
 // GrantConnectAgentStatus lets fn look the instance's users up, read their
