@@ -109,8 +109,12 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%s -h: no summary", cmd.name)
 		}
 		for _, e := range cmd.env {
+			def := fmt.Sprintf("(default %q)", e.Default)
+			if e.Default == "" && !e.KeepEmpty {
+				def = e.Env + " (no default)"
+			}
 			if !strings.Contains(stdout, e.Env) || !strings.Contains(stdout, e.Doc) ||
-				!e.required && !strings.Contains(stdout, fmt.Sprintf("(default %q)", e.Default)) {
+				!e.required && !strings.Contains(stdout, def) {
 				t.Errorf("%s -h: %s not shown with its doc and default:\n%s", cmd.name, e.Env, stdout)
 			}
 		}
