@@ -378,3 +378,18 @@ func equal(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestSampleEventIsFixture: connect-flow's sample event is the dial fixture.
+func TestSampleEventIsFixture(t *testing.T) {
+	sample, err := os.ReadFile(filepath.Join(harness.TestdataDir(), "..", "functions", amazonconnect.FlowFunction, "event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture, err := os.ReadFile(filepath.Join(harness.TestdataDir(), "connect", "flow-dial.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(sample) != string(fixture) {
+		t.Error("functions/connect-flow/event.json differs from testdata/connect/flow-dial.json: copy it again")
+	}
+}
