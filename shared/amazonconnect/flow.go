@@ -99,10 +99,10 @@ func (f *Flow) Handle(ctx context.Context, e lambdaevents.ConnectEvent) (map[str
 	case ActionInbound:
 		return f.inbound(ctx, e)
 	case "":
-		return nil, fmt.Errorf("%w: contact %s: the flow passes no action parameter (want %q or %q)",
+		return nil, fmt.Errorf("%w: contact %q: the flow passes no action parameter (want %q or %q)",
 			mayday.ErrInvalid, e.Details.ContactData.ContactID, ActionDial, ActionInbound)
 	default:
-		return nil, fmt.Errorf("%w: contact %s: action %q (want %q or %q)",
+		return nil, fmt.Errorf("%w: contact %q: action %q (want %q or %q)",
 			mayday.ErrInvalid, e.Details.ContactData.ContactID, a, ActionDial, ActionInbound)
 	}
 }

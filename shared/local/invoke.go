@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -106,7 +107,9 @@ func functionURL(h http.Handler) lambda.Handler {
 }
 
 // invokeHandler serves the Invoke API over the functions.
-func invokeHandler(fns map[string]lambda.Handler, missing map[string]string, log *slog.Logger) http.Handler {
+// Asynchronous invocations run on after the answer; async tracks them so
+// that Close waits for them.
+func invokeHandler(fns map[string]lambda.Handler, missing map[string]string, async *sync.WaitGroup, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := httpapi.LoopbackOnly(r); err != nil {
 			lambdaError(w, http.StatusForbidden, "AccessDeniedException", "loopback only")
@@ -136,7 +139,9 @@ func invokeHandler(fns map[string]lambda.Handler, missing map[string]string, log
 			w.WriteHeader(http.StatusNoContent)
 			return
 		case "Event":
+			async.Add(1)
 			go func() {
+				defer async.Done()
 				ctx, cancel := context.WithTimeout(context.Background(), invokeTimeout)
 				defer cancel()
 				if _, err := fn.Invoke(ctx, payload); err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -51,6 +52,7 @@ type Main struct {
 	server *http.Server
 	stop   context.CancelFunc
 	done   chan struct{}
+	async  sync.WaitGroup // asynchronous Lambda invocations under way
 }
 
 // Open wires the system and starts listening and sweeping.
@@ -126,6 +128,7 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := m.server.Shutdown(ctx)
+	m.async.Wait()
 	m.Bus.Close()
 	return err
 }
@@ -159,7 +162,7 @@ func (m *Main) handler() (http.Handler, error) {
 		return nil, err
 	}
 	fns, missing := m.functions(api)
-	mux.Handle(invokePath, invokeHandler(fns, missing, m.Log))
+	mux.Handle(invokePath, invokeHandler(fns, missing, &m.async, m.Log))
 	local := func(get func() any) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.LoopbackOnly(r); err != nil {
