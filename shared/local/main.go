@@ -83,7 +83,7 @@ func (m *Main) Open() error {
 		pub = m.WrapPublisher(pub)
 	}
 	var err error
-	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, m.options())
+	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log})
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
