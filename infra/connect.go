@@ -64,18 +64,18 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 		IntegrationType: jsii.String("LAMBDA_FUNCTION"),
 		IntegrationArn:  flow.FunctionArn(),
 	})
-	GrantConnectAgentStatus(flow, instance)
+	grantConnectAgentStatus(flow, instance)
 	awscdk.NewCfnOutput(stack, jsii.String("ConnectFlowFunctionArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The function the contact flows' \"Invoke AWS Lambda function\" blocks call (docs/connect/)"),
 		Value:       flow.FunctionArn(),
 	})
 }
 
-// GrantConnectAgentStatus lets fn look the instance's users up, read their
+// grantConnectAgentStatus lets fn look the instance's users up, read their
 // current status and set it (package agentstatus): on the instance, its
 // users (agent/*) and its agent statuses (agent-state/*) only. The presence
 // function needs the same.
-func GrantConnectAgentStatus(fn awslambda.Function, instance string) {
+func grantConnectAgentStatus(fn awslambda.Function, instance string) {
 	users, statuses := instance+"/agent/*", instance+"/agent-state/*"
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ConnectReadAgents"),
