@@ -18,7 +18,8 @@ const (
 	// TargetPresencePush exists only where a presence platform is
 	// configured: with none, neither the function nor its rule is deployed,
 	// and the local bus leaves the rule out (RulesFor).
-	TargetPresencePush = "presence-push"
+	TargetPresencePush  = "presence-push"
+	TargetConnectEvents = "connect-events"
 )
 
 // Rule routes events matching Pattern (an EventBridge event pattern) to
@@ -29,7 +30,23 @@ type Rule struct {
 	Pattern     string
 	Schedule    string // EventBridge schedule expression
 	Target      string
+	// Bus is where the rule listens: "" for Mayday's own bus, DefaultBus
+	// for the account's default bus, where AWS services put their events.
+	// Such a rule exists only where its target is deployed.
+	Bus string
 }
+
+// DefaultBus names the account's default event bus.
+const DefaultBus = "default"
+
+// What Amazon Connect puts on the default bus about contacts: the source,
+// the detail-type, and the detail's eventType and channel Mayday acts on.
+const (
+	ConnectSource       = "aws.connect"
+	ConnectContactEvent = "Amazon Connect Contact Event"
+	ConnectDisconnected = "DISCONNECTED"
+	ConnectChannelVoice = "VOICE"
+)
 
 // What EventBridge delivers to the target of a schedule rule: an event from
 // source ScheduleSource with detail-type ScheduledEvent, an empty detail and
@@ -63,6 +80,19 @@ var Rules = []Rule{
 		Pattern: detailTypes(EmergencyCallStarted, EmergencyCallbackRouted, EmergencyCallEnded, PresenceWatchdogRestored), Target: TargetPresencePush},
 	{Name: "expire-leases", Description: "Release expired callback leases",
 		Schedule: SweepSchedule, Target: TargetLeaseExpiry},
+	{Name: "end-call-on-connect-disconnect", Description: "End the call of an Amazon Connect voice contact when it disconnects",
+		Pattern: connectContactEvents(ConnectDisconnected), Target: TargetConnectEvents, Bus: DefaultBus},
+}
+
+// connectContactEvents builds the pattern of Connect's voice contact events
+// of the given types.
+func connectContactEvents(types ...string) string {
+	b, err := json.Marshal(map[string]any{"source": []string{ConnectSource}, "detail-type": []string{ConnectContactEvent},
+		"detail": map[string][]string{"eventType": types, "channel": {ConnectChannelVoice}}})
+	if err != nil {
+		panic(fmt.Sprintf("events: pattern: %v", err))
+	}
+	return string(b)
 }
 
 // RulesFor is Rules without those whose target is absent: presence push

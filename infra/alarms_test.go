@@ -30,10 +30,10 @@ func TestAlarms(t *testing.T) {
 	}
 	check(t, func() {
 		// The rules' DLQs and the failed-invocations queue.
-		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(events.Rules)+1)))
-		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(events.Rules)+1)))
+		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(rulesDeployed(testCfg))+1)))
+		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(rulesDeployed(testCfg))+1)))
 	})
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")
 		check(t, func() {
 			template.ResourcePropertiesCountIs(alarm,

@@ -50,6 +50,9 @@ func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslamb
 	var out []ruleDelivery
 	_, push := fns[fnPresencePush]
 	for _, r := range events.RulesFor(push) {
+		if r.Bus == events.DefaultBus && fns[r.Target] == nil {
+			continue // an AWS service's events, for a consumer not deployed
+		}
 		id := constructID(r.Name)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"DLQ"), &awssqs.QueueProps{
 			Encryption:      awssqs.QueueEncryption_SQS_MANAGED, // EventBridge can write to SSE-SQS queues; a KMS-encrypted DLQ needs a key policy
@@ -65,7 +68,9 @@ func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslamb
 		switch {
 		case r.Pattern != "" && r.Schedule == "":
 			pattern := parsePattern(r)
-			props.EventBus = bus
+			if r.Bus != events.DefaultBus {
+				props.EventBus = bus
+			}
 			props.EventPattern = eventPattern(pattern)
 			rule := awsevents.NewRule(stack, jsii.String(id), props)
 			// The CfnRule carries events' pattern verbatim, whatever fields

@@ -69,10 +69,7 @@ type functionsProps struct {
 func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Function {
 	fns := map[string]awslambda.Function{}
 	resources := map[string]*string{settings.Table.Env: p.Table.TableName(), settings.Bus.Env: p.Bus.EventBusName()}
-	for _, spec := range functionSpecs {
-		if !spec.deployed(p.Config) {
-			continue
-		}
+	for _, spec := range deployedSpecs(p.Config) {
 		env := environment(spec.Name, p.Config, resources)
 		id := constructID(spec.Name)
 		logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{

@@ -16,11 +16,11 @@ import (
 // the delivery retries and the rule's own encrypted dead-letter queue.
 func TestRulesMatchEventsPackage(t *testing.T) {
 	check(t, func() {
-		template.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(events.Rules))))
+		template.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(testCfg)))))
 	})
 	fns := functionIDs(t)
 	bus := resourceID(t, "AWS::Events::EventBus")
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		t.Run(r.Name, func(t *testing.T) {
 			id := logicalID(t, "AWS::Events::Rule", constructID(r.Name))
 			dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")

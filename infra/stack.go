@@ -47,6 +47,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	twilioToken := newTwilio(stack, hooks, fns)
 	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)
 	delivery := newRules(stack, bus, fns)
+	newConnect(stack, cfg, fns)
 	failed := newFailedInvocations(stack, delivery, fns)
 	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
 	topic := newAlarms(stack, cfg, fns, delivery)

@@ -8,7 +8,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+
+	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/awsclients"
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/settings"
 )
@@ -33,7 +37,8 @@ With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/m
 		// Presence push, when a platform is named.
 		envVar{Setting: settings.PresencePlatform}, envVar{Setting: settings.PresenceWebhookURL},
 		envVar{Setting: settings.TaskRouterWorkspaceSID}, envVar{Setting: settings.TaskRouterDNDActivitySID},
-		envVar{Setting: settings.TaskRouterRestoreActivitySID}),
+		envVar{Setting: settings.TaskRouterRestoreActivitySID},
+		envVar{Setting: settings.ConnectInstanceARN}, envVar{Setting: settings.ConnectRoutableStatus}),
 	otherEnv: []otherVar{
 		{dynamoEndpoint.name, dynamoEndpoint.doc + "; when set, -store defaults to dynamodb"},
 		{sesEndpoint.name, sesEndpoint.doc + "; when set, -mailer defaults to ses"},
@@ -71,6 +76,23 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 	m := &local.Main{Config: cfg, Log: slog.New(h)}
 	if m.Presence, err = local.PresenceFromEnv(os.LookupEnv, cfg.Secret); err != nil {
 		return err
+	}
+	// connect-flow asks a real Connect instance about agents only when
+	// one is configured; otherwise it answers without agentArn or bypass.
+	if arn, err := settings.ConnectInstanceARN.Get(os.LookupEnv); err != nil {
+		return err
+	} else if arn != "" {
+		routable, err := settings.ConnectRoutableStatus.Get(os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		aws, err := coldstart.Load(ctx)
+		if err != nil {
+			return err
+		}
+		if m.ConnectAgents, err = agentstatus.New(connect.NewFromConfig(aws), agentstatus.Config{InstanceARN: arn, Routable: routable}); err != nil {
+			return err
+		}
 	}
 	if *store == "dynamodb" || *mailer == "ses" {
 		clients, err := awsclients.New(ctx)
@@ -116,6 +138,8 @@ func runLocal(ctx context.Context, c *call, args []string) error {
   emails sent:                  curl -s %[1]s/local/outbox
   events on the bus:            curl -s %[1]s/local/events
   dead letters:                 curl -s %[1]s/local/dead-letters
+  invoke a function:            aws lambda invoke --endpoint-url %[1]s --function-name connect-flow \
+                                  --cli-binary-format raw-in-base64-out --payload file://testdata/connect/flow-dial.json out.json
   webhook secret:               %[9]s (default %[6]q)
 
 Ctrl-C stops it.

@@ -12,6 +12,7 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -147,6 +148,7 @@ func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Contex
 		events.TargetLeaseExpiry:     LeaseExpiry{u.LeaseExpiry}.Handle,
 		events.TargetOperatorAlarm:   OperatorAlarm{log}.Handle,
 		events.TargetAudit:           Audit{log}.Handle,
+		events.TargetConnectEvents:   amazonconnect.ContactEvents{Dial: u.DialDetection, Log: log}.Handle,
 	}
 	if u.PresencePush != nil { // a presence platform is configured
 		t[events.TargetPresencePush] = PresencePush{u.PresencePush}.Handle

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +71,17 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 	}
 	targets := handler.Targets(uc, log)
 	invoke := func(target, fixture string) error {
-		_, err := lambda.NewHandler(targets[target]).Invoke(ctx, eventstest.Bytes(t, fixture))
+		raw := eventstest.Bytes
+		if strings.HasPrefix(fixture, "connect/") { // AWS's events, in testdata/connect/
+			raw = func(t testing.TB, name string) []byte {
+				b, err := os.ReadFile(filepath.Join(harness.TestdataDir(), name+".json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+		}
+		_, err := lambda.NewHandler(targets[target]).Invoke(ctx, raw(t, fixture))
 		return err
 	}
 	steps := []struct {
@@ -115,6 +128,12 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 		{events.TargetOperatorAlarm, "callback-pool-exhausted", func() error { return nil }},
 		{events.TargetAudit, "emergency-callback-routed", func() error { return nil }},
 		{events.TargetPresencePush, "presence-watchdog-restored", func() error { return nil }},
+		{events.TargetConnectEvents, "connect/contact-event-disconnected", func() error {
+			if c, err := store.GetCall(ctx, "5ca32fbd-8f92-46af-92a5-6b0f970f0efe"); err != nil || !c.Ended() {
+				return errors.New("the contact's call is not ended")
+			}
+			return nil
+		}},
 	}
 	for _, s := range steps {
 		if err := invoke(s.target, s.fixture); err != nil {
@@ -133,7 +152,8 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 	}
 	for target, wrong := range map[string]string{events.TargetLeaseAllocation: "call-ended",
 		events.TargetNotification: "emergency-call-started", events.TargetPresenceRestore: "call-ended",
-		events.TargetCallHistory: "emergency-call-ended", events.TargetPresencePush: "call-ended"} {
+		events.TargetCallHistory: "emergency-call-ended", events.TargetPresencePush: "call-ended",
+		events.TargetConnectEvents: "call-ended"} {
 		if err := invoke(target, wrong); err == nil {
 			t.Errorf("%s took %s", target, wrong)
 		}

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
@@ -38,6 +40,10 @@ type Main struct {
 	// with and the mailer in use: a test's or a benchmark's probes.
 	WrapPublisher func(mayday.Publisher) mayday.Publisher
 	WrapMailer    func(mayday.Mailer) mayday.Mailer
+	// ConnectAgents, when set, is the Amazon Connect instance connect-flow
+	// looks agents up in and makes routable (package agentstatus); nil
+	// locally unless configured.
+	ConnectAgents amazonconnect.Agents
 
 	Outbox   *inmem.Outbox // set when the embedded mailer is in use
 	Bus      *localbus.Bus
@@ -49,6 +55,7 @@ type Main struct {
 	server *http.Server
 	stop   context.CancelFunc
 	done   chan struct{}
+	async  sync.WaitGroup // asynchronous Lambda invocations under way
 }
 
 // Open wires the system and starts listening and sweeping.
@@ -130,6 +137,7 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := m.server.Shutdown(ctx)
+	m.async.Wait()
 	m.Bus.Close()
 	return err
 }
@@ -165,6 +173,8 @@ func (m *Main) handler() (http.Handler, error) {
 	if err := api.Mount(mux); err != nil {
 		return nil, err
 	}
+	fns, missing := m.functions(api)
+	mux.Handle(invokePath, invokeHandler(fns, missing, &m.async, m.Log))
 	local := func(get func() any) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.LoopbackOnly(r); err != nil {
@@ -187,6 +197,10 @@ func (m *Main) handler() (http.Handler, error) {
 		return map[string]any{"emails": m.Outbox.Emails()}
 	}))
 	return mux, nil
+}
+
+func (m *Main) options() mayday.Options {
+	return mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log}
 }
 
 // lateBus lets the service be built before the bus that delivers to it.

@@ -34,7 +34,9 @@ type InboundCall struct {
 // Route decides where an inbound call goes. A call to a pool number
 // with a live lease goes straight to the holder at emergency priority, puts
 // them on Do Not Disturb and renews their lease; with no live lease it goes to
-// the fallback destination. A retried webhook gets the same answer.
+// the fallback destination. A retried webhook gets the same answer. When the
+// store cannot tell, the error comes with the fallback decision, for a
+// platform that must route the call somewhere now.
 func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (RouteDecision, error) {
 	if in.CallID == "" || in.To == "" {
 		return RouteDecision{}, fmt.Errorf("%w: callId and to are required", ErrInvalid)
@@ -48,14 +50,14 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 	if c, err := r.store.GetCall(ctx, in.CallID); err == nil && c.Route != nil {
 		return *c.Route, nil
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
-		return RouteDecision{}, fmt.Errorf("%w: call %s: %w", ErrUnavailable, in.CallID, err)
+		return ToFallback(r.cfg.Fallback), fmt.Errorf("%w: call %s: %w", ErrUnavailable, in.CallID, err)
 	}
 	num, err := r.store.GetNumber(ctx, to)
 	if errors.Is(err, ErrNotFound) {
 		return RouteDecision{Route: RouteDefault}, nil
 	}
 	if err != nil {
-		return RouteDecision{}, fmt.Errorf("%w: callback number: %w", ErrUnavailable, err)
+		return ToFallback(r.cfg.Fallback), fmt.Errorf("%w: callback number: %w", ErrUnavailable, err)
 	}
 	now := r.now()
 	decision := ToFallback(r.cfg.Fallback)

@@ -84,6 +84,12 @@ var (
 		Doc: "address the local runner listens on", check: nonEmpty}
 	SweepInterval = Setting{Env: "MAYDAY_SWEEP_INTERVAL", Default: "1m", Source: NotDeployed,
 		Doc: "how often the local runner releases expired leases (in AWS: every minute)", check: positiveDuration}
+	ConnectInstanceARN = Setting{Env: "MAYDAY_CONNECT_INSTANCE_ARN", Context: "connectInstanceArn", Source: IfConfigured,
+		Doc: "Amazon Connect instance whose contact flows invoke Mayday; unset: no Connect functions", check: connectInstanceARN}
+	ConnectDNDStatus = Setting{Env: "MAYDAY_CONNECT_DND_STATUS_ID", Context: "connectDndStatusId", Source: IfConfigured,
+		Doc: "id of the Connect agent status Mayday sets during an emergency conversation (Do Not Disturb)", check: connectStatusID}
+	ConnectRoutableStatus = Setting{Env: "MAYDAY_CONNECT_ROUTABLE_STATUS_ID", Context: "connectRoutableStatusId", Source: IfConfigured,
+		Doc: "id of the Connect agent status agent queues route to (Available): set for a PSAP callback, and restored when the previous status is unknown", check: connectStatusID}
 )
 
 // DevSecret signs webhooks locally when MAYDAY_WEBHOOK_SECRET is not set.
@@ -107,7 +113,8 @@ var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency
 var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
 	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval,
 	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
-	WebhookSecretPrevious, WebhookSecretOverlap}
+	WebhookSecretPrevious, WebhookSecretOverlap,
+	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus}
 
 // Functions lists, for each Lambda function (its directory under
 // functions/), what it reads besides Domain.
@@ -120,6 +127,8 @@ var Functions = map[string][]Setting{
 	"presence-restore":          {Table},
 	"call-history":              {Table},
 	"lease-expiry":              {Table, Bus},
+	"connect-flow":              {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
+	"connect-events":            {Table, Bus},
 }
 
 // Lookup reads a variable, as os.LookupEnv does.
@@ -208,6 +217,25 @@ var configSetRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 func configSetName(v string) error {
 	if !configSetRe.MatchString(v) {
 		return errors.New("not an SES configuration set name")
+	}
+	return nil
+}
+
+var (
+	connectInstanceRe = regexp.MustCompile(`^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance/[A-Za-z0-9-]{1,100}$`)
+	connectStatusRe   = regexp.MustCompile(`^[A-Za-z0-9-]{1,100}$`)
+)
+
+func connectInstanceARN(v string) error {
+	if !connectInstanceRe.MatchString(v) {
+		return errors.New("want an Amazon Connect instance ARN like arn:aws:connect:us-east-1:111122223333:instance/<id>")
+	}
+	return nil
+}
+
+func connectStatusID(v string) error {
+	if !connectStatusRe.MatchString(v) {
+		return errors.New("want an agent status id (the last part of its ARN, .../agent-state/<id>)")
 	}
 	return nil
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsconnect"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/amazonconnect"
+	"github.com/mayday/mayday/shared/settings"
+)
+
+// The Amazon Connect functions: deployed only for a Connect instance
+// (context connectInstanceArn); without one the stack has neither them nor
+// the default-bus rule.
+const (
+	fnConnectFlow   = amazonconnect.FlowFunction
+	fnConnectEvents = events.TargetConnectEvents
+)
+
+// connectFunctionSpecs: Connect waits at most 8 s for a contact flow's
+// function (the flow answers within its own 3 s budget); the contact-event
+// consumer is an event consumer like the others.
+var connectFunctionSpecs = []functionSpec{
+	{fnConnectFlow, "Amazon Connect contact flows: emergency dial detection (action=dial) and PSAP callback routing (action=inbound)", 8},
+	{fnConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", 30},
+}
+
+// deployedSpecs is every function the configuration deploys.
+func deployedSpecs(cfg Config) []functionSpec {
+	specs := slices.Clone(functionSpecs)
+	if cfg.Get(settings.ConnectInstanceARN) != "" {
+		specs = append(specs, connectFunctionSpecs...)
+	}
+	return slices.DeleteFunc(specs, func(f functionSpec) bool { return !f.deployed(cfg) })
+}
+
+// newConnect wires the instance to connect-flow: Connect may invoke it (from
+// this instance only), the function is associated with the instance so
+// contact flows can pick it, and it may read and set the instance's agents'
+// status (the callback bypass).
+func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function) {
+	instance := cfg.Get(settings.ConnectInstanceARN)
+	if instance == "" {
+		return
+	}
+	if cfg.Get(settings.ConnectRoutableStatus) == "" {
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("mayday:connectRoutableStatusId"),
+			jsii.String("no connectRoutableStatusId: a PSAP callback to an agent on Do Not Disturb waits until the agent makes themselves Available"))
+	}
+	flow := fns[fnConnectFlow]
+	flow.AddPermission(jsii.String("ConnectInvoke"), &awslambda.Permission{
+		Principal:     awsiam.NewServicePrincipal(jsii.String("connect.amazonaws.com"), nil),
+		Action:        jsii.String("lambda:InvokeFunction"),
+		SourceArn:     jsii.String(instance),
+		SourceAccount: jsii.String(arnAccount(instance)),
+	})
+	awsconnect.NewCfnIntegrationAssociation(stack, jsii.String("ConnectFlowIntegration"), &awsconnect.CfnIntegrationAssociationProps{
+		InstanceId:      jsii.String(instance),
+		IntegrationType: jsii.String("LAMBDA_FUNCTION"),
+		IntegrationArn:  flow.FunctionArn(),
+	})
+	grantConnectAgentStatus(flow, instance)
+	awscdk.NewCfnOutput(stack, jsii.String("ConnectFlowFunctionArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The function the contact flows' \"Invoke AWS Lambda function\" blocks call (docs/connect/)"),
+		Value:       flow.FunctionArn(),
+	})
+}
+
+// grantConnectAgentStatus lets fn look the instance's users up, read their
+// current status and set it (package agentstatus): on the instance, its
+// users (agent/*) and its agent statuses (agent-state/*) only. The presence
+// function needs the same.
+func grantConnectAgentStatus(fn awslambda.Function, instance string) {
+	users, statuses := instance+"/agent/*", instance+"/agent-state/*"
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ConnectReadAgents"),
+		Actions:   jsii.Strings("connect:SearchUsers", "connect:GetCurrentUserData"),
+		Resources: jsii.Strings(instance, users),
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ConnectSetAgentStatus"),
+		Actions:   jsii.Strings("connect:PutUserStatus"),
+		Resources: jsii.Strings(users, statuses),
+	}))
+}
+
+// arnAccount is the account field of an ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
