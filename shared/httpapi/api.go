@@ -62,6 +62,7 @@ var Routes = []Route{
 	{"GET", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).getSite},
 	{"GET", "/v1/sites", FnAdmin, Admin, (*API).listSites},
 	{"DELETE", "/v1/sites/{siteId}", FnAdmin, Admin, (*API).deleteSite},
+	{"GET", "/v1/agents", FnAdmin, Admin, (*API).listAgents},
 }
 
 // MaxBody is the largest request body accepted (413 beyond).

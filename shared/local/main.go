@@ -174,6 +174,9 @@ func (m *Main) handler() (http.Handler, error) {
 		}
 		return map[string]any{"emails": m.Outbox.Emails()}
 	}))
+	if err := m.mountConsole(mux); err != nil {
+		return nil, err
+	}
 	return mux, nil
 }
 

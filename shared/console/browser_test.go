@@ -1,0 +1,208 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/testkit/integration"
+)
+
+// The browser tests drive Debian's Chromium, headless, through the local
+// runner's console and desk. MAYDAY_SCREENSHOTS=<dir> also writes
+// console.png and panel.png there (the README's pictures: docs/).
+
+// browser opens a headless Chromium for the test, with the flags this
+// network needs (nothing reaches out) and a fresh profile.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	exec := integration.Chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exec), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("start %s: %v", exec, err)
+	}
+	return ctx
+}
+
+// system is a local runner with the repository's sample site, agent a-1
+// and one callback number at the site.
+func system(t *testing.T) (*harness.System, *harness.Client) {
+	t.Helper()
+	sys := harness.Start(t, harness.Options{})
+	c := sys.Client(t)
+	c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", nil), false)
+	c.OK("PUT", "/v1/agents/a-1", harness.Sample(t, "admin/agent.json", nil), false)
+	c.OK("POST", "/v1/callback-numbers", harness.Sample(t, "admin/callback-number.json", nil), false)
+	return sys, c
+}
+
+// panelJS evaluates an expression over the panel's shadow root, bound as r.
+func panelJS(expr string) string {
+	return `(() => { const p = document.querySelector("mayday-agent-panel"); const r = p && p.shadowRoot; if (!r) return null; return (` + expr + `); })()`
+}
+
+// waitFor polls a JS condition in the page until it holds or within runs out.
+func waitFor(ctx context.Context, t *testing.T, what, cond string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		dump, _ := chromedp.Run(ctx, chromedp.Evaluate[string](panelJS(`r.innerHTML`)+` || document.body.innerText`))
+		t.Fatalf("%s: not within %s: %v\npage: %.2000s", what, within, err, dump)
+	}
+	return time.Since(start)
+}
+
+func eval[T any](ctx context.Context, t *testing.T, expr string) T {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return out
+}
+
+func screenshot(ctx context.Context, t *testing.T, sel, name string) {
+	dir := os.Getenv("MAYDAY_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	action := chromedp.FullScreenshot(100)
+	if sel != "" {
+		action = chromedp.Screenshot(chromedp.CSS(sel))
+	}
+	png, err := chromedp.Run(ctx, action)
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The desk follows a call live: the dial shows the alert and the reduced
+// panel without a reload, End call (pressed from the keyboard) ends the
+// call, and the panel comes back with the agent's presence restored.
+func TestDeskFollowsAnEmergencyCallLive(t *testing.T) {
+	ctx := browser(t)
+	sys, c := system(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/desk/a-1")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the panel shows the agent", panelJS(`r.querySelector(".presence").textContent === "Busy"`), 10*time.Second)
+	if got := eval[string](ctx, t, panelJS(`[...r.querySelectorAll(".actions button")].map(b => b.textContent).join("|")`)); !strings.Contains(got, "Hold") {
+		t.Fatalf("normal panel actions = %q, want the full set", got)
+	}
+	if eval[bool](ctx, t, panelJS(`r.querySelector(".form").hidden`)) {
+		t.Fatal("Save/Refresh hidden before any emergency")
+	}
+	alertRole := eval[string](ctx, t, panelJS(`(a => a.getAttribute("role") + " " + a.getAttribute("aria-live"))(r.querySelector(".alert"))`))
+	if alertRole != "alert assertive" {
+		t.Fatalf("alert region = %q, want role=alert aria-live=assertive", alertRole)
+	}
+	_ = eval[bool](ctx, t, `window.__sameDocument = true`)
+
+	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), true)
+	took := waitFor(ctx, t, "the alert appears", panelJS(`r.querySelector(".alert").textContent === "`+mayday.EmergencyAlert+`"`), 5*time.Second)
+	t.Logf("alert shown %s after the dial's answer", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("alert took %s after the dial, want within a second", took)
+	}
+	waitFor(ctx, t, "the callback number shows with its time left",
+		panelJS(`!r.querySelector(".callback").hidden && r.querySelector(".number").textContent === "+14255550001" && /left/.test(r.querySelector(".left").textContent)`), 3*time.Second)
+	if got := eval[string](ctx, t, panelJS(`[...r.querySelectorAll(".actions button")].map(b => b.textContent).join("|")`)); got != "Device settings|End call" {
+		t.Fatalf("emergency panel actions = %q, want only Device settings and End call", got)
+	}
+	if !eval[bool](ctx, t, panelJS(`r.querySelector(".form").hidden && r.querySelectorAll(".form button").length === 0`)) {
+		t.Fatal("Save/Refresh still offered during the emergency")
+	}
+	if !eval[bool](ctx, t, `window.__sameDocument === true`) {
+		t.Fatal("the page was reloaded")
+	}
+	screenshot(ctx, t, "mayday-agent-panel", "panel.png")
+
+	// End call from the keyboard: focus the button, press Enter.
+	_ = eval[bool](ctx, t, panelJS(`(r.querySelector('button[data-action="endCall"]').focus(), true)`))
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the alert goes and presence is restored",
+		panelJS(`r.querySelector(".alert").textContent === "" && r.querySelector(".presence").textContent === "Busy"`), 5*time.Second)
+	if !eval[bool](ctx, t, panelJS(`!r.querySelector(".form").hidden && r.querySelectorAll(".actions button").length > 2`)) {
+		t.Fatal("the full panel did not come back after the call")
+	}
+	st := c.OK("GET", "/v1/agents/a-1/state", nil, false)
+	if harness.Get(st, "emergency.active") != false || st["presence"] != "Busy" {
+		t.Fatalf("state after End call = %v, want the call ended and presence Busy", st)
+	}
+}
+
+// The console shows the site's pool with the live lease (who holds it)
+// and the agent with its readiness.
+func TestConsoleShowsPoolsLeasesAndAgents(t *testing.T) {
+	ctx := browser(t)
+	sys, c := system(t)
+	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), true)
+	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the pool shows the number leased by a-1",
+		`(r => r && r.textContent.includes("a-1") && r.textContent.includes("c-1") && /left/.test(r.textContent))(document.querySelector('[data-site="sea"] [data-number="+14255550001"]'))`, 10*time.Second)
+	waitFor(ctx, t, "the agent shows with its readiness",
+		`(r => r && r.textContent.includes("Ada Agent") && r.textContent.includes("sup@example.com") && /Ready|Fix/.test(r.textContent))(document.querySelector('[data-agent="a-1"]'))`, 10*time.Second)
+	waitFor(ctx, t, "the events show", `document.querySelectorAll("#events-list li").length > 0`, 5*time.Second)
+	screenshot(ctx, t, "", "console.png")
+}
+
+// Editing the template changes the preview (rendered by the outbox's
+// renderer); pushing it makes the next email use it.
+func TestTemplateEditorPreviewsAndPushes(t *testing.T) {
+	ctx := browser(t)
+	sys, c := system(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/#template")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the stored template's preview", `document.getElementById("p-subject").textContent.includes("Ada Agent")`, 10*time.Second)
+	subject := chromedp.ID("t-subject")
+	clear := func() { _ = eval[bool](ctx, t, `(document.getElementById("t-subject").value = "", true)`) }
+	clear()
+	if err := chromedp.Do(ctx, chromedp.SendKeys(subject, "Urgent: {{agentName}} at {{siteName}}")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the preview follows the subject", `document.getElementById("p-subject").textContent === "Urgent: Ada Agent at Seattle HQ"`, 5*time.Second)
+
+	if err := chromedp.Do(ctx, chromedp.SendKeys(subject, " {{#if")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "a broken template is reported", `/Does not render/.test(document.getElementById("t-status").textContent)`, 5*time.Second)
+	clear()
+	if err := chromedp.Do(ctx, chromedp.SendKeys(subject, "Urgent: {{agentName}}"), chromedp.Click(chromedp.ID("t-push"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the push succeeds", `/Pushed/.test(document.getElementById("t-status").textContent)`, 5*time.Second)
+
+	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", map[string]any{"callId": "c-2"}), true)
+	harness.Eventually(t, "the email with the pushed subject", func() bool {
+		for _, e := range sys.Emails(t) {
+			if fmt.Sprint(e["subject"]) == "Urgent: Ada Agent" {
+				return true
+			}
+		}
+		return false
+	})
+}
