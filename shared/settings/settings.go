@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"time"
 
@@ -78,6 +79,15 @@ var (
 		Doc: "how often the local runner releases expired leases (in AWS: every minute)", check: positiveDuration}
 )
 
+// The settings of `mayday console`, the operator's local console against
+// a deployed stack.
+var (
+	AdminURL = Setting{Env: "MAYDAY_ADMIN_URL", Source: NotDeployed,
+		Doc: "the stack's admin Function URL (its AdminUrl output), which mayday console signs its calls to", check: absoluteURL}
+	ConsoleAddr = Setting{Env: "MAYDAY_CONSOLE_ADDR", Default: "127.0.0.1:8090", Source: NotDeployed,
+		Doc: "loopback address mayday console listens on", check: nonEmpty}
+)
+
 // DevSecret signs webhooks locally when MAYDAY_WEBHOOK_SECRET is not set.
 // Only the local runner and the simulator use it.
 const DevSecret = "mayday-local-dev-secret"
@@ -97,7 +107,8 @@ var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency
 
 // All lists every setting, for documentation and tests.
 var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
-	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval}
+	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval,
+	AdminURL, ConsoleAddr}
 
 // Functions lists, for each Lambda function (its directory under
 // functions/), what it reads besides Domain.
@@ -161,6 +172,13 @@ func Defaults() mayday.Config {
 		panic(fmt.Sprintf("settings: defaults: %v", err)) // a bad declaration above
 	}
 	return c
+}
+
+func absoluteURL(v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("want an absolute URL like https://abc.lambda-url.us-east-1.on.aws/")
+	}
+	return nil
 }
 
 func nonEmpty(v string) error {
