@@ -73,6 +73,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"template", "-h"}, "template", []string{"AWS_ENDPOINT_URL_SESV2"}},
 		{[]string{"template", "help"}, "template", nil},
 		{[]string{"template", "push", "-h"}, "template", nil},
+		{[]string{"console", "-h"}, "console", []string{"MAYDAY_ADMIN_URL", "MAYDAY_CONSOLE_ADDR", "-admin-url"}},
+		{[]string{"console", "help"}, "console", nil},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

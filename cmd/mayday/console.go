@@ -37,7 +37,7 @@ SigV4 (service lambda) with your AWS credentials: nothing new is exposed, and th
 Function URL's IAM authorisation decides what you may do. The email template is
 read from and pushed to SES as "mayday template push" does. The bus's events and
 dead letters are only in the local runner's console (mayday local).`,
-	env:      []envVar{{Setting: settings.AdminURL}, {Setting: settings.ConsoleAddr}},
+	env:      []envVar{required(settings.AdminURL), {Setting: settings.ConsoleAddr}},
 	otherEnv: []otherVar{awsCredentials, sesEndpoint},
 	run:      runConsole,
 }
