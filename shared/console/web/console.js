@@ -46,7 +46,7 @@
       const pool = (list) => list.length === 0 ? h("p", { class: "muted" }, "No callback numbers.") :
         h("table", {},
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Number"), h("th", { scope: "col" }, "Held by"),
-            h("th", { scope: "col" }, "Call"), h("th", { scope: "col" }, "Time left"))),
+            h("th", { scope: "col" }, "Call"), h("th", { scope: "col" }, "Lease"))),
           h("tbody", {}, list.map((n) => h("tr", { "data-number": n.number },
             h("td", {}, n.number),
             h("td", {}, n.lease ? h("span", { class: "leased" }, deskLink(n.lease.agentId)) : h("span", { class: "free" }, "free")),
