@@ -101,6 +101,7 @@ func runLocal(ctx context.Context, c *call, args []string) error {
   lease %[2]s, sweep every %[3]s, dial prefix %[4]q, fallback %[5]q
 
   walk through the whole flow:  %[10]s
+  console:                      %[1]s/  (agent desk: %[1]s/desk/a-1)
   agent desktop state:          curl -s %[1]s/v1/agents/a-1/state
   emails sent:                  curl -s %[1]s/local/outbox
   events on the bus:            curl -s %[1]s/local/events

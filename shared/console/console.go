@@ -79,7 +79,10 @@ type Options struct {
 	StreamFor time.Duration
 	// MaxStreams bounds the streams open at once (default 64).
 	MaxStreams int
-	Log        *slog.Logger
+	// Stop, closed, ends the open streams: the server is shutting down
+	// (http.Server.Shutdown waits for requests, and a stream never ends).
+	Stop <-chan struct{}
+	Log  *slog.Logger
 }
 
 // Mount adds the console's pages and routes to mux: / and /desk/{agentId},
@@ -282,6 +285,8 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request) error {
 		}
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-s.Stop: // nil: never
 			return nil
 		case <-keepAlive.C:
 			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {

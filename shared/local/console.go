@@ -17,7 +17,9 @@ import (
 // mountConsole serves the web console at / and the agent desk at
 // /desk/{agentId}, over this runner's own routes.
 func (m *Main) mountConsole(mux *http.ServeMux) error {
-	o := console.Options{API: mux, Bus: m.Bus, Guard: httpapi.LoopbackOnly, Log: m.Log, EndCall: m.endCall(mux)}
+	m.consoleStop = make(chan struct{})
+	o := console.Options{API: mux, Bus: m.Bus, Guard: httpapi.LoopbackOnly, Log: m.Log, EndCall: m.endCall(mux),
+		Stop: m.consoleStop}
 	switch t := m.Mailer.(type) {
 	case *inmem.Outbox:
 		o.Templates = outboxTemplates{t}

@@ -46,6 +46,10 @@ type Main struct {
 	server *http.Server
 	stop   context.CancelFunc
 	done   chan struct{}
+
+	// consoleStop ends the console's state streams, which would hold up
+	// the server's shutdown.
+	consoleStop chan struct{}
 }
 
 // Open wires the system and starts listening and sweeping.
@@ -118,6 +122,11 @@ func (m *Main) Close() error {
 	}
 	m.stop()
 	<-m.done
+	select {
+	case <-m.consoleStop: // closed already
+	default:
+		close(m.consoleStop)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := m.server.Shutdown(ctx)
