@@ -68,6 +68,26 @@ func waitFor(ctx context.Context, t *testing.T, what, cond string, within time.D
 	return time.Since(start)
 }
 
+// contrastJS defines lowContrast(elements): each element whose text colour
+// against its nearest opaque background is below WCAG AA's 4.5:1, with
+// the ratio ("" when none).
+const contrastJS = `(() => { window.lowContrast = (els) => {
+  const rgb = (c) => (c.match(/[0-9.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = (el) => { for (; el; el = el.parentElement || (el.getRootNode() && el.getRootNode().host)) {
+      const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || c[3] > 0) return c; }
+    return [255, 255, 255]; };
+  const bad = [];
+  for (const el of els) {
+    if (!el.textContent.trim() || el.getClientRects().length === 0) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(el.className + " " + JSON.stringify(el.textContent.trim()) + " " + ratio.toFixed(2));
+  }
+  return bad.join("; ");
+}; })(), `
+
 func eval[T any](ctx context.Context, t *testing.T, expr string) T {
 	t.Helper()
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
@@ -135,6 +155,9 @@ func TestDeskFollowsAnEmergencyCallLive(t *testing.T) {
 		t.Fatal("the page was reloaded")
 	}
 	screenshot(ctx, t, "mayday-agent-panel", "panel.png")
+	if low := eval[string](ctx, t, panelJS(contrastJS+`lowContrast(r.querySelectorAll(".alert, .presence, .label, .number, .left, button"))`)); low != "" {
+		t.Fatalf("text below WCAG AA contrast (4.5:1): %s", low)
+	}
 
 	// End call from the keyboard: focus the button, press Enter.
 	_ = eval[bool](ctx, t, panelJS(`(r.querySelector('button[data-action="endCall"]').focus(), true)`))

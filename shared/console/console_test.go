@@ -98,22 +98,51 @@ func TestPushedTemplateIsSentWith(t *testing.T) {
 }
 
 // GET /v1/agents lists the agents at the sites and a site-less agent in an
-// emergency, not an idle site-less one.
+// emergency, not an idle site-less one: on the embedded store, and on
+// DynamoDB Local when its endpoint is set.
 func TestListAgents(t *testing.T) {
-	sys := harness.Start(t, harness.Options{})
-	c := sys.Client(t)
-	c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", nil), false)
-	c.OK("PUT", "/v1/agents/a-1", harness.Sample(t, "admin/agent.json", nil), false)
-	c.OK("PUT", "/v1/agents/a-2", harness.Sample(t, "admin/agent.json", map[string]any{"siteId": ""}), false)
-	c.OK("PUT", "/v1/agents/a-3", harness.Sample(t, "admin/agent.json", map[string]any{"siteId": ""}), false)
-	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", map[string]any{"agentId": "a-3", "callId": "c-3", "siteId": ""}), true)
-	out := c.OK("GET", "/v1/agents", nil, false)
-	var ids []string
-	for _, a := range out["agents"].([]any) {
-		ids = append(ids, a.(map[string]any)["agentId"].(string))
+	for _, tc := range []struct {
+		name string
+		opts harness.Options
+	}{{"embedded", harness.Options{}}, {"dynamodb", harness.Options{DynamoDB: true}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := harness.Start(t, tc.opts)
+			c := sys.Client(t)
+			c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", nil), false)
+			c.OK("PUT", "/v1/agents/a-1", harness.Sample(t, "admin/agent.json", nil), false)
+			c.OK("PUT", "/v1/agents/a-2", harness.Sample(t, "admin/agent.json", map[string]any{"siteId": ""}), false)
+			c.OK("PUT", "/v1/agents/a-3", harness.Sample(t, "admin/agent.json", map[string]any{"siteId": ""}), false)
+			c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", map[string]any{"agentId": "a-3", "callId": "c-3", "siteId": ""}), true)
+			out := c.OK("GET", "/v1/agents", nil, false)
+			var ids []string
+			for _, a := range out["agents"].([]any) {
+				ids = append(ids, a.(map[string]any)["agentId"].(string))
+			}
+			if strings.Join(ids, ",") != "a-1,a-3" {
+				t.Fatalf("agents = %v, want a-1 (at sea) and a-3 (in an emergency)", ids)
+			}
+		})
 	}
-	if strings.Join(ids, ",") != "a-1,a-3" {
-		t.Fatalf("agents = %v, want a-1 (at sea) and a-3 (in an emergency)", ids)
+}
+
+// Locally with -mailer ses, the console pushes to the configured SES
+// endpoint (aws-ses-v2-local), as mayday template push does.
+func TestConsolePushesToTheSESEndpoint(t *testing.T) {
+	sys := harness.Start(t, harness.Options{SES: true})
+	req, _ := http.NewRequest("PUT", sys.URL+"/console/template",
+		strings.NewReader(`{"subject":"From the console {{agentId}}","html":"<p>{{{agentIdHtml}}}</p>","text":"{{agentId}}"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("push: %d", res.StatusCode)
+	}
+	got := sys.Client(t).OK("GET", "/console/template", nil, false)
+	if got["subject"] != "From the console {{agentId}}" {
+		t.Fatalf("template read back from SES = %v", got)
 	}
 }
 
