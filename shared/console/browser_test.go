@@ -16,7 +16,7 @@ import (
 	"github.com/mayday/mayday/shared/testkit/integration"
 )
 
-// The browser tests drive Debian's Chromium, headless, through the local
+// The browser tests (TestBrowser…) drive Debian's Chromium, headless, through the local
 // runner's console and desk. MAYDAY_SCREENSHOTS=<dir> also writes
 // console.png and panel.png there (the README's pictures: docs/).
 
@@ -118,7 +118,7 @@ func screenshot(ctx context.Context, t *testing.T, sel, name string) {
 // The desk follows a call live: the dial shows the alert and the reduced
 // panel without a reload, End call (pressed from the keyboard) ends the
 // call, and the panel comes back with the agent's presence restored.
-func TestDeskFollowsAnEmergencyCallLive(t *testing.T) {
+func TestBrowserDeskFollowsAnEmergencyCallLive(t *testing.T) {
 	ctx := browser(t)
 	sys, c := system(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/desk/a-1")); err != nil {
@@ -177,7 +177,7 @@ func TestDeskFollowsAnEmergencyCallLive(t *testing.T) {
 
 // The console shows the site's pool with the live lease (who holds it)
 // and the agent with its readiness.
-func TestConsoleShowsPoolsLeasesAndAgents(t *testing.T) {
+func TestBrowserConsoleShowsPoolsLeasesAndAgents(t *testing.T) {
 	ctx := browser(t)
 	sys, c := system(t)
 	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), true)
@@ -194,7 +194,7 @@ func TestConsoleShowsPoolsLeasesAndAgents(t *testing.T) {
 
 // Editing the template changes the preview (rendered by the outbox's
 // renderer); pushing it makes the next email use it.
-func TestTemplateEditorPreviewsAndPushes(t *testing.T) {
+func TestBrowserTemplateEditorPreviewsAndPushes(t *testing.T) {
 	ctx := browser(t)
 	sys, c := system(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/#template")); err != nil {
@@ -230,4 +230,40 @@ func TestTemplateEditorPreviewsAndPushes(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// Without a stream, the component polls the state route: a desktop that
+// only has the state route still follows the call. It also emits
+// mayday-state for the host.
+func TestBrowserPanelPollsTheStateRouteWithoutAStream(t *testing.T) {
+	ctx := browser(t)
+	sys, c := system(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/assets/mayday-panel.js")); err != nil {
+		t.Fatal(err)
+	}
+	// A bare host page on the runner's origin: the script, one element.
+	_ = eval[bool](ctx, t, `(() => {
+		document.documentElement.innerHTML = "<body></body>";
+		window.states = 0;
+		document.addEventListener("mayday-state", () => window.states++);
+		const s = document.createElement("script");
+		s.src = "/assets/mayday-panel.js";
+		s.onload = () => {
+			const p = document.createElement("mayday-agent-panel");
+			p.setAttribute("agent-id", "a-1");
+			p.setAttribute("poll-interval", "250");
+			document.body.append(p);
+		};
+		document.head.append(s);
+		return true;
+	})()`)
+	waitFor(ctx, t, "the polled panel shows the agent", panelJS(`r.querySelector(".presence").textContent === "Busy"`), 10*time.Second)
+	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), true)
+	took := waitFor(ctx, t, "the polled panel shows the alert", panelJS(`r.querySelector(".alert").textContent === "`+mayday.EmergencyAlert+`"`), 5*time.Second)
+	if took > time.Second {
+		t.Errorf("alert took %s by polling every 250ms, want within a second", took)
+	}
+	if n := eval[int](ctx, t, `window.states`); n < 2 {
+		t.Fatalf("mayday-state emitted %d times, want one per rendered state", n)
+	}
 }
