@@ -358,9 +358,9 @@ func decodeTemplate(r *http.Request) (emailtemplate.Template, error) {
 	return emailtemplate.Template{Name: mayday.TemplateName, Subject: v.Subject, HTML: v.HTML, Text: v.Text}, nil
 }
 
-// Sample is the template data the preview renders with: a call as the
+// sample is the template data the preview renders with: a call as the
 // notification would describe it.
-func Sample() map[string]string {
+func sample() map[string]string {
 	started := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
 	return emailtemplate.TemplateData(mayday.NotificationData{
 		AgentName: "Ada Agent", AgentEmail: "ada@example.com", AgentID: "a-1", DialedNumber: "9-911",
@@ -378,7 +378,7 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := render.Preview(t, Sample())
+	out, err := render.Preview(t, sample())
 	if err != nil {
 		return fmt.Errorf("%w: %v", mayday.ErrInvalid, err)
 	}
@@ -396,7 +396,7 @@ func (s *server) putTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := render.Preview(t, Sample()); err != nil {
+	if _, err := render.Preview(t, sample()); err != nil {
 		return fmt.Errorf("%w: template does not render: %v", mayday.ErrInvalid, err)
 	}
 	if err := s.Templates.PutTemplate(r.Context(), t); err != nil {
