@@ -269,19 +269,16 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		if status != lastStatus || !bytes.Equal(body, last) {
-			event := "state"
+			event, data := "state", body
 			if status != http.StatusOK {
 				event = "error"
-				body, _ = json.Marshal(map[string]any{"status": status, "body": json.RawMessage(orNull(body))})
+				data, _ = json.Marshal(map[string]any{"status": status, "body": json.RawMessage(orNull(body))})
 			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, body); err != nil {
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data); err != nil {
 				return nil // the browser went away
 			}
 			flusher.Flush()
 			last, lastStatus = body, status
-			if status != http.StatusOK {
-				last = nil
-			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/testkit/harness"
@@ -194,5 +196,49 @@ func TestDeadLetterReplayFromTheConsole(t *testing.T) {
 	}
 	if dl := c.OK("GET", "/console/dead-letters", nil, false)["deadLetters"].([]any); len(dl) != 0 {
 		t.Fatalf("dead letters after the replay: %v", dl)
+	}
+}
+
+// The state stream sends a change once: an unknown agent is one error
+// event, however long it stays unknown; its creation is a state event.
+func TestStateStreamSendsEachChangeOnce(t *testing.T) {
+	sys := harness.Start(t, harness.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", sys.URL+"/console/agents/a-9/state/stream", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	events := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				events <- v
+			}
+		}
+		close(events)
+	}()
+	if ev := <-events; ev != "error" {
+		t.Fatalf("first event %q, want error (no agent a-9)", ev)
+	}
+	select {
+	case ev := <-events:
+		t.Fatalf("event %q while nothing changed", ev)
+	case <-time.After(time.Second): // four reads, nothing new
+	}
+	sys.Client(t).OK("PUT", "/v1/agents/a-9", harness.Sample(t, "admin/agent.json", map[string]any{"siteId": ""}), false)
+	select {
+	case ev := <-events:
+		if ev != "state" {
+			t.Fatalf("event %q after the agent was created, want state", ev)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no state event within a second of the change")
 	}
 }

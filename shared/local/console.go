@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -17,8 +18,17 @@ import (
 // mountConsole serves the web console at / and the agent desk at
 // /desk/{agentId}, over this runner's own routes.
 func (m *Main) mountConsole(mux *http.ServeMux) error {
+	// An open desk reads the state route four times a second: through an
+	// API of its own that logs no access line (errors still).
+	quiet := httpapi.ForUseCases(m.UseCases)
+	quiet.AdminGuard, quiet.Clock = httpapi.LoopbackOnly, m.Clock
+	quiet.Log = slog.New(warnAndAbove{m.Log.Handler()})
+	api, err := quiet.Handler(httpapi.FnAdmin)
+	if err != nil {
+		return err
+	}
 	m.consoleStop = make(chan struct{})
-	o := console.Options{API: mux, Bus: m.Bus, Guard: httpapi.LoopbackOnly, Log: m.Log, EndCall: m.endCall(mux),
+	o := console.Options{API: api, Bus: m.Bus, Guard: httpapi.LoopbackOnly, Log: m.Log, EndCall: m.endCall(mux),
 		Stop: m.consoleStop}
 	switch t := m.Mailer.(type) {
 	case *inmem.Outbox:
@@ -53,6 +63,21 @@ func (m *Main) endCall(h http.Handler) func(ctx context.Context, agentID, callID
 		}
 		return nil
 	}
+}
+
+// warnAndAbove drops the records below slog.LevelWarn.
+type warnAndAbove struct{ slog.Handler }
+
+func (h warnAndAbove) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnAndAbove) WithAttrs(as []slog.Attr) slog.Handler {
+	return warnAndAbove{h.Handler.WithAttrs(as)}
+}
+
+func (h warnAndAbove) WithGroup(name string) slog.Handler {
+	return warnAndAbove{h.Handler.WithGroup(name)}
 }
 
 // outboxTemplates are the embedded outbox's templates as the console
