@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -265,5 +266,72 @@ func TestBrowserPanelPollsTheStateRouteWithoutAStream(t *testing.T) {
 	}
 	if n := eval[int](ctx, t, `window.states`); n < 2 {
 		t.Fatalf("mayday-state emitted %d times, want one per rendered state", n)
+	}
+}
+
+// From an empty runner, an operator sets everything up in the console:
+// a site, its callback numbers (one removed again) and an agent, whose
+// readiness then shows.
+func TestBrowserConsoleSetsUpASiteNumbersAndAnAgent(t *testing.T) {
+	ctx := browser(t)
+	sys := harness.Start(t, harness.Options{})
+	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the empty console", `document.getElementById("sites-list").textContent.includes("No sites")`, 10*time.Second)
+	edit := func(button, id, body string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(button))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(ctx, t, "the editor opens", `document.getElementById("editor").open`, 5*time.Second)
+		js, _ := json.Marshal(body)
+		_ = eval[bool](ctx, t, `(document.getElementById("editor-json").value = `+string(js)+`, true)`)
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("editor-id"), id), chromedp.Click(chromedp.ID("editor-save"))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(ctx, t, "the editor closes once saved", `!document.getElementById("editor").open`, 5*time.Second)
+	}
+	// A site the API refuses: the editor stays open and says why.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("new-site"))); err != nil {
+		t.Fatal(err)
+	}
+	_ = eval[bool](ctx, t, `(document.getElementById("editor-json").value = '{"name": "No address"}', true)`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("editor-id"), "bad"), chromedp.Click(chromedp.ID("editor-save"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the refusal shown", `document.getElementById("editor").open && /Not saved/.test(document.getElementById("editor-status").textContent)`, 5*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("editor-cancel"))); err != nil {
+		t.Fatal(err)
+	}
+	edit("new-site", "sea", harness.Sample(t, "admin/site.json", nil))
+	waitFor(ctx, t, "the new site", `(e => e && e.textContent.includes("Seattle HQ"))(document.querySelector('[data-site="sea"]'))`, 5*time.Second)
+
+	addNumber := func(n string) {
+		t.Helper()
+		_ = eval[bool](ctx, t, `(document.getElementById("n-site").value = "sea", true)`)
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("n-number"), n), chromedp.SendKeys(chromedp.ID("n-country"), "US"),
+			chromedp.Click(chromedp.CSS(`#add-number button[type="submit"]`))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(ctx, t, "number "+n+" in the site's pool", `!!document.querySelector('[data-site="sea"] [data-number="`+n+`"]')`, 5*time.Second)
+		_ = eval[bool](ctx, t, `(document.getElementById("n-country").value = "", true)`)
+	}
+	addNumber("+14255550001")
+	addNumber("+14255550002")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-number="+14255550002"] button`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the removed number gone", `!document.querySelector('[data-number="+14255550002"]')`, 5*time.Second)
+
+	edit("new-agent", "a-1", harness.Sample(t, "admin/agent.json", nil))
+	waitFor(ctx, t, "the new agent, ready", `(e => e && e.textContent.includes("Ada Agent") && e.textContent.includes("Ready"))(document.querySelector('[data-agent="a-1"]'))`, 5*time.Second)
+
+	c := sys.Client(t)
+	if ns := c.OK("GET", "/v1/callback-numbers", nil, false)["numbers"].([]any); len(ns) != 1 {
+		t.Fatalf("numbers stored = %v, want the one left", ns)
+	}
+	if a := c.OK("GET", "/v1/agents/a-1", nil, false); a["siteId"] != "sea" || a["name"] != "Ada Agent" {
+		t.Fatalf("agent stored = %v", a)
 	}
 }

@@ -42,6 +42,9 @@
   // --- sites and pools -------------------------------------------------
   async function loadSites() {
     const [{ sites }, { numbers }] = await Promise.all([getJSON("/v1/sites"), getJSON("/v1/callback-numbers")]);
+    replace($("n-site"), JSON.stringify(sites.map((s) => s.siteId)), () => [
+      h("option", { value: "" }, "the country's pool"),
+      ...sites.map((s) => h("option", { value: s.siteId }, s.name + " (" + s.siteId + ")"))]);
     replace($("sites-list"), JSON.stringify([sites, numbers]), () => {
       const pool = (list) => list.length === 0 ? h("p", { class: "muted" }, "No callback numbers.") :
         h("table", {},
@@ -51,9 +54,14 @@
             h("td", {}, n.number),
             h("td", {}, n.lease ? h("span", { class: "leased" }, deskLink(n.lease.agentId)) : h("span", { class: "free" }, "free")),
             h("td", {}, n.lease ? n.lease.callId : ""),
-            h("td", {}, n.lease ? h("span", { "data-expires": n.lease.expiresAt }, left(n.lease.expiresAt)) : "")))));
+            h("td", {}, n.lease ? h("span", { "data-expires": n.lease.expiresAt }, left(n.lease.expiresAt)) :
+              h("button", { type: "button", class: "secondary small", "aria-label": "Remove " + n.number,
+                onclick: () => removeNumber(n.number) }, "Remove"))))));
       const out = sites.map((s) => h("div", { class: "site", "data-site": s.siteId },
-        h("h3", {}, s.name + " ", h("span", { class: "muted" }, "(" + s.siteId + ", " + s.country + ")")),
+        h("div", { class: "site-head" },
+          h("h3", {}, s.name + " ", h("span", { class: "muted" }, "(" + s.siteId + ", " + s.country + ")")),
+          h("button", { type: "button", class: "secondary small", "aria-label": "Edit site " + s.siteId,
+            onclick: () => editSite(s.siteId) }, "Edit")),
         h("p", {}, [s.address.street, s.address.city, s.address.region, s.address.postalCode, s.address.country].filter(Boolean).join(", ")),
         h("p", {}, h("span", { class: "label" }, "Emergency callback number: "), s.emergencyCallbackNumber || "none",
           " · ", h("span", { class: "label" }, "Notify: "), s.notify.length ? s.notify.join("; ") : "nobody"),
@@ -85,7 +93,9 @@
       h("table", {},
         h("thead", {}, h("tr", {}, ["Agent", "Name", "Presence", "Site", "Emergency contacts", "Readiness"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, rows.map(({ a, ready, state }) => h("tr", { "data-agent": a.agentId },
-          h("td", {}, deskLink(a.agentId)),
+          h("td", {}, deskLink(a.agentId), " ",
+            h("button", { type: "button", class: "secondary small", "aria-label": "Edit agent " + a.agentId,
+              onclick: () => editAgent(a.agentId) }, "Edit")),
           h("td", {}, a.name),
           h("td", {}, a.presence, state && state.emergency.active ? [" ", h("span", { class: "emergency" }, "emergency")] : null),
           h("td", {}, a.siteId || h("span", { class: "muted" }, "none")),
@@ -168,6 +178,83 @@
       $("dl-status").textContent = "Not replayed: " + e.message;
     }
     loadDeadLetters().catch(showError);
+  }
+
+  // --- editing: sites, agents, numbers ---------------------------------
+  // The editor is a modal <dialog> over the JSON body of the admin route's
+  // PUT, so every field the API takes can be set, and its errors shown.
+  const editor = $("editor");
+  let editing = null; // {kind, route(id)}
+  function openEditor(kind, id, body) {
+    editing = kind;
+    $("editor-h").textContent = (id ? "Edit " : "New ") + kind.name + (id ? " " + id : "");
+    $("editor-id").value = id || "";
+    $("editor-id").readOnly = !!id;
+    $("editor-route").textContent = "PUT " + kind.route("{" + kind.name + "Id}");
+    $("editor-json").value = JSON.stringify(body, null, 2);
+    $("editor-status").textContent = "";
+    editor.showModal();
+    (id ? $("editor-json") : $("editor-id")).focus();
+  }
+  const SITE = { name: "site", route: (id) => "/v1/sites/" + id, strip: ["siteId", "updatedAt"],
+    example: { name: "", country: "US", address: { street: "", city: "", region: "", postalCode: "", country: "US" },
+      emergencyCallbackNumber: "", notify: "" } };
+  const AGENT = { name: "agent", route: (id) => "/v1/agents/" + id, strip: ["agentId", "updatedAt"],
+    example: { name: "", email: "", presence: "Available", country: "US", siteId: "", emergencyContacts: "",
+      mailboxEnabled: true, outboundVoiceProfile: true } };
+  const fetched = (kind, body) => { const b = Object.assign({}, body); kind.strip.forEach((k) => delete b[k]); return b; };
+  async function editSite(id) {
+    try { openEditor(SITE, id, fetched(SITE, await getJSON(SITE.route(encodeURIComponent(id))))); } catch (e) { showError(e); }
+  }
+  async function editAgent(id) {
+    try { openEditor(AGENT, id, fetched(AGENT, await getJSON(AGENT.route(encodeURIComponent(id))))); } catch (e) { showError(e); }
+  }
+  $("new-site").addEventListener("click", () => openEditor(SITE, "", SITE.example));
+  $("new-agent").addEventListener("click", () => openEditor(AGENT, "", AGENT.example));
+  $("editor-cancel").addEventListener("click", () => editor.close());
+  $("editor-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const id = $("editor-id").value.trim();
+    let body;
+    try { body = JSON.parse($("editor-json").value); } catch (err) {
+      $("editor-status").textContent = "Not JSON: " + err.message; $("editor-status").className = "error"; return;
+    }
+    if (!id) { $("editor-status").textContent = "An id is required."; $("editor-status").className = "error"; return; }
+    try {
+      await sendJSON("PUT", editing.route(encodeURIComponent(id)), body);
+      if (editing === AGENT) looked.add(id);
+      editor.close();
+      await refresh();
+    } catch (err) {
+      $("editor-status").textContent = "Not saved: " + err.message;
+      $("editor-status").className = "error";
+    }
+  });
+  $("add-number").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { number: $("n-number").value.trim(), country: $("n-country").value.trim().toUpperCase() };
+    if ($("n-site").value) body.siteId = $("n-site").value;
+    try {
+      await sendJSON("POST", "/v1/callback-numbers", body);
+      $("sites-status").textContent = "Added " + body.number + ".";
+      $("sites-status").className = "muted";
+      $("n-number").value = "";
+      await refresh();
+    } catch (err) {
+      $("sites-status").textContent = "Not added: " + err.message;
+      $("sites-status").className = "error";
+    }
+  });
+  async function removeNumber(number) {
+    try {
+      await getJSON("/v1/callback-numbers/" + encodeURIComponent(number), { method: "DELETE" });
+      $("sites-status").textContent = "Removed " + number + ".";
+      $("sites-status").className = "muted";
+      await refresh();
+    } catch (err) {
+      $("sites-status").textContent = "Not removed: " + err.message;
+      $("sites-status").className = "error";
+    }
   }
 
   // --- refresh ---------------------------------------------------------
