@@ -32,11 +32,9 @@ var (
 	// resources is the template's Resources, parsed; rawResources the same
 	// as plain JSON values (for one-resource templates, hasProperties).
 	resources map[string]resource
-	// assetDir holds the stand-in bootstraps.
-	assetDir     string
 	rawResources map[string]any
-	// assetDir holds the test bootstraps, for tests that synthesise a
-	// stack of their own.
+	// assetDir holds the stand-in bootstraps, for tests that synthesise a
+	// stack of their own too.
 	assetDir string
 	testCfg  = Config{
 		Values: DefaultConfig().

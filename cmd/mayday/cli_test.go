@@ -75,6 +75,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"template", "push", "-h"}, "template", nil},
 		{[]string{"replay", "-h"}, "replay", []string{"AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_LAMBDA"}},
 		{[]string{"replay", "help"}, "replay", nil},
+		{[]string{"console", "-h"}, "console", []string{"MAYDAY_ADMIN_URL", "MAYDAY_CONSOLE_ADDR", "-admin-url"}},
+		{[]string{"console", "help"}, "console", nil},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

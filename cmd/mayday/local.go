@@ -134,6 +134,7 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 
   walk through the whole flow:  %[10]s
   the same, as Twilio calls it: %[11]s
+  console:                      %[1]s/  (agent desk: %[1]s/desk/a-1)
   agent desktop state:          curl -s %[1]s/v1/agents/a-1/state
   emails sent:                  curl -s %[1]s/local/outbox
   events on the bus:            curl -s %[1]s/local/events

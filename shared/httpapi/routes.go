@@ -435,3 +435,16 @@ func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (a *API) listAgents(w http.ResponseWriter, r *http.Request) error {
+	as, err := a.AdminAPI.Agents(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]agentView, 0, len(as))
+	for _, ag := range as {
+		out = append(out, viewAgent(ag))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": out})
+	return nil
+}

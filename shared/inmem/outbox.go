@@ -45,6 +45,17 @@ func (o *Outbox) PutTemplate(t emailtemplate.Template) {
 	o.templates[t.Name] = t
 }
 
+// Template returns a stored template, as SES's GetEmailTemplate does.
+func (o *Outbox) Template(name string) (emailtemplate.Template, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t, ok := o.templates[name]
+	if !ok {
+		return emailtemplate.Template{}, fmt.Errorf("%w: email template %s", mayday.ErrNotFound, name)
+	}
+	return t, nil
+}
+
 func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -56,6 +56,10 @@ type Main struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 	async  sync.WaitGroup // asynchronous Lambda invocations under way
+
+	// consoleStop ends the console's state streams, which would hold up
+	// the server's shutdown.
+	consoleStop chan struct{}
 }
 
 // Open wires the system and starts listening and sweeping.
@@ -134,6 +138,11 @@ func (m *Main) Close() error {
 	}
 	m.stop()
 	<-m.done
+	select {
+	case <-m.consoleStop: // closed already
+	default:
+		close(m.consoleStop)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := m.server.Shutdown(ctx)
@@ -196,6 +205,9 @@ func (m *Main) handler() (http.Handler, error) {
 		}
 		return map[string]any{"emails": m.Outbox.Emails()}
 	}))
+	if err := m.mountConsole(mux); err != nil {
+		return nil, err
+	}
 	return mux, nil
 }
 

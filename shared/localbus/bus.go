@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -34,6 +35,7 @@ const (
 // DeadLetter is a delivery that failed every attempt, kept with its event so
 // it can be replayed.
 type DeadLetter struct {
+	ID       string          `json:"id"` // what Replay takes
 	Rule     string          `json:"rule"`
 	Target   string          `json:"target"`
 	Event    json.RawMessage `json:"event"`
@@ -206,7 +208,7 @@ func (b *Bus) deliver(r events.Rule, raw []byte) {
 	}
 	b.opts.Log.Error("delivery dead-lettered", "rule", r.Name, "target", r.Target, "attempts", attempts)
 	b.mu.Lock()
-	b.dead = append(b.dead, DeadLetter{Rule: r.Name, Target: r.Target, Event: raw, Error: err.Error(),
+	b.dead = append(b.dead, DeadLetter{ID: newID(), Rule: r.Name, Target: r.Target, Event: raw, Error: err.Error(),
 		Attempts: attempts, FailedAt: b.opts.Clock.Now().UTC()})
 	b.mu.Unlock()
 }
@@ -238,6 +240,35 @@ func (b *Bus) DeadLetters() []DeadLetter {
 	out := append([]DeadLetter{}, b.dead...)
 	slices.Reverse(out)
 	return out
+}
+
+// ErrNoDeadLetter: Replay was given an id no dead letter has (it may have
+// been replayed already).
+var ErrNoDeadLetter = errors.New("localbus: no such dead letter")
+
+// Replay takes a dead letter off the list and delivers its event to its
+// rule's target again, with the same retries; a delivery that fails again
+// is dead-lettered anew (under a new id). Targets are idempotent, so a
+// replay of an event that meanwhile got through changes nothing.
+func (b *Bus) Replay(id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return fmt.Errorf("localbus: closed")
+	}
+	i := slices.IndexFunc(b.dead, func(d DeadLetter) bool { return d.ID == id })
+	if i < 0 {
+		return fmt.Errorf("%w: %s", ErrNoDeadLetter, id)
+	}
+	d := b.dead[i]
+	r, ok := b.rules[d.Rule]
+	if !ok { // a scheduled rule: not among the pattern rules
+		r = events.Rule{Name: d.Rule, Target: d.Target}
+	}
+	b.dead = slices.Delete(b.dead, i, i+1)
+	b.wg.Add(1)
+	go b.deliver(r, d.Event)
+	return nil
 }
 
 func newID() string {

@@ -241,3 +241,43 @@ func TestTargetsReceiveEventBridgeEvents(t *testing.T) {
 		})
 	}
 }
+
+func TestReplayRedeliversADeadLetterOnce(t *testing.T) {
+	// The notification target fails its 3 attempts, then recovers.
+	b, recs := newBus(t, map[string]int{events.TargetNotification: 3})
+	_ = b.Publish(context.Background(), events.Event{DetailType: events.CallbackLeaseAllocated, Detail: map[string]string{"callId": "c-2"}})
+	b.Wait()
+	dl := b.DeadLetters()
+	if len(dl) != 1 || dl[0].ID == "" {
+		t.Fatalf("dead letters = %+v, want one with an id", dl)
+	}
+	if err := b.Replay(dl[0].ID); err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	b.Wait()
+	rec := recs[events.TargetNotification]
+	if len(rec.got) != 1 || rec.got[0].DetailType != events.CallbackLeaseAllocated {
+		t.Fatalf("replay delivered %+v, want the dead-lettered event once", rec.got)
+	}
+	if left := b.DeadLetters(); len(left) != 0 {
+		t.Fatalf("dead letters after a successful replay = %+v, want none", left)
+	}
+	if err := b.Replay(dl[0].ID); !errors.Is(err, localbus.ErrNoDeadLetter) {
+		t.Fatalf("second Replay = %v, want ErrNoDeadLetter", err)
+	}
+}
+
+func TestReplayThatFailsAgainIsDeadLetteredAnew(t *testing.T) {
+	b, _ := newBus(t, map[string]int{events.TargetNotification: 6})
+	_ = b.Publish(context.Background(), events.Event{DetailType: events.CallbackLeaseAllocated, Detail: map[string]string{"callId": "c-3"}})
+	b.Wait()
+	first := b.DeadLetters()[0]
+	if err := b.Replay(first.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.Wait()
+	dl := b.DeadLetters()
+	if len(dl) != 1 || dl[0].ID == first.ID || !bytes.Equal(dl[0].Event, first.Event) {
+		t.Fatalf("dead letters = %+v, want the same event under a new id", dl)
+	}
+}

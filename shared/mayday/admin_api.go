@@ -367,3 +367,37 @@ func (api *AdminAPI) SetContacts(ctx context.Context, id string, contacts []stri
 	}
 	return a, nil
 }
+
+// Agents lists the agents the store can enumerate without a table scan: the
+// agents at every site, and any agent in an emergency now (a site-less one
+// included). An agent with no site and no emergency is read by id.
+func (api *AdminAPI) Agents(ctx context.Context) ([]Agent, error) {
+	sites, err := api.store.ListSites(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("agents: sites: %w", err)
+	}
+	seen := map[string]bool{}
+	var out []Agent
+	add := func(as []Agent) {
+		for _, a := range as {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
+	}
+	for _, s := range sites {
+		as, err := api.store.AgentsAtSite(ctx, s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("agents at site %s: %w", s.ID, err)
+		}
+		add(as)
+	}
+	busy, err := api.store.AgentsInEmergencySince(ctx, api.now())
+	if err != nil {
+		return nil, fmt.Errorf("agents in an emergency: %w", err)
+	}
+	add(busy)
+	slices.SortFunc(out, func(a, b Agent) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}

@@ -2,7 +2,6 @@ package settings
 
 import (
 	"errors"
-	"net/url"
 	"slices"
 
 	"github.com/mayday/mayday/events"
@@ -107,12 +106,4 @@ func joinOr(values []string) string {
 		out += v
 	}
 	return out
-}
-
-func absoluteURL(v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("want an absolute https URL")
-	}
-	return nil
 }

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
@@ -92,6 +94,15 @@ var (
 		Doc: "id of the Connect agent status agent queues route to (Available): set for a PSAP callback, and restored when the previous status is unknown", check: connectStatusID}
 )
 
+// The settings of `mayday console`, the operator's local console against
+// a deployed stack.
+var (
+	AdminURL = Setting{Env: "MAYDAY_ADMIN_URL", Source: NotDeployed,
+		Doc: "the stack's admin Function URL (its AdminUrl output), which mayday console signs its calls to", check: absoluteURL}
+	ConsoleAddr = Setting{Env: "MAYDAY_CONSOLE_ADDR", Default: "127.0.0.1:8090", Source: NotDeployed,
+		Doc: "loopback address mayday console listens on", check: nonEmpty}
+)
+
 // DevSecret signs webhooks locally when MAYDAY_WEBHOOK_SECRET is not set.
 // Only the local runner and the simulator use it.
 const DevSecret = "mayday-local-dev-secret"
@@ -114,7 +125,7 @@ var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConf
 	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval,
 	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
 	WebhookSecretPrevious, WebhookSecretOverlap,
-	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus}
+	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus, AdminURL, ConsoleAddr}
 
 // Functions lists, for each Lambda function (its directory under
 // functions/), what it reads besides Domain.
@@ -180,6 +191,13 @@ func Defaults() mayday.Config {
 		panic(fmt.Sprintf("settings: defaults: %v", err)) // a bad declaration above
 	}
 	return c
+}
+
+func absoluteURL(v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(v, " \t") {
+		return errors.New("want an absolute http(s) URL")
+	}
+	return nil
 }
 
 func nonEmpty(v string) error {

@@ -2,9 +2,7 @@ package settings
 
 import (
 	"errors"
-	"net/url"
 	"regexp"
-	"strings"
 )
 
 // Twilio Programmable Voice: the /v1/twilio/* routes of the two webhook
@@ -20,7 +18,7 @@ var (
 	TwilioAccountSID = Setting{Env: "MAYDAY_TWILIO_ACCOUNT_SID", Context: "twilioAccountSid", Source: IfConfigured,
 		Doc: "Twilio account SID (AC...); when set, Twilio requests naming another account are refused", check: accountSID}
 	TwilioOrdinaryURL = Setting{Env: "MAYDAY_TWILIO_ORDINARY_URL", Context: "twilioOrdinaryUrl", Source: IfConfigured,
-		Doc: "the customer's own TwiML URL that ordinary calls (and calls to numbers that are not callback numbers) are redirected to; unset, those calls are refused (503) so that the Voice Fallback URL takes them", check: httpURL}
+		Doc: "the customer's own TwiML URL that ordinary calls (and calls to numbers that are not callback numbers) are redirected to; unset, those calls are refused (503) so that the Voice Fallback URL takes them", check: absoluteURL}
 	TwilioPublicURL = Setting{Env: "MAYDAY_TWILIO_PUBLIC_URL", Source: NotDeployed,
 		Doc: "public base URL Twilio calls (a tunnel or proxy in front of the local runner), over which X-Twilio-Signature is checked; unset, the URL the request arrived at"}
 )
@@ -44,12 +42,4 @@ func twilioSID(prefix string) func(string) error {
 		}
 		return nil
 	}
-}
-
-func httpURL(v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(v, " \t") {
-		return errors.New("want an absolute http(s) URL")
-	}
-	return nil
 }

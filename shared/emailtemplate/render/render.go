@@ -24,6 +24,16 @@ type Rendered struct {
 // Render fills the template's parts with data. A subject never spans lines:
 // a line break there would start a new mail header.
 func Render(t emailtemplate.Template, data map[string]string) (Rendered, error) {
+	return renderWith(t, data, parse)
+}
+
+// Preview renders as Render does but keeps no parsed source: an editor's
+// every keystroke is a new source, which the cache would keep forever.
+func Preview(t emailtemplate.Template, data map[string]string) (Rendered, error) {
+	return renderWith(t, data, raymond.Parse)
+}
+
+func renderWith(t emailtemplate.Template, data map[string]string, parse func(string) (*raymond.Template, error)) (Rendered, error) {
 	var r Rendered
 	for _, p := range []struct {
 		name string
