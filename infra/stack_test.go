@@ -31,7 +31,7 @@ var (
 	annotations assertions.Annotations
 	// resources is the template's Resources, parsed; rawResources the same
 	// as plain JSON values (for one-resource templates, hasProperties).
-	resources map[string]resource
+	resources    map[string]resource
 	rawResources map[string]any
 	// assetDir holds the stand-in bootstraps, for tests that synthesise a
 	// stack of their own too.
