@@ -57,7 +57,7 @@ func TestAlarms(t *testing.T) {
 
 	// Operator events: a metric filter per detail-type, each with an alarm.
 	var detailTypes []string
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		if r.Target == events.TargetOperatorAlarm {
 			detailTypes = append(detailTypes, detailTypesOf(r)...)
 		}

@@ -26,10 +26,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/coldstart"
@@ -37,9 +40,11 @@ import (
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/redrive"
 	"github.com/mayday/mayday/shared/sesmailer"
+	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/harness"
 	"github.com/mayday/mayday/shared/testkit/integration"
 	"github.com/mayday/mayday/shared/testkit/lambdarie"
+	"github.com/mayday/mayday/shared/testkit/presencetest"
 )
 
 // HostBootstrapsVar names a directory of bootstraps built for this machine
@@ -61,7 +66,20 @@ func TestAsDeployed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tplJSON, err := json.Marshal(template.ToJSON())
+	// Presence push as deployed, through the generic webhook to a local
+	// receiver (TaskRouter's API is not reachable from here): the stack of
+	// the other tests with that platform instead.
+	presence := presencetest.NewReceiver(t, nil) // its secret is known once deployed
+	var tpl assertions.Template
+	check(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(assetDir, "cdk.out-asdeployed"))})
+		stack := NewMaydayStack(app, "Mayday", &MaydayStackProps{AssetDir: assetDir, Config: Config{
+			Values: testCfg.With(settings.PresencePlatform, settings.PlatformWebhook).
+				With(settings.PresenceWebhookURL, presence.URL).Values,
+			CallbackPool: testCfg.CallbackPool, AlarmEmail: testCfg.AlarmEmail}})
+		tpl = assertions.Template_FromStack(stack, nil)
+	})
+	tplJSON, err := json.Marshal(tpl.ToJSON())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +112,7 @@ func TestAsDeployed(t *testing.T) {
 	// Once the stack configures asynchronous invocation, every rule target
 	// must have it; until then Lambda's defaults stand, with a test queue.
 	configured := len(d.Template.OfType("AWS::Lambda::EventInvokeConfig")) > 0
-	for _, name := range []string{fnLeaseAllocation, fnEmailNotification, fnPresenceRestore, fnCallHistory, fnLeaseExpiry} {
+	for _, name := range []string{fnLeaseAllocation, fnEmailNotification, fnPresenceRestore, fnCallHistory, fnLeaseExpiry, fnPresencePush} {
 		if configured && slices.Contains(d.Fallback, ids[name]) {
 			t.Errorf("%s: a rule target with no AWS::Lambda::EventInvokeConfig", name)
 		}
@@ -107,11 +125,12 @@ func TestAsDeployed(t *testing.T) {
 			t.Log(d.Logs())
 		}
 	})
-	secret, err := d.Secret(resourceID(t, "AWS::SecretsManager::Secret"))
+	secret, err := d.Secret(logicalID(t, "AWS::SecretsManager::Secret", "WebhookSecret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &rieClient{t: t, d: d, secret: []byte(secret)}
+	presence.Secret = []byte(secret)
 	admin, dial, inbound := ids[fnAdmin], ids[fnDialDetection], ids[fnCallbackRouting]
 
 	// Every function reads what the template gives it, nothing else.
@@ -126,6 +145,7 @@ func TestAsDeployed(t *testing.T) {
 	number := fmt.Sprintf("+1425%07d", time.Now().UnixNano()%10_000_000)
 	c.ok(admin, "PUT", "/v1/sites/"+site, harness.Sample(t, "admin/site.json", nil), false)
 	c.ok(admin, "PUT", "/v1/agents/"+agent, harness.Sample(t, "admin/agent.json", map[string]any{"siteId": site}), false)
+	presence.AddAgent(agent, presencetest.StatusAvailable)
 	c.ok(admin, "POST", "/v1/callback-numbers", fmt.Sprintf(`{"number":%q,"country":"US","siteId":%q}`, number, site), false)
 
 	// An unsigned webhook is refused by the deployed function.
@@ -167,6 +187,9 @@ func TestAsDeployed(t *testing.T) {
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" || harness.Get(st, "emergency.active") != false {
 		t.Fatalf("state after the calls: %v", st)
 	}
+	if got := presence.Status(agent); got != presencetest.StatusAvailable || !slices.Contains(presence.Moves(agent), presencetest.StatusDND) {
+		t.Errorf("presence in the platform: %s after %v, want do-not-disturb and back to available", got, presence.Moves(agent))
+	}
 	seen := strings.Join(eventTypes(d), ",")
 	for _, want := range []string{events.EmergencyCallStarted, events.CallbackLeaseAllocated, events.EmergencyCallbackRouted, events.EmergencyCallEnded} {
 		if !strings.Contains(seen, want) {
@@ -192,7 +215,7 @@ func TestAsDeployed(t *testing.T) {
 	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
 		t.Fatalf("history: %v", h)
 	}
-	for _, fn := range []string{fnCallHistory, fnLeaseExpiry, fnPresenceRestore, fnLeaseAllocation, fnEmailNotification} {
+	for _, fn := range []string{fnCallHistory, fnLeaseExpiry, fnPresenceRestore, fnLeaseAllocation, fnEmailNotification, fnPresencePush} {
 		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
 			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
 		}

@@ -20,7 +20,7 @@ func TestAsyncInvocationFailures(t *testing.T) {
 	fns := functionIDs(t)
 	queue := logicalID(t, "AWS::SQS::Queue", "FailedInvocations")
 	targets := map[string]bool{}
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		if _, ok := fns[r.Target]; ok {
 			targets[r.Target] = true
 		}
@@ -79,7 +79,7 @@ func TestAsyncInvocationFailures(t *testing.T) {
 // send, only from that rule (aws:SourceArn), log-group targets included;
 // each DLQ is named by an output for replay.
 func TestDeadLetterQueuePolicies(t *testing.T) {
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		t.Run(r.Name, func(t *testing.T) {
 			rule := logicalID(t, "AWS::Events::Rule", constructID(r.Name))
 			dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")
@@ -105,7 +105,7 @@ func TestDeadLetterQueuePolicies(t *testing.T) {
 // target; no custom resource writes others.
 func TestOneLogsResourcePolicy(t *testing.T) {
 	var groups []string
-	for _, r := range events.Rules {
+	for _, r := range rulesDeployed(testCfg) {
 		if r.Target == events.TargetOperatorAlarm || r.Target == events.TargetAudit {
 			groups = append(groups, "ARN:"+logicalID(t, "AWS::Logs::LogGroup", constructID(r.Target)+"Events"))
 		}

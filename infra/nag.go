@@ -77,9 +77,9 @@ func nagProvider(p customresources.Provider) {
 
 // nagManuallyRotatedSecret: a key shared with a telephony platform (the
 // webhook key, a platform's token) is rotated by hand, by design.
-func nagManuallyRotatedSecret(secret awssecretsmanager.Secret) {
+func nagManuallyRotatedSecret(secret awssecretsmanager.Secret, why string) {
 	cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{
-		suppress("AwsSolutions-SMG4", "The key is shared with a telephony platform, which must be given the new value: rotation is an operator's put-secret-value with a window in which the previous value is still accepted (docs/DEPLOY.md), not a rotation function that cannot update the platform."),
+		suppress("AwsSolutions-SMG4", why+": rotation is an operator's put-secret-value with a window in which the previous value is still accepted (docs/DEPLOY.md), not a rotation function that cannot reach the platform."),
 	}, jsii.Bool(true))
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -86,24 +85,29 @@ func TestPresencePushTaskRouter(t *testing.T) {
 	})
 }
 
-// With no platform there is no presence-push function, rule or Twilio
-// secret; with the generic webhook, the function signs with the webhook
-// secret and no Twilio secret exists.
+// With no platform there is no presence-push function or rule; with the
+// generic webhook, the function signs with the webhook secret and does not
+// get the Twilio token's.
 func TestPresencePushOtherPlatforms(t *testing.T) {
-	none := presencePushTemplate(t, "none", Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values})
+	noneCfg := Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values}
+	none := presencePushTemplate(t, "none", noneCfg)
 	if n := count(t, none, "AWS::Lambda::Function", presencePushDescription); n != 0 {
 		t.Errorf("platform none: %d presence-push functions", n)
 	}
 	check(t, func() {
-		none.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(events.RulesFor(false)))))
-		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1)) // the webhook secret
+		none.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(noneCfg)))))
+		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) // the webhook secret and the Twilio token
 	})
 
-	webhook := presencePushTemplate(t, "webhook", Config{Values: DefaultConfig().
+	webhookCfg := Config{Values: DefaultConfig().
 		With(settings.PresencePlatform, settings.PlatformWebhook).
-		With(settings.PresenceWebhookURL, "https://presence.contoso.com/mayday").Values})
+		With(settings.PresenceWebhookURL, "https://presence.contoso.com/mayday").Values}
+	webhook := presencePushTemplate(t, "webhook", webhookCfg)
 	var secret string
-	check(t, func() { secret = *webhook.GetResourceId(jsii.String("AWS::SecretsManager::Secret"), nil) })
+	check(t, func() {
+		secret = *webhook.GetResourceId(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+			"Properties": map[string]any{"Description": assertions.Match_StringLikeRegexp(jsii.String("webhooks' X-Mayday-Signature"))}})
+	})
 	props := map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
 		settings.PresencePlatform.Env:   "webhook",
 		settings.PresenceWebhookURL.Env: "https://presence.contoso.com/mayday",
@@ -117,7 +121,7 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 		t.Errorf("platform webhook: %d presence-push functions with the webhook settings, want 1", n)
 	}
 	check(t, func() {
-		webhook.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(events.Rules))))
+		webhook.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(webhookCfg)))))
 	})
 }
 

@@ -11,9 +11,9 @@ import (
 
 // newTwilio wires Twilio Programmable Voice: a secret for the account's auth
 // token, readable by the two webhook functions only, which check
-// X-Twilio-Signature with it (through the same Parameters and Secrets
-// extension as the webhook secret, so a rotated token is served within a
-// minute). The stack cannot know the token: the secret starts with a
+// X-Twilio-Signature with it (read and cached as the webhook secret is, so
+// a rotated token is served within a minute and the previous one stays
+// accepted for the rotation window). The stack cannot know the token: the secret starts with a
 // generated placeholder, which no Twilio request matches (403), until the
 // operator puts the token in it. The account SID and the ordinary calls'
 // URL come from the context (settings TwilioAccountSID, TwilioOrdinaryURL).
@@ -22,6 +22,7 @@ func newTwilio(stack awscdk.Stack, w webhooks, fns map[string]awslambda.Function
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("TwilioAuthToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Mayday: the Twilio account's auth token, which signs Twilio's webhooks (X-Twilio-Signature); put the token here"),
 	})
+	nagManuallyRotatedSecret(secret, "Twilio issues the auth token (its console promotes the secondary token)")
 	for _, name := range []string{fnDialDetection, fnCallbackRouting} {
 		fns[name].AddEnvironment(jsii.String(settings.TwilioAuthTokenARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fns[name], nil)

@@ -9,8 +9,9 @@ import (
 	"github.com/mayday/mayday/shared/settings"
 )
 
-// TestTwilio: the auth-token secret, read by the two webhook functions
-// only, which get its ARN and the context's Twilio settings; the URLs to
+// TestTwilio: the auth-token secret, read by the two webhook functions and
+// (with TaskRouter presence, as in testCfg) presence-push only, which get
+// its ARN; the webhooks get the context's Twilio settings; the URLs to
 // enter in the Twilio console.
 func TestTwilio(t *testing.T) {
 	secret := logicalID(t, "AWS::SecretsManager::Secret", "TwilioAuthToken")
@@ -22,10 +23,13 @@ func TestTwilio(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			vars, _ := resources[id].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 			webhook := name == fnDialDetection || name == fnCallbackRouting
-			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != webhook {
+			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != (webhook || name == fnPresencePush) {
 				t.Errorf("%s = %v", settings.TwilioAuthTokenARN.Env, vars[settings.TwilioAuthTokenARN.Env])
 			}
 			for _, s := range []settings.Setting{settings.TwilioAccountSID, settings.TwilioOrdinaryURL} {
+				if s.Env == settings.TwilioAccountSID.Env && name == fnPresencePush {
+					continue // TaskRouter's account
+				}
 				if want := testCfg.Get(s); webhook && vars[s.Env] != want || !webhook && vars[s.Env] != nil {
 					t.Errorf("%s = %v", s.Env, vars[s.Env])
 				}
@@ -61,7 +65,7 @@ func TestTwilio(t *testing.T) {
 	}
 	for name, id := range fns {
 		role := getAtt(resources[id].Properties["Role"], "Arn")
-		if webhook := name == fnDialDetection || name == fnCallbackRouting; readers[role] != webhook {
+		if reads := name == fnDialDetection || name == fnCallbackRouting || name == fnPresencePush; readers[role] != reads {
 			t.Errorf("%s: reads the Twilio secret = %v", name, readers[role])
 		}
 		delete(readers, role)

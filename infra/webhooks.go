@@ -39,7 +39,7 @@ func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks
 			IncludeSpace:       jsii.Bool(false),
 		},
 	})
-	nagManuallyRotatedSecret(secret)
+	nagManuallyRotatedSecret(secret, "The key is shared with a telephony platform, which must be given the new value")
 	url := func(name string, auth awslambda.FunctionUrlAuthType) awslambda.FunctionUrl {
 		return fns[name].AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: auth, InvokeMode: urlInvokeMode})
 	}

@@ -2,7 +2,9 @@ package local_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/local"
@@ -165,12 +168,23 @@ func TestInvokeAPI(t *testing.T) {
 	for _, d := range dirs {
 		// An empty object is a malformed event for every function: each
 		// must be reached, and answer with its own function error or
-		// answer.
+		// answer. With no presence platform, presence-push is not
+		// deployed in AWS either: Lambda's 404.
+		want := http.StatusOK
+		if d.Name() == events.TargetPresencePush {
+			want = http.StatusNotFound
+		}
 		inv := invoke(t, s, d.Name(), []byte(`{}`))
-		if inv.status != http.StatusOK {
-			t.Errorf("%s: %d %s, want the function reached", d.Name(), inv.status, inv.body)
+		if inv.status != want {
+			t.Errorf("%s: %d %s, want %d", d.Name(), inv.status, inv.body, want)
 		}
 	}
+	t.Run("presence-push with a platform", func(t *testing.T) {
+		s := harness.Start(t, harness.Options{Config: fast, Presence: noPlatform{}})
+		if inv := invoke(t, s, events.TargetPresencePush, []byte(`{}`)); inv.status != http.StatusOK {
+			t.Errorf("presence-push: %d %s, want the function reached", inv.status, inv.body)
+		}
+	})
 
 	t.Run("event consumer takes its EventBridge event", func(t *testing.T) {
 		inv := invoke(t, s, "lease-expiry", eventstest.Bytes(t, "scheduled-event"))
@@ -250,3 +264,12 @@ func TestInvokeAPI(t *testing.T) {
 		}
 	})
 }
+
+// noPlatform is a presence platform that is never reached (a malformed
+// event stops before it).
+type noPlatform struct{}
+
+func (noPlatform) DoNotDisturb(context.Context, string) (string, error) {
+	return "", errors.New("not expected")
+}
+func (noPlatform) Restore(context.Context, string, string) error { return errors.New("not expected") }

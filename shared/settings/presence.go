@@ -41,7 +41,7 @@ const PresencePushFunction = events.TargetPresencePush
 // settings are deployed, its secret included.
 var PresencePush = map[string][]Setting{
 	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TaskRouterRestoreActivitySID,
-		TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken},
+		TwilioAccountSID, needed(TwilioAuthTokenARN), TwilioAuthToken},
 	PlatformWebhook: {PresenceWebhookURL, WebhookSecretARN, WebhookSecret},
 	PlatformConnect: {},
 }
@@ -106,4 +106,11 @@ func joinOr(values []string) string {
 		out += v
 	}
 	return out
+}
+
+// needed is s where a function cannot do without it: TaskRouter presence
+// needs the Twilio token the webhooks can do without.
+func needed(s Setting) Setting {
+	s.Optional = false
+	return s
 }
