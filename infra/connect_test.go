@@ -24,10 +24,11 @@ const (
 )
 
 // rulesDeployed is what a configuration deploys of events.Rules: the
-// default-bus rules only with their consumers.
+// default-bus rules only with their consumers, presence push's only with a
+// presence platform.
 func rulesDeployed(cfg Config) []events.Rule {
 	var out []events.Rule
-	for _, r := range events.Rules {
+	for _, r := range events.RulesFor(presencePlatform(cfg) != settings.PlatformNone) {
 		if r.Bus != events.DefaultBus || cfg.Get(settings.ConnectInstanceARN) != "" {
 			out = append(out, r)
 		}

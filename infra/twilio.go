@@ -22,6 +22,7 @@ func newTwilio(stack awscdk.Stack, w webhooks, fns map[string]awslambda.Function
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("TwilioAuthToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Mayday: the Twilio account's auth token, which signs Twilio's webhooks (X-Twilio-Signature); put the token here"),
 	})
+	nagManuallyRotatedSecret(secret)
 	for _, name := range []string{fnDialDetection, fnCallbackRouting} {
 		fns[name].AddEnvironment(jsii.String(settings.TwilioAuthTokenARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fns[name], nil)
