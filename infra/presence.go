@@ -33,7 +33,8 @@ func (c Config) lookup(k string) (string, bool) {
 // newPresencePush gives the presence-push function, where it exists, the
 // secret of its platform and only that one: for TaskRouter the Twilio
 // account's auth token (the secret newTwilio creates), for the generic webhook the webhook
-// signing secret.
+// signing secret; for Amazon Connect no secret but the agent-status calls
+// on the instance.
 func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, webhookSecret, twilioToken awssecretsmanager.Secret) {
 	fn, ok := fns[fnPresencePush]
 	if !ok {
@@ -46,6 +47,11 @@ func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Fu
 		secret, env = twilioToken, settings.TwilioAuthTokenARN.Env
 	case settings.PlatformWebhook:
 		secret, env = webhookSecret, settings.WebhookSecretARN.Env
+	case settings.PlatformConnect:
+		// No secret: the function's role calls Connect, on this instance
+		// only (Validate has required the instance).
+		grantConnectAgentStatus(fn, cfg.Get(settings.ConnectInstanceARN))
+		return
 	default:
 		return
 	}

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -86,8 +91,8 @@ func TestPresencePushTaskRouter(t *testing.T) {
 }
 
 // With no platform there is no presence-push function or rule; with the
-// generic webhook, the function signs with the webhook secret and does not
-// get the Twilio token's.
+// generic webhook, the function signs with the webhook secret and is not
+// given the Twilio auth token (which the two webhooks always read).
 func TestPresencePushOtherPlatforms(t *testing.T) {
 	noneCfg := Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values}
 	none := presencePushTemplate(t, "none", noneCfg)
@@ -96,7 +101,7 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 	}
 	check(t, func() {
 		none.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(noneCfg)))))
-		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) // the webhook secret and the Twilio token
+		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) // the webhook secret, the Twilio auth token
 	})
 
 	webhookCfg := Config{Values: DefaultConfig().
@@ -106,7 +111,7 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 	var secret string
 	check(t, func() {
 		secret = *webhook.GetResourceId(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
-			"Properties": map[string]any{"Description": assertions.Match_StringLikeRegexp(jsii.String("webhooks' X-Mayday-Signature"))}})
+			"Properties": assertions.Match_ObjectLike(&map[string]any{"Description": assertions.Match_StringLikeRegexp(jsii.String("X-Mayday-Signature"))})})
 	})
 	props := map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
 		settings.PresencePlatform.Env:   "webhook",
@@ -136,5 +141,120 @@ func TestPresenceConfigChecked(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s=%s without its settings: no error", settings.PresencePlatform.Env, c.Get(settings.PresencePlatform))
 		}
+	}
+	// Connect names the context keys it misses.
+	for _, c := range []struct {
+		cfg     Config
+		missing []string
+	}{
+		{DefaultConfig().With(settings.PresencePlatform, settings.PlatformConnect), []string{"connectInstanceArn", "connectDndStatusId"}},
+		{DefaultConfig().With(settings.PresencePlatform, settings.PlatformConnect).With(settings.ConnectInstanceARN, connectInstance),
+			[]string{"connectDndStatusId"}},
+	} {
+		err := c.cfg.Validate()
+		for _, m := range c.missing {
+			if err == nil || !strings.Contains(err.Error(), m) {
+				t.Errorf("presencePlatform=connect without %s: %v", m, err)
+			}
+		}
+	}
+	ok := DefaultConfig().With(settings.PresencePlatform, settings.PlatformConnect).
+		With(settings.ConnectInstanceARN, connectInstance).With(settings.ConnectDNDStatus, connectDND)
+	if err := ok.Validate(); err != nil {
+		t.Errorf("presencePlatform=connect with its settings: %v", err)
+	}
+}
+
+// With Amazon Connect, presence push reads the instance and its statuses,
+// no secret, and may look up, read and set the status of that instance's
+// agents only.
+func TestPresencePushConnect(t *testing.T) {
+	cfg := Config{Values: DefaultConfig().
+		With(settings.PresencePlatform, settings.PlatformConnect).
+		With(settings.ConnectInstanceARN, connectInstance).With(settings.ConnectDNDStatus, connectDND).
+		With(settings.ConnectRoutableStatus, connectRoutable).Values}
+	dir := t.TempDir() // with the Connect functions' assets, which the shared one lacks
+	for _, f := range append(slices.Clone(functionSpecs), connectFunctionSpecs...) {
+		if err := os.MkdirAll(filepath.Join(dir, f.Name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tpl assertions.Template
+	check(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+		tpl = assertions.Template_FromStack(NewMaydayStack(app, "MaydayConnectPresence", &MaydayStackProps{Config: cfg, AssetDir: dir}), nil)
+	})
+	var res map[string]resource
+	check(t, func() {
+		b, err := json.Marshal(tpl.ToJSON())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Resources map[string]resource }
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		res = doc.Resources
+	})
+	var fn string
+	for id, r := range res {
+		if d, _ := r.Properties["Description"].(string); r.Type == "AWS::Lambda::Function" && strings.HasPrefix(d, "Mayday presence-push: ") {
+			fn = id
+		}
+	}
+	if fn == "" {
+		t.Fatal("platform connect: no presence-push function")
+	}
+	vars, _ := res[fn].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	for env, want := range map[string]any{
+		settings.PresencePlatform.Env:      "connect",
+		settings.ConnectInstanceARN.Env:    connectInstance,
+		settings.ConnectDNDStatus.Env:      connectDND,
+		settings.ConnectRoutableStatus.Env: connectRoutable,
+		settings.TwilioAuthTokenARN.Env:    nil,
+		settings.WebhookSecretARN.Env:      nil,
+	} {
+		if got := vars[env]; got != want {
+			t.Errorf("presence-push %s = %v, want %v", env, got, want)
+		}
+	}
+	deployed := map[string]string{}
+	for k, v := range vars {
+		deployed[k] = fmt.Sprint(v)
+	}
+	if _, err := coldstart.Read(fnPresencePush, func(k string) (string, bool) { v, ok := deployed[k]; return v, ok }); err != nil {
+		t.Errorf("presence-push: cold start with the deployed environment: %v", err)
+	}
+	role := getAtt(res[fn].Properties["Role"], "Arn")
+	granted := map[string][]string{}
+	for _, r := range res {
+		if roles, _ := r.Properties["Roles"].([]any); r.Type != "AWS::IAM::Policy" || len(roles) != 1 || ref(roles[0]) != role {
+			continue
+		}
+		sts, _ := r.Properties["PolicyDocument"].(map[string]any)["Statement"].([]any)
+		for _, s := range sts {
+			st := s.(map[string]any)
+			for _, a := range strList(st["Action"]) {
+				if strings.HasPrefix(a, "connect:") || strings.HasPrefix(a, "secretsmanager:") {
+					granted[a] = append(granted[a], strList(st["Resource"])...)
+				}
+			}
+		}
+	}
+	want := map[string][]string{
+		"connect:SearchUsers":        {connectInstance, connectInstance + "/agent/*"},
+		"connect:GetCurrentUserData": {connectInstance, connectInstance + "/agent/*"},
+		"connect:PutUserStatus":      {connectInstance + "/agent/*", connectInstance + "/agent-state/*"},
+	}
+	for a, w := range want {
+		if g := granted[a]; !slices.Equal(g, w) {
+			t.Errorf("presence push: %s on %q, want %q", a, g, w)
+		}
+	}
+	if len(granted) != len(want) {
+		t.Errorf("presence push may: %v, want the Connect agent-status actions only", granted)
 	}
 }

@@ -38,7 +38,8 @@ With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/m
 		envVar{Setting: settings.PresencePlatform}, envVar{Setting: settings.PresenceWebhookURL},
 		envVar{Setting: settings.TaskRouterWorkspaceSID}, envVar{Setting: settings.TaskRouterDNDActivitySID},
 		envVar{Setting: settings.TaskRouterRestoreActivitySID},
-		envVar{Setting: settings.ConnectInstanceARN}, envVar{Setting: settings.ConnectRoutableStatus}),
+		envVar{Setting: settings.ConnectInstanceARN}, envVar{Setting: settings.ConnectRoutableStatus},
+		envVar{Setting: settings.ConnectDNDStatus}),
 	otherEnv: []otherVar{
 		{dynamoEndpoint.name, dynamoEndpoint.doc + "; when set, -store defaults to dynamodb"},
 		{sesEndpoint.name, sesEndpoint.doc + "; when set, -mailer defaults to ses"},
@@ -74,11 +75,10 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 		h = slog.NewJSONHandler(c.stderr, nil)
 	}
 	m := &local.Main{Config: cfg, Log: slog.New(h)}
-	if m.Presence, err = local.PresenceFromEnv(os.LookupEnv, cfg.Secret); err != nil {
-		return err
-	}
-	// connect-flow asks a real Connect instance about agents only when
-	// one is configured; otherwise it answers without agentArn or bypass.
+	// connect-flow (and presence push with MAYDAY_PRESENCE_PLATFORM=connect)
+	// asks a real Connect instance about agents only when one is configured;
+	// otherwise connect-flow answers without agentArn or bypass.
+	var connectAPI agentstatus.API
 	if arn, err := settings.ConnectInstanceARN.Get(os.LookupEnv); err != nil {
 		return err
 	} else if arn != "" {
@@ -90,9 +90,13 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 		if err != nil {
 			return err
 		}
-		if m.ConnectAgents, err = agentstatus.New(connect.NewFromConfig(aws), agentstatus.Config{InstanceARN: arn, Routable: routable}); err != nil {
+		connectAPI = connect.NewFromConfig(aws)
+		if m.ConnectAgents, err = agentstatus.New(connectAPI, agentstatus.Config{InstanceARN: arn, Routable: routable}); err != nil {
 			return err
 		}
+	}
+	if m.Presence, err = local.PresenceFromEnv(os.LookupEnv, cfg.Secret, func() agentstatus.API { return connectAPI }); err != nil {
+		return err
 	}
 	if *store == "dynamodb" || *mailer == "ses" {
 		clients, err := awsclients.New(ctx)

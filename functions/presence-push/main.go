@@ -5,9 +5,11 @@ package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/handler"
@@ -20,7 +22,7 @@ func main() {
 	sm := secretsmanager.NewFromConfig(f.AWS)
 	platform, err := presenceplatform.New(f.Setting, func(arn string) presenceplatform.Secret {
 		return awssecret.Source(sm, arn, 0) // the current value: presence push signs or authenticates, never verifies
-	})
+	}, func() agentstatus.API { return connect.NewFromConfig(f.AWS) })
 	f.Must(err)
 	uc, err := mayday.NewPresencePush(f.Store(), platform, f.Options)
 	f.Must(err)

@@ -82,8 +82,9 @@ func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
 // PresenceFromEnv is the presence platform MAYDAY_PRESENCE_PLATFORM names
 // (nil for none), with its settings and plain secrets from the environment:
 // MAYDAY_TWILIO_AUTH_TOKEN for TaskRouter, the webhook secret (secret, the
-// runner's) to sign the generic webhook's notices.
-func PresenceFromEnv(lookup settings.Lookup, secret string) (mayday.PresencePlatform, error) {
+// runner's) to sign the generic webhook's notices; connect is the Amazon
+// Connect client for the connect platform (nil when there is none).
+func PresenceFromEnv(lookup settings.Lookup, secret string, connect presenceplatform.ConnectClient) (mayday.PresencePlatform, error) {
 	if err := settings.CheckPresence(lookup); err != nil {
 		return nil, err
 	}
@@ -100,6 +101,6 @@ func PresenceFromEnv(lookup settings.Lookup, secret string) (mayday.PresencePlat
 		return func(context.Context) ([][]byte, error) {
 			return nil, fmt.Errorf("secret %s: the local runner reads plain secrets only", arn)
 		}
-	})
+	}, connect)
 	return p, errors.Join(append(errs, err)...)
 }

@@ -70,7 +70,7 @@ func TestPresenceFromEnv(t *testing.T) {
 		{"unknown platform", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "genesys"}, false, "MAYDAY_PRESENCE_PLATFORM"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := local.PresenceFromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }, "runner-secret")
+			p, err := local.PresenceFromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }, "runner-secret", nil)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one naming %s", err, tc.wantErr)

@@ -158,3 +158,18 @@ type PresencePlatform interface {
 	// Restore moves the agent back to previous ("" : the adapter's configured default status, or leave as is if none).
 	Restore(ctx context.Context, agentID, previous string) error
 }
+
+// CallbackRouter is implemented by a presence platform that routes PSAP
+// callbacks through its own queues (Amazon Connect), which offer a contact
+// only to a routable agent: there a callback does not move the agent to Do
+// Not Disturb — that would hold the callback in the queue it is meant to
+// jump — and only the agent's outbound emergency calls do.
+type CallbackRouter interface {
+	RoutesCallbacks() bool
+}
+
+// routesCallbacks reports whether p routes callbacks through its queues.
+func routesCallbacks(p PresencePlatform) bool {
+	r, ok := p.(CallbackRouter)
+	return ok && r.RoutesCallbacks()
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/mayday/mayday/events"
 )
@@ -26,6 +27,9 @@ import (
 type PresencePush struct {
 	ports
 	platform PresencePlatform
+	// callbacksRoutable: the platform routes callbacks (CallbackRouter), so
+	// only outbound conversations hold the agent on Do Not Disturb there.
+	callbacksRoutable bool
 }
 
 // NewPresencePush builds the use case; every port is required.
@@ -34,7 +38,7 @@ func NewPresencePush(store Store, platform PresencePlatform, o Options) (*Presen
 	if err != nil {
 		return nil, err
 	}
-	return &PresencePush{ports: p, platform: platform}, nil
+	return &PresencePush{ports: p, platform: platform, callbacksRoutable: routesCallbacks(platform)}, nil
 }
 
 // maxPushRounds bounds the rounds of one push: another push for the same
@@ -56,7 +60,9 @@ func (p *PresencePush) Started(ctx context.Context, d events.EmergencyCallStarte
 
 // CallbackRouted handles "Emergency Callback Routed": a callback routed to
 // the agent is an emergency conversation too. One routed to the fallback
-// destination concerns no agent.
+// destination concerns no agent. On a platform that routes callbacks it is
+// recorded but moves nothing: the contact flow has just made the agent
+// routable for it.
 func (p *PresencePush) CallbackRouted(ctx context.Context, d events.CallbackRoutedDetail) error {
 	if d.Route != RouteAgent || d.AgentID == "" {
 		return nil
@@ -65,7 +71,7 @@ func (p *PresencePush) CallbackRouted(ctx context.Context, d events.CallbackRout
 	// case where that write failed.
 	err := p.applyStart(ctx, Call{ID: d.CallID, Kind: KindCallback, AgentID: d.AgentID, To: d.CallbackNumber,
 		StartedAt: d.RoutedAt, Route: new(ToAgent(d.AgentID))})
-	if err != nil {
+	if err != nil || p.callbacksRoutable {
 		return err
 	}
 	return p.push(ctx, d.AgentID, d.CallID)
@@ -103,7 +109,7 @@ func (p *PresencePush) push(ctx context.Context, agentID, callID string) error {
 		if err != nil {
 			return fmt.Errorf("%w: agent %s: %w", ErrUnavailable, agentID, err)
 		}
-		want := a.InEmergency()
+		want := p.wantDoNotDisturb(a)
 		if want == a.Platform.DoNotDisturb {
 			return nil
 		}
@@ -145,6 +151,17 @@ func (p *PresencePush) push(ctx context.Context, agentID, callID string) error {
 	// Not reached unless pushes for the agent keep crossing: the retry
 	// starts again from what is stored.
 	return fmt.Errorf("%w: agent %s: platform presence kept changing during the push", ErrConflict, agentID)
+}
+
+// wantDoNotDisturb reports whether the agent's conversations ask for Do
+// Not Disturb in the platform: any of them, or on a platform that routes
+// callbacks an outbound one (so a repeated or late event for another
+// conversation does not move an agent whose callback is being routed).
+func (p *PresencePush) wantDoNotDisturb(a Agent) bool {
+	if !p.callbacksRoutable {
+		return a.InEmergency()
+	}
+	return slices.ContainsFunc(a.Emergency.Active, func(c ActiveCall) bool { return c.Kind != KindCallback })
 }
 
 // record writes what was done in the platform.

@@ -5,8 +5,10 @@ package presenceplatform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/presencewebhook"
 	"github.com/mayday/mayday/shared/settings"
@@ -16,10 +18,15 @@ import (
 // Secret returns a secret's values, the current one first.
 type Secret = func(context.Context) ([][]byte, error)
 
+// ConnectClient returns an Amazon Connect client; called only for the
+// connect platform, so the others need no AWS configuration.
+type ConnectClient = func() agentstatus.API
+
 // New returns the platform get's settings name, or nil for none. get
 // returns a setting's value (coldstart's Function.Setting, or the local
-// runner's environment); fromARN reads a Secrets Manager secret.
-func New(get func(settings.Setting) string, fromARN func(arn string) Secret) (mayday.PresencePlatform, error) {
+// runner's environment); fromARN reads a Secrets Manager secret; connect
+// builds the Connect client.
+func New(get func(settings.Setting) string, fromARN func(arn string) Secret, connect ConnectClient) (mayday.PresencePlatform, error) {
 	switch platform := get(settings.PresencePlatform); platform {
 	case settings.PlatformNone, "":
 		return nil, nil
@@ -43,6 +50,20 @@ func New(get func(settings.Setting) string, fromARN func(arn string) Secret) (ma
 		p, err := presencewebhook.New(get(settings.PresenceWebhookURL), key, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("presence platform %s: %w", platform, err)
+		}
+		return p, nil
+	case settings.PlatformConnect:
+		if connect == nil {
+			return nil, fmt.Errorf("%w: presence platform %s: no Connect client", mayday.ErrMissingDependency, platform)
+		}
+		p, err := agentstatus.NewPresence(connect(), agentstatus.Config{InstanceARN: get(settings.ConnectInstanceARN),
+			DoNotDisturb: get(settings.ConnectDNDStatus), Routable: get(settings.ConnectRoutableStatus)})
+		if err != nil {
+			kind := mayday.ErrInvalid // the instance ARN
+			if errors.Is(err, agentstatus.ErrNoDoNotDisturb) {
+				kind = mayday.ErrMissingDependency
+			}
+			return nil, fmt.Errorf("%w: presence platform %s: %w", kind, platform, err)
 		}
 		return p, nil
 	default:

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+
+	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/presenceplatform"
 	"github.com/mayday/mayday/shared/presencewebhook"
@@ -28,10 +31,13 @@ func TestNew(t *testing.T) {
 		}
 		return m
 	}
+	cn := map[string]string{"MAYDAY_PRESENCE_PLATFORM": "connect",
+		"MAYDAY_CONNECT_INSTANCE_ARN":  "arn:aws:connect:us-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111",
+		"MAYDAY_CONNECT_DND_STATUS_ID": "22222222-bbbb-4bbb-8bbb-222222222222"}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
-		want string // "none", "taskrouter", "webhook" or an error's text
+		want string // "none", "taskrouter", "webhook", "connect" or an error's text
 		arn  string // the ARN read through the extension
 	}{
 		{"none", map[string]string{}, "none", ""},
@@ -42,14 +48,21 @@ func TestNew(t *testing.T) {
 		{"webhook", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": "https://example.com/presence",
 			"MAYDAY_WEBHOOK_SECRET_ARN": "arn:hmac"}, "webhook", "arn:hmac"},
 		{"webhook without a URL", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_WEBHOOK_SECRET": "s"}, "URL", ""},
-		{"connect is not in this build", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "connect"}, "not available", ""},
+		{"connect", cn, "connect", ""},
+		{"connect without its Do Not Disturb status", with(cn, "MAYDAY_CONNECT_DND_STATUS_ID", ""), "Do Not Disturb", ""},
+		{"connect with a bad instance ARN", with(cn, "MAYDAY_CONNECT_INSTANCE_ARN", "arn:aws:s3:::bucket"), "instance ARN", ""},
+		{"unknown platform", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "genesys"}, "not available", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var read string
+			var clients int
 			p, err := presenceplatform.New(func(s settings.Setting) string { return tc.env[s.Env] },
 				func(arn string) presenceplatform.Secret {
 					read = arn
 					return func(context.Context) ([][]byte, error) { return nil, errors.New("unused") }
+				}, func() agentstatus.API {
+					clients++
+					return connect.New(connect.Options{Region: "us-west-2"}) // never called
 				})
 			got := "none"
 			switch p.(type) {
@@ -57,6 +70,11 @@ func TestNew(t *testing.T) {
 				got = "taskrouter"
 			case *presencewebhook.Platform:
 				got = "webhook"
+			case *agentstatus.Statuses:
+				got = "connect"
+			}
+			if wantClient := tc.env["MAYDAY_PRESENCE_PLATFORM"] == "connect"; (clients > 0) != wantClient {
+				t.Errorf("Connect client built %d times for %s", clients, tc.env["MAYDAY_PRESENCE_PLATFORM"])
 			}
 			if err != nil {
 				if !errors.Is(err, mayday.ErrMissingDependency) && !errors.Is(err, mayday.ErrInvalid) {
@@ -81,7 +99,7 @@ func TestBuiltPlatformWorks(t *testing.T) {
 	f.AddAgent("a-1", presencetest.StatusAvailable)
 	env := map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": f.URL,
 		"MAYDAY_WEBHOOK_SECRET": "local-secret"}
-	p, err := presenceplatform.New(func(s settings.Setting) string { return env[s.Env] }, nil)
+	p, err := presenceplatform.New(func(s settings.Setting) string { return env[s.Env] }, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

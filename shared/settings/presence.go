@@ -43,13 +43,14 @@ var PresencePush = map[string][]Setting{
 	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TaskRouterRestoreActivitySID,
 		TwilioAccountSID, needed(TwilioAuthTokenARN), TwilioAuthToken},
 	PlatformWebhook: {PresenceWebhookURL, WebhookSecretARN, WebhookSecret},
-	PlatformConnect: {},
+	PlatformConnect: {ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus},
 }
 
 // PresenceRequired lists the settings each platform cannot do without.
 var PresenceRequired = map[string][]Setting{
 	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TwilioAccountSID},
 	PlatformWebhook:    {PresenceWebhookURL},
+	PlatformConnect:    {ConnectInstanceARN, ConnectDNDStatus},
 }
 
 func init() {
@@ -78,7 +79,11 @@ func CheckPresence(lookup Lookup) error {
 	var errs []error
 	for _, s := range PresenceRequired[platform] {
 		if v, _ := s.Get(lookup); v == "" {
-			errs = append(errs, errors.New(s.Env+" is not set (MAYDAY_PRESENCE_PLATFORM="+platform+" needs it)"))
+			name := s.Env
+			if s.Context != "" {
+				name += " (context " + s.Context + ")"
+			}
+			errs = append(errs, errors.New(name+" is not set (MAYDAY_PRESENCE_PLATFORM="+platform+" needs it)"))
 		}
 	}
 	return errors.Join(errs...)

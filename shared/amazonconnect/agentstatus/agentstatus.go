@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 // API is the part of the Connect client the adapter calls.
@@ -26,8 +28,9 @@ type API interface {
 
 var _ API = (*connect.Client)(nil)
 
-// ErrUnknownUser: no Connect user has the agent's user name.
-var ErrUnknownUser = errors.New("no such Connect user")
+// ErrUnknownUser: no Connect user has the agent's user name (the presence
+// port's mayday.ErrNotFound).
+var ErrUnknownUser = fmt.Errorf("%w: no such Connect user", mayday.ErrNotFound)
 
 // Config names the instance and the agent statuses, by their ids (the last
 // part of an agent status ARN, ".../agent-state/<id>").
@@ -144,6 +147,14 @@ func (s *Statuses) Restore(ctx context.Context, agentID, previous string) error 
 	}
 	return s.put(ctx, agentID, u, to)
 }
+
+var _ mayday.CallbackRouter = (*Statuses)(nil)
+
+// RoutesCallbacks: Connect routes a PSAP callback through an agent queue,
+// which offers it only to a routable agent (the contact flow's bypass makes
+// the agent routable), so presence push must not move the agent to Do Not
+// Disturb for a callback.
+func (s *Statuses) RoutesCallbacks() bool { return true }
 
 // UserARN is the agent's Connect user ARN.
 func (s *Statuses) UserARN(ctx context.Context, agentID string) (string, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 // presencePlatform is the presence port as the domain declares it; the
@@ -26,6 +27,15 @@ type presencePlatform interface {
 }
 
 var _ presencePlatform = (*agentstatus.Statuses)(nil)
+
+// Connect routes callbacks through its queues: presence push leaves a
+// callback's agent routable.
+func TestRoutesCallbacks(t *testing.T) {
+	var p mayday.PresencePlatform = &agentstatus.Statuses{}
+	if r, ok := p.(mayday.CallbackRouter); !ok || !r.RoutesCallbacks() {
+		t.Error("the Connect adapter does not report that it routes callbacks")
+	}
+}
 
 const (
 	instance    = "aaaaaaaa-bbbb-cccc-dddd-111111111111"
@@ -268,8 +278,8 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("unknown user", func(t *testing.T) {
 		s, _ := newAdapter(t, available, agentstatus.Config{DoNotDisturb: dnd})
-		if _, err := s.DoNotDisturb(ctx, "nobody"); !errors.Is(err, agentstatus.ErrUnknownUser) {
-			t.Errorf("err %v, want ErrUnknownUser", err)
+		if _, err := s.DoNotDisturb(ctx, "nobody"); !errors.Is(err, agentstatus.ErrUnknownUser) || !errors.Is(err, mayday.ErrNotFound) {
+			t.Errorf("err %v, want ErrUnknownUser, the presence port's ErrNotFound", err)
 		}
 	})
 	t.Run("a server error is returned for the caller's retry", func(t *testing.T) {

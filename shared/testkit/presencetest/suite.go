@@ -2,7 +2,8 @@
 // (mayday.PresencePlatform) meets, run through the presence-push use case
 // over the embedded store, against a local fake of the platform's HTTP API:
 // the TaskRouter fake (TaskRouter) for package taskrouter, the receiver fake
-// (Receiver) for package presencewebhook. A fake is an httptest server that
+// (Receiver) for package presencewebhook, the Amazon Connect fake (Connect)
+// for package agentstatus. A fake is an httptest server that
 // answers as the platform does, checks what the platform checks (auth,
 // signature, encoding) and records what it was asked to do, so the suite
 // asserts on what reached the platform.
@@ -59,6 +60,7 @@ func Run(t *testing.T, newSubject func(t *testing.T) Subject) {
 		{"RepeatedEnd", testRepeatedEnd},
 		{"EndBeforeStart", testEndBeforeStart},
 		{"LastConversationRestores", testLastConversationRestores},
+		{"CallbackAlone", testCallbackAlone},
 		{"AlreadyOnDoNotDisturb", testAlreadyOnDoNotDisturb},
 		{"OutageThenRetry", testOutageThenRetry},
 		{"UnknownAgent", testUnknownAgent},
@@ -178,19 +180,48 @@ func testEndBeforeStart(t *testing.T, e *env) {
 }
 
 // A callback is an emergency conversation too: the agent returns to their
-// status only when the last conversation ends.
+// status only when the last conversation ends — except on a platform that
+// routes callbacks, where a callback does not hold the agent on Do Not
+// Disturb, so the dial's end restores.
 func testLastConversationRestores(t *testing.T, e *env) {
 	e.Fake.AddAgent(agent, e.was)
 	e.must(t, "start", e.start("c-1"))
 	e.must(t, "callback", e.callback("c-2"))
 	e.must(t, "end of the dial", e.end("c-1"))
-	e.expect(t, "end of the first", e.dnd, []string{e.dnd}, mayday.PlatformPresence{DoNotDisturb: true, Previous: e.was})
+	if e.routes() {
+		e.expect(t, "end of the dial", e.was, []string{e.dnd, e.was}, mayday.PlatformPresence{})
+	} else {
+		e.expect(t, "end of the first", e.dnd, []string{e.dnd}, mayday.PlatformPresence{DoNotDisturb: true, Previous: e.was})
+	}
 	e.must(t, "end of the callback", e.end("c-2"))
 	e.expect(t, "end of the last", e.was, []string{e.dnd, e.was}, mayday.PlatformPresence{})
 	// A callback to the fallback destination concerns no agent.
 	e.must(t, "fallback", e.uc.CallbackRouted(context.Background(), events.CallbackRoutedDetail{CallID: "c-3",
 		CallbackNumber: "+14255550001", Route: mayday.RouteFallback, Target: "security-desk", RoutedAt: at}))
 	e.expect(t, "fallback callback", e.was, []string{e.dnd, e.was}, mayday.PlatformPresence{})
+}
+
+// A callback alone holds the agent on Do Not Disturb until it ends; on a
+// platform that routes callbacks (which needs the agent routable for it) it
+// moves nothing.
+func testCallbackAlone(t *testing.T, e *env) {
+	e.Fake.AddAgent(agent, e.was)
+	e.must(t, "callback", e.callback("c-1"))
+	moves := []string{e.dnd, e.was}
+	if e.routes() {
+		moves = nil
+		e.expect(t, "callback", e.was, nil, mayday.PlatformPresence{})
+	} else {
+		e.expect(t, "callback", e.dnd, []string{e.dnd}, mayday.PlatformPresence{DoNotDisturb: true, Previous: e.was})
+	}
+	e.must(t, "end", e.end("c-1"))
+	e.expect(t, "end", e.was, moves, mayday.PlatformPresence{})
+}
+
+// routes reports whether the platform routes callbacks itself.
+func (e *env) routes() bool {
+	r, ok := e.Platform.(mayday.CallbackRouter)
+	return ok && r.RoutesCallbacks()
 }
 
 // An agent already on Do Not Disturb stays there: the platform reports no
