@@ -64,10 +64,7 @@ func Read(name string, lookup settings.Lookup) (*Function, error) {
 		f.values[s.Env] = v
 	}
 	for _, s := range own {
-		// Presence push cannot do without its platform's secret, which the
-		// webhooks may (the Twilio auth token).
-		required := !s.Optional || name == settings.PresencePushFunction
-		if s.Source == settings.FromResource && required && f.values[s.Env] == "" && (s.Or == "" || f.values[s.Or] == "") {
+		if s.Source == settings.FromResource && !s.Optional && f.values[s.Env] == "" && (s.Or == "" || f.values[s.Or] == "") {
 			errs = append(errs, fmt.Errorf("%s is not set", s.Env))
 		}
 	}
