@@ -170,6 +170,9 @@ func coldStart(ctx context.Context, bin, home string) (time.Duration, error) {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=http://127.0.0.1:9",
 		"MAYDAY_TABLE=mayday", "MAYDAY_BUS=mayday", "MAYDAY_SENDER=mayday@example.com",
 		"MAYDAY_WEBHOOK_SECRET=bench", "HOME=" + home, "TZ=UTC",
+		// The platform functions as deployed with a platform.
+		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
+		"MAYDAY_CONNECT_INSTANCE_ARN=arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111",
 	}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
