@@ -28,7 +28,7 @@ var localCommand = &command{
 With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/mayday local`,
 	// What local.ConfigFromEnv reads, then the AWS adapters' settings.
 	env: append(append(
-		[]envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret)},
+		[]envVar{{Setting: settings.Addr}, withDefault(settings.WebhookSecret, settings.DevSecret), {Setting: settings.WebhookSecretPrevious}},
 		env(settings.Domain...)...),
 		envVar{Setting: settings.SweepInterval},
 		withDefault(settings.TwilioAuthToken, settings.DevTwilioAuthToken), envVar{Setting: settings.TwilioAccountSID},

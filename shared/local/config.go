@@ -22,6 +22,9 @@ type Config struct {
 	Addr          string        // settings.Addr
 	SweepInterval time.Duration // settings.SweepInterval
 	Secret        string        // settings.WebhookSecret, default settings.DevSecret
+	// SecretPrevious (settings.WebhookSecretPrevious) is still accepted
+	// beside Secret: a rotation, as in AWS within its window.
+	SecretPrevious string
 	// Bus delivery: attempts per target, the first retry's backoff, and the
 	// bound on one invocation (as a Lambda timeout). Zero: localbus defaults.
 	BusAttempts int
@@ -71,6 +74,7 @@ func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
 	if c.Secret = get(settings.WebhookSecret); c.Secret == "" {
 		c.Secret = settings.DevSecret
 	}
+	c.SecretPrevious = get(settings.WebhookSecretPrevious)
 	if c.TwilioAuthToken = get(settings.TwilioAuthToken); c.TwilioAuthToken == "" {
 		c.TwilioAuthToken = settings.DevTwilioAuthToken
 	}

@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,21 @@ func TestLocalEndToEnd(t *testing.T) {
 // DynamoDB Local and the SES mailer on aws-ses-v2-local.
 func TestLocalEndToEndOnEmulators(t *testing.T) {
 	Flow(t, harness.Start(t, harness.Options{DynamoDB: true, SES: true, Config: fast}))
+}
+
+// TestSecretRotation: while a rotation is under way the runner accepts the
+// previous secret beside the current one, and nothing else.
+func TestSecretRotation(t *testing.T) {
+	s := harness.Start(t, harness.Options{Config: func(c *local.Config) {
+		c.Secret, c.SecretPrevious = "current-secret", "previous-secret"
+	}})
+	for _, tc := range []struct {
+		secret string
+		want   int
+	}{{"current-secret", http.StatusOK}, {"previous-secret", http.StatusOK}, {"another-secret", http.StatusUnauthorized}} {
+		dial := harness.Sample(t, "webhooks/dial.json", map[string]any{"callId": harness.Unique() + "-c", "to": "+14255550123"})
+		if got, _, _ := harness.NewClient(t, s.URL, []byte(tc.secret)).Do("POST", "/v1/telephony/events", dial, true); got != tc.want {
+			t.Errorf("signed with %s: %d, want %d", tc.secret, got, tc.want)
+		}
+	}
 }

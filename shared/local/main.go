@@ -21,6 +21,7 @@ import (
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/redact"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // Main is the running local system. Fields left nil by the caller get the
@@ -175,9 +176,8 @@ func (m *Main) sweep(ctx context.Context) {
 func (m *Main) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := httpapi.ForUseCases(m.UseCases)
-	api.Secret, api.AdminGuard, api.Clock, api.Log = []byte(m.Config.Secret), httpapi.LoopbackOnly, m.Clock, m.Log
-	token := [][]byte{[]byte(m.Config.TwilioAuthToken)}
-	api.TwilioAuthToken = func(context.Context) ([][]byte, error) { return token, nil }
+	api.Secrets, api.AdminGuard, api.Clock, api.Log = webhooksecret.Static(m.Config.Secret, m.Config.SecretPrevious), httpapi.LoopbackOnly, m.Clock, m.Log
+	api.TwilioAuthToken = webhooksecret.Static(m.Config.TwilioAuthToken)
 	api.TwilioAccountSID, api.TwilioOrdinaryURL, api.TwilioPublicURL = m.Config.TwilioAccountSID, m.Config.TwilioOrdinaryURL, m.Config.TwilioPublicURL
 	if err := api.Mount(mux); err != nil {
 		return nil, err
