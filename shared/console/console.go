@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -223,9 +224,9 @@ func (s *server) readState(ctx context.Context, r *http.Request, id string) (int
 		return http.StatusBadRequest, nil
 	}
 	req.RemoteAddr, req.Host = r.RemoteAddr, r.Host
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	rec := httptest.NewRecorder()
 	s.API.ServeHTTP(rec, req)
-	return rec.status, bytes.TrimSpace(rec.body.Bytes())
+	return rec.Code, bytes.TrimSpace(rec.Body.Bytes())
 }
 
 // stream pushes the agent's state as server-sent events: one "state"
@@ -440,23 +441,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
-}
-
-// recorder keeps an in-process response.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-	wrote  bool
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(status int) {
-	if !r.wrote {
-		r.status, r.wrote = status, true
-	}
-}
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.body.Write(b)
 }
