@@ -3,8 +3,10 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -126,21 +128,11 @@ func (s *simulator) twilio(ctx context.Context) error {
 
 // twilioSample is testdata/twilio/<name>.form with parameters set.
 func (s *simulator) twilioSample(name string, set map[string]string) (url.Values, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, "twilio", name+".form"))
-	if err != nil {
+	form, err := twiliotest.SampleIn(filepath.Join(s.dir, "twilio"), name, set)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("sample %s: %w (run from the repository root or pass -testdata)", name, err)
 	}
-	form, err := url.ParseQuery(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("sample %s: %w", name, err)
-	}
-	if form.Has("Timestamp") {
-		form.Set("Timestamp", time.Now().UTC().Format(time.RFC1123Z))
-	}
-	for k, v := range set {
-		form.Set(k, v)
-	}
-	return form, nil
+	return form, err
 }
 
 // sendTwilio posts form to the runner as Twilio would, signed over the URL
