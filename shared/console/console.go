@@ -34,10 +34,10 @@ import (
 //go:embed web
 var web embed.FS
 
-// Assets are the console's static files: console.html, desk.html and the
+// assets are the console's static files: console.html, desk.html and the
 // scripts and styles they load, mayday-panel.js (the embeddable panel)
 // among them.
-func Assets() fs.FS {
+func assets() fs.FS {
 	sub, err := fs.Sub(web, "web")
 	if err != nil {
 		panic(err) // cannot happen: web is embedded
@@ -105,10 +105,10 @@ func Mount(mux *http.ServeMux, o Options) error {
 		o.Log = slog.Default()
 	}
 	s := &server{Options: o}
-	assets := Assets()
+	static := assets()
 	page := func(name string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, err := fs.ReadFile(assets, name)
+			b, err := fs.ReadFile(static, name)
 			if err != nil {
 				http.Error(w, "not found", http.StatusNotFound)
 				return
@@ -118,7 +118,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 			_, _ = w.Write(b)
 		})
 	}
-	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
+	files := http.StripPrefix("/assets/", http.FileServerFS(static))
 	mux.Handle("GET /{$}", page("console.html"))
 	mux.Handle("GET /desk/{agentId}", page("desk.html"))
 	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
