@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -144,12 +143,5 @@ func (s *simulator) sendTwilio(ctx context.Context, token, base, path string, fo
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(httpapi.TwilioSignatureHeader, twiliotest.Sign(token, base+path, form))
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("POST %s: %w (is `go run ./cmd/mayday local` running there?)", s.url+path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(s.out, "POST %s -> %s\n%s\n", path, resp.Status, indent(out))
-	return resp.StatusCode, nil
+	return s.do(req, path)
 }
