@@ -161,7 +161,7 @@ func TestAsDeployed(t *testing.T) {
 		t.Fatalf("dial: %v", r)
 	}
 	if d.Secrets.Reads() == 0 {
-		t.Fatal("the webhook secret was not read from Secrets Manager (or its extension)")
+		t.Fatal("the webhook secret was not read from Secrets Manager")
 	}
 	d.Lambda.Wait()
 	if n, _ := d.Lambda.Counts(ids[fnLeaseAllocation]); n == 0 {

@@ -72,6 +72,15 @@ func TestNoConnectWithoutInstance(t *testing.T) {
 // synthConnect synthesises the stack for a Connect instance.
 func synthConnect(t *testing.T) (assertions.Template, map[string]resource) {
 	t.Helper()
+	return synth(t, "MaydayConnect", testCfg.With(settings.ConnectInstanceARN, connectInstance).
+		With(settings.ConnectDNDStatus, connectDND).With(settings.ConnectRoutableStatus, connectRoutable))
+}
+
+// synth synthesises the stack with cfg, over assets of every function (the
+// Connect functions' too, which the shared template's directory lacks),
+// and returns its template and resources.
+func synth(t *testing.T, name string, cfg Config) (assertions.Template, map[string]resource) {
+	t.Helper()
 	dir := t.TempDir()
 	for _, f := range append(slices.Clone(functionSpecs), connectFunctionSpecs...) {
 		if err := os.MkdirAll(filepath.Join(dir, f.Name), 0o755); err != nil {
@@ -81,18 +90,21 @@ func synthConnect(t *testing.T) (assertions.Template, map[string]resource) {
 			t.Fatal(err)
 		}
 	}
-	cfg := testCfg.With(settings.ConnectInstanceARN, connectInstance).With(settings.ConnectDNDStatus, connectDND).
-		With(settings.ConnectRoutableStatus, connectRoutable)
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
-	tpl := assertions.Template_FromStack(NewMaydayStack(app, "MaydayConnect", &MaydayStackProps{Config: cfg, AssetDir: dir}), nil)
-	b, err := json.Marshal(tpl.ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
+	var tpl assertions.Template
+	check(t, func() {
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+		tpl = assertions.Template_FromStack(NewMaydayStack(app, name, &MaydayStackProps{Config: cfg, AssetDir: dir}), nil)
+	})
 	var doc struct{ Resources map[string]resource }
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	check(t, func() {
+		b, err := json.Marshal(tpl.ToJSON())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+	})
 	return tpl, doc.Resources
 }
 
@@ -180,38 +192,60 @@ func TestConnectWithInstance(t *testing.T) {
 
 	// Connect actions: connect-flow's role only, scoped to the instance.
 	flowRole := getAtt(res[flow].Properties["Role"], "Arn")
-	granted := map[string][]string{}
-	for id, r := range res {
+	grants := grantsByRole(res, "connect:")
+	if _, ok := grants[flowRole]; !ok || len(grants) != 1 {
+		t.Errorf("Connect actions granted by role: %v, want connect-flow's role only", grants)
+	}
+	checkGrants(t, "connect-flow", grants[flowRole], agentStatusGrants)
+}
+
+// agentStatusGrants are the Connect actions that look up, read and set an
+// agent's status, on the instance's users and agent statuses only.
+var agentStatusGrants = map[string][]string{
+	"connect:SearchUsers":        {connectInstance, connectInstance + "/agent/*"},
+	"connect:GetCurrentUserData": {connectInstance, connectInstance + "/agent/*"},
+	"connect:PutUserStatus":      {connectInstance + "/agent/*", connectInstance + "/agent-state/*"},
+}
+
+// grantsByRole lists, by role (its logical id), the actions with one of
+// prefixes that the policies of res grant, with their resources.
+func grantsByRole(res map[string]resource, prefixes ...string) map[string]map[string][]string {
+	out := map[string]map[string][]string{}
+	for _, r := range res {
 		if r.Type != "AWS::IAM::Policy" {
 			continue
 		}
+		roles, _ := r.Properties["Roles"].([]any)
 		doc, _ := r.Properties["PolicyDocument"].(map[string]any)
 		sts, _ := doc["Statement"].([]any)
 		for _, s := range sts {
 			st := s.(map[string]any)
 			for _, a := range strList(st["Action"]) {
-				if !strings.HasPrefix(a, "connect:") {
+				if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(a, p) }) {
 					continue
 				}
-				roles, _ := r.Properties["Roles"].([]any)
-				if len(roles) != 1 || ref(roles[0]) != flowRole {
-					t.Errorf("%s grants %s to %v, want connect-flow's role only", id, a, roles)
+				for _, role := range roles {
+					id := ref(role)
+					if out[id] == nil {
+						out[id] = map[string][]string{}
+					}
+					out[id][a] = append(out[id][a], strList(st["Resource"])...)
 				}
-				granted[a] = append(granted[a], strList(st["Resource"])...)
 			}
 		}
 	}
-	want := map[string][]string{
-		"connect:SearchUsers":        {connectInstance, connectInstance + "/agent/*"},
-		"connect:GetCurrentUserData": {connectInstance, connectInstance + "/agent/*"},
-		"connect:PutUserStatus":      {connectInstance + "/agent/*", connectInstance + "/agent-state/*"},
-	}
+	return out
+}
+
+// checkGrants: who is granted exactly want.
+func checkGrants(t *testing.T, who string, got, want map[string][]string) {
+	t.Helper()
 	for a, w := range want {
-		if g := granted[a]; !slices.Equal(g, w) {
-			t.Errorf("%s on %q, want %q", a, g, w)
+		if !slices.Equal(got[a], w) {
+			t.Errorf("%s: %s on %q, want %q", who, a, got[a], w)
 		}
 	}
-	if len(granted) != len(want) {
-		t.Errorf("Connect actions granted: %v", granted)
+	if len(got) != len(want) {
+		t.Errorf("%s may: %v, want %v", who, got, want)
 	}
 }

@@ -63,7 +63,7 @@ type functionsProps struct {
 	Bus      awsevents.EventBus
 }
 
-// newFunctions creates the eight functions, keyed by name. Access is granted
+// newFunctions creates the functions, keyed by name. Access is granted
 // here only for what every function needs (the table) and for publishing;
 // the webhook secret and SES are granted where they are created.
 func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Function {

@@ -52,8 +52,7 @@ func TestFunctions(t *testing.T) {
 
 // Every setting a function reads (settings.Functions and settings.Domain)
 // is set by the stack, from a resource or the context, or deliberately left
-// unset; no other Mayday setting is set (the secrets extension has its own);
-// and with exactly that environment the
+// unset; no other Mayday setting is set; and with exactly that environment the
 // function's cold start reads a valid configuration.
 func TestFunctionSettingsAreDeployed(t *testing.T) {
 	ids := functionIDs(t)

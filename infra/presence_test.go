@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -173,32 +170,7 @@ func TestPresencePushConnect(t *testing.T) {
 		With(settings.PresencePlatform, settings.PlatformConnect).
 		With(settings.ConnectInstanceARN, connectInstance).With(settings.ConnectDNDStatus, connectDND).
 		With(settings.ConnectRoutableStatus, connectRoutable).Values}
-	dir := t.TempDir() // with the Connect functions' assets, which the shared one lacks
-	for _, f := range append(slices.Clone(functionSpecs), connectFunctionSpecs...) {
-		if err := os.MkdirAll(filepath.Join(dir, f.Name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var tpl assertions.Template
-	check(t, func() {
-		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
-		tpl = assertions.Template_FromStack(NewMaydayStack(app, "MaydayConnectPresence", &MaydayStackProps{Config: cfg, AssetDir: dir}), nil)
-	})
-	var res map[string]resource
-	check(t, func() {
-		b, err := json.Marshal(tpl.ToJSON())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct{ Resources map[string]resource }
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatal(err)
-		}
-		res = doc.Resources
-	})
+	_, res := synth(t, "MaydayConnectPresence", cfg)
 	var fn string
 	for id, r := range res {
 		if d, _ := r.Properties["Description"].(string); r.Type == "AWS::Lambda::Function" && strings.HasPrefix(d, "Mayday presence-push: ") {
@@ -229,32 +201,5 @@ func TestPresencePushConnect(t *testing.T) {
 		t.Errorf("presence-push: cold start with the deployed environment: %v", err)
 	}
 	role := getAtt(res[fn].Properties["Role"], "Arn")
-	granted := map[string][]string{}
-	for _, r := range res {
-		if roles, _ := r.Properties["Roles"].([]any); r.Type != "AWS::IAM::Policy" || len(roles) != 1 || ref(roles[0]) != role {
-			continue
-		}
-		sts, _ := r.Properties["PolicyDocument"].(map[string]any)["Statement"].([]any)
-		for _, s := range sts {
-			st := s.(map[string]any)
-			for _, a := range strList(st["Action"]) {
-				if strings.HasPrefix(a, "connect:") || strings.HasPrefix(a, "secretsmanager:") {
-					granted[a] = append(granted[a], strList(st["Resource"])...)
-				}
-			}
-		}
-	}
-	want := map[string][]string{
-		"connect:SearchUsers":        {connectInstance, connectInstance + "/agent/*"},
-		"connect:GetCurrentUserData": {connectInstance, connectInstance + "/agent/*"},
-		"connect:PutUserStatus":      {connectInstance + "/agent/*", connectInstance + "/agent-state/*"},
-	}
-	for a, w := range want {
-		if g := granted[a]; !slices.Equal(g, w) {
-			t.Errorf("presence push: %s on %q, want %q", a, g, w)
-		}
-	}
-	if len(granted) != len(want) {
-		t.Errorf("presence push may: %v, want the Connect agent-status actions only", granted)
-	}
+	checkGrants(t, "presence push", grantsByRole(res, "connect:", "secretsmanager:")[role], agentStatusGrants)
 }

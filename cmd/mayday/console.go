@@ -100,7 +100,7 @@ func listenLoopback(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("address %q: %w", addr, err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !isLoopback(host) {
 		return nil, fmt.Errorf("address %q: the console listens on loopback only (it signs with your credentials)", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -108,6 +108,12 @@ func listenLoopback(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// isLoopback: host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // consoleHandler serves the console, its admin calls forwarded to
@@ -140,7 +146,7 @@ func loopbackHost(next http.Handler) http.Handler {
 		if h, _, err := net.SplitHostPort(r.Host); err == nil {
 			host = h
 		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		if !isLoopback(host) {
 			http.Error(w, `{"error":"the console answers on its loopback address only"}`, http.StatusForbidden)
 			return
 		}

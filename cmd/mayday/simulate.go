@@ -176,17 +176,23 @@ func (s *simulator) send(ctx context.Context, method, path string, body []byte, 
 	if sign {
 		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(s.secret, time.Now(), body))
 	}
+	code, err := s.do(req, path)
+	if err == nil && code >= 300 {
+		err = fmt.Errorf("%s %s: %d %s", method, path, code, http.StatusText(code))
+	}
+	return err
+}
+
+// do sends req to the runner and prints the answer.
+func (s *simulator) do(req *http.Request, path string) (int, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w (is `go run ./cmd/mayday local` running there?)", method, s.url+path, err)
+		return 0, fmt.Errorf("%s %s: %w (is `go run ./cmd/mayday local` running there?)", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(s.out, "%s %s -> %s\n%s\n", method, path, resp.Status, indent(out))
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
-	}
-	return nil
+	fmt.Fprintf(s.out, "%s %s -> %s\n%s\n", req.Method, path, resp.Status, indent(out))
+	return resp.StatusCode, nil
 }
 
 func indent(b []byte) string {

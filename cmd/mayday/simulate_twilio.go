@@ -3,8 +3,9 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -126,21 +127,11 @@ func (s *simulator) twilio(ctx context.Context) error {
 
 // twilioSample is testdata/twilio/<name>.form with parameters set.
 func (s *simulator) twilioSample(name string, set map[string]string) (url.Values, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, "twilio", name+".form"))
-	if err != nil {
+	form, err := twiliotest.SampleIn(filepath.Join(s.dir, "twilio"), name, set)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("sample %s: %w (run from the repository root or pass -testdata)", name, err)
 	}
-	form, err := url.ParseQuery(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("sample %s: %w", name, err)
-	}
-	if form.Has("Timestamp") {
-		form.Set("Timestamp", time.Now().UTC().Format(time.RFC1123Z))
-	}
-	for k, v := range set {
-		form.Set(k, v)
-	}
-	return form, nil
+	return form, err
 }
 
 // sendTwilio posts form to the runner as Twilio would, signed over the URL
@@ -152,12 +143,5 @@ func (s *simulator) sendTwilio(ctx context.Context, token, base, path string, fo
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(httpapi.TwilioSignatureHeader, twiliotest.Sign(token, base+path, form))
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("POST %s: %w (is `go run ./cmd/mayday local` running there?)", s.url+path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(s.out, "POST %s -> %s\n%s\n", path, resp.Status, indent(out))
-	return resp.StatusCode, nil
+	return s.do(req, path)
 }

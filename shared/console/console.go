@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -33,10 +34,10 @@ import (
 //go:embed web
 var web embed.FS
 
-// Assets are the console's static files: console.html, desk.html and the
+// assets are the console's static files: console.html, desk.html and the
 // scripts and styles they load, mayday-panel.js (the embeddable panel)
 // among them.
-func Assets() fs.FS {
+func assets() fs.FS {
 	sub, err := fs.Sub(web, "web")
 	if err != nil {
 		panic(err) // cannot happen: web is embedded
@@ -104,10 +105,10 @@ func Mount(mux *http.ServeMux, o Options) error {
 		o.Log = slog.Default()
 	}
 	s := &server{Options: o}
-	assets := Assets()
+	static := assets()
 	page := func(name string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, err := fs.ReadFile(assets, name)
+			b, err := fs.ReadFile(static, name)
 			if err != nil {
 				http.Error(w, "not found", http.StatusNotFound)
 				return
@@ -117,7 +118,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 			_, _ = w.Write(b)
 		})
 	}
-	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
+	files := http.StripPrefix("/assets/", http.FileServerFS(static))
 	mux.Handle("GET /{$}", page("console.html"))
 	mux.Handle("GET /desk/{agentId}", page("desk.html"))
 	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -223,9 +224,9 @@ func (s *server) readState(ctx context.Context, r *http.Request, id string) (int
 		return http.StatusBadRequest, nil
 	}
 	req.RemoteAddr, req.Host = r.RemoteAddr, r.Host
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	rec := httptest.NewRecorder()
 	s.API.ServeHTTP(rec, req)
-	return rec.status, bytes.TrimSpace(rec.body.Bytes())
+	return rec.Code, bytes.TrimSpace(rec.Body.Bytes())
 }
 
 // stream pushes the agent's state as server-sent events: one "state"
@@ -440,23 +441,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
-}
-
-// recorder keeps an in-process response.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-	wrote  bool
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(status int) {
-	if !r.wrote {
-		r.status, r.wrote = status, true
-	}
-}
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.body.Write(b)
 }

@@ -67,21 +67,32 @@ func TestConsoleRoutes(t *testing.T) {
 	}
 }
 
-// A pushed template is what the outbox sends with next.
-func TestPushedTemplateIsSentWith(t *testing.T) {
-	sys := harness.Start(t, harness.Options{})
-	c := sys.Client(t)
-	req, _ := http.NewRequest("PUT", sys.URL+"/console/template",
-		strings.NewReader(`{"subject":"Pushed {{agentId}}","html":"<p>{{{agentIdHtml}}}</p>","text":"{{agentId}}"}`))
+// send sends a console request as its page does (a JSON body) and checks
+// the answer's status.
+func send(t *testing.T, sys *harness.System, method, path, body string, want int) {
+	t.Helper()
+	req, err := http.NewRequest(method, sys.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("push: %d", res.StatusCode)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s = %d %.300s, want %d", method, path, res.StatusCode, b, want)
 	}
+}
+
+// A pushed template is what the outbox sends with next.
+func TestPushedTemplateIsSentWith(t *testing.T) {
+	sys := harness.Start(t, harness.Options{})
+	c := sys.Client(t)
+	send(t, sys, "PUT", "/console/template",
+		`{"subject":"Pushed {{agentId}}","html":"<p>{{{agentIdHtml}}}</p>","text":"{{agentId}}"}`, http.StatusOK)
 	var got map[string]any
 	c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", nil), false)
 	c.OK("PUT", "/v1/agents/a-1", harness.Sample(t, "admin/agent.json", nil), false)
@@ -131,17 +142,8 @@ func TestListAgents(t *testing.T) {
 // endpoint (aws-ses-v2-local), as mayday template push does.
 func TestConsolePushesToTheSESEndpoint(t *testing.T) {
 	sys := harness.Start(t, harness.Options{SES: true})
-	req, _ := http.NewRequest("PUT", sys.URL+"/console/template",
-		strings.NewReader(`{"subject":"From the console {{agentId}}","html":"<p>{{{agentIdHtml}}}</p>","text":"{{agentId}}"}`))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("push: %d", res.StatusCode)
-	}
+	send(t, sys, "PUT", "/console/template",
+		`{"subject":"From the console {{agentId}}","html":"<p>{{{agentIdHtml}}}</p>","text":"{{agentId}}"}`, http.StatusOK)
 	got := sys.Client(t).OK("GET", "/console/template", nil, false)
 	if got["subject"] != "From the console {{agentId}}" {
 		t.Fatalf("template read back from SES = %v", got)
@@ -180,15 +182,7 @@ func TestDeadLetterReplayFromTheConsole(t *testing.T) {
 		return id != ""
 	})
 	fm.down.Store(false)
-	req, _ := http.NewRequest("POST", sys.URL+"/console/dead-letters/"+id+"/replay", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusAccepted {
-		t.Fatalf("replay: %d", res.StatusCode)
-	}
+	send(t, sys, "POST", "/console/dead-letters/"+id+"/replay", "", http.StatusAccepted)
 	harness.Eventually(t, "the email sent", func() bool { return len(sys.Emails(t)) == 1 })
 	sys.Main.Bus.Wait()
 	if n := len(sys.Emails(t)); n != 1 {

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
@@ -159,30 +158,7 @@ func sample(t *testing.T, name string, set map[string]string) url.Values {
 	return f
 }
 
-// twimlDoc is a TwiML answer as Twilio reads it.
-type twimlDoc struct {
-	XMLName xml.Name `xml:"Response"`
-	Verbs   []struct {
-		XMLName xml.Name
-	} `xml:",any"`
-	Dial *struct {
-		CallerID       string   `xml:"callerId,attr"`
-		AnswerOnBridge string   `xml:"answerOnBridge,attr"`
-		Timeout        string   `xml:"timeout,attr"`
-		Action         string   `xml:"action,attr"`
-		Method         string   `xml:"method,attr"`
-		Number         []string `xml:"Number"`
-		Client         []string `xml:"Client"`
-		HasCallerID    bool     `xml:"-"`
-	} `xml:"Dial"`
-	Redirect *struct {
-		Method string `xml:"method,attr"`
-		URL    string `xml:",chardata"`
-	} `xml:"Redirect"`
-	Hangup *struct{} `xml:"Hangup"`
-}
-
-func parseTwiML(t *testing.T, rec *httptest.ResponseRecorder) twimlDoc {
+func parseTwiML(t *testing.T, rec *httptest.ResponseRecorder) twiliotest.TwiML {
 	t.Helper()
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -190,22 +166,9 @@ func parseTwiML(t *testing.T, rec *httptest.ResponseRecorder) twimlDoc {
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
 		t.Fatalf("Content-Type %q, want text/xml", ct)
 	}
-	var d twimlDoc
-	if err := xml.Unmarshal(rec.Body.Bytes(), &d); err != nil {
-		t.Fatalf("TwiML %s: %v", rec.Body, err)
-	}
-	// Verbs collects what no other field took; count them all.
-	n := len(d.Verbs)
-	for _, v := range []bool{d.Dial != nil, d.Redirect != nil, d.Hangup != nil} {
-		if v {
-			n++
-		}
-	}
-	if n != 1 {
-		t.Fatalf("TwiML %s: want exactly one verb", rec.Body)
-	}
-	if d.Dial != nil {
-		d.Dial.HasCallerID = strings.Contains(rec.Body.String(), "callerId=")
+	d, err := twiliotest.ParseTwiML(rec.Body.Bytes())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return d
 }
@@ -385,15 +348,15 @@ func TestTwilioInbound(t *testing.T) {
 	})
 	for _, tc := range []struct {
 		name, fallback string
-		check          func(twimlDoc) bool
+		check          func(twiliotest.TwiML) bool
 	}{
-		{"no live lease: an E.164 fallback is dialled as a number", fallbackNum, func(d twimlDoc) bool {
+		{"no live lease: an E.164 fallback is dialled as a number", fallbackNum, func(d twiliotest.TwiML) bool {
 			return d.Dial != nil && slices.Equal(d.Dial.Number, []string{fallbackNum}) && d.Dial.Action == ""
 		}},
-		{"no live lease: client:<identity> is dialled as a client", "client:security-desk", func(d twimlDoc) bool {
+		{"no live lease: client:<identity> is dialled as a client", "client:security-desk", func(d twiliotest.TwiML) bool {
 			return d.Dial != nil && slices.Equal(d.Dial.Client, []string{"security-desk"})
 		}},
-		{"no live lease: a fallback that cannot be dialled goes to the customer's application", "security-desk", func(d twimlDoc) bool {
+		{"no live lease: a fallback that cannot be dialled goes to the customer's application", "security-desk", func(d twiliotest.TwiML) bool {
 			return d.Redirect != nil && d.Redirect.URL == ordinaryURL
 		}},
 	} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/mayday/mayday/shared/console"
@@ -56,10 +57,10 @@ func (m *Main) endCall(h http.Handler) func(ctx context.Context, agentID, callID
 		req.RemoteAddr = "127.0.0.1:0"
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(m.Config.Secret), now, body))
-		rec := &statusOnly{header: http.Header{}, status: http.StatusOK}
+		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.status != http.StatusOK {
-			return fmt.Errorf("end call %s: webhook answered %d: %s", callID, rec.status, bytes.TrimSpace(rec.body.Bytes()))
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("end call %s: webhook answered %d: %s", callID, rec.Code, bytes.TrimSpace(rec.Body.Bytes()))
 		}
 		return nil
 	}
@@ -94,18 +95,3 @@ func (t outboxTemplates) PutTemplate(_ context.Context, tpl emailtemplate.Templa
 }
 
 var _ console.Templates = outboxTemplates{}
-
-type statusOnly struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-	wrote  bool
-}
-
-func (r *statusOnly) Header() http.Header { return r.header }
-func (r *statusOnly) WriteHeader(s int) {
-	if !r.wrote {
-		r.status, r.wrote = s, true
-	}
-}
-func (r *statusOnly) Write(b []byte) (int, error) { r.wrote = true; return r.body.Write(b) }

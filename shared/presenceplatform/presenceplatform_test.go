@@ -38,7 +38,7 @@ func TestNew(t *testing.T) {
 		name string
 		env  map[string]string
 		want string // "none", "taskrouter", "webhook", "connect" or an error's text
-		arn  string // the ARN read through the extension
+		arn  string // the secret ARN read
 	}{
 		{"none", map[string]string{}, "none", ""},
 		{"taskrouter", tr, "taskrouter", "arn:token"},

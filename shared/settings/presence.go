@@ -10,7 +10,7 @@ import (
 // Presence push: the contact-center platform that owns agents' presence.
 var (
 	PresencePlatform = Setting{Env: "MAYDAY_PRESENCE_PLATFORM", Default: PlatformNone, Context: "presencePlatform", Source: FromContext,
-		Doc: "contact-center platform whose presence Mayday moves during emergencies: none, taskrouter, webhook or connect", check: oneOf(PresencePlatforms...)}
+		Doc: "contact-center platform whose presence Mayday moves during emergencies: none, taskrouter, webhook or connect", check: oneOf(presencePlatforms...)}
 	PresenceWebhookURL = Setting{Env: "MAYDAY_PRESENCE_WEBHOOK_URL", Context: "presenceWebhookUrl", Source: IfConfigured,
 		Doc: "where the webhook presence platform POSTs its signed notices (https)", check: absoluteURL}
 	TaskRouterWorkspaceSID = Setting{Env: "MAYDAY_TASKROUTER_WORKSPACE_SID", Context: "taskrouterWorkspaceSid", Source: IfConfigured,
@@ -29,8 +29,8 @@ const (
 	PlatformConnect    = "connect"
 )
 
-// PresencePlatforms lists MAYDAY_PRESENCE_PLATFORM's values.
-var PresencePlatforms = []string{PlatformNone, PlatformTaskRouter, PlatformWebhook, PlatformConnect}
+// presencePlatforms lists MAYDAY_PRESENCE_PLATFORM's values.
+var presencePlatforms = []string{PlatformNone, PlatformTaskRouter, PlatformWebhook, PlatformConnect}
 
 // PresencePushFunction is the function that pushes presence; it exists only
 // where a platform is configured.
@@ -46,8 +46,8 @@ var PresencePush = map[string][]Setting{
 	PlatformConnect: {ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus},
 }
 
-// PresenceRequired lists the settings each platform cannot do without.
-var PresenceRequired = map[string][]Setting{
+// presenceRequired lists the settings each platform cannot do without.
+var presenceRequired = map[string][]Setting{
 	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TwilioAccountSID},
 	PlatformWebhook:    {PresenceWebhookURL},
 	PlatformConnect:    {ConnectInstanceARN, ConnectDNDStatus},
@@ -77,7 +77,7 @@ func CheckPresence(lookup Lookup) error {
 		return err
 	}
 	var errs []error
-	for _, s := range PresenceRequired[platform] {
+	for _, s := range presenceRequired[platform] {
 		if v, _ := s.Get(lookup); v == "" {
 			name := s.Env
 			if s.Context != "" {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -104,27 +102,6 @@ func TestSecrets(t *testing.T) {
 	// is measured from it).
 	if len(created) != 3 || !created[0].Equal(created[1]) || !created[2].After(created[1]) {
 		t.Fatalf("CreatedDate of current, previous, new current: %v", created)
-	}
-
-	port, stop, err := f.Extension("127.0.0.1:0", "token")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	for _, tc := range []struct {
-		token string
-		want  int
-	}{{"", http.StatusForbidden}, {"other", http.StatusForbidden}, {"token", http.StatusOK}} {
-		req, _ := http.NewRequest("GET", "http://127.0.0.1:"+strconv.Itoa(port)+"/secretsmanager/get?secretId="+arn, nil)
-		req.Header.Set("X-Aws-Parameters-Secrets-Token", tc.token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tc.want {
-			t.Errorf("token %q: %d, want %d", tc.token, resp.StatusCode, tc.want)
-		}
 	}
 }
 

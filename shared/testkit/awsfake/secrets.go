@@ -2,17 +2,14 @@ package awsfake
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"time"
 )
 
 // Secrets holds secrets by ARN, each with a current and, after a rotation,
-// a previous value; it serves them as Secrets Manager's GetSecretValue and as
-// the Parameters and Secrets extension's local endpoint.
+// a previous value; it serves them as Secrets Manager's GetSecretValue.
 type Secrets struct {
 	URL   string // Secrets Manager endpoint (AWS_ENDPOINT_URL_SECRETS_MANAGER)
 	srv   *httptest.Server
@@ -21,7 +18,7 @@ type Secrets struct {
 	reads int
 }
 
-// Reads counts the GetSecretValue calls and extension reads answered.
+// Reads counts the GetSecretValue calls answered.
 func (s *Secrets) Reads() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,39 +96,6 @@ func (s *Secrets) getSecretValue(body []byte) (any, error) {
 	}
 	return map[string]any{"ARN": arn, "Name": sec.name, "SecretString": sec.current, "VersionId": stage + "-version",
 		"VersionStages": []string{stage}, "CreatedDate": float64(sec.since.UnixMilli()) / 1000}, nil
-}
-
-// Extension serves the Parameters and Secrets extension's endpoint
-// (GET /secretsmanager/get?secretId=…) on addr, answering only requests that
-// carry token in X-Aws-Parameters-Secrets-Token, as the extension does. It
-// returns the port it listens on and a stop function.
-func (s *Secrets) Extension(addr, token string) (port int, stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return 0, nil, err
-	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Aws-Parameters-Secrets-Token") != token || token == "" {
-			http.Error(w, "forbidden: X-Aws-Parameters-Secrets-Token does not match the function's session token", http.StatusForbidden)
-			return
-		}
-		if r.Method != http.MethodGet || r.URL.Path != "/secretsmanager/get" {
-			http.NotFound(w, r)
-			return
-		}
-		arn, sec, err := s.value(r.URL.Query().Get("secretId"), r.URL.Query().Get("versionStage"))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": sec.name, "SecretString": sec.current,
-			"VersionStages": []string{"AWSCURRENT"}})
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	_, p, _ := net.SplitHostPort(ln.Addr().String())
-	port, _ = strconv.Atoi(p)
-	return port, func() { _ = srv.Close() }, nil
 }
 
 // Current is a secret's current value.

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"encoding/xml"
 	"io"
 	"net/http"
 	"strings"
@@ -11,29 +10,11 @@ import (
 	"github.com/mayday/mayday/shared/testkit/twiliotest"
 )
 
-// TwiML is a TwiML answer as Twilio reads it: its one verb.
-type TwiML struct {
-	XMLName xml.Name `xml:"Response"`
-	Dial    *struct {
-		CallerID       string   `xml:"callerId,attr"`
-		AnswerOnBridge string   `xml:"answerOnBridge,attr"`
-		Timeout        string   `xml:"timeout,attr"`
-		Action         string   `xml:"action,attr"`
-		Number         []string `xml:"Number"`
-		Client         []string `xml:"Client"`
-	} `xml:"Dial"`
-	Redirect *struct {
-		Method string `xml:"method,attr"`
-		URL    string `xml:",chardata"`
-	} `xml:"Redirect"`
-	Hangup *struct{} `xml:"Hangup"`
-}
-
 // Twilio posts a sample of testdata/twilio/ (with parameters set) to path
 // as Twilio does: form-encoded, signed with the runner's Twilio auth token
 // (token, when not empty, instead) over the URL called. It answers the
 // status, the TwiML (when 200) and the raw body.
-func (s *System) Twilio(t testing.TB, path, sample string, set map[string]string, token string) (int, TwiML, string) {
+func (s *System) Twilio(t testing.TB, path, sample string, set map[string]string, token string) (int, twiliotest.TwiML, string) {
 	t.Helper()
 	form, err := twiliotest.Sample(sample, set)
 	if err != nil {
@@ -54,13 +35,13 @@ func (s *System) Twilio(t testing.TB, path, sample string, set map[string]string
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var doc TwiML
+	var doc twiliotest.TwiML
 	if resp.StatusCode == http.StatusOK {
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
 			t.Fatalf("%s: Content-Type %q", path, ct)
 		}
-		if err := xml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: TwiML %s: %v", path, b, err)
+		if doc, err = twiliotest.ParseTwiML(b); err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
 	}
 	return resp.StatusCode, doc, string(b)

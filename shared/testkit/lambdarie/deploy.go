@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,8 +73,7 @@ type deployed struct {
 	async      AsyncConfig
 }
 
-// sessionToken is the functions' (fake) session token: the extension
-// stand-in accepts only requests that carry it.
+// sessionToken is the functions' (fake) session token.
 const sessionToken = "IQoJb3JpZ2luX2VjEEXAMPLESESSIONTOKEN"
 
 // Deploy starts the template's functions and their stand-ins for the test,
@@ -228,7 +226,6 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	extensions := map[string]int{} // requested port → the stand-in's port
 	for _, id := range ids {
 		r, ok := tpl.Resources[id]
 		if !ok || r.Type != "AWS::Lambda::Function" {
@@ -249,11 +246,6 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		}
 		for k, v := range endpoints {
 			f.env[k] = v
-		}
-		if usesSecretsExtension(r.Properties) {
-			if err := d.secretsExtension(t, f.env, extensions); err != nil {
-				return d, fmt.Errorf("function %s: %w", id, err)
-			}
 		}
 		for _, uid := range tpl.OfType("AWS::Lambda::Url") {
 			u := tpl.Resources[uid].Properties
@@ -329,51 +321,6 @@ func runtimeEnv(id string, props map[string]any, env map[string]string) {
 	set("AWS_LAMBDA_LOG_FORMAT", str(path(props, "LoggingConfig", "LogFormat")))
 	set("AWS_LAMBDA_LOG_LEVEL", str(path(props, "LoggingConfig", "ApplicationLogLevel")))
 	set("_HANDLER", str(props["Handler"]))
-}
-
-// usesSecretsExtension: the function has the AWS Parameters and Secrets
-// extension layer (its PARAMETERS_SECRETS_EXTENSION_* configuration).
-func usesSecretsExtension(props map[string]any) bool {
-	if props["Layers"] == nil {
-		return false
-	}
-	vars, _ := path(props, "Environment", "Variables").(map[string]any)
-	for k := range vars {
-		if strings.HasPrefix(k, "PARAMETERS_SECRETS_EXTENSION_") {
-			return true
-		}
-	}
-	b, _ := json.Marshal(props["Layers"])
-	return strings.Contains(strings.ToLower(string(b)), "secrets")
-}
-
-// secretsExtension stands in for the extension layer, which the emulator
-// does not run: on the port the function's configuration names (2773 by
-// default). When that port is taken on this machine, the stand-in listens
-// elsewhere and the function's port variable says where.
-func (d *Deployment) secretsExtension(t testing.TB, env map[string]string, started map[string]int) error {
-	want := env["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]
-	if want == "" {
-		want = "2773"
-	}
-	port, ok := started[want]
-	if !ok {
-		p, stop, err := d.Secrets.Extension("127.0.0.1:"+want, sessionToken)
-		if err != nil {
-			var opErr *net.OpError
-			if !errors.As(err, &opErr) {
-				return err
-			}
-			if p, stop, err = d.Secrets.Extension("127.0.0.1:0", sessionToken); err != nil {
-				return err
-			}
-			t.Logf("secrets extension stand-in: port %s is taken here; it listens on %d instead", want, p)
-		}
-		d.stops = append(d.stops, stop)
-		port, started[want] = p, p
-	}
-	env["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = strconv.Itoa(port)
-	return nil
 }
 
 // asyncConfig reads the function's AWS::Lambda::EventInvokeConfig: retries

@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -134,21 +133,6 @@ func (p *Process) Stop() {
 		_ = p.cmd.Process.Kill()
 		_ = p.cmd.Wait()
 	}
-}
-
-// OutputContains reports whether the output has every one of substrings on
-// one line.
-func (p *Process) OutputContains(substrings ...string) bool {
-	for _, line := range strings.Split(p.Output(), "\n") {
-		ok := true
-		for _, s := range substrings {
-			ok = ok && strings.Contains(line, s)
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
 }
 
 func freeAddr() (string, error) {

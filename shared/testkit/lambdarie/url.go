@@ -21,10 +21,10 @@ type URLResponse struct {
 	Streamed bool
 }
 
-// URLRequest is the payload-2.0 event Lambda gives a function for an HTTP
+// urlRequest is the payload-2.0 event Lambda gives a function for an HTTP
 // request to its Function URL. iam, when set, is the caller IAM
 // authenticated (an AWS_IAM URL).
-func URLRequest(method, pathAndQuery string, headers map[string]string, body []byte, iam bool) events.LambdaFunctionURLRequest {
+func urlRequest(method, pathAndQuery string, headers map[string]string, body []byte, iam bool) events.LambdaFunctionURLRequest {
 	p, q, _ := strings.Cut(pathAndQuery, "?")
 	now := time.Now().UTC()
 	h := map[string]string{"host": "abcdefghij.lambda-url.us-east-1.on.aws", "user-agent": "mayday-rie-test",
@@ -92,7 +92,7 @@ func (d *Deployment) CallURL(ctx context.Context, function, method, path string,
 	if !ok || f.url == "" {
 		return URLResponse{}, fmt.Errorf("function %s has no Function URL in the template", function)
 	}
-	ev, _ := json.Marshal(URLRequest(method, path, headers, body, f.url == "AWS_IAM"))
+	ev, _ := json.Marshal(urlRequest(method, path, headers, body, f.url == "AWS_IAM"))
 	raw, err := f.proc.Invoke(ctx, ev)
 	if err != nil {
 		return URLResponse{}, err

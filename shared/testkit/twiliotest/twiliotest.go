@@ -44,7 +44,12 @@ func Sign(authToken, fullURL string, form url.Values) string {
 // Sample is testdata/twilio/<name>.form with parameters set (an empty value
 // removes the parameter); a Timestamp is now, as Twilio would send it.
 func Sample(name string, set map[string]string) (url.Values, error) {
-	b, err := os.ReadFile(filepath.Join(Dir(), name+".form"))
+	return SampleIn(Dir(), name, set)
+}
+
+// SampleIn is Sample read from dir, a copy of testdata/twilio/.
+func SampleIn(dir, name string, set map[string]string) (url.Values, error) {
+	b, err := os.ReadFile(filepath.Join(dir, name+".form"))
 	if err != nil {
 		return nil, err
 	}
