@@ -15,9 +15,9 @@ const (
 	TargetLeaseExpiry     = "lease-expiry"
 	TargetOperatorAlarm   = "operator-alarm"
 	TargetAudit           = "audit"
-	// TargetPresencePush exists only where a presence platform is
-	// configured: with none, neither the function nor its rule is deployed,
-	// and the local bus leaves the rule out (RulesFor).
+	// Presence push runs only with a presence platform, Connect's events
+	// only with an Amazon Connect instance: elsewhere their rules are left
+	// out (RulesTo).
 	TargetPresencePush  = "presence-push"
 	TargetConnectEvents = "connect-events"
 )
@@ -32,7 +32,6 @@ type Rule struct {
 	Target      string
 	// Bus is where the rule listens: "" for Mayday's own bus, DefaultBus
 	// for the account's default bus, where AWS services put their events.
-	// Such a rule exists only where its target is deployed.
 	Bus string
 }
 
@@ -95,12 +94,13 @@ func connectContactEvents(types ...string) string {
 	return string(b)
 }
 
-// RulesFor is Rules without those whose target is absent: presence push
-// where no presence platform is configured.
-func RulesFor(presencePush bool) []Rule {
+// RulesTo is the rules whose target is there (has says which are): a
+// deployment leaves out the rules of what it does not run, such as presence
+// push with no presence platform, or Connect's events with no instance.
+func RulesTo(has func(target string) bool) []Rule {
 	var out []Rule
 	for _, r := range Rules {
-		if r.Target != TargetPresencePush || presencePush {
+		if has(r.Target) {
 			out = append(out, r)
 		}
 	}

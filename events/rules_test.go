@@ -167,17 +167,31 @@ func TestFunctionSamplesAreFixtures(t *testing.T) {
 	}
 }
 
-// Without a presence platform the chain has no presence-push rule; with one
-// it is the whole chain.
-func TestRulesFor(t *testing.T) {
-	for _, on := range []bool{false, true} {
-		rules := events.RulesFor(on)
-		push := slices.ContainsFunc(rules, func(r events.Rule) bool { return r.Target == events.TargetPresencePush })
-		if push != on {
-			t.Errorf("RulesFor(%v) has a presence-push rule: %v", on, push)
+// Every target is a function (a directory under functions/) or one of the
+// log-group targets: a deployment leaves out rules whose target it lacks, so
+// a misspelt target would otherwise only go missing.
+func TestTargetsExist(t *testing.T) {
+	for _, r := range events.Rules {
+		if r.Target == events.TargetOperatorAlarm || r.Target == events.TargetAudit {
+			continue
 		}
-		if want := len(events.Rules) - map[bool]int{false: 1, true: 0}[on]; len(rules) != want {
-			t.Errorf("RulesFor(%v): %d rules, want %d", on, len(rules), want)
+		if _, err := os.Stat(filepath.Join("..", "functions", r.Target, "main.go")); err != nil {
+			t.Errorf("rule %s: target %q is neither a function nor a log group: %v", r.Name, r.Target, err)
 		}
+	}
+}
+
+// RulesTo leaves out exactly the rules whose target is not there.
+func TestRulesTo(t *testing.T) {
+	all := events.RulesTo(func(string) bool { return true })
+	if len(all) != len(events.Rules) {
+		t.Errorf("every target there: %d rules, want %d", len(all), len(events.Rules))
+	}
+	noPush := events.RulesTo(func(target string) bool { return target != events.TargetPresencePush })
+	if slices.ContainsFunc(noPush, func(r events.Rule) bool { return r.Target == events.TargetPresencePush }) {
+		t.Errorf("without presence push: %v", noPush)
+	}
+	if want := len(events.Rules) - 1; len(noPush) != want {
+		t.Errorf("without presence push: %d rules, want %d", len(noPush), want)
 	}
 }

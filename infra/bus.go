@@ -41,18 +41,14 @@ func newBus(stack awscdk.Stack) awsevents.EventBus {
 	})
 }
 
-// newRules creates one EventBridge rule per entry of events.RulesFor (the
-// presence-push rule only with its function) — the same definition the
-// local bus applies — each with its own dead-letter
+// newRules creates one EventBridge rule per entry of events.Rules whose
+// target is deployed (a function of fns, or a log group) — the same
+// definition the local bus applies — each with its own dead-letter
 // queue. Pattern rules are on the custom bus; schedule rules on the default
 // bus (schedules only run there).
 func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslambda.Function) []ruleDelivery {
 	var out []ruleDelivery
-	_, push := fns[fnPresencePush]
-	for _, r := range events.RulesFor(push) {
-		if r.Bus == events.DefaultBus && fns[r.Target] == nil {
-			continue // an AWS service's events, for a consumer not deployed
-		}
+	for _, r := range events.RulesTo(func(target string) bool { return fns[target] != nil || toLogGroup(target) }) {
 		id := constructID(r.Name)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"DLQ"), &awssqs.QueueProps{
 			Encryption:      awssqs.QueueEncryption_SQS_MANAGED, // EventBridge can write to SSE-SQS queues; a KMS-encrypted DLQ needs a key policy
@@ -134,14 +130,15 @@ func addTarget(stack awscdk.Stack, rule awsevents.Rule, r events.Rule, dlq awssq
 		}))
 		return nil
 	}
-	switch r.Target {
-	case events.TargetOperatorAlarm, events.TargetAudit:
-		group := eventsLogGroup(stack, r.Target)
-		rule.AddTarget(&logGroupTarget{group: group, dlq: dlq})
-		return group
-	default:
-		panic(fmt.Sprintf("events rule %s: no function or log group for target %q", r.Name, r.Target))
-	}
+	group := eventsLogGroup(stack, r.Target)
+	rule.AddTarget(&logGroupTarget{group: group, dlq: dlq})
+	return group
+}
+
+// toLogGroup reports whether an events target is a log group rather than a
+// function.
+func toLogGroup(target string) bool {
+	return target == events.TargetOperatorAlarm || target == events.TargetAudit
 }
 
 // allowRuleToSend lets EventBridge move the rule's undeliverable events to

@@ -23,17 +23,14 @@ const (
 	connectRoutable = "11111111-aaaa-4aaa-8aaa-111111111111"
 )
 
-// rulesDeployed is what a configuration deploys of events.Rules: the
-// default-bus rules only with their consumers, presence push's only with a
-// presence platform.
+// rulesDeployed is what a configuration deploys of events.Rules: the rules
+// of the functions it deploys, and of the log groups.
 func rulesDeployed(cfg Config) []events.Rule {
-	var out []events.Rule
-	for _, r := range events.RulesFor(presencePlatform(cfg) != settings.PlatformNone) {
-		if r.Bus != events.DefaultBus || cfg.Get(settings.ConnectInstanceARN) != "" {
-			out = append(out, r)
-		}
+	deployed := map[string]bool{}
+	for _, f := range deployedSpecs(cfg) {
+		deployed[f.Name] = true
 	}
-	return out
+	return events.RulesTo(func(target string) bool { return deployed[target] || toLogGroup(target) })
 }
 
 // TestNoConnectWithoutInstance: the stack of the other tests has no

@@ -137,8 +137,8 @@ func (h PresencePush) Handle(ctx context.Context, e lambdaevents.EventBridgeEven
 	return h.UseCase.Ended(ctx, d)
 }
 
-// Targets maps every target of events.RulesFor(u.PresencePush != nil) to
-// its handler, for the local bus and for tests.
+// Targets maps every target of events.Rules the use cases run (presence
+// push only with its platform) to its handler, for the local bus and tests.
 func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Context, lambdaevents.EventBridgeEvent) error {
 	t := map[string]func(context.Context, lambdaevents.EventBridgeEvent) error{
 		events.TargetLeaseAllocation: CallbackLeaseAllocation{u.CallbackLeaseAllocation}.Handle,

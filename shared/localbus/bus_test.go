@@ -42,7 +42,7 @@ func newBus(t *testing.T, failures map[string]int) (*localbus.Bus, map[string]*r
 	t.Helper()
 	recs := map[string]*recorder{}
 	targets := map[string]lambda.Handler{}
-	rules := events.RulesFor(false) // the default chain: no presence platform
+	rules := events.RulesTo(noPresencePush) // the default chain: no presence platform
 	for _, r := range rules {
 		if _, ok := recs[r.Target]; !ok {
 			recs[r.Target] = &recorder{failures: failures[r.Target]}
@@ -139,7 +139,7 @@ func TestEveryPatternRuleNeedsATarget(t *testing.T) {
 
 func TestHungHandlerIsTimedOutAndDeadLettered(t *testing.T) {
 	targets := map[string]lambda.Handler{}
-	rules := events.RulesFor(false) // one target for Emergency Call Started
+	rules := events.RulesTo(noPresencePush) // one target for Emergency Call Started
 	for _, r := range rules {
 		targets[r.Target] = lambda.NewHandler(func(ctx context.Context, _ lambdaevents.EventBridgeEvent) error {
 			<-ctx.Done() // a dependency that never answers
@@ -281,3 +281,5 @@ func TestReplayThatFailsAgainIsDeadLetteredAnew(t *testing.T) {
 		t.Fatalf("dead letters = %+v, want the same event under a new id", dl)
 	}
 }
+
+func noPresencePush(target string) bool { return target != events.TargetPresencePush }
