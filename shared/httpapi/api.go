@@ -85,10 +85,9 @@ type API struct {
 	DialDetection           *mayday.DialDetection
 	PriorityCallbackRouting *mayday.PriorityCallbackRouting
 	AdminAPI                *mayday.AdminAPI
-	// Secret verifies webhook signatures; Secrets, when set, supplies the
-	// accepted secrets per request instead (Secrets Manager in AWS, with
-	// the previous secret during a rotation window).
-	Secret  []byte
+	// Secrets supplies, per request, the secrets a webhook signature may be
+	// made with (Secrets Manager in AWS, with the previous secret during a
+	// rotation window; plain values locally).
 	Secrets webhooksecret.Source
 	// AdminGuard authorises admin routes; nil allows all (in AWS the
 	// function URL's IAM auth has already run). Locally: LoopbackOnly.
@@ -148,7 +147,7 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 		if !a.serves(r.Function) {
 			lacks = append(lacks, "the "+r.Function+" use case")
 		}
-		if r.Access == Signed && len(a.Secret) == 0 && a.Secrets == nil {
+		if r.Access == Signed && a.Secrets == nil {
 			lacks = append(lacks, "the webhook secret")
 		}
 	}
@@ -203,12 +202,9 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	switch r.Access {
 	case Signed:
-		secrets := [][]byte{a.Secret}
-		if a.Secrets != nil {
-			var err error
-			if secrets, err = a.Secrets(req.Context()); err != nil {
-				return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
-			}
+		secrets, err := a.Secrets(req.Context())
+		if err != nil {
+			return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
 		}
 		if err := verifyAny(secrets, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 var secret = []byte("test-secret")
@@ -34,7 +35,7 @@ func newAPI(t *testing.T, guard func(*http.Request) error) http.Handler {
 		t.Fatal(err)
 	}
 	api := httpapi.ForUseCases(uc)
-	api.Secret, api.AdminGuard = secret, guard
+	api.Secrets, api.AdminGuard = webhooksecret.Static(string(secret)), guard
 	return mustHandler(t, api)
 }
 
@@ -215,7 +216,7 @@ func TestStoreDownIsRetryable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := mustHandler(t, &httpapi.API{DialDetection: dial, PriorityCallbackRouting: routing, Secret: secret},
+	h := mustHandler(t, &httpapi.API{DialDetection: dial, PriorityCallbackRouting: routing, Secrets: webhooksecret.Static(string(secret))},
 		httpapi.FnDialDetection, httpapi.FnCallbackRouting)
 	for _, tc := range []struct{ path, body string }{
 		{"/v1/telephony/events", `{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z"}`},
@@ -250,8 +251,8 @@ func TestHandlerRefusesMissingDependencies(t *testing.T) {
 		missing   string // "" when it must start
 	}{
 		{"admin only", httpapi.API{AdminAPI: admin}, []string{httpapi.FnAdmin}, ""},
-		{"dial without its use case", httpapi.API{AdminAPI: admin, Secret: secret}, []string{httpapi.FnDialDetection}, "dial-detection"},
-		{"all without routing", httpapi.API{AdminAPI: admin, Secret: secret}, nil, "priority-callback-routing"},
+		{"dial without its use case", httpapi.API{AdminAPI: admin, Secrets: webhooksecret.Static(string(secret))}, []string{httpapi.FnDialDetection}, "dial-detection"},
+		{"all without routing", httpapi.API{AdminAPI: admin, Secrets: webhooksecret.Static(string(secret))}, nil, "priority-callback-routing"},
 		{"webhook without a secret", httpapi.API{DialDetection: uc.DialDetection}, []string{httpapi.FnDialDetection}, "secret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/twiliotest"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // FuzzTwilioWebhook posts arbitrary form bodies, signed as Twilio signs
@@ -71,7 +72,7 @@ func twilioFuzzHandler(f testing.TB) http.Handler {
 		f.Fatal(err)
 	}
 	api := httpapi.ForUseCases(uc)
-	api.Secret, api.Log, api.TwilioOrdinaryURL = fuzzSecret, log, "https://voice.example.com/twiml"
+	api.Secrets, api.Log, api.TwilioOrdinaryURL = webhooksecret.Static(string(fuzzSecret)), log, "https://voice.example.com/twiml"
 	api.TwilioAuthToken = func(context.Context) ([][]byte, error) { return [][]byte{[]byte("fuzz-token")}, nil }
 	h, err := api.Handler()
 	if err != nil {

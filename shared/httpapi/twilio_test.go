@@ -23,6 +23,7 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/twiliotest"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 const (
@@ -101,7 +102,7 @@ func newTwilioOn(t *testing.T, store mayday.Store, mod func(*httpapi.API), cfg f
 		t.Fatal(err)
 	}
 	api := httpapi.ForUseCases(uc)
-	api.Secret = secret
+	api.Secrets = webhooksecret.Static(string(secret))
 	api.TwilioAuthToken = func(context.Context) ([][]byte, error) { return [][]byte{[]byte(twilioToken)}, nil }
 	api.TwilioOrdinaryURL = ordinaryURL
 	if mod != nil {

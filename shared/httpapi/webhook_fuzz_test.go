@@ -18,6 +18,7 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 type fuzzBus struct{}
@@ -35,7 +36,7 @@ func fuzzHandler() http.Handler {
 		panic(err)
 	}
 	api := httpapi.ForUseCases(uc)
-	api.Secret, api.Log = fuzzSecret, log
+	api.Secrets, api.Log = webhooksecret.Static(string(fuzzSecret)), log
 	h, err := api.Handler()
 	if err != nil {
 		panic(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 func TestPercentile(t *testing.T) {
@@ -211,7 +212,7 @@ func handlerOnly(b *testing.B, pool int) (mayday.UseCases, *inmem.Store, http.Ha
 		b.Fatal(err)
 	}
 	api := httpapi.ForUseCases(uc)
-	api.Secret, api.Log = []byte(secret), quietLog()
+	api.Secrets, api.Log = webhooksecret.Static(secret), quietLog()
 	h, err := api.Handler()
 	if err != nil {
 		b.Fatal(err)

@@ -29,6 +29,7 @@ import (
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/testkit/faults"
 	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // ---------------------------------------------------------------------------
@@ -403,7 +404,7 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 	fake.bus = bus
 	secret := []byte("resilience-secret")
 	a := httpapi.ForUseCases(uc)
-	a.Secret, a.Log = secret, log
+	a.Secrets, a.Log = webhooksecret.Static(string(secret)), log
 	h, err := a.Handler()
 	if err != nil {
 		t.Fatal(err)
