@@ -20,8 +20,14 @@ const (
 	CallbackLeaseExpired     = "Callback Lease Expired"
 	CallbackPoolExhausted    = "Callback Pool Exhausted"
 	EmergencyDialUnsupported = "Emergency Dial Unsupported"
-	CallEnded                = "Call Ended"
-	PresenceWatchdogRestored = "Presence Watchdog Restored"
+	// EmergencyLocationUnknownSite: a dial named a site Mayday does not
+	// know (or of another country); it was located by the next rule.
+	EmergencyLocationUnknownSite = "Emergency Location Unknown Site"
+	// EmergencyDialLocationUnknown: an emergency dial whose country could
+	// not be established, handled as an emergency anyway.
+	EmergencyDialLocationUnknown = "Emergency Dial Location Unknown"
+	CallEnded                    = "Call Ended"
+	PresenceWatchdogRestored     = "Presence Watchdog Restored"
 )
 
 // Event is one event to publish: a detail-type and its typed detail.
@@ -44,10 +50,19 @@ type EmergencyCallStartedDetail struct {
 	PresenceApplied bool `json:"presenceApplied"`
 	// SiteID is the emergency response location the call was placed from.
 	SiteID string `json:"siteId,omitempty"`
+	// LocationKind is "site" or "remote" (empty: unknown), LocationSource
+	// how it was found ("call", "network", "confirmed", "home"), Address
+	// the dispatchable address the location sent, LocationValidated
+	// whether it geocoded to a real place.
+	LocationKind      string         `json:"locationKind,omitempty"`
+	LocationSource    string         `json:"locationSource,omitempty"`
+	Address           *AddressDetail `json:"address,omitempty"`
+	LocationValidated bool           `json:"locationValidated,omitempty"`
 	// CallerID is what the dial answer presented as the calling number;
 	// CallerIDSource is "lease" (the agent's callback lease), "ecbn" (the
-	// site's emergency callback number: no lease could be had in time) or
-	// "default" (no caller ID: the platform's default number).
+	// site's emergency callback number), "agent" (the remote agent's own
+	// number), "default" (the platform's default number for the country)
+	// or "none".
 	CallerID       string `json:"callerId,omitempty"`
 	CallerIDSource string `json:"callerIdSource"`
 	// LeaseExpiresAt is when the presented lease ends.
@@ -59,6 +74,16 @@ type EmergencyCallStartedDetail struct {
 	// was exhausted.
 	TakenOverFromAgentID string `json:"takenOverFromAgentId,omitempty"`
 	TakenOverFromCallID  string `json:"takenOverFromCallId,omitempty"`
+}
+
+// AddressDetail is a dispatchable civic address.
+type AddressDetail struct {
+	HouseNumber string `json:"houseNumber,omitempty"`
+	Street      string `json:"street"`
+	City        string `json:"city"`
+	Region      string `json:"region,omitempty"`
+	PostalCode  string `json:"postalCode,omitempty"`
+	Country     string `json:"country"`
 }
 
 // CallbackLeaseDetail is the detail of "Callback Lease Allocated" and
@@ -121,6 +146,20 @@ type DialUnsupportedDetail struct {
 	AgentID         string    `json:"agentId"`
 	EmergencyNumber string    `json:"emergencyNumber"`
 	Country         string    `json:"country"`
+	At              time.Time `json:"at"`
+}
+
+// LocationUnknownDetail is the detail of "Emergency Location Unknown Site"
+// (SiteID the site the call named) and "Emergency Dial Location Unknown":
+// what the dial presented instead.
+type LocationUnknownDetail struct {
+	CallID          string    `json:"callId"`
+	AgentID         string    `json:"agentId"`
+	SiteID          string    `json:"siteId,omitempty"`
+	EmergencyNumber string    `json:"emergencyNumber,omitempty"`
+	Country         string    `json:"country,omitempty"`
+	CallerID        string    `json:"callerId,omitempty"`
+	CallerIDSource  string    `json:"callerIdSource"`
 	At              time.Time `json:"at"`
 }
 

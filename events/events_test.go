@@ -38,6 +38,8 @@ var fixtures = []struct {
 	{"callback-lease-expired", events.Source, events.CallbackLeaseExpired, func() any { return new(events.LeaseExpiredDetail) }},
 	{"callback-pool-exhausted", events.Source, events.CallbackPoolExhausted, func() any { return new(events.PoolExhaustedDetail) }},
 	{"emergency-dial-unsupported", events.Source, events.EmergencyDialUnsupported, func() any { return new(events.DialUnsupportedDetail) }},
+	{"emergency-location-unknown-site", events.Source, events.EmergencyLocationUnknownSite, func() any { return new(events.LocationUnknownDetail) }},
+	{"emergency-dial-location-unknown", events.Source, events.EmergencyDialLocationUnknown, func() any { return new(events.LocationUnknownDetail) }},
 	{"presence-watchdog-restored", events.Source, events.PresenceWatchdogRestored, func() any { return new(events.WatchdogRestoredDetail) }},
 	{"scheduled-event", events.ScheduleSource, events.ScheduledEvent, func() any { return new(scheduledDetail) }},
 }

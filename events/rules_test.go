@@ -17,11 +17,12 @@ import (
 // routes is the chain each pattern rule is meant to implement: the fixtures
 // it delivers to its target.
 var routes = map[string][]string{
-	"lease-on-emergency-call":    {"emergency-call-started"},
-	"notify-on-lease":            {"callback-lease-allocated", "callback-lease-unavailable"},
-	"restore-on-emergency-end":   {"emergency-call-ended"},
-	"history-on-call-end":        {"call-ended"},
-	"alarm-on-operator-events":   {"callback-pool-exhausted", "emergency-dial-unsupported", "presence-watchdog-restored"},
+	"lease-on-emergency-call":  {"emergency-call-started"},
+	"notify-on-lease":          {"callback-lease-allocated", "callback-lease-unavailable"},
+	"restore-on-emergency-end": {"emergency-call-ended"},
+	"history-on-call-end":      {"call-ended"},
+	"alarm-on-operator-events": {"callback-pool-exhausted", "emergency-dial-unsupported", "emergency-location-unknown-site",
+		"emergency-dial-location-unknown", "presence-watchdog-restored"},
 	"audit-callbacks-and-expiry": {"emergency-callback-routed", "callback-lease-expired"},
 	"push-presence-to-platform":  {"emergency-call-started", "emergency-callback-routed", "emergency-call-ended", "presence-watchdog-restored"},
 }

@@ -236,7 +236,7 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 		// The demo creates the site before the agent and the number at it;
 		// the dial answers the caller ID to present and the location.
 		{"demo: caller ID", "", "", "env", "demo", 0, `"callerId": "+14255550001"`},
-		{"demo: location", "", "", "env", "demo", 0, "\"location\": {\n      \"siteId\": \"sea\",\n      \"name\": \"Seattle HQ\""},
+		{"demo: location", "", "", "env", "demo", 0, "\"location\": {\n      \"kind\": \"site\",\n      \"source\": \"call\",\n      \"siteId\": \"sea\",\n      \"name\": \"Seattle HQ\""},
 		{"demo: the email names the address", "", "", "env", "demo", 0, `Location:  Seattle HQ: 1 Main St, Seattle, WA 98101, US`},
 	}
 	for i, tt := range tests {

@@ -173,8 +173,9 @@ func TestSiteFile(t *testing.T) {
 	}
 	s, err := parseSite(b, "sea")
 	want := mayday.Site{Name: "Seattle HQ", Country: "US",
-		Address:                 mayday.Address{Street: "1 Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"},
-		EmergencyCallbackNumber: "+14255550100", Notify: []string{"security@example.com", "frontdesk@example.com"}}
+		Address:                 mayday.Address{HouseNumber: "1", Street: "Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"},
+		EmergencyCallbackNumber: "+14255550100", Notify: []string{"security@example.com", "frontdesk@example.com"},
+		Networks: []string{"10.1.0.0/16"}}
 	if err != nil || !reflect.DeepEqual(s, want) {
 		t.Fatalf("parseSite(site.json) = %+v, %v\nwant %+v", s, err, want)
 	}

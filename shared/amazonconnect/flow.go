@@ -141,7 +141,7 @@ func dialAnswer(out mayday.CallOutcome) map[string]string {
 // and postal code, country.
 func OneLine(l mayday.Location) string {
 	var parts []string
-	for _, s := range []string{l.Name, l.Detail, l.Address.Street, l.Address.Detail, l.Address.City,
+	for _, s := range []string{l.Name, l.Detail, l.Address.HouseNumber + " " + l.Address.Street, l.Address.Detail, l.Address.City,
 		strings.TrimSpace(l.Address.Region + " " + l.Address.PostalCode), l.Address.Country} {
 		if s = strings.TrimSpace(s); s != "" {
 			parts = append(parts, s)

@@ -41,9 +41,48 @@ type agentItem struct {
 	SiteID               string         `dynamodbav:"siteId,omitempty"`
 	Emergency            *emergencyItem `dynamodbav:"emergency,omitempty"`
 	CallbackNumber       string         `dynamodbav:"callbackNumber,omitempty"`
+	CallbackExpiresAt    time.Time      `dynamodbav:"callbackExpiresAt,omitzero"`
+	Location             *locationItem  `dynamodbav:"location,omitempty"`
 	Platform             *platformItem  `dynamodbav:"platformPresence,omitempty"`
 	UpdatedAt            time.Time      `dynamodbav:"updatedAt"`
 	Version              int64          `dynamodbav:"version"`
+}
+
+// locationItem is where the agent confirmed they work, a map inside the
+// agent item (read with it by the dial): a site, or a remote address.
+type locationItem struct {
+	SiteID         string       `dynamodbav:"siteId,omitempty"`
+	Address        *addressItem `dynamodbav:"address,omitempty"`
+	Detail         string       `dynamodbav:"detail,omitempty"`
+	CallbackNumber string       `dynamodbav:"callbackNumber,omitempty"`
+	Validated      bool         `dynamodbav:"validated"`
+	ConfirmedAt    time.Time    `dynamodbav:"confirmedAt"`
+	ExpiresAt      time.Time    `dynamodbav:"expiresAt"`
+}
+
+func toLocationItem(l *mayday.AgentLocation) *locationItem {
+	if l == nil {
+		return nil
+	}
+	it := &locationItem{SiteID: l.SiteID, Detail: l.Detail, CallbackNumber: l.CallbackNumber, Validated: l.Validated,
+		ConfirmedAt: l.ConfirmedAt, ExpiresAt: l.ExpiresAt}
+	if l.Address != (mayday.Address{}) {
+		a := toAddressItem(l.Address)
+		it.Address = &a
+	}
+	return it
+}
+
+func fromLocationItem(it *locationItem) *mayday.AgentLocation {
+	if it == nil {
+		return nil
+	}
+	l := &mayday.AgentLocation{SiteID: it.SiteID, Detail: it.Detail, CallbackNumber: it.CallbackNumber,
+		Validated: it.Validated, ConfirmedAt: it.ConfirmedAt, ExpiresAt: it.ExpiresAt}
+	if it.Address != nil {
+		l.Address = fromAddressItem(*it.Address)
+	}
+	return l
 }
 
 // platformItem is what presence push did in the contact-center platform, a
@@ -104,6 +143,7 @@ type numberItem struct {
 	Number     string     `dynamodbav:"number"`
 	Country    string     `dynamodbav:"country"`
 	SiteID     string     `dynamodbav:"siteId,omitempty"`
+	AgentID    string     `dynamodbav:"ownerAgentId,omitempty"`
 	Lease      *leaseItem `dynamodbav:"lease,omitempty"`
 	ReleasedAt time.Time  `dynamodbav:"releasedAt"`
 	AddedAt    time.Time  `dynamodbav:"addedAt"`
@@ -126,19 +166,23 @@ type siteItem struct {
 	Address                 addressItem `dynamodbav:"address"`
 	EmergencyCallbackNumber string      `dynamodbav:"emergencyCallbackNumber,omitempty"`
 	Notify                  []string    `dynamodbav:"notify,omitempty"`
+	Networks                []string    `dynamodbav:"networks,omitempty"`
 	UpdatedAt               time.Time   `dynamodbav:"updatedAt"`
 	Version                 int64       `dynamodbav:"version"`
 }
 
-// addressItem is a site's civic address, a map inside the site item, always
-// written; the parts a site may lack (mayday.Site.Validate) are optional.
+// addressItem is a civic address, a map inside the site item (always
+// written) or the agent's location. Sites stored before addresses had a
+// house number keep it at the start of the street; readers split it off
+// (mayday.Address.Normalised).
 type addressItem struct {
-	Street     string `dynamodbav:"street"`
-	City       string `dynamodbav:"city"`
-	Region     string `dynamodbav:"region,omitempty"`
-	PostalCode string `dynamodbav:"postalCode,omitempty"`
-	Country    string `dynamodbav:"country"`
-	Detail     string `dynamodbav:"detail,omitempty"`
+	HouseNumber string `dynamodbav:"houseNumber,omitempty"`
+	Street      string `dynamodbav:"street"`
+	City        string `dynamodbav:"city"`
+	Region      string `dynamodbav:"region,omitempty"`
+	PostalCode  string `dynamodbav:"postalCode,omitempty"`
+	Country     string `dynamodbav:"country"`
+	Detail      string `dynamodbav:"detail,omitempty"`
 }
 
 // notificationItem is the emergency email of a call (pk NOTIFY#<callId>,
@@ -212,6 +256,8 @@ func toAgentItem(a *mayday.Agent) agentItem {
 		SiteID:               a.SiteID,
 		Emergency:            toEmergencyItem(&a.Emergency),
 		CallbackNumber:       a.CallbackNumber,
+		CallbackExpiresAt:    a.CallbackExpiresAt,
+		Location:             toLocationItem(a.Location),
 		Platform:             toPlatformItem(a.Platform),
 		UpdatedAt:            a.UpdatedAt,
 		Version:              a.Version,
@@ -234,6 +280,8 @@ func fromAgentItem(it *agentItem) mayday.Agent {
 		SiteID:               it.SiteID,
 		Emergency:            fromEmergencyItem(it.Emergency),
 		CallbackNumber:       it.CallbackNumber,
+		CallbackExpiresAt:    it.CallbackExpiresAt,
+		Location:             fromLocationItem(it.Location),
 		Platform:             fromPlatformItem(it.Platform),
 		UpdatedAt:            it.UpdatedAt,
 		Version:              it.Version,
@@ -347,6 +395,7 @@ func toNumberItem(n *mayday.CallbackNumber) numberItem {
 		Number:     n.Number,
 		Country:    n.Country,
 		SiteID:     n.SiteID,
+		AgentID:    n.AgentID,
 		Lease:      toLeaseItem(n.Lease),
 		ReleasedAt: n.ReleasedAt,
 		AddedAt:    n.AddedAt,
@@ -359,6 +408,7 @@ func fromNumberItem(it *numberItem) mayday.CallbackNumber {
 		Number:     it.Number,
 		Country:    it.Country,
 		SiteID:     it.SiteID,
+		AgentID:    it.AgentID,
 		Lease:      fromLeaseItem(it.Lease),
 		ReleasedAt: it.ReleasedAt,
 		AddedAt:    it.AddedAt,
@@ -380,33 +430,39 @@ func fromLeaseItem(it *leaseItem) *mayday.Lease {
 	return &mayday.Lease{AgentID: it.AgentID, CallID: it.CallID, LeasedAt: it.LeasedAt, ExpiresAt: it.ExpiresAt}
 }
 
+func toAddressItem(a mayday.Address) addressItem {
+	return addressItem{HouseNumber: a.HouseNumber, Street: a.Street, City: a.City, Region: a.Region,
+		PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail}
+}
+
+func fromAddressItem(a addressItem) mayday.Address {
+	return mayday.Address{HouseNumber: a.HouseNumber, Street: a.Street, City: a.City, Region: a.Region,
+		PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail}
+}
+
 func toSiteItem(x *mayday.Site) siteItem {
-	a := &x.Address
 	return siteItem{
-		SiteID:  x.ID,
-		Name:    x.Name,
-		Country: x.Country,
-		Address: addressItem{
-			Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail,
-		},
+		SiteID:                  x.ID,
+		Name:                    x.Name,
+		Country:                 x.Country,
+		Address:                 toAddressItem(x.Address),
 		EmergencyCallbackNumber: x.EmergencyCallbackNumber,
 		Notify:                  x.Notify,
+		Networks:                x.Networks,
 		UpdatedAt:               x.UpdatedAt,
 		Version:                 x.Version,
 	}
 }
 
 func fromSiteItem(it *siteItem) mayday.Site {
-	a := &it.Address
 	return mayday.Site{
-		ID:      it.SiteID,
-		Name:    it.Name,
-		Country: it.Country,
-		Address: mayday.Address{
-			Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail,
-		},
+		ID:                      it.SiteID,
+		Name:                    it.Name,
+		Country:                 it.Country,
+		Address:                 fromAddressItem(it.Address),
 		EmergencyCallbackNumber: it.EmergencyCallbackNumber,
 		Notify:                  it.Notify,
+		Networks:                it.Networks,
 		UpdatedAt:               it.UpdatedAt,
 		Version:                 it.Version,
 	}

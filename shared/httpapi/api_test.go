@@ -138,10 +138,10 @@ func TestAdminContract(t *testing.T) {
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"city":"Seattle","country":"US"}}`, 400, "address.street"},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","postcode":"98101","country":"US"}}`, 400, "postcode"},
 		{"PUT", "/v1/sites/sea", `{"siteId":"pdx","name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"}}`, 400, "pdx"},
-		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"},"emergencyCallbackNumber":"555"}`, 400, "emergencyCallbackNumber"},
-		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","country":"US"},"notify":"security@example.com; nope"}`, 400, "notify"},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"555"}`, 400, "emergencyCallbackNumber"},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"notify":"security@example.com; nope"}`, 400, "notify"},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+1 (425) 555-0100","notify":"security@example.com; frontdesk@example.com"}`, 200, `"emergencyCallbackNumber":"+14255550100","notify":["security@example.com","frontdesk@example.com"]`},
-		{"GET", "/v1/sites/sea", "", 200, `"address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"}`},
+		{"GET", "/v1/sites/sea", "", 200, `"address":{"houseNumber":"1","street":"Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"}`},
 		{"GET", "/v1/sites/nowhere", "", 404, "not found"},
 		{"POST", "/v1/callback-numbers", `{"number":"+442071230002","country":"GB","siteId":"sea"}`, 400, "country"},
 		{"POST", "/v1/callback-numbers", `{"number":"+14255550001","country":"US","siteId":"nowhere"}`, 400, "nowhere"},
@@ -292,9 +292,11 @@ func TestDialAnswerContract(t *testing.T) {
 		t.Errorf("callbackExpiresAt %v: want the lease period from now", got["callbackExpiresAt"])
 	}
 	delete(got, "callbackExpiresAt")
-	want := map[string]any{"callId": "c-1", "emergency": true, "callerId": "+14255550001",
-		"location": map[string]any{"siteId": "sea", "name": "Seattle HQ", "detail": "Building 4, floor 2",
-			"address": map[string]any{"street": "1 Main St", "city": "Seattle", "region": "WA", "postalCode": "98101", "country": "US"}}}
+	want := map[string]any{"callId": "c-1", "emergency": true, "callerId": "+14255550001", "callerIdSource": "lease",
+		"location": map[string]any{"kind": "site", "source": "call", "siteId": "sea", "name": "Seattle HQ",
+			"detail": "Building 4, floor 2", "validated": true,
+			"address": map[string]any{"houseNumber": "1", "street": "Main St", "city": "Seattle", "region": "WA",
+				"postalCode": "98101", "country": "US"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dial answer\n got %v\nwant %v", got, want)
 	}

@@ -21,6 +21,7 @@ type callEventRequest struct {
 	Country    string `json:"country"`
 	SiteID     string `json:"siteId"`
 	Location   string `json:"location"`
+	ClientIP   string `json:"clientIp"`
 	OccurredAt string `json:"occurredAt"`
 }
 
@@ -30,7 +31,7 @@ func (a *API) callEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e := mayday.CallEvent{Type: req.Type, CallID: req.CallID, AgentID: req.AgentID, From: req.From, To: req.To,
-		Country: req.Country, SiteID: req.SiteID, Location: req.Location}
+		Country: req.Country, SiteID: req.SiteID, Location: req.Location, ClientIP: req.ClientIP}
 	if req.OccurredAt != "" {
 		t, err := time.Parse(time.RFC3339, req.OccurredAt)
 		if err != nil {
@@ -352,19 +353,13 @@ func (a *API) removeNumber(w http.ResponseWriter, r *http.Request) error {
 // answers (siteId, which must name the site, and updatedAt, ignored), so a
 // fetched site can be put back.
 type siteRequest struct {
-	SiteID  string `json:"siteId"`
-	Name    string `json:"name"`
-	Country string `json:"country"`
-	Address struct {
-		Street     string `json:"street"`
-		City       string `json:"city"`
-		Region     string `json:"region"`
-		PostalCode string `json:"postalCode"`
-		Country    string `json:"country"`
-		Detail     string `json:"detail"`
-	} `json:"address"`
+	SiteID                  string          `json:"siteId"`
+	Name                    string          `json:"name"`
+	Country                 string          `json:"country"`
+	Address                 addressRequest  `json:"address"`
 	EmergencyCallbackNumber string          `json:"emergencyCallbackNumber"`
 	Notify                  json.RawMessage `json:"notify"`
+	Networks                []string        `json:"networks"`
 	UpdatedAt               *time.Time      `json:"updatedAt"`
 }
 
@@ -384,10 +379,25 @@ func DecodeSite(body io.Reader, id string) (mayday.Site, error) {
 		return mayday.Site{}, err
 	}
 	t := strings.TrimSpace
-	return mayday.Site{Name: t(req.Name), Country: t(req.Country),
-		Address: mayday.Address{Street: t(req.Address.Street), City: t(req.Address.City), Region: t(req.Address.Region),
-			PostalCode: t(req.Address.PostalCode), Country: t(req.Address.Country), Detail: t(req.Address.Detail)},
-		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify}, nil
+	return mayday.Site{Name: t(req.Name), Country: t(req.Country), Address: req.Address.address(),
+		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify, Networks: req.Networks}, nil
+}
+
+// addressRequest is a civic address as sites and locations take it. A
+// street with its house number in front ("1 Main St") is still taken.
+type addressRequest struct {
+	HouseNumber string `json:"houseNumber"`
+	Street      string `json:"street"`
+	City        string `json:"city"`
+	Region      string `json:"region"`
+	PostalCode  string `json:"postalCode"`
+	Country     string `json:"country"`
+	Detail      string `json:"detail"`
+}
+
+func (r addressRequest) address() mayday.Address {
+	return mayday.Address{HouseNumber: r.HouseNumber, Street: r.Street, City: r.City, Region: r.Region,
+		PostalCode: r.PostalCode, Country: r.Country, Detail: r.Detail}.Normalised()
 }
 
 // EncodeSite is a site as GET /v1/sites/{siteId} answers it, indented.

@@ -16,38 +16,48 @@ type callOutcomeView struct {
 	Emergency         bool          `json:"emergency"`
 	Reason            string        `json:"reason,omitempty"`
 	CallerID          string        `json:"callerId,omitempty"`
+	CallerIDSource    string        `json:"callerIdSource,omitempty"`
 	CallbackExpiresAt *time.Time    `json:"callbackExpiresAt,omitempty"`
 	Location          *locationView `json:"location,omitempty"`
 }
 
 type addressView struct {
-	Street     string `json:"street"`
-	City       string `json:"city"`
-	Region     string `json:"region,omitempty"`
-	PostalCode string `json:"postalCode,omitempty"`
-	Country    string `json:"country"`
-	Detail     string `json:"detail,omitempty"`
+	HouseNumber string `json:"houseNumber,omitempty"`
+	Street      string `json:"street"`
+	City        string `json:"city"`
+	Region      string `json:"region,omitempty"`
+	PostalCode  string `json:"postalCode,omitempty"`
+	Country     string `json:"country"`
+	Detail      string `json:"detail,omitempty"`
 }
 
+// viewAddress answers the address with its house number apart, also for
+// one stored before addresses had one.
 func viewAddress(a mayday.Address) addressView {
-	return addressView{Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail}
+	a = a.Normalised()
+	return addressView{HouseNumber: a.HouseNumber, Street: a.Street, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country, Detail: a.Detail}
 }
 
 type locationView struct {
-	SiteID  string      `json:"siteId"`
-	Name    string      `json:"name"`
-	Address addressView `json:"address"`
-	Detail  string      `json:"detail,omitempty"`
+	Kind      string      `json:"kind"`
+	Source    string      `json:"source"`
+	SiteID    string      `json:"siteId,omitempty"`
+	Name      string      `json:"name,omitempty"`
+	Address   addressView `json:"address"`
+	Detail    string      `json:"detail,omitempty"`
+	Validated bool        `json:"validated"`
 }
 
 func viewCallOutcome(o mayday.CallOutcome) callOutcomeView {
-	v := callOutcomeView{CallID: o.CallID, Emergency: o.Emergency, Reason: o.Reason, CallerID: o.CallerID}
-	if o.CallerIDSource == mayday.CallerLease && !o.CallbackExpiresAt.IsZero() {
+	v := callOutcomeView{CallID: o.CallID, Emergency: o.Emergency, Reason: o.Reason, CallerID: o.CallerID,
+		CallerIDSource: o.CallerIDSource}
+	if (o.CallerIDSource == mayday.CallerLease || o.CallerIDSource == mayday.CallerAgent) && !o.CallbackExpiresAt.IsZero() {
 		exp := o.CallbackExpiresAt.UTC()
 		v.CallbackExpiresAt = &exp
 	}
 	if l := o.Location; l != nil {
-		v.Location = &locationView{SiteID: l.SiteID, Name: l.Name, Address: viewAddress(l.Address), Detail: l.Detail}
+		v.Location = &locationView{Kind: l.Kind, Source: l.Source, SiteID: l.SiteID, Name: l.Name,
+			Address: viewAddress(l.Address), Detail: l.Detail, Validated: l.Validated}
 	}
 	return v
 }
@@ -59,6 +69,7 @@ type siteView struct {
 	Address                 addressView `json:"address"`
 	EmergencyCallbackNumber string      `json:"emergencyCallbackNumber,omitempty"`
 	Notify                  []string    `json:"notify"`
+	Networks                []string    `json:"networks,omitempty"`
 	UpdatedAt               time.Time   `json:"updatedAt,omitzero"`
 }
 
@@ -68,7 +79,7 @@ type sitesView struct {
 
 func viewSite(s mayday.Site) siteView {
 	v := siteView{SiteID: s.ID, Name: s.Name, Country: s.Country, Address: viewAddress(s.Address),
-		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, UpdatedAt: s.UpdatedAt}
+		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, Networks: s.Networks, UpdatedAt: s.UpdatedAt}
 	if v.Notify == nil {
 		v.Notify = []string{}
 	}

@@ -94,9 +94,10 @@ func FuzzCallWebhook(f *testing.F) {
 			return
 		}
 		var o struct {
-			CallID    string `json:"callId"`
-			Emergency *bool  `json:"emergency"`
-			Reason    string `json:"reason"`
+			CallID         string `json:"callId"`
+			Emergency      *bool  `json:"emergency"`
+			Reason         string `json:"reason"`
+			CallerIDSource string `json:"callerIdSource"`
 		}
 		if err := dec.Decode(&o); err != nil || o.CallID == "" || o.Emergency == nil || dec.More() {
 			t.Fatalf("200 for %q: body %s is not a call outcome (%v)", body, out, err)
@@ -104,6 +105,15 @@ func FuzzCallWebhook(f *testing.F) {
 		if *o.Emergency && o.Reason != "" || !slices.Contains([]string{"", mayday.ReasonNotEmergencyNumber,
 			mayday.ReasonLocationUnsupported, mayday.ReasonTestCall}, o.Reason) {
 			t.Fatalf("200 for %q: outcome %s", body, out)
+		}
+		// An emergency dial's answer always says where its caller ID came from.
+		var sent struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(body, &sent)
+		if *o.Emergency && sent.Type == mayday.CallEventDialed && !slices.Contains([]string{mayday.CallerLease, mayday.CallerECBN, mayday.CallerAgent,
+			mayday.CallerDefault, mayday.CallerNone}, o.CallerIDSource) {
+			t.Fatalf("200 for %q: callerIdSource %q", body, o.CallerIDSource)
 		}
 	})
 }

@@ -28,11 +28,20 @@ func cloneAgent(a *mayday.Agent) mayday.Agent {
 	c.DirectRoutingRules = slices.Clone(a.DirectRoutingRules)
 	c.Emergency.Active = slices.Clone(a.Emergency.Active) // ActiveCall: values only
 	c.Emergency.Ended = slices.Clone(a.Emergency.Ended)
+	if a.Location != nil {
+		l := *a.Location // AgentLocation: values only
+		c.Location = &l
+	}
 	return c
 }
 
 func settleAgent(a *mayday.Agent) {
 	wall(&a.UpdatedAt)
+	wall(&a.CallbackExpiresAt)
+	if a.Location != nil {
+		wall(&a.Location.ConfirmedAt)
+		wall(&a.Location.ExpiresAt)
+	}
 	wall(&a.Emergency.Since)
 	if a.Emergency.Since.IsZero() {
 		a.Emergency.Since = time.Time{}
@@ -108,6 +117,7 @@ func settleNumber(n *mayday.CallbackNumber) {
 func cloneSite(s *mayday.Site) mayday.Site {
 	x := *s // Address: values only
 	x.Notify = slices.Clone(s.Notify)
+	x.Networks = slices.Clone(s.Networks)
 	return x
 }
 

@@ -42,7 +42,7 @@ func Flow(t *testing.T, s *harness.System) {
 	wantLocation := func(what string, r map[string]any) {
 		t.Helper()
 		if harness.Get(r, "location.siteId") != site || harness.Get(r, "location.name") != "Seattle HQ" ||
-			harness.Get(r, "location.address.street") != "1 Main St" || harness.Get(r, "location.address.city") != "Seattle" ||
+			harness.Get(r, "location.address.houseNumber") != "1" || harness.Get(r, "location.address.street") != "Main St" || harness.Get(r, "location.address.city") != "Seattle" ||
 			harness.Get(r, "location.address.region") != "WA" || harness.Get(r, "location.address.postalCode") != "98101" ||
 			harness.Get(r, "location.address.country") != "US" || harness.Get(r, "location.detail") != "Building 4, floor 2" {
 			t.Fatalf("%s: location %v", what, r["location"])

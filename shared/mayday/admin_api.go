@@ -211,6 +211,8 @@ func (api *AdminAPI) AddNumberAt(ctx context.Context, number, country, siteID st
 	n, err = api.store.UpdateNumber(ctx, num, func(n *CallbackNumber) error {
 		created = false
 		switch {
+		case n.AgentID != "":
+			return fmt.Errorf("%w: %s is agent %s's own number", ErrConflict, num, n.AgentID)
 		case n.Version > 0 && n.Country == country && n.SiteID == siteID:
 			return ErrNoChange
 		case n.Version > 0:

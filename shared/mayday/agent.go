@@ -54,6 +54,12 @@ type Agent struct {
 	// when concurrent dials race for numbers. The pool item is the truth
 	// about the lease itself.
 	CallbackNumber string `json:",omitempty"`
+	// CallbackExpiresAt is when the callback period of the agent's own
+	// number ends, when a dial presented it (a pool number's lease is on
+	// the number).
+	CallbackExpiresAt time.Time `json:",omitzero"`
+	// Location is where the agent last confirmed they work.
+	Location *AgentLocation `json:",omitempty"`
 	// Platform is the presence Mayday pushed into the contact-center
 	// platform that owns it, when one is configured.
 	Platform  PlatformPresence `json:",omitzero"`

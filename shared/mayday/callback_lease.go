@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
-// The pools a callback lease is taken from. The dial takes it before it
-// answers (dial_detection.go), because the answer presents the number as
-// the call's caller ID.
+// The callback lease. The dial takes it before it answers, because the
+// answer presents the number as the call's caller ID; the lease-allocation
+// step confirms and announces it afterwards.
 
-// Pool names the numbers a call may lease: the site's, or, when the site
-// has none (or the call has no site), its country's numbers with no site.
-// Never a number of another site: it is registered at another address.
+// Pool names the numbers a call may lease: a site's, or its country's
+// numbers with no site. Never a number of another site, nor an agent's own:
+// each is registered at another address.
 type Pool struct {
 	Country string
 	SiteID  string
@@ -25,23 +26,12 @@ func (p Pool) String() string {
 	return p.Country + " pool"
 }
 
-// poolAt is the pool of a call at site (nil: none) in country.
-func poolAt(site *Site, country string) Pool {
-	if site == nil {
-		return Pool{Country: country}
-	}
-	return Pool{Country: site.Country, SiteID: site.ID}
-}
-
-// InPool keeps, in place, the numbers of the pool a call at site (of
-// country) leases from: numbers is the caller's, and under a burst of dials
-// a copy per dial is CPU the answers wait for.
+// InPool keeps, in place, the numbers of the pool of site (or, for "",
+// of country): numbers is the caller's, and under a burst of dials a copy
+// per dial is CPU the answers wait for.
 func InPool(numbers []CallbackNumber, country, site string) []CallbackNumber {
-	if site == "" || !slices.ContainsFunc(numbers, func(n CallbackNumber) bool { return n.SiteID == site }) {
-		site = ""
-	}
 	return slices.DeleteFunc(numbers, func(n CallbackNumber) bool {
-		return n.SiteID != site || site == "" && n.Country != country
+		return n.SiteID != site || n.AgentID != "" || site == "" && n.Country != country
 	})
 }
 
@@ -52,4 +42,72 @@ func (p ports) pool(ctx context.Context, pool Pool) ([]CallbackNumber, error) {
 		return nil, fmt.Errorf("%s: %w", pool, err)
 	}
 	return InPool(all, pool.Country, pool.SiteID), nil
+}
+
+// leaser is one dial's choice of a callback lease: it walks the plan's
+// pools in order and remembers the numbers it lost to concurrent dials, so
+// a retry walks on down the pool instead of colliding again.
+type leaser struct {
+	plan  []callerStep
+	i     int
+	view  *poolView
+	fresh bool // read the pool itself, not the last view of it
+	lost  map[string]bool
+	tried bool // a pool was read: what is presented instead is a pool-empty fallback
+}
+
+func newLeaser(plan []callerStep) *leaser { return &leaser{plan: plan, lost: map[string]bool{}} }
+
+// choose is the lease to take: the first pool of the plan with a number to
+// lease. ok is false when no pool has one; then fixedCaller(plan) applies.
+func (l *leaser) choose(ctx context.Context, p ports, ps *pools, agent Agent, now time.Time) (Choice, bool, error) {
+	for ; l.i < len(l.plan); l.i++ {
+		pool := l.plan[l.i].pool
+		if pool == nil {
+			continue
+		}
+		if l.view == nil {
+			v, err := ps.view(ctx, p, *pool, l.fresh)
+			if err != nil {
+				return Choice{}, false, err
+			}
+			l.view, l.tried = v, true
+		}
+		if c, ok := l.view.choose(agent, l.lost, now); ok {
+			return c, true, nil
+		}
+		l.view, l.fresh, l.lost = nil, false, map[string]bool{}
+	}
+	return Choice{}, false, nil
+}
+
+// lostRace records that another dial took number (or renewed it for this
+// agent) first; once the view has nothing left, the pool is read again.
+func (l *leaser) lostRace(number string, agent Agent) {
+	l.lost[number] = true
+	if number == agent.CallbackNumber || l.view == nil || len(l.lost) >= l.view.size() {
+		l.view, l.fresh, l.lost = nil, true, map[string]bool{}
+	}
+}
+
+// wrote records the number this dial leased, for the dials after it.
+func (l *leaser) wrote(n CallbackNumber) {
+	if l.view != nil {
+		l.view.wrote(n)
+	}
+}
+
+// lease is the lease a dial takes on choice for the agent: a renewal keeps
+// when it began; a live lease of another agent is taken over.
+func lease(choice Choice, agent Agent, callID string, now time.Time, period time.Duration) (n CallbackNumber, takeover *Lease) {
+	n = choice.Number
+	leasedAt := now
+	switch l, live := n.LiveLease(now); {
+	case live && l.AgentID == agent.ID:
+		leasedAt = l.LeasedAt
+	case live:
+		takeover = &l
+	}
+	n.Lease = &Lease{AgentID: agent.ID, CallID: callID, LeasedAt: leasedAt, ExpiresAt: now.Add(period)}
+	return n, takeover
 }

@@ -9,10 +9,11 @@ import (
 )
 
 // CallbackLeaseAllocation is the callback-lease-allocation function's use
-// case: on "Emergency Call Started" it leases the agent a callback number
-// from the country's pool (or renews the one they hold) and announces it
-// ("Callback Lease Allocated", "Callback Lease Unavailable", "Callback Pool
-// Exhausted"); it also applies Do Not Disturb when the dial could not.
+// case: on "Emergency Call Started" it confirms and announces the callback
+// number the dial presented — its lease, or the remote agent's own number
+// ("Callback Lease Allocated"), or what was presented instead ("Callback
+// Lease Unavailable", "Callback Pool Exhausted") — and applies Do Not
+// Disturb when the dial could not. It never leases after the fact.
 type CallbackLeaseAllocation struct{ ports }
 
 // NewCallbackLeaseAllocation builds the use case; every port is required.
@@ -42,7 +43,14 @@ func (a *CallbackLeaseAllocation) Allocate(ctx context.Context, d events.Emergen
 	detail := events.CallbackLeaseDetail{EmergencyCallStartedDetail: d}
 	exhausted := events.PoolExhaustedDetail{Country: d.Country, SiteID: d.SiteID, AgentID: d.AgentID, CallID: d.CallID, At: now}
 	var evs []events.Event
-	if d.CallerIDSource == CallerLease {
+	switch d.CallerIDSource {
+	case CallerAgent:
+		// The remote agent's own number: callbacks reach the agent as
+		// they would a lease's, for the period the dial set.
+		detail.CallbackNumber, detail.CallbackExpiresAt = d.CallerID, d.LeaseExpiresAt
+		evs = append(evs, events.Event{DetailType: events.CallbackLeaseAllocated, Detail: detail})
+		log.Info("agent's own number confirmed as the callback number")
+	case CallerLease:
 		exp := d.LeaseExpiresAt
 		if exp == nil { // not said: read it
 			n, err := a.store.GetNumber(ctx, d.CallerID)
@@ -59,7 +67,7 @@ func (a *CallbackLeaseAllocation) Allocate(ctx context.Context, d events.Emergen
 			evs = append(evs, events.Event{DetailType: events.CallbackPoolExhausted, Detail: exhausted})
 		}
 		log.Info("callback lease confirmed", "takeover", d.TakenOverFromAgentID != "")
-	} else {
+	default:
 		detail.Reason = unavailableReason(d)
 		evs = append(evs, events.Event{DetailType: events.CallbackLeaseUnavailable, Detail: detail})
 		if d.Fallback == FallbackPoolEmpty {
@@ -71,12 +79,20 @@ func (a *CallbackLeaseAllocation) Allocate(ctx context.Context, d events.Emergen
 }
 
 func unavailableReason(d events.EmergencyCallStartedDetail) string {
-	why := "the store was unavailable when the call was set up"
-	if d.Fallback == FallbackPoolEmpty {
-		why = fmt.Sprintf("no callback numbers for %s", cmp.Or(d.SiteID, d.Country))
+	var why string
+	switch d.Fallback {
+	case FallbackPoolEmpty:
+		why = fmt.Sprintf("no callback number free for %s", cmp.Or(d.SiteID, d.Country))
+	case FallbackStoreUnavailable:
+		why = "the store was unavailable when the call was set up"
+	default:
+		why = "no number is registered at the agent's location"
 	}
-	if d.CallerIDSource == CallerECBN {
+	switch d.CallerIDSource {
+	case CallerECBN:
 		return why + "; the emergency service received the site's emergency callback number " + d.CallerID
+	case CallerDefault:
+		return why + "; the emergency service received the platform's default number " + d.CallerID
 	}
-	return why + "; the emergency service received the platform's default number"
+	return why + "; the emergency service received the caller ID the platform presents by itself"
 }

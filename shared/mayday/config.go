@@ -18,7 +18,12 @@ type Config struct {
 	Lease time.Duration
 	// Fallback is where a callback to a pool number with no live lease goes.
 	Fallback string
-	Dial     DialRules
+	// DefaultCallerID is the platform's default caller ID per country,
+	// presented when no number registered where the agent is can be.
+	DefaultCallerID map[string]string
+	// LocationValidFor is how long an agent's confirmed location holds.
+	LocationValidFor time.Duration
+	Dial             DialRules
 	// StateTimeout bounds the store writes on the dial webhook, so a slow
 	// store never holds the telephony platform up; WebhookBudget bounds the
 	// whole webhook (state writes and the publish).
@@ -50,6 +55,9 @@ type Options struct {
 	Config Config
 	Clock  Clock
 	Log    *slog.Logger
+	// Addresses geocodes the addresses agents confirm; nil: they are
+	// stored unvalidated (validated false), never refused.
+	Addresses AddressValidator
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it
@@ -65,6 +73,8 @@ type ports struct {
 	clock  Clock
 	log    *slog.Logger
 	cfg    Config
+	// addresses is optional (Options.Addresses).
+	addresses AddressValidator
 }
 
 // port names a dependency for newPorts' checks.
@@ -89,7 +99,7 @@ func newPorts(useCase string, o Options, store Store, events Publisher, need ...
 	if err := errors.Join(errs...); err != nil {
 		return ports{}, fmt.Errorf("%s: %w", useCase, err)
 	}
-	p := ports{store: store, events: events, clock: o.Clock, log: o.Log, cfg: o.Config}
+	p := ports{store: store, events: events, clock: o.Clock, log: o.Log, cfg: o.Config, addresses: o.Addresses}
 	if p.clock == nil {
 		p.clock = SystemClock{}
 	}

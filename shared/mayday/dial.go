@@ -121,3 +121,19 @@ func (r DialRules) Classify(s, country string) Classification {
 	}
 	return out
 }
+
+// ClassifyAnywhere decides a dial whose country is unknown: an emergency
+// number of any supported country is an emergency call (Country empty),
+// because under-handling an emergency is the failure that cannot be undone.
+func (r DialRules) ClassifyAnywhere(s string) Classification {
+	out := Classification{Reason: ReasonNotEmergencyNumber}
+	for _, c := range SupportedCountries() {
+		switch cls := r.Classify(s, c); {
+		case cls.Emergency:
+			return Classification{Emergency: true, Number: cls.Number}
+		case cls.Reason == ReasonTestCall:
+			out.Number, out.Reason = cls.Number, ReasonTestCall
+		}
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/mayday/mayday/events"
@@ -41,8 +42,14 @@ type CallEvent struct {
 	// SiteID is where the agent is now; empty: the agent's home site.
 	SiteID string
 	// Location is free-text detail: desk, floor.
-	Location   string
-	OccurredAt time.Time
+	Location string
+	// ClientIP is the agent's device address, matched to sites' networks.
+	ClientIP string
+	// CarriesLocation: the platform passes the location with the call
+	// (Amazon Connect's CivicAddress), so a country-pool number may serve
+	// a located call.
+	CarriesLocation bool
+	OccurredAt      time.Time
 }
 
 const (
@@ -66,6 +73,11 @@ func (e CallEvent) Validate() error {
 		return missing("agentId")
 	case e.To == "":
 		return missing("to")
+	}
+	if e.ClientIP != "" {
+		if _, err := netip.ParseAddr(e.ClientIP); err != nil {
+			return fmt.Errorf("%w: clientIp %q is not an IP address", ErrInvalid, e.ClientIP)
+		}
 	}
 	return nil
 }
@@ -114,7 +126,7 @@ func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcom
 // bounded by StateTimeout. The rest of the chain runs through the bus; when
 // the setup failed, the lease allocator applies Do Not Disturb with retries.
 func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) {
-	cls := d.cfg.Dial.Classify(e.To, e.Country)
+	cls, countryUnknown := d.classify(ctx, e)
 	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason, Number: cls.Number}
 	call := Call{ID: e.CallID, AgentID: e.AgentID, From: e.From, To: e.To, Country: cls.Country,
 		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), Kind: KindOrdinary}
@@ -142,26 +154,27 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		}
 		if cls.Reason == ReasonTestCall {
 			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-			d.answer(&out, d.preview(wctx, e.AgentID, e.SiteID, cls.Country), e.Location)
+			d.answer(&out, d.preview(wctx, e, cls.Country))
 			cancel()
 		}
 		return out, d.publish(ctx, evs...)
 	}
 
-	call.SiteID = e.SiteID
 	wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-	pr, err := d.setUp(wctx, call)
+	pr, err := d.setUp(wctx, call, e)
 	cancel()
 	if err != nil {
 		log.Error("call set up without a lease; the lease allocator announces what was presented", "err", err,
 			"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
 	}
-	d.answer(&out, pr, e.Location)
+	d.answer(&out, pr)
 	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
 		PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
-	if pr.site != nil {
-		started.SiteID = pr.site.ID
+	if l := pr.where.loc; l != nil {
+		started.SiteID, started.LocationKind, started.LocationSource = l.SiteID, l.Kind, l.Source
+		started.LocationValidated = l.Validated
+		started.Address = addressDetail(l.Address)
 	}
 	if pr.takeover != nil {
 		started.TakenOverFromAgentID, started.TakenOverFromCallID = pr.takeover.AgentID, pr.takeover.CallID
@@ -169,90 +182,133 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	if !pr.expires.IsZero() {
 		started.LeaseExpiresAt = &pr.expires
 	}
-	if perr := d.publish(ctx, events.Event{DetailType: events.EmergencyCallStarted, Detail: started}); perr != nil {
+	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: started}}
+	if !pr.repeat {
+		evs = append(evs, d.locationEvents(e, cls, countryUnknown, pr)...)
+	}
+	if perr := d.publish(ctx, evs...); perr != nil {
 		return out, perr
 	}
-	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID,
-		"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
+	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID, "locationKind", started.LocationKind,
+		"locationSource", started.LocationSource, "presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
 	return out, nil
+}
+
+// classify decides whether the dial is an emergency call. A call that
+// names no country takes its location's, else the agent's; when that too
+// is unknown (or cannot be read in time), countryUnknown is set and the
+// dial of any supported country's emergency number is an emergency.
+func (d *DialDetection) classify(ctx context.Context, e CallEvent) (cls Classification, countryUnknown bool) {
+	if e.Country != "" {
+		return d.cfg.Dial.Classify(e.To, e.Country), false
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
+	defer cancel()
+	agent, err := d.store.GetAgent(ctx, e.AgentID)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		w, _ := d.locate(ctx, e, agent, d.now())
+		if c := cmp.Or(w.country(), NormaliseCountry(agent.Country)); c != "" {
+			return d.cfg.Dial.Classify(e.To, c), false
+		}
+	}
+	return d.cfg.Dial.ClassifyAnywhere(e.To), true
+}
+
+// locationEvents are the operator events of a dial whose location or
+// country Mayday could not establish.
+func (d *DialDetection) locationEvents(e CallEvent, cls Classification, countryUnknown bool, pr presented) []events.Event {
+	var evs []events.Event
+	log := d.log.With("callId", e.CallID, "agentId", e.AgentID)
+	if pr.where.unknownSite != "" {
+		log.Warn("dial names an unknown site; located by the next rule", "siteId", pr.where.unknownSite)
+		evs = append(evs, events.Event{DetailType: events.EmergencyLocationUnknownSite, Detail: events.LocationUnknownDetail{
+			CallID: e.CallID, AgentID: e.AgentID, SiteID: pr.where.unknownSite, Country: cls.Country,
+			CallerID: pr.callerID, CallerIDSource: pr.source, At: d.now()}})
+	}
+	if countryUnknown {
+		log.Warn("emergency dial with no known country; handled as an emergency")
+		evs = append(evs, events.Event{DetailType: events.EmergencyDialLocationUnknown, Detail: events.LocationUnknownDetail{
+			CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number,
+			CallerID: pr.callerID, CallerIDSource: pr.source, At: d.now()}})
+	}
+	return evs
 }
 
 // presented is what a dial answer presents.
 type presented struct {
 	callerID string
-	source   string // CallerLease, CallerECBN, CallerDefault
+	source   string // CallerLease, CallerECBN, CallerAgent, CallerDefault, CallerNone
 	expires  time.Time
 	fallback string // why no lease
-	site     *Site
+	where    whereabouts
 	takeover *Lease // the lease taken over from another agent
 	// presenceApplied: the call and Do Not Disturb are recorded.
 	presenceApplied bool
+	// repeat: a repeat of a dial already set up.
+	repeat bool
 }
 
-func (d *DialDetection) answer(out *CallOutcome, pr presented, detail string) {
+func (d *DialDetection) answer(out *CallOutcome, pr presented) {
 	out.CallerID, out.CallerIDSource, out.CallbackExpiresAt = pr.callerID, pr.source, pr.expires
-	if pr.site != nil {
-		l := LocationOf(*pr.site, detail)
-		out.Location = &l
-	}
+	out.Location = pr.where.loc
 }
 
 // setUp records the emergency call, puts the agent on Do Not Disturb and
-// takes (or renews) the agent's callback lease from the call's pool, so that
-// the answer can present it: one read of the agent and the call, one of the
-// pool, one write of the three together. Whatever fails or runs out of
-// time, it returns what to present instead: the site's emergency callback
-// number, or none. A repeat of the dial presents what the first presented.
-func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error) {
+// takes (or renews) the agent's callback lease, so that the answer can
+// present it: one read of the agent and the call, one of the pool, one
+// write of the three together. Whatever fails or runs out of time, it
+// returns what to present instead (callerIDPlan). A repeat of the dial
+// presents what the first presented.
+func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (presented, error) {
 	var (
-		site  *Site
-		sited bool
-		view  *poolView
-		fresh bool // read the pool itself, not the last view of it
-		pool  Pool
-		lost  = map[string]bool{} // numbers other dials took meanwhile
+		w       whereabouts
+		located bool
+		plan    []callerStep
+		l       *leaser
 	)
 	for attempt := 0; ; attempt++ {
 		agent, stored, err := d.store.ReadSetup(ctx, call.AgentID, call.ID)
 		if err != nil {
-			return d.fallback(call.AgentID, call.SiteID, FallbackStoreUnavailable), fmt.Errorf("call %s: read: %w", call.ID, err)
-		}
-		if stored.CallerIDSource != "" {
-			site, _ := d.siteOf(ctx, stored.SiteID)
-			return presented{callerID: stored.CallerID, source: stored.CallerIDSource, expires: stored.CallbackExpiresAt,
-				site: site, presenceApplied: true}, nil
-		}
-		d.sites.rememberAgent(agent.ID, agent.SiteID)
-		if !sited {
-			if site, err = d.siteOf(ctx, cmp.Or(call.SiteID, agent.SiteID)); err != nil {
-				return d.ecbn(presented{site: site}, FallbackStoreUnavailable), err
-			}
-			sited, pool = true, poolAt(site, call.Country)
-		}
-		if view == nil {
-			if view, err = d.pools.view(ctx, d.ports, pool, fresh); err != nil {
-				return d.ecbn(presented{site: site}, FallbackStoreUnavailable), err
-			}
+			return d.fallback(e, call.Country, FallbackStoreUnavailable), fmt.Errorf("call %s: read: %w", call.ID, err)
 		}
 		now := d.now()
-		pr := presented{site: site, presenceApplied: true}
-		choice, ok := view.choose(agent, lost, now)
+		if stored.CallerIDSource != "" {
+			w, _ := d.locate(ctx, e, agent, now)
+			return presented{callerID: stored.CallerID, source: stored.CallerIDSource, expires: stored.CallbackExpiresAt,
+				where: w, presenceApplied: true, repeat: true}, nil
+		}
+		d.sites.rememberAgent(agent.ID, agent.SiteID)
+		if !located {
+			if w, err = d.locate(ctx, e, agent, now); err != nil {
+				return d.present(w, plan, FallbackStoreUnavailable), err
+			}
+			located = true
+			plan = callerIDPlan(w.loc, w.site, call.Country, e.CarriesLocation, d.cfg.DefaultCallerID)
+			l = newLeaser(plan)
+		}
+		pr := presented{where: w, presenceApplied: true}
+		choice, ok, err := l.choose(ctx, d.ports, d.pools, agent, now)
+		if err != nil {
+			return d.present(w, plan, FallbackStoreUnavailable), err
+		}
 		var number *CallbackNumber
 		if ok {
-			n := choice.Number
-			leasedAt := now
-			switch l, live := n.LiveLease(now); {
-			case live && l.AgentID == agent.ID:
-				leasedAt = l.LeasedAt // a renewal
-			case live:
-				pr.takeover = &l
-			}
-			n.Lease = &Lease{AgentID: agent.ID, CallID: call.ID, LeasedAt: leasedAt, ExpiresAt: now.Add(d.cfg.Lease)}
-			number = &n
+			n, takeover := lease(choice, agent, call.ID, now, d.cfg.Lease)
+			number, pr.takeover = &n, takeover
 			pr.callerID, pr.source, pr.expires = n.Number, CallerLease, n.Lease.ExpiresAt
 			agent.CallbackNumber = n.Number // the arbiter of concurrent dials
 		} else {
-			pr = d.ecbn(pr, FallbackPoolEmpty)
+			pr = d.present(w, plan, "")
+			pr.presenceApplied = true
+			if l.tried {
+				pr.fallback = FallbackPoolEmpty
+			}
+			if pr.source == CallerAgent {
+				// The agent's own number: callbacks to it reach the agent
+				// for a lease period, as a leased number's do.
+				pr.expires = now.Add(d.cfg.Lease)
+				agent.CallbackNumber, agent.CallbackExpiresAt = pr.callerID, pr.expires
+			}
 		}
 		// The call's end may have come first: then no Do Not Disturb, but
 		// the emergency service may still call back, so the lease stands.
@@ -261,7 +317,7 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 		}
 		rec := call
 		rec.Version, rec.EndedAt = stored.Version, stored.EndedAt
-		rec.SiteID, rec.CallerID, rec.CallerIDSource, rec.CallbackExpiresAt = pool.SiteID, pr.callerID, pr.source, pr.expires
+		rec.SiteID, rec.CallerID, rec.CallerIDSource, rec.CallbackExpiresAt = w.siteID(), pr.callerID, pr.source, pr.expires
 		rec.ExpiresAt = rec.StartedAt.Add(callRetention)
 		if rec.Ended() {
 			rec.ExpiresAt = rec.EndedAt.Add(callRetention)
@@ -271,20 +327,17 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 		switch {
 		case err == nil:
 			if number != nil {
-				view.wrote(*number)
+				l.wrote(*number)
 			}
 			return pr, nil
 		case !errors.As(err, &conflict):
-			return d.ecbn(presented{site: site}, FallbackStoreUnavailable), fmt.Errorf("call %s: write: %w", call.ID, err)
+			return d.present(w, plan, FallbackStoreUnavailable), fmt.Errorf("call %s: write: %w", call.ID, err)
 		case attempt >= maxSetupAttempts:
-			return d.ecbn(presented{site: site}, FallbackStoreUnavailable), fmt.Errorf("call %s: %w", call.ID, err)
+			return d.present(w, plan, FallbackStoreUnavailable), fmt.Errorf("call %s: %w", call.ID, err)
 		case conflict.Number && number != nil:
 			// Another dial took the number, or renewed it for this agent:
 			// walk on down the list, then read the pool again.
-			lost[number.Number] = true
-			if number.Number == agent.CallbackNumber || len(lost) >= view.size() {
-				view, fresh, lost = nil, true, map[string]bool{}
-			}
+			l.lostRace(number.Number, agent)
 		}
 		// An agent or call conflict: a duplicate of this dial, or another
 		// dial of the agent, wrote first. Read again and decide on that.
@@ -295,49 +348,154 @@ func (d *DialDetection) setUp(ctx context.Context, call Call) (presented, error)
 // budget bounds it in time.
 const maxSetupAttempts = 50
 
-// ecbn presents the site's emergency callback number, or no caller ID.
-func (d *DialDetection) ecbn(pr presented, why string) presented {
-	pr.fallback, pr.source, pr.callerID, pr.expires = why, CallerDefault, "", time.Time{}
-	if pr.site != nil && pr.site.EmergencyCallbackNumber != "" {
-		pr.source, pr.callerID = CallerECBN, pr.site.EmergencyCallbackNumber
+// present is what a dial from w presents without a lease: the plan's first
+// number that needs none (the site's ECBN, the agent's own number, the
+// platform default), or none. why says why there is no lease.
+func (d *DialDetection) present(w whereabouts, plan []callerStep, why string) presented {
+	if plan == nil {
+		plan = callerIDPlan(w.loc, w.site, w.country(), false, d.cfg.DefaultCallerID)
 	}
-	return pr
+	s := fixedCaller(plan)
+	return presented{where: w, fallback: why, source: s.source, callerID: s.number}
 }
 
 // fallback is what to present when the store cannot tell: the ECBN of the
-// site last seen for this dial or agent, if any.
-func (d *DialDetection) fallback(agentID, siteID, why string) presented {
-	return d.ecbn(presented{site: d.sites.get(cmp.Or(siteID, d.sites.agentSite(agentID)))}, why)
+// site last seen for this dial or agent, if any, else the platform default.
+func (d *DialDetection) fallback(e CallEvent, country, why string) presented {
+	var w whereabouts
+	if s := d.sites.get(cmp.Or(e.SiteID, d.sites.agentSite(e.AgentID))); s != nil {
+		w = siteWhere(s, e.Location, SourceHome)
+		if s.ID == e.SiteID {
+			w.loc.Source = SourceCall
+		}
+	}
+	pr := d.present(w, callerIDPlan(w.loc, w.site, cmp.Or(country, w.country()), false, d.cfg.DefaultCallerID), why)
+	return pr
 }
 
 // preview is what an emergency dial from the agent would present now,
 // without leasing: the agent's live lease in the pool, else the number the
-// pool would give, else the site's ECBN. It answers a 933 test call, whose
-// read-back checks the address registered for that number.
-func (d *DialDetection) preview(ctx context.Context, agentID, siteID, country string) presented {
-	agent, err := d.store.GetAgent(ctx, agentID)
+// pool would give, else what callerIDPlan presents instead. It answers a
+// 933 test call, whose read-back checks the address registered for that
+// number.
+func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string) presented {
+	agent, err := d.store.GetAgent(ctx, e.AgentID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return d.fallback(agentID, siteID, FallbackStoreUnavailable)
-	}
-	site, err := d.siteOf(ctx, cmp.Or(siteID, agent.SiteID))
-	pr := presented{site: site}
-	if err != nil {
-		return d.ecbn(pr, FallbackStoreUnavailable)
-	}
-	numbers, err := d.pool(ctx, poolAt(site, country))
-	if err != nil {
-		return d.ecbn(pr, FallbackStoreUnavailable)
+		return d.fallback(e, country, FallbackStoreUnavailable)
 	}
 	now := d.now()
-	choice, ok := (&poolView{numbers: numbers}).choose(agent, nil, now)
-	if !ok {
-		return d.ecbn(pr, FallbackPoolEmpty)
+	w, err := d.locate(ctx, e, agent, now)
+	if err != nil {
+		return d.present(w, nil, FallbackStoreUnavailable)
 	}
-	pr.callerID, pr.source = choice.Number.Number, CallerLease
-	if l, live := choice.Number.LiveLease(now); live && l.AgentID == agentID {
-		pr.expires = l.ExpiresAt
+	plan := callerIDPlan(w.loc, w.site, cmp.Or(country, w.country()), e.CarriesLocation, d.cfg.DefaultCallerID)
+	for _, s := range plan {
+		if s.pool == nil {
+			continue
+		}
+		numbers, err := d.pool(ctx, *s.pool)
+		if err != nil {
+			return d.present(w, plan, FallbackStoreUnavailable)
+		}
+		choice, ok := (&poolView{numbers: numbers}).choose(agent, nil, now)
+		if !ok {
+			continue
+		}
+		pr := presented{where: w, callerID: choice.Number.Number, source: CallerLease}
+		if l, live := choice.Number.LiveLease(now); live && l.AgentID == agent.ID {
+			pr.expires = l.ExpiresAt
+		}
+		return pr
+	}
+	pr := d.present(w, plan, FallbackPoolEmpty)
+	if pr.source == CallerAgent && agent.CallbackNumber == pr.callerID && agent.CallbackExpiresAt.After(now) {
+		pr.expires = agent.CallbackExpiresAt
 	}
 	return pr
+}
+
+// whereabouts is where a dial is: loc nil when unknown; site when at one.
+type whereabouts struct {
+	loc  *Location
+	site *Site
+	// unknownSite is a site the call named that Mayday does not know (or
+	// of another country than the call's): ignored, and announced.
+	unknownSite string
+}
+
+func siteWhere(s *Site, detail, source string) whereabouts {
+	l := LocationOf(*s, detail, source)
+	return whereabouts{loc: &l, site: s}
+}
+
+func (w whereabouts) country() string {
+	if w.loc == nil {
+		return ""
+	}
+	return w.loc.Country()
+}
+
+func (w whereabouts) siteID() string {
+	if w.site == nil {
+		return ""
+	}
+	return w.site.ID
+}
+
+// locate is where the dial is, the first that applies: the site the call
+// names (a known site of the call's country); the site whose network holds
+// the call's client address; the agent's current confirmed location; the
+// agent's home site. Otherwise unknown. On a store error it returns what
+// it found so far.
+func (d *DialDetection) locate(ctx context.Context, e CallEvent, agent Agent, now time.Time) (whereabouts, error) {
+	var w whereabouts
+	if e.SiteID != "" {
+		s, err := d.siteOf(ctx, e.SiteID)
+		if err != nil {
+			return w, err
+		}
+		if s != nil && (e.Country == "" || s.Country == NormaliseCountry(e.Country)) {
+			return siteWhere(s, e.Location, SourceCall), nil
+		}
+		w.unknownSite = e.SiteID
+	}
+	if ip, err := netip.ParseAddr(e.ClientIP); err == nil {
+		s, err := d.sites.atNetwork(ctx, d.store, ip)
+		if err != nil {
+			return w, err
+		}
+		if s != nil {
+			return d.keep(w, siteWhere(s, e.Location, SourceNetwork)), nil
+		}
+	}
+	if cur := agent.Location; cur.CurrentAt(now) {
+		detail := cmp.Or(e.Location, cur.Detail)
+		if cur.SiteID == "" {
+			return d.keep(w, whereabouts{loc: &Location{Kind: LocationRemote, Source: SourceConfirmed,
+				Address: cur.Address.Normalised(), Detail: detail, Validated: cur.Validated, CallbackNumber: cur.CallbackNumber}}), nil
+		}
+		s, err := d.siteOf(ctx, cur.SiteID)
+		if err != nil {
+			return w, err
+		}
+		if s != nil {
+			return d.keep(w, siteWhere(s, detail, SourceConfirmed)), nil
+		}
+	}
+	if agent.SiteID != "" {
+		s, err := d.siteOf(ctx, agent.SiteID)
+		if err != nil || s == nil {
+			return w, err
+		}
+		return d.keep(w, siteWhere(s, e.Location, SourceHome)), nil
+	}
+	return w, nil
+}
+
+// keep carries what was learnt on the way (an unknown site) into found.
+func (d *DialDetection) keep(w, found whereabouts) whereabouts {
+	found.unknownSite = w.unknownSite
+	return found
 }
 
 // siteOf reads a site ("" and an unknown site are no site), keeping it for
@@ -345,13 +503,15 @@ func (d *DialDetection) preview(ctx context.Context, agentID, siteID, country st
 // be presentable exactly then.
 func (d *DialDetection) siteOf(ctx context.Context, id string) (*Site, error) {
 	s, err := d.sites.load(ctx, d.store, id)
-	switch {
-	case err != nil:
+	if err != nil {
 		return d.sites.get(id), err
-	case s == nil && id != "":
-		d.log.Warn("dial names an unknown site", "siteId", id)
 	}
 	return s, nil
+}
+
+func addressDetail(a Address) *events.AddressDetail {
+	return &events.AddressDetail{HouseNumber: a.HouseNumber, Street: a.Street, City: a.City, Region: a.Region,
+		PostalCode: a.PostalCode, Country: a.Country}
 }
 
 func (d *DialDetection) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {

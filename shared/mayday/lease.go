@@ -15,7 +15,10 @@ type CallbackNumber struct {
 	// SiteID is the site whose address the number is registered at; empty
 	// for the country's pool.
 	SiteID string
-	Lease  *Lease `json:",omitempty"`
+	// AgentID is the agent whose own number this is, registered at the
+	// agent's remote address: it is never in a pool.
+	AgentID string `json:",omitempty"`
+	Lease   *Lease `json:",omitempty"`
 	// ReleasedAt is when the last lease ended; zero if never leased.
 	ReleasedAt time.Time
 	AddedAt    time.Time
@@ -28,10 +31,6 @@ type Lease struct {
 	CallID    string
 	LeasedAt  time.Time
 	ExpiresAt time.Time
-}
-
-func (l Lease) same(o Lease) bool {
-	return l.AgentID == o.AgentID && l.CallID == o.CallID && l.ExpiresAt.Equal(o.ExpiresAt)
 }
 
 // LiveLease returns the lease if it is valid at now.

@@ -62,6 +62,14 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 	now := r.now()
 	decision := ToFallback(r.cfg.Fallback)
 	lease, live := num.LiveLease(now)
+	if num.AgentID != "" {
+		if lease, live, err = r.ownNumberLease(ctx, num, now); err != nil {
+			return ToFallback(r.cfg.Fallback), fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if !live {
+			return RouteDecision{Route: RouteDefault}, nil // the agent's own line, not a callback
+		}
+	}
 	if live {
 		decision = ToAgent(lease.AgentID)
 	}
@@ -78,7 +86,7 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 		return *stored.Route, nil
 	}
 	if live {
-		if err := r.beginCallback(ctx, call, now); err != nil {
+		if err := r.beginCallback(ctx, call, num.AgentID != "", now); err != nil {
 			log.Error("callback routed but agent state not updated", "err", err)
 		}
 	}
@@ -93,14 +101,25 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 
 // beginCallback renews the agent's lease for a full period and starts the
 // emergency conversation.
-func (r *PriorityCallbackRouting) beginCallback(ctx context.Context, call Call, now time.Time) error {
-	_, err := r.store.UpdateNumber(ctx, call.To, func(n *CallbackNumber) error {
-		if l, live := n.LiveLease(now); !live || l.AgentID != call.AgentID {
-			return ErrNoChange
-		}
-		n.Lease.ExpiresAt = now.Add(r.cfg.Lease)
-		return nil
-	})
+func (r *PriorityCallbackRouting) beginCallback(ctx context.Context, call Call, own bool, now time.Time) error {
+	var err error
+	if own {
+		_, err = r.store.UpdateAgent(ctx, call.AgentID, func(a *Agent) error {
+			if a.CallbackNumber != call.To || !a.CallbackExpiresAt.After(now) {
+				return ErrNoChange
+			}
+			a.CallbackExpiresAt = now.Add(r.cfg.Lease)
+			return nil
+		})
+	} else {
+		_, err = r.store.UpdateNumber(ctx, call.To, func(n *CallbackNumber) error {
+			if l, live := n.LiveLease(now); !live || l.AgentID != call.AgentID {
+				return ErrNoChange
+			}
+			n.Lease.ExpiresAt = now.Add(r.cfg.Lease)
+			return nil
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("lease %s: renew: %w", call.To, err)
 	}
@@ -110,3 +129,18 @@ func (r *PriorityCallbackRouting) beginCallback(ctx context.Context, call Call, 
 // Fallback is where a callback goes when its agent does not answer: the
 // same destination as a callback with no live lease, at emergency priority.
 func (r *PriorityCallbackRouting) Fallback() RouteDecision { return ToFallback(r.cfg.Fallback) }
+
+// ownNumberLease is the callback period of an agent's own number: live
+// while the agent's last emergency dial presented it, renewed by callbacks.
+func (r *PriorityCallbackRouting) ownNumberLease(ctx context.Context, num CallbackNumber, now time.Time) (Lease, bool, error) {
+	a, err := r.store.GetAgent(ctx, num.AgentID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Lease{}, false, nil
+	case err != nil:
+		return Lease{}, false, fmt.Errorf("agent %s: %w", num.AgentID, err)
+	case a.CallbackNumber != num.Number || !a.CallbackExpiresAt.After(now):
+		return Lease{}, false, nil
+	}
+	return Lease{AgentID: a.ID, ExpiresAt: a.CallbackExpiresAt}, true, nil
+}

@@ -2,6 +2,7 @@ package mayday
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -20,48 +21,11 @@ type Site struct {
 	// ringing its security desk; empty for none.
 	EmergencyCallbackNumber string
 	Notify                  []string
-	UpdatedAt               time.Time
-	Version                 int64
-}
-
-// Address is a dispatchable civic address.
-type Address struct {
-	Street     string
-	City       string
-	Region     string
-	PostalCode string
-	Country    string
-	// Detail is where in the building: building, floor, room.
-	Detail string
-}
-
-// Complete reports whether an emergency service could be sent to the
-// address: street, city, postal code and country.
-func (a Address) Complete() bool {
-	return a.Street != "" && a.City != "" && a.PostalCode != "" && a.Country != ""
-}
-
-// Missing names the parts Complete needs that are empty.
-func (a Address) Missing() []string {
-	var out []string
-	for _, p := range []struct{ name, v string }{{"street", a.Street}, {"city", a.City},
-		{"postalCode", a.PostalCode}, {"country", a.Country}} {
-		if p.v == "" {
-			out = append(out, p.name)
-		}
-	}
-	return out
-}
-
-// String is the address on one line, as an email shows it.
-func (a Address) String() string {
-	var parts []string
-	for _, p := range []string{a.Detail, a.Street, a.City, strings.TrimSpace(a.Region + " " + a.PostalCode), a.Country} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, ", ")
+	// Networks are the site's client networks (CIDR): a call from an
+	// address inside one is at the site.
+	Networks  []string
+	UpdatedAt time.Time
+	Version   int64
 }
 
 // Validate checks a site as operators enter it, naming the first bad field.
@@ -72,14 +36,17 @@ func (s Site) Validate() error {
 		return bad("name is required")
 	case !SupportedCountry(s.Country):
 		return bad("country %q is not a supported location", s.Country)
-	case s.Address.Street == "":
-		return bad("address.street is required")
-	case s.Address.City == "":
-		return bad("address.city is required")
-	case s.Address.Country == "":
-		return bad("address.country is required")
-	case NormaliseCountry(s.Address.Country) != s.Country:
+	}
+	if err := s.Address.Dispatchable("address"); err != nil {
+		return err
+	}
+	if NormaliseCountry(s.Address.Country) != s.Country {
 		return bad("address.country %q is not the site's country %s", s.Address.Country, s.Country)
+	}
+	for _, n := range s.Networks {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			return bad("networks: %q is not a CIDR like 10.1.0.0/16", n)
+		}
 	}
 	if s.EmergencyCallbackNumber != "" {
 		if _, err := ParseE164(s.EmergencyCallbackNumber); err != nil {
@@ -101,8 +68,13 @@ const (
 	// CallerECBN: the site's emergency callback number, because no number
 	// could be leased in time.
 	CallerECBN = "ecbn"
-	// CallerDefault: no caller ID; the platform presents its default.
+	// CallerAgent: the remote agent's own number, registered at the
+	// agent's address.
+	CallerAgent = "agent"
+	// CallerDefault: the platform's default caller ID for the country.
 	CallerDefault = "default"
+	// CallerNone: no caller ID at all; the platform presents what it has.
+	CallerNone = "none"
 )
 
 // Why a dial presented no lease.
@@ -110,17 +82,3 @@ const (
 	FallbackPoolEmpty        = "pool-empty"
 	FallbackStoreUnavailable = "store-unavailable"
 )
-
-// Location is the dispatchable location a call is placed from.
-type Location struct {
-	SiteID  string
-	Name    string
-	Address Address
-	// Detail is the dial's free text (desk, floor).
-	Detail string
-}
-
-// LocationOf is a site's location with the dial's detail.
-func LocationOf(s Site, detail string) Location {
-	return Location{SiteID: s.ID, Name: s.Name, Address: s.Address, Detail: detail}
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -21,6 +22,8 @@ type siteCache struct {
 	sites  map[string]Site
 	read   map[string]time.Time
 	agents map[string]string // agent id → home site id
+	all    []Site            // every site, for matching networks
+	listed time.Time
 }
 
 func newSiteCache() *siteCache {
@@ -88,4 +91,31 @@ func (c *siteCache) load(ctx context.Context, store SiteStore, id string) (*Site
 	}
 	c.put(s)
 	return &s, nil
+}
+
+// atNetwork is the site one of whose networks holds ip, if any. The list of
+// sites is read at most once per siteFreshFor: a call's client address is
+// matched on every dial that carries one.
+func (c *siteCache) atNetwork(ctx context.Context, store SiteStore, ip netip.Addr) (*Site, error) {
+	c.mu.Lock()
+	all, fresh := c.all, time.Since(c.listed) < siteFreshFor
+	c.mu.Unlock()
+	if !fresh {
+		ss, err := store.ListSites(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sites: %w", err)
+		}
+		all = ss
+		c.mu.Lock()
+		c.all, c.listed = ss, time.Now()
+		c.mu.Unlock()
+	}
+	for _, s := range all {
+		for _, n := range s.Networks {
+			if p, err := netip.ParsePrefix(n); err == nil && p.Contains(ip.Unmap()) {
+				return &s, nil
+			}
+		}
+	}
+	return nil, nil
 }

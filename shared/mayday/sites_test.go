@@ -116,7 +116,7 @@ func TestSitePools(t *testing.T) {
 			t.Fatalf("exhausted events %+v", ex)
 		}
 	})
-	t.Run("a site with no numbers leases from the country pool", func(t *testing.T) {
+	t.Run("a site with no numbers presents its ECBN, never the country pool's", func(t *testing.T) {
 		f := withSites(t)
 		empty := seattle
 		empty.Name = "Tacoma"
@@ -124,8 +124,9 @@ func TestSitePools(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := f.dialFrom("c-1", "t-1", "tac", "911")
-		if out.CallerID != "+14255550009" || out.Location == nil || out.Location.SiteID != "tac" {
-			t.Fatalf("at an empty site: %+v; want the country pool's number", out)
+		if out.CallerID != empty.EmergencyCallbackNumber || out.CallerIDSource != mayday.CallerECBN ||
+			out.Location == nil || out.Location.SiteID != "tac" {
+			t.Fatalf("at an empty site: %+v; want the site's ECBN (the country pool's number is registered elsewhere)", out)
 		}
 	})
 	t.Run("an empty pool presents the site's ECBN", func(t *testing.T) {
@@ -145,7 +146,7 @@ func TestSitePools(t *testing.T) {
 			t.Fatal("want Callback Lease Unavailable and Callback Pool Exhausted")
 		}
 	})
-	t.Run("a site whose numbers are gone leases from the country pool", func(t *testing.T) {
+	t.Run("a site whose numbers are gone presents its ECBN", func(t *testing.T) {
 		f := withSites(t)
 		f.dialFrom("c-1", "s-1", "sea", "911")
 		f.dialFrom("c-2", "s-2", "sea", "911")
@@ -155,12 +156,13 @@ func TestSitePools(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// sea has no numbers left: the country pool serves.
-		if out := f.dialFrom("c-3", "s-3", "sea", "911"); out.CallerID != "+14255550009" {
+		// sea has no numbers left: its ECBN, and the country pool's
+		// number stays free.
+		if out := f.dialFrom("c-3", "s-3", "sea", "911"); out.CallerID != seattle.EmergencyCallbackNumber {
 			t.Fatalf("%+v", out)
 		}
-		if err := f.uc.AdminAPI.RemoveNumber(context.Background(), "+14255550009"); !errors.Is(err, mayday.ErrConflict) {
-			t.Fatalf("removing a leased number: %v", err)
+		if err := f.uc.AdminAPI.RemoveNumber(context.Background(), "+14255550009"); err != nil {
+			t.Fatalf("removing the unleased country-pool number: %v", err)
 		}
 	})
 }

@@ -75,12 +75,17 @@ type fixture struct {
 	clock *harness.ManualClock
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture builds every use case over the embedded store, with agent
+// a-1 (US, no site); configure changes the configuration first.
+func newFixture(t *testing.T, configure ...func(*mayday.Config)) *fixture {
 	t.Helper()
 	c := harness.NewManualClock(t0)
 	f := &fixture{t: t, store: inmem.NewStore(), bus: &recorder{}, clock: c, mail: &flakyMailer{Outbox: inmem.NewOutbox(c)}}
 	cfg := settings.Defaults()
 	cfg.Fallback = "+14255559999"
+	for _, fn := range configure {
+		fn(&cfg)
+	}
 	f.opts = mayday.Options{Config: cfg, Clock: c}
 	var err error
 	if f.uc, err = mayday.NewUseCases(f.store, f.bus, f.mail, f.opts); err != nil {

@@ -76,6 +76,10 @@ var (
 		Doc: "where a callback to a pool number with no live lease goes", check: nonEmpty}
 	DialPrefix = Setting{Env: "MAYDAY_DIAL_PREFIX", Default: "9", Context: "dialPrefix", Source: FromContext, KeepEmpty: true,
 		Doc: "outside-line access prefix stripped from dialed numbers; empty for none", check: dialDigits}
+	DefaultCallerID = Setting{Env: "MAYDAY_DEFAULT_CALLER_ID", Context: "defaultCallerId", Source: IfConfigured,
+		Doc: "the platform's default caller ID per country (US=+12065550100,GB=+442071230000), presented when no number registered where the agent is can be; required with Twilio", check: callerIDs}
+	LocationValidFor = Setting{Env: "MAYDAY_LOCATION_VALID_FOR", Default: "12h", Context: "locationValidFor", Source: FromContext,
+		Doc: "how long an agent's confirmed location holds (a shift)", check: positiveDuration}
 	MaxEmergency = Setting{Env: "MAYDAY_MAX_EMERGENCY", Default: "4h", Context: "maxEmergency", Source: FromContext,
 		Doc: "how long after an emergency began the watchdog restores an agent still on Do Not Disturb", check: positiveDuration}
 	WebhookSecretPrevious = Setting{Env: "MAYDAY_WEBHOOK_SECRET_PREVIOUS", Source: NotDeployed,
@@ -118,11 +122,11 @@ const (
 )
 
 // Domain is what every function reads to build its use case.
-var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency}
+var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor}
 
 // All lists every setting, for documentation and tests.
 var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
-	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, Addr, SweepInterval,
+	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor, Addr, SweepInterval,
 	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
 	WebhookSecretPrevious, WebhookSecretOverlap,
 	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus, AdminURL, ConsoleAddr}
@@ -180,7 +184,8 @@ func DomainConfig(lookup Lookup) (mayday.Config, error) {
 	}
 	c := mayday.Config{Lease: dur(CallbackLease), Fallback: get(CallbackFallback),
 		Dial: mayday.DialRules{Prefix: get(DialPrefix)}, MaxEmergency: dur(MaxEmergency),
-		StateTimeout: StateTimeout, WebhookBudget: WebhookBudget}
+		StateTimeout: StateTimeout, WebhookBudget: WebhookBudget, LocationValidFor: dur(LocationValidFor)}
+	c.DefaultCallerID, _ = ParseCallerIDs(get(DefaultCallerID))
 	return c, errors.Join(errs...)
 }
 
@@ -191,6 +196,37 @@ func Defaults() mayday.Config {
 		panic(fmt.Sprintf("settings: defaults: %v", err)) // a bad declaration above
 	}
 	return c
+}
+
+// ParseCallerIDs reads MAYDAY_DEFAULT_CALLER_ID: COUNTRY=+E164 pairs
+// separated by commas, each number of its country.
+func ParseCallerIDs(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		c, n, ok := strings.Cut(pair, "=")
+		c = mayday.NormaliseCountry(c)
+		num, err := mayday.ParseE164(strings.TrimSpace(n))
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%q: want COUNTRY=+E164, like US=+12065550100", pair)
+		case !mayday.SupportedCountry(c):
+			return nil, fmt.Errorf("%q: %s is not a supported country", pair, c)
+		case err != nil:
+			return nil, fmt.Errorf("%q: %w", pair, err)
+		case !mayday.NumberInCountry(num, c):
+			return nil, fmt.Errorf("%q: %s is not a number of %s", pair, num, c)
+		}
+		out[c] = num
+	}
+	return out, nil
+}
+
+func callerIDs(v string) error {
+	_, err := ParseCallerIDs(v)
+	return err
 }
 
 func absoluteURL(v string) error {
