@@ -48,6 +48,8 @@ const (
 	logPSAP       = "+14255550199"
 	logOrdinaryTo = "+1 (425) 555-0142"
 	logBadContact = "not-an-address"
+	logHomeStreet = "Larkspur Crescent"
+	logOwnNumber  = "+12065550177"
 )
 
 var (
@@ -137,8 +139,16 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 		t.Fatalf("bad contact: %d", code)
 	}
 	ok("POST", "/v1/callback-numbers", map[string]string{"number": logCallback, "country": "US"}, false)
+	// The agent confirms their home (an address and their own number), is
+	// ready, then goes back to the flow below without a location.
+	ok("PUT", "/v1/agents/"+agent+"/location", map[string]any{"address": map[string]string{"houseNumber": "48",
+		"street": logHomeStreet, "city": "Tacoma", "region": "WA", "postalCode": "98402", "country": "US"},
+		"detail": logLocation, "callbackNumber": logOwnNumber}, false)
 	if r := ok("GET", "/v1/agents/"+agent+"/readiness", nil, false); r["ready"] != true {
 		t.Fatalf("readiness: %v", r)
+	}
+	if code, _ := call("DELETE", "/v1/agents/"+agent+"/location", nil, false); code != 204 {
+		t.Fatalf("clearing the location: %d", code)
 	}
 	ok("GET", "/v1/agents/"+agent, nil, false)
 	dial := webhook("type", "call.dialed", "callId", callID, "agentId", agent, "from", logFrom, "to", "9-911",
@@ -235,7 +245,7 @@ func personalData(rec map[string]any) []string {
 	found = append(found, phoneRe.FindAllString(scrubbed, -1)...)
 	found = append(found, emailRe.FindAllString(s, -1)...)
 	for _, pd := range []string{logAgentName, "Quennell", logAgentEmail, logLocation, "Harbour House", logFrom,
-		logCallback, logPSAP, "555-0142", "5550142", logBadContact, "sup.visor", "front.desk"} {
+		logCallback, logPSAP, "555-0142", "5550142", logBadContact, "sup.visor", "front.desk", logHomeStreet, logOwnNumber} {
 		if strings.Contains(s, pd) {
 			found = append(found, pd)
 		}

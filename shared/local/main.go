@@ -91,7 +91,8 @@ func (m *Main) Open() error {
 		pub = m.WrapPublisher(pub)
 	}
 	var err error
-	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log})
+	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log,
+		Addresses: inmem.Geocoder{}})
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}

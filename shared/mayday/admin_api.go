@@ -99,6 +99,11 @@ type DesktopState struct {
 	Emergency bool
 	CallID    string
 	Lease     *CallbackNumber // the live callback lease, if any
+	// Location is the agent's current confirmed location, if any;
+	// ConfirmLocation asks the desktop to have the agent confirm one
+	// (none is current and the agent has no home site).
+	Location        *AgentLocation
+	ConfirmLocation bool
 }
 
 // Panel actions and texts of the agent desktop.
@@ -133,6 +138,16 @@ func (api *AdminAPI) State(ctx context.Context, id string) (DesktopState, error)
 			st.Lease = &n
 		}
 	}
+	if st.Lease == nil && a.CallbackNumber != "" && a.CallbackExpiresAt.After(now) {
+		// The remote agent's own number, presented by their last dial.
+		st.Lease = &CallbackNumber{Number: a.CallbackNumber, AgentID: a.ID,
+			Lease: &Lease{AgentID: a.ID, ExpiresAt: a.CallbackExpiresAt}}
+	}
+	if a.Location.CurrentAt(now) {
+		l := *a.Location
+		st.Location = &l
+	}
+	st.ConfirmLocation = st.Location == nil && a.SiteID == ""
 	return st, nil
 }
 
@@ -173,7 +188,7 @@ func (api *AdminAPI) Readiness(ctx context.Context, id string) (Readiness, error
 	if country == "" {
 		numbers = nil
 	}
-	return Assess(a, site, len(InPool(numbers, country, a.SiteID))), nil
+	return Assess(a, site, len(InPool(numbers, country, a.SiteID)), api.now()), nil
 }
 
 // AddNumber adds a callback number to its country's pool (numbers of no

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Check is one prerequisite of the readiness report.
@@ -21,10 +22,10 @@ type Readiness struct {
 	Checks  []Check
 }
 
-// Assess checks an agent's prerequisites; site is the agent's home site (nil
-// for none), poolSize how many callback numbers the pool its calls lease from
-// holds (the site's, or the country's).
-func Assess(a Agent, site *Site, poolSize int) Readiness {
+// Assess checks an agent's prerequisites at now; site is the agent's home
+// site (nil for none), poolSize how many callback numbers the pool its calls
+// lease from holds (the site's, or with no site the country's).
+func Assess(a Agent, site *Site, poolSize int, now time.Time) Readiness {
 	check := func(name string, ok bool, fix string) Check {
 		if ok {
 			fix = ""
@@ -41,6 +42,7 @@ func Assess(a Agent, site *Site, poolSize int) Readiness {
 			"configure emergency contacts (addresses separated by semicolons)"),
 		numberCheck(a, country),
 		poolCheck(site, poolSize, country),
+		whereCheck(a, now),
 	}}
 	if site != nil || a.SiteID != "" {
 		r.Checks = append(r.Checks, siteCheck(a, site))
@@ -59,9 +61,9 @@ func poolCheck(site *Site, poolSize int, country string) Check {
 	case site != nil && site.EmergencyCallbackNumber != "":
 		// Calls still present the site's number, but a call back reaches
 		// the site, not the agent.
-		c.Fix = fmt.Sprintf("add callback numbers to site %s or to the %s pool (calls present the site's emergency callback number meanwhile)", site.ID, site.Country)
+		c.Fix = fmt.Sprintf("add callback numbers registered at site %s's address (calls present the site's emergency callback number meanwhile)", site.ID)
 	case site != nil:
-		c.Fix = fmt.Sprintf("add callback numbers to site %s or to the %s pool, or give the site an emergency callback number", site.ID, site.Country)
+		c.Fix = fmt.Sprintf("add callback numbers registered at site %s's address, or give the site an emergency callback number", site.ID)
 	default:
 		c.Fix = fmt.Sprintf("add callback numbers for %s to the callback pool", orUnknown(country))
 	}
@@ -76,6 +78,28 @@ func siteCheck(a Agent, site *Site) Check {
 		c.Fix = fmt.Sprintf("site %q does not exist; create it or change the agent's site", a.SiteID)
 	case !site.Address.Complete():
 		c.Fix = fmt.Sprintf("complete site %s's address: %s missing", site.ID, strings.Join(site.Address.Missing(), ", "))
+	default:
+		c.OK = true
+	}
+	return c
+}
+
+// whereCheck: Mayday knows where the agent's calls come from: a home
+// site, or a current confirmed location; a confirmed address that did
+// not validate, or a remote one with no number registered there, is
+// reported too.
+func whereCheck(a Agent, now time.Time) Check {
+	c := Check{Name: "location"}
+	cur := a.Location
+	switch {
+	case !cur.CurrentAt(now) && a.SiteID == "":
+		c.Fix = "no current location: the agent has no home site and has not confirmed where they work (a site or an address)"
+	case !cur.CurrentAt(now) || cur.SiteID != "":
+		c.OK = true
+	case !cur.Validated:
+		c.Fix = "the confirmed address did not validate: check it with the agent (it is still sent as given)"
+	case cur.CallbackNumber == "":
+		c.Fix = "the agent works remotely with no number registered at that address: give the location a callbackNumber (calls present the platform default meanwhile)"
 	default:
 		c.OK = true
 	}

@@ -3,11 +3,18 @@ package mayday
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAssess(t *testing.T) {
+	now := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
+	// Ready: working from home, confirmed this shift, with a number
+	// registered there.
 	ready := Agent{ID: "a-1", Country: "US", OutboundVoiceProfile: true, BrowserLocation: true, MailboxEnabled: true,
-		EmergencyContacts: []string{"sup@example.com"}, NumberType: NumberDirectOffer}
+		EmergencyContacts: []string{"sup@example.com"}, NumberType: NumberDirectOffer,
+		Location: &AgentLocation{Address: Address{HouseNumber: "2121", Street: "7th Ave", City: "Seattle", Region: "WA",
+			PostalCode: "98121", Country: "US"}, CallbackNumber: "+12065550142", Validated: true, ExpiresAt: now.Add(time.Hour)}}
+	unlocated := func(a *Agent) { a.Location = nil }
 	sea := &Site{ID: "sea", Name: "Seattle HQ", Country: "US", EmergencyCallbackNumber: "+14255550100",
 		Address: Address{Street: "1 Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"}}
 	noPostal := *sea
@@ -22,7 +29,12 @@ func TestAssess(t *testing.T) {
 		failing string // the one check that fails, "" for none
 		fix     string
 	}{
-		{"ready at a site", func(a *Agent) { a.SiteID = "sea" }, sea, 3, "", ""},
+		{"ready at a site", func(a *Agent) { a.SiteID, a.Location = "sea", nil }, sea, 3, "", ""},
+		{"no home site, no location", unlocated, nil, 3, "location", "no current location"},
+		{"no home site, location expired", func(a *Agent) { a.Location.ExpiresAt = now }, nil, 3, "location", "no current location"},
+		{"remote address not validated", func(a *Agent) { a.Location.Validated = false }, nil, 3, "location", "did not validate"},
+		{"remote with no number there", func(a *Agent) { a.Location.CallbackNumber = "" }, nil, 3, "location", "callbackNumber"},
+		{"at home site, expired location", func(a *Agent) { a.SiteID, a.Location.ExpiresAt = "sea", now }, sea, 3, "", ""},
 		{"site address incomplete", func(a *Agent) { a.SiteID = "sea" }, &noPostal, 3, "site", "postalCode"},
 		{"unknown site", func(a *Agent) { a.SiteID = "gone" }, nil, 3, "site", "does not exist"},
 		{"site with an ECBN but no pool", func(a *Agent) { a.SiteID = "sea" }, sea, 0, "callbackPool", "emergency callback number meanwhile"},
@@ -44,12 +56,14 @@ func TestAssess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := ready
+			l := *ready.Location // each case changes its own copy
+			a.Location = &l
 			tt.mutate(&a)
-			r := Assess(a, tt.site, tt.pool)
+			r := Assess(a, tt.site, tt.pool, now)
 			if r.Ready != (tt.failing == "") {
 				t.Fatalf("Ready = %v, want %v: %+v", r.Ready, tt.failing == "", r.Checks)
 			}
-			if want := 6 + map[bool]int{true: 1}[a.SiteID != ""]; len(r.Checks) != want {
+			if want := 7 + map[bool]int{true: 1}[a.SiteID != ""]; len(r.Checks) != want {
 				t.Fatalf("%d checks, want %d (the site check when the agent has a site)", len(r.Checks), want)
 			}
 			for _, c := range r.Checks {
