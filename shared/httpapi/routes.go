@@ -83,6 +83,10 @@ type stateView struct {
 		Save    bool `json:"save"`
 		Refresh bool `json:"refresh"`
 	} `json:"conversationForm"`
+	// Location is the agent's current confirmed location; ConfirmLocation
+	// asks the desktop to have the agent confirm where they are.
+	Location        *agentLocationView `json:"location,omitempty"`
+	ConfirmLocation bool               `json:"confirmLocation"`
 }
 
 func (a *API) state(w http.ResponseWriter, r *http.Request) error {
@@ -96,6 +100,11 @@ func (a *API) state(w http.ResponseWriter, r *http.Request) error {
 		exp := st.Lease.Lease.ExpiresAt.UTC()
 		v.Emergency.CallbackNumber, v.Emergency.CallbackExpiresAt = st.Lease.Number, &exp
 	}
+	if st.Location != nil {
+		l := viewAgentLocation(st.AgentID, *st.Location)
+		v.Location = &l
+	}
+	v.ConfirmLocation = st.ConfirmLocation
 	v.Panel.Actions = mayday.NormalPanel
 	v.ConversationForm.Save, v.ConversationForm.Refresh = true, true
 	if st.Emergency {
