@@ -115,6 +115,20 @@ func TestDefaultRender(t *testing.T) {
 					t.Errorf("a leased number must say the agent is reached:\n%s", r.Text)
 				}
 			}},
+		{"a remote agent: the address they confirmed, and whether it was verified", func(d map[string]string) {
+			delete(d, "siteName")
+			d["address"] = "2121 7th Ave, Seattle, WA 98121, US"
+			d["addressNote"] = "Address given by the agent; it could not be verified."
+			d["callerIdSource"] = "The agent's own number, registered at the remote address."
+		},
+			func(t *testing.T, r render.Rendered) {
+				for _, want := range []string{"Remote: 2121 7th Ave, Seattle, WA 98121, US (",
+					"could not be verified", "The agent's own number"} {
+					if !strings.Contains(r.Text, want) || !strings.Contains(r.HTML, strings.ReplaceAll(want, "'", "&#39;")) {
+						t.Errorf("want %q in\n%s\n%s", want, r.Text, r.HTML)
+					}
+				}
+			}},
 		{"no lease expiry omits the reservation", func(d map[string]string) { delete(d, "callbackExpiresAt") },
 			func(t *testing.T, r render.Rendered) {
 				if strings.Contains(r.Text, "reserved") || strings.Contains(r.HTML, "reserved") {

@@ -172,7 +172,7 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
 		PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
 	if l := pr.where.loc; l != nil {
-		started.SiteID, started.LocationKind, started.LocationSource = l.SiteID, l.Kind, l.Source
+		started.SiteID, started.LocationKind, started.LocationSource, started.Location = l.SiteID, l.Kind, l.Source, l.Detail
 		started.LocationValidated = l.Validated
 		started.Address = addressDetail(l.Address)
 	}

@@ -67,7 +67,19 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 	data := NotificationData{AgentName: agent.Name, AgentEmail: agent.Email, AgentID: agent.ID,
 		DialedNumber: d.DialedNumber, Country: d.Country, Location: d.Location, SiteName: site.Name,
 		Address: site.Address.String(), CallbackNumber: cmp.Or(d.CallbackNumber, d.CallerID, PlatformDefaultNumber),
-		StartedAt: d.StartedAt, CallID: d.CallID}
+		CallerIDSource: callerIDWords[d.CallerIDSource], StartedAt: d.StartedAt, CallID: d.CallID}
+	if a := d.Address; a != nil {
+		// What the call sent, which for a remote agent is not a site's.
+		data.Address = Address{HouseNumber: a.HouseNumber, Street: a.Street, City: a.City, Region: a.Region,
+			PostalCode: a.PostalCode, Country: a.Country}.String()
+		if d.LocationKind == LocationRemote {
+			data.SiteName = ""
+			data.AddressNote = "Address confirmed by the agent."
+			if !d.LocationValidated {
+				data.AddressNote = "Address given by the agent; it could not be verified."
+			}
+		}
+	}
 	if d.CallbackExpiresAt != nil {
 		data.CallbackExpiresAt = *d.CallbackExpiresAt
 	}

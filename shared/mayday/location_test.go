@@ -275,6 +275,15 @@ func TestRemoteAgentsOwnNumber(t *testing.T) {
 		out.Location == nil || out.Location.Address != home || out.Location.Detail != "Home office" {
 		t.Fatalf("answer %+v", out)
 	}
+	// The email says where the call was sent from and what number the
+	// emergency service got.
+	f.deliver(events.EmergencyCallStarted)
+	f.deliver(events.CallbackLeaseAllocated)
+	if mails := f.mail.Emails(); len(mails) != 1 || !strings.Contains(mails[0].Text, "Remote: 2121 7th Ave, Seattle, WA 98121, US (Home office)") ||
+		!strings.Contains(mails[0].Text, "Callback number: "+ownNumber) || !strings.Contains(mails[0].Text, "The agent's own number") ||
+		!strings.Contains(mails[0].Text, "Address confirmed by the agent") {
+		t.Fatalf("emails %+v", mails)
+	}
 	f.end("c-1")
 	f.clock.Advance(10 * time.Minute)
 	ctx := context.Background()
@@ -349,8 +358,14 @@ func TestAgentLocationAdmin(t *testing.T) {
 	l, err := f.uc.AdminAPI.PutLocation(ctx, "a-1", mayday.AgentLocation{Address: mayday.Address{Street: "2121 7th Ave",
 		City: "Seattle", Region: "WA", PostalCode: "98121", Country: "us"}})
 	if err != nil || l.Address.HouseNumber != "2121" || l.Address.Street != "7th Ave" || l.Address.Country != "US" ||
-		!l.ExpiresAt.Equal(t0.Add(12*time.Hour)) || l.Validated {
+		!l.ExpiresAt.Equal(t0.Add(12*time.Hour)) || !l.Validated {
 		t.Fatalf("%+v, %v", l, err)
+	}
+	// An address the geocoder does not recognise is kept, marked so.
+	odd := home
+	odd.PostalCode = "9812"
+	if l, err := f.uc.AdminAPI.PutLocation(ctx, "a-1", mayday.AgentLocation{Address: odd}); err != nil || l.Validated {
+		t.Fatalf("an unverifiable address: %+v, %v; want it kept, not validated", l, err)
 	}
 	f.clock.Advance(12 * time.Hour)
 	if _, err := f.uc.AdminAPI.Location(ctx, "a-1"); !errors.Is(err, mayday.ErrNotFound) {

@@ -54,8 +54,13 @@ type NotificationData struct {
 	Country           string
 	Location          string
 	SiteName          string
-	Address           string
-	CallbackNumber    string
+	// Address is the dispatchable address sent with the call: the site's,
+	// or the remote agent's own; AddressNote says whether it was verified.
+	Address        string
+	AddressNote    string
+	CallbackNumber string
+	// CallerIDSource says, in words, what CallbackNumber is.
+	CallerIDSource    string
 	CallbackExpiresAt time.Time
 	StartedAt         time.Time
 	CallID            string
@@ -78,9 +83,19 @@ func (d NotificationData) Map() map[string]string {
 		"location":          d.Location,
 		"siteName":          d.SiteName,
 		"address":           d.Address,
+		"addressNote":       d.AddressNote,
 		"callbackNumber":    d.CallbackNumber,
+		"callerIdSource":    d.CallerIDSource,
 		"callbackExpiresAt": ts(d.CallbackExpiresAt),
 		"startedAt":         ts(d.StartedAt),
 		"callId":            d.CallID,
 	}
+}
+
+// callerIDWords says what the number the emergency service received is.
+var callerIDWords = map[string]string{
+	CallerLease:   "A callback number leased to this agent.",
+	CallerAgent:   "The agent's own number, registered at the remote address.",
+	CallerECBN:    "The site's emergency callback number.",
+	CallerDefault: "The platform's default number for the country.",
 }

@@ -86,7 +86,7 @@ func newFixture(t *testing.T, configure ...func(*mayday.Config)) *fixture {
 	for _, fn := range configure {
 		fn(&cfg)
 	}
-	f.opts = mayday.Options{Config: cfg, Clock: c}
+	f.opts = mayday.Options{Config: cfg, Clock: c, Addresses: inmem.Geocoder{}}
 	var err error
 	if f.uc, err = mayday.NewUseCases(f.store, f.bus, f.mail, f.opts); err != nil {
 		t.Fatal(err)
