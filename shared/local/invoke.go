@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdaurl"
 
 	"github.com/mayday/mayday/shared/amazonconnect"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/settings"
 )
@@ -43,7 +42,7 @@ const invokeTimeout = 30 * time.Second
 // name, and says why a declared function is not served (none should be).
 func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[string]string) {
 	fns, missing := map[string]lambda.Handler{}, map[string]string{}
-	for name, fn := range handler.Targets(m.UseCases, m.Log) {
+	for name, fn := range Targets(m.UseCases, m.Log) {
 		if _, ok := settings.Functions[name]; ok { // log-group targets are not functions
 			fns[name] = lambda.NewHandler(fn)
 		}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/amazonconnect"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
@@ -102,7 +101,7 @@ func (m *Main) Open() error {
 		}
 	}
 	targets := map[string]lambda.Handler{}
-	for name, fn := range handler.Targets(m.UseCases, m.Log) {
+	for name, fn := range Targets(m.UseCases, m.Log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }), targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,

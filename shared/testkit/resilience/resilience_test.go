@@ -21,9 +21,9 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/ebpublisher"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
@@ -394,7 +394,7 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 		t.Fatal(err)
 	}
 	targets := map[string]lambda.Handler{}
-	for name, fn := range handler.Targets(uc, log) {
+	for name, fn := range local.Targets(uc, log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }), targets, localbus.Options{MaxAttempts: 3, Backoff: 5 * time.Millisecond, Log: log})

@@ -1,4 +1,4 @@
-package handler_test
+package local_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/presencewebhook"
 	"github.com/mayday/mayday/shared/settings"
@@ -69,7 +69,7 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 	if uc.PresencePush, err = mayday.NewPresencePush(store, platform, mayday.Options{Config: settings.Defaults(), Clock: clock, Log: log}); err != nil {
 		t.Fatal(err)
 	}
-	targets := handler.Targets(uc, log)
+	targets := local.Targets(uc, log)
 	invoke := func(target, fixture string) error {
 		raw := eventstest.Bytes
 		if strings.HasPrefix(fixture, "connect/") { // AWS's events, in testdata/connect/
