@@ -37,7 +37,6 @@ import (
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/emailtemplate"
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/redrive"
 	"github.com/mayday/mayday/shared/sesmailer"
 	"github.com/mayday/mayday/shared/settings"
@@ -45,6 +44,7 @@ import (
 	"github.com/mayday/mayday/shared/testkit/integration"
 	"github.com/mayday/mayday/shared/testkit/lambdarie"
 	"github.com/mayday/mayday/shared/testkit/presencetest"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // HostBootstrapsVar names a directory of bootstraps built for this machine
@@ -367,7 +367,7 @@ func (c *rieClient) call(fn, method, path, body string, sign bool) lambdarie.URL
 	c.t.Helper()
 	h := map[string]string{}
 	if sign {
-		h[httpapi.SignatureHeader] = httpapi.Sign(c.secret, time.Now(), []byte(body))
+		h[webhooksecret.SignatureHeader] = webhooksecret.Sign(c.secret, time.Now(), []byte(body))
 	}
 	r, err := c.d.CallURL(context.Background(), fn, method, path, h, []byte(body))
 	if err != nil {

@@ -206,7 +206,7 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
 		}
-		if err := verifyAny(secrets, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
+		if err := webhooksecret.VerifyAny(secrets, req.Header.Get(webhooksecret.SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
 	case TwilioSigned:

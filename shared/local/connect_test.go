@@ -19,9 +19,9 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // invocation is one answer of the local Lambda Invoke API.
@@ -242,7 +242,7 @@ func TestInvokeAPI(t *testing.T) {
 		body := harness.Sample(t, "webhooks/end.json", map[string]any{"callId": "url-call"})
 		req := lambdaevents.LambdaFunctionURLRequest{Version: "2.0", RawPath: "/v1/telephony/events",
 			Headers: map[string]string{"content-type": "application/json",
-				strings.ToLower(httpapi.SignatureHeader): httpapi.Sign(s.Secret, time.Now(), []byte(body))},
+				strings.ToLower(webhooksecret.SignatureHeader): webhooksecret.Sign(s.Secret, time.Now(), []byte(body))},
 			RequestContext: lambdaevents.LambdaFunctionURLRequestContext{DomainName: "abc.lambda-url.us-east-1.on.aws",
 				HTTP: lambdaevents.LambdaFunctionURLRequestContextHTTPDescription{Method: "POST", Path: "/v1/telephony/events", SourceIP: "127.0.0.1"}},
 			Body: body}
@@ -256,7 +256,7 @@ func TestInvokeAPI(t *testing.T) {
 			t.Errorf("dial-detection answered %+v", res)
 		}
 		// Unsigned: the webhook's own 401, inside a successful invocation.
-		delete(req.Headers, strings.ToLower(httpapi.SignatureHeader))
+		delete(req.Headers, strings.ToLower(webhooksecret.SignatureHeader))
 		payload, _ = json.Marshal(req)
 		_ = json.Unmarshal(invoke(t, s, "dial-detection", payload).body, &res)
 		if res.StatusCode != http.StatusUnauthorized {

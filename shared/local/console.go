@@ -14,6 +14,7 @@ import (
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // mountConsole serves the web console at / and the agent desk at
@@ -56,7 +57,7 @@ func (m *Main) endCall(h http.Handler) func(ctx context.Context, agentID, callID
 		}
 		req.RemoteAddr = "127.0.0.1:0"
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(m.Config.Secret), now, body))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(m.Config.Secret), now, body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
