@@ -16,15 +16,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
-// Functions serving the HTTP routes.
+// Functions serving the HTTP routes, as package functions names them.
 const (
-	FnDialDetection   = "dial-detection"
-	FnCallbackRouting = "priority-callback-routing"
-	FnAdmin           = "admin-api"
+	FnDialDetection   = functions.DialDetection
+	FnCallbackRouting = functions.PriorityCallbackRouting
+	FnAdmin           = functions.AdminAPI
 )
 
 // Access says who may call a route.

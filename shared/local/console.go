@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/console"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/httpapi"
@@ -25,7 +26,7 @@ func (m *Main) mountConsole(mux *http.ServeMux) error {
 	quiet := httpapi.ForUseCases(m.UseCases)
 	quiet.AdminGuard, quiet.Clock = httpapi.LoopbackOnly, m.Clock
 	quiet.Log = slog.New(warnAndAbove{m.Log.Handler()})
-	api, err := quiet.Handler(httpapi.FnAdmin)
+	api, err := quiet.Handler(functions.AdminAPI)
 	if err != nil {
 		return err
 	}

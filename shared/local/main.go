@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
@@ -156,7 +157,7 @@ func (m *Main) sweep(ctx context.Context) {
 	defer close(m.done)
 	var rule events.Rule
 	for _, r := range events.Rules {
-		if r.Target == events.TargetLeaseExpiry {
+		if r.Target == functions.LeaseExpiry {
 			rule = r
 		}
 	}
