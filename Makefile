@@ -36,7 +36,7 @@ race:
 
 # Each fuzz target briefly, from its seed corpus in the package's testdata/fuzz.
 FUZZ := shared/mayday:FuzzNormaliseDialed shared/mayday:FuzzClassify shared/mayday:FuzzParseContacts \
-        shared/httpapi:FuzzVerify shared/httpapi:FuzzCallWebhook shared/emailtemplate:FuzzTemplateData \
+        shared/webhooksecret:FuzzVerify shared/httpapi:FuzzCallWebhook shared/emailtemplate:FuzzTemplateData \
         shared/httpapi:FuzzTwilioWebhook
 FUZZTIME ?= 5s
 fuzz:

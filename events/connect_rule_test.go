@@ -11,6 +11,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
+	"github.com/mayday/mayday/functions"
 )
 
 // TestConnectRule: the Connect rule listens on the default bus and matches
@@ -24,8 +25,8 @@ func TestConnectRule(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	if len(rules) != 1 || rules[0].Target != events.TargetConnectEvents {
-		t.Fatalf("default-bus rules = %+v, want one to %s", rules, events.TargetConnectEvents)
+	if len(rules) != 1 || rules[0].Target != functions.ConnectEvents {
+		t.Fatalf("default-bus rules = %+v, want one to %s", rules, functions.ConnectEvents)
 	}
 	r := rules[0]
 	q, err := quamina.New()

@@ -3,23 +3,19 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/mayday/mayday/functions"
 )
 
-// Targets: the consumers a rule delivers to. The CDK stack maps each to a
-// Lambda function; the local runner maps each to the same handler in-process.
+// Targets: the consumers a rule delivers to. A target is a function (named
+// in package functions), which the CDK stack maps to its Lambda and the
+// local runner to the same handler in-process, or one of these log groups.
+// Presence push runs only with a presence platform, Connect's events only
+// with an Amazon Connect instance: elsewhere their rules are left out
+// (RulesTo).
 const (
-	TargetLeaseAllocation = "callback-lease-allocation"
-	TargetNotification    = "email-notification"
-	TargetPresenceRestore = "presence-restore"
-	TargetCallHistory     = "call-history"
-	TargetLeaseExpiry     = "lease-expiry"
-	TargetOperatorAlarm   = "operator-alarm"
-	TargetAudit           = "audit"
-	// Presence push runs only with a presence platform, Connect's events
-	// only with an Amazon Connect instance: elsewhere their rules are left
-	// out (RulesTo).
-	TargetPresencePush  = "presence-push"
-	TargetConnectEvents = "connect-events"
+	TargetOperatorAlarm = "operator-alarm"
+	TargetAudit         = "audit"
 )
 
 // Rule routes events matching Pattern (an EventBridge event pattern) to
@@ -63,25 +59,25 @@ const SweepSchedule = "rate(1 minute)"
 // detail-type reaches, plus the sweep schedule. The CDK stack and the local
 // bus both build their rules from it.
 var Rules = []Rule{
-	{Name: "lease-on-emergency-call", Description: "Lease a callback number when an emergency call starts",
-		Pattern: detailTypes(EmergencyCallStarted), Target: TargetLeaseAllocation},
+	{Name: "lease-on-emergency-call", Description: "Confirm and announce the callback lease the dial took, and apply Do Not Disturb where the dial could not, when an emergency call starts",
+		Pattern: detailTypes(EmergencyCallStarted), Target: functions.CallbackLeaseAllocation},
 	{Name: "notify-on-lease", Description: "Email the agent's emergency contacts, with or without a callback number",
-		Pattern: detailTypes(CallbackLeaseAllocated, CallbackLeaseUnavailable), Target: TargetNotification},
+		Pattern: detailTypes(CallbackLeaseAllocated, CallbackLeaseUnavailable), Target: functions.EmailNotification},
 	{Name: "restore-on-emergency-end", Description: "Restore presence when an emergency conversation ends",
-		Pattern: detailTypes(EmergencyCallEnded), Target: TargetPresenceRestore},
+		Pattern: detailTypes(EmergencyCallEnded), Target: functions.PresenceRestore},
 	{Name: "history-on-call-end", Description: "Record ordinary calls in call history (never emergency calls)",
-		Pattern: detailTypes(CallEnded), Target: TargetCallHistory},
+		Pattern: detailTypes(CallEnded), Target: functions.CallHistory},
 	{Name: "alarm-on-operator-events", Description: "Operator alarm: pool exhausted, unsupported emergency dial, watchdog restore",
 		Pattern: detailTypes(CallbackPoolExhausted, EmergencyDialUnsupported, EmergencyLocationUnknownSite,
 			EmergencyDialLocationUnknown, PresenceWatchdogRestored), Target: TargetOperatorAlarm},
 	{Name: "audit-callbacks-and-expiry", Description: "Audit trail of routed callbacks and expired leases",
 		Pattern: detailTypes(EmergencyCallbackRouted, CallbackLeaseExpired), Target: TargetAudit},
 	{Name: "push-presence-to-platform", Description: "Move the agent's presence in the contact-center platform during emergency conversations, and back",
-		Pattern: detailTypes(EmergencyCallStarted, EmergencyCallbackRouted, EmergencyCallEnded, PresenceWatchdogRestored), Target: TargetPresencePush},
+		Pattern: detailTypes(EmergencyCallStarted, EmergencyCallbackRouted, EmergencyCallEnded, PresenceWatchdogRestored), Target: functions.PresencePush},
 	{Name: "expire-leases", Description: "Release expired callback leases",
-		Schedule: SweepSchedule, Target: TargetLeaseExpiry},
+		Schedule: SweepSchedule, Target: functions.LeaseExpiry},
 	{Name: "end-call-on-connect-disconnect", Description: "End the call of an Amazon Connect voice contact when it disconnects",
-		Pattern: connectContactEvents(ConnectDisconnected), Target: TargetConnectEvents, Bus: DefaultBus},
+		Pattern: connectContactEvents(ConnectDisconnected), Target: functions.ConnectEvents, Bus: DefaultBus},
 }
 
 // connectContactEvents builds the pattern of Connect's voice contact events

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
+	"github.com/mayday/mayday/functions"
 )
 
 // routes is the chain each pattern rule is meant to implement: the fixtures
@@ -121,8 +122,8 @@ func TestEachRuleHasAPatternOrASchedule(t *testing.T) {
 		}
 	}
 	if len(scheduled) != 1 || scheduled[0].Name != "expire-leases" || scheduled[0].Schedule != events.SweepSchedule ||
-		scheduled[0].Target != events.TargetLeaseExpiry {
-		t.Errorf("scheduled rules = %+v, want expire-leases on %s to %s", scheduled, events.SweepSchedule, events.TargetLeaseExpiry)
+		scheduled[0].Target != functions.LeaseExpiry {
+		t.Errorf("scheduled rules = %+v, want expire-leases on %s to %s", scheduled, events.SweepSchedule, functions.LeaseExpiry)
 	}
 }
 
@@ -168,16 +169,17 @@ func TestFunctionSamplesAreFixtures(t *testing.T) {
 	}
 }
 
-// Every target is a function (a directory under functions/) or one of the
-// log-group targets: a deployment leaves out rules whose target it lacks, so
-// a misspelt target would otherwise only go missing.
+// Every target is a function (of functions.All, each a directory under
+// functions/) or one of the log-group targets: a deployment leaves out rules
+// whose target it lacks, so a misspelt target would otherwise only go
+// missing.
 func TestTargetsExist(t *testing.T) {
 	for _, r := range events.Rules {
 		if r.Target == events.TargetOperatorAlarm || r.Target == events.TargetAudit {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join("..", "functions", r.Target, "main.go")); err != nil {
-			t.Errorf("rule %s: target %q is neither a function nor a log group: %v", r.Name, r.Target, err)
+		if _, ok := functions.Get(r.Target); !ok {
+			t.Errorf("rule %s: target %q is neither a function nor a log group", r.Name, r.Target)
 		}
 	}
 }
@@ -188,8 +190,8 @@ func TestRulesTo(t *testing.T) {
 	if len(all) != len(events.Rules) {
 		t.Errorf("every target there: %d rules, want %d", len(all), len(events.Rules))
 	}
-	noPush := events.RulesTo(func(target string) bool { return target != events.TargetPresencePush })
-	if slices.ContainsFunc(noPush, func(r events.Rule) bool { return r.Target == events.TargetPresencePush }) {
+	noPush := events.RulesTo(func(target string) bool { return target != functions.PresencePush })
+	if slices.ContainsFunc(noPush, func(r events.Rule) bool { return r.Target == functions.PresencePush }) {
 		t.Errorf("without presence push: %v", noPush)
 	}
 	if want := len(events.Rules) - 1; len(noPush) != want {

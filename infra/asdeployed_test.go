@@ -35,9 +35,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/emailtemplate"
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/redrive"
 	"github.com/mayday/mayday/shared/sesmailer"
 	"github.com/mayday/mayday/shared/settings"
@@ -45,6 +45,7 @@ import (
 	"github.com/mayday/mayday/shared/testkit/integration"
 	"github.com/mayday/mayday/shared/testkit/lambdarie"
 	"github.com/mayday/mayday/shared/testkit/presencetest"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // HostBootstrapsVar names a directory of bootstraps built for this machine
@@ -112,7 +113,7 @@ func TestAsDeployed(t *testing.T) {
 	// Once the stack configures asynchronous invocation, every rule target
 	// must have it; until then Lambda's defaults stand, with a test queue.
 	configured := len(d.Template.OfType("AWS::Lambda::EventInvokeConfig")) > 0
-	for _, name := range []string{fnLeaseAllocation, fnEmailNotification, fnPresenceRestore, fnCallHistory, fnLeaseExpiry, fnPresencePush} {
+	for _, name := range []string{functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresenceRestore, functions.CallHistory, functions.LeaseExpiry, functions.PresencePush} {
 		if configured && slices.Contains(d.Fallback, ids[name]) {
 			t.Errorf("%s: a rule target with no AWS::Lambda::EventInvokeConfig", name)
 		}
@@ -131,7 +132,7 @@ func TestAsDeployed(t *testing.T) {
 	}
 	c := &rieClient{t: t, d: d, secret: []byte(secret)}
 	presence.Secret = []byte(secret)
-	admin, dial, inbound := ids[fnAdmin], ids[fnDialDetection], ids[fnCallbackRouting]
+	admin, dial, inbound := ids[functions.AdminAPI], ids[functions.DialDetection], ids[functions.PriorityCallbackRouting]
 
 	// Every function reads what the template gives it, nothing else.
 	for name, id := range ids {
@@ -164,7 +165,7 @@ func TestAsDeployed(t *testing.T) {
 		t.Fatal("the webhook secret was not read from Secrets Manager")
 	}
 	d.Lambda.Wait()
-	if n, _ := d.Lambda.Counts(ids[fnLeaseAllocation]); n == 0 {
+	if n, _ := d.Lambda.Counts(ids[functions.CallbackLeaseAllocation]); n == 0 {
 		t.Fatalf("lease allocation not invoked; events: %v", eventTypes(d))
 	}
 	emails := ses.emails(t, call1)
@@ -215,7 +216,7 @@ func TestAsDeployed(t *testing.T) {
 	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
 		t.Fatalf("history: %v", h)
 	}
-	for _, fn := range []string{fnCallHistory, fnLeaseExpiry, fnPresenceRestore, fnLeaseAllocation, fnEmailNotification, fnPresencePush} {
+	for _, fn := range []string{functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
 		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
 			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
 		}
@@ -223,7 +224,7 @@ func TestAsDeployed(t *testing.T) {
 
 	// SES pauses the account's sending: the email function fails, Lambda
 	// retries, then hands the event to the on-failure destination.
-	email := ids[fnEmailNotification]
+	email := ids[functions.EmailNotification]
 	dest := d.Async(email)
 	if dest.OnFailure == "" {
 		t.Fatalf("email function: no on-failure destination")
@@ -367,7 +368,7 @@ func (c *rieClient) call(fn, method, path, body string, sign bool) lambdarie.URL
 	c.t.Helper()
 	h := map[string]string{}
 	if sign {
-		h[httpapi.SignatureHeader] = httpapi.Sign(c.secret, time.Now(), []byte(body))
+		h[webhooksecret.SignatureHeader] = webhooksecret.Sign(c.secret, time.Now(), []byte(body))
 	}
 	r, err := c.d.CallURL(context.Background(), fn, method, path, h, []byte(body))
 	if err != nil {

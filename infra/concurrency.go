@@ -1,6 +1,10 @@
 package main
 
-import "github.com/aws/jsii-runtime-go"
+import (
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/functions"
+)
 
 // webhookConcurrency reserves concurrency for the public webhooks. It both
 // guarantees and caps: a flood of unsigned requests on one webhook cannot
@@ -13,8 +17,8 @@ import "github.com/aws/jsii-runtime-go"
 // default account quota of 1000 that leaves 875 unreserved, above the 100
 // Lambda requires; an account whose quota is lower must raise it first.
 var webhookConcurrency = map[string]float64{
-	fnDialDetection:   100,
-	fnCallbackRouting: 25,
+	functions.DialDetection:           100,
+	functions.PriorityCallbackRouting: 25,
 }
 
 // reservedConcurrency is a function's reserved concurrency, nil for the

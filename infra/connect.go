@@ -1,7 +1,6 @@
 package main
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -10,35 +9,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/amazonconnect"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
-
-// The Amazon Connect functions: deployed only for a Connect instance
-// (context connectInstanceArn); without one the stack has neither them nor
-// the default-bus rule.
-const (
-	fnConnectFlow   = amazonconnect.FlowFunction
-	fnConnectEvents = events.TargetConnectEvents
-)
-
-// connectFunctionSpecs: Connect waits at most 8 s for a contact flow's
-// function (the flow answers within its own 3 s budget); the contact-event
-// consumer is an event consumer like the others.
-var connectFunctionSpecs = []functionSpec{
-	{fnConnectFlow, "Amazon Connect contact flows: emergency dial detection (action=dial) and PSAP callback routing (action=inbound)", 8},
-	{fnConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", 30},
-}
-
-// deployedSpecs is every function the configuration deploys.
-func deployedSpecs(cfg Config) []functionSpec {
-	specs := slices.Clone(functionSpecs)
-	if cfg.Get(settings.ConnectInstanceARN) != "" {
-		specs = append(specs, connectFunctionSpecs...)
-	}
-	return slices.DeleteFunc(specs, func(f functionSpec) bool { return !f.deployed(cfg) })
-}
 
 // newConnect wires the instance to connect-flow: Connect may invoke it (from
 // this instance only), the function is associated with the instance so
@@ -53,7 +26,7 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("mayday:connectRoutableStatusId"),
 			jsii.String("no connectRoutableStatusId: a PSAP callback to an agent on Do Not Disturb waits until the agent makes themselves Available"))
 	}
-	flow := fns[fnConnectFlow]
+	flow := fns[functions.ConnectFlow]
 	flow.AddPermission(jsii.String("ConnectInvoke"), &awslambda.Permission{
 		Principal:     awsiam.NewServicePrincipal(jsii.String("connect.amazonaws.com"), nil),
 		Action:        jsii.String("lambda:InvokeFunction"),

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/settings"
 )
@@ -126,7 +127,7 @@ func TestConnectWithInstance(t *testing.T) {
 		}
 		return found[0]
 	}
-	flow, consumer := idOf("AWS::Lambda::Function", constructID(fnConnectFlow)), idOf("AWS::Lambda::Function", constructID(fnConnectEvents))
+	flow, consumer := idOf("AWS::Lambda::Function", constructID(functions.ConnectFlow)), idOf("AWS::Lambda::Function", constructID(functions.ConnectEvents))
 	check(t, func() {
 		tpl.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), &map[string]any{"Runtime": "provided.al2023"},
 			jsii.Number(float64(len(functionSpecs)+len(connectFunctionSpecs))))
@@ -134,7 +135,7 @@ func TestConnectWithInstance(t *testing.T) {
 	if got := res[flow].Properties["Timeout"]; got != float64(8) {
 		t.Errorf("connect-flow timeout %v, want 8 (Connect's limit)", got)
 	}
-	for _, fn := range []struct{ name, id string }{{fnConnectFlow, flow}, {fnConnectEvents, consumer}} {
+	for _, fn := range []struct{ name, id string }{{functions.ConnectFlow, flow}, {functions.ConnectEvents, consumer}} {
 		vars, _ := res[fn.id].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 		deployed := map[string]string{}
 		for k, v := range vars {
@@ -148,7 +149,7 @@ func TestConnectWithInstance(t *testing.T) {
 			t.Errorf("%s: cold start with the deployed environment: %v", fn.name, err)
 		}
 		_, has := vars[settings.ConnectInstanceARN.Env]
-		if want := fn.name == fnConnectFlow; has != want || want && (vars[settings.ConnectInstanceARN.Env] != connectInstance ||
+		if want := fn.name == functions.ConnectFlow; has != want || want && (vars[settings.ConnectInstanceARN.Env] != connectInstance ||
 			vars[settings.ConnectRoutableStatus.Env] != connectRoutable) {
 			t.Errorf("%s: Connect settings %v", fn.name, vars)
 		}
@@ -164,7 +165,7 @@ func TestConnectWithInstance(t *testing.T) {
 
 	var rule events.Rule
 	for _, r := range events.Rules {
-		if r.Target == events.TargetConnectEvents {
+		if r.Target == functions.ConnectEvents {
 			rule = r
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 )
 
 // TestAsyncInvocationFailures: every function that is a rule target has an
@@ -68,7 +69,7 @@ func TestAsyncInvocationFailures(t *testing.T) {
 		template.HasOutput(jsii.String(FailedInvocationsOutput), &map[string]any{"Value": refOf(queue)})
 	})
 	// The HTTP functions are not asynchronous targets.
-	for _, name := range []string{fnDialDetection, fnCallbackRouting, fnAdmin} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
 		check(t, func() {
 			template.ResourcePropertiesCountIs(typ, &map[string]any{"FunctionName": refOf(fns[name])}, jsii.Number(0))
 		})
@@ -173,7 +174,7 @@ func TestAuditLogGroupRetryable(t *testing.T) {
 // counts its access lines with a 5xx status, with an alarm on it.
 func TestWebhook5xxAlarms(t *testing.T) {
 	fns := functionIDs(t)
-	for _, name := range []string{fnDialDetection, fnCallbackRouting, fnAdmin} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
 		t.Run(name, func(t *testing.T) {
 			group := ref(resources[fns[name]].Properties["LoggingConfig"].(map[string]any)["LogGroup"])
 			check(t, func() {

@@ -11,49 +11,62 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
-// The functions: one per directory functions/<name>/, built by `make build`
-// into build/<name>/bootstrap.
-const (
-	fnDialDetection     = httpapi.FnDialDetection   // webhook
-	fnCallbackRouting   = httpapi.FnCallbackRouting // webhook
-	fnAdmin             = httpapi.FnAdmin           // IAM-authorised HTTP
-	fnLeaseAllocation   = events.TargetLeaseAllocation
-	fnEmailNotification = events.TargetNotification
-	fnPresenceRestore   = events.TargetPresenceRestore
-	fnCallHistory       = events.TargetCallHistory
-	fnLeaseExpiry       = events.TargetLeaseExpiry
-	fnPresencePush      = events.TargetPresencePush // only with a presence platform
+// functionSpec is a function (one per directory functions/<name>/, built
+// by `make build` into build/<name>/bootstrap) as the stack deploys it.
+type functionSpec struct {
+	functions.Function
+	Timeout float64 // seconds
+}
+
+// timeouts: webhooks answer within 10 s (the telephony platform is waiting;
+// the work after them is asynchronous); Connect waits at most 8 s for a
+// contact flow's function (the flow answers within its own 3 s budget);
+// event consumers get 30 s.
+var timeouts = map[functions.Trigger]float64{functions.Webhook: 10, functions.Admin: 10,
+	functions.ContactFlow: 8, functions.Event: 30}
+
+// specsOf is the listed functions keep keeps, as the stack deploys them.
+func specsOf(keep func(functions.Function) bool) []functionSpec {
+	var out []functionSpec
+	for _, f := range functions.All {
+		if keep(f) {
+			out = append(out, functionSpec{f, timeouts[f.Trigger]})
+		}
+	}
+	return out
+}
+
+// functionSpecs is every function but the Amazon Connect ones, which are
+// deployed only for a Connect instance (context connectInstanceArn).
+var (
+	functionSpecs        = specsOf(func(f functions.Function) bool { return f.Platform != functions.AmazonConnect })
+	connectFunctionSpecs = specsOf(func(f functions.Function) bool { return f.Platform == functions.AmazonConnect })
 )
 
-// functionSpec is what differs between the functions.
-type functionSpec struct {
-	Name        string
-	Description string
-	Timeout     float64 // seconds
+// deployed reports whether the stack creates the function: the platform
+// it belongs to is configured.
+func (f functionSpec) deployed(c Config) bool {
+	switch f.Platform {
+	case functions.Presence:
+		return presencePlatform(c) != settings.PlatformNone
+	case functions.AmazonConnect:
+		return c.Get(settings.ConnectInstanceARN) != ""
+	}
+	return true
+}
+
+// deployedSpecs is every function the configuration deploys.
+func deployedSpecs(cfg Config) []functionSpec {
+	return specsOf(func(f functions.Function) bool { return functionSpec{Function: f}.deployed(cfg) })
 }
 
 // reads reports whether the function reads a setting (settings.Functions).
 func (f functionSpec) reads(s settings.Setting) bool {
 	return slices.ContainsFunc(settings.Functions[f.Name], func(r settings.Setting) bool { return r.Env == s.Env })
-}
-
-// functionSpecs: webhooks answer within 10 s (the telephony platform is
-// waiting; the work after them is asynchronous), event consumers get 30 s.
-var functionSpecs = []functionSpec{
-	{fnDialDetection, "Webhook: call lifecycle; detects emergency dials (POST /v1/telephony/events)", 10},
-	{fnCallbackRouting, "Webhook: routing decision for inbound calls; PSAP callbacks at emergency priority (POST /v1/telephony/inbound)", 10},
-	{fnAdmin, "Admin and agent-state routes (IAM-authorised)", 10},
-	{fnLeaseAllocation, "Leases a callback number when an emergency call starts", 30},
-	{fnEmailNotification, "Emails the agent's emergency contacts (SES v2 template)", 30},
-	{fnPresenceRestore, "Restores presence when the last emergency conversation ends", 30},
-	{fnCallHistory, "Records ordinary calls in call history (never emergency calls)", 30},
-	{fnLeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", 30},
-	{fnPresencePush, "Moves the agent's presence in the contact-center platform during emergency conversations, and back", 30},
 }
 
 type functionsProps struct {

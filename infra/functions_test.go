@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/settings"
 )
@@ -33,14 +34,14 @@ func TestFunctions(t *testing.T) {
 	for _, f := range functionSpecs {
 		t.Run(f.Name, func(t *testing.T) {
 			wantTimeout := 30
-			if f.Name == fnDialDetection || f.Name == fnCallbackRouting || f.Name == fnAdmin {
+			if f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.AdminAPI {
 				wantTimeout = 10
 			}
 			var reserved any = assertions.Match_Absent()
 			switch f.Name {
-			case fnDialDetection:
+			case functions.DialDetection:
 				reserved = 100
-			case fnCallbackRouting:
+			case functions.PriorityCallbackRouting:
 				reserved = 25
 			}
 			hasProperties(t, "AWS::Lambda::Function", ids[f.Name], map[string]any{"Timeout": wantTimeout, "MemorySize": 256,

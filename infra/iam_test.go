@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -113,11 +114,11 @@ func TestLeastPrivilege(t *testing.T) {
 	for _, f := range functionSpecs {
 		acts := actionsOf(roleOf(f.Name))
 		_, secret := acts["secretsmanager:GetSecretValue"]
-		if want := f.Name == fnDialDetection || f.Name == fnCallbackRouting || f.Name == fnPresencePush; secret != want {
+		if want := f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.PresencePush; secret != want {
 			t.Errorf("%s: reads a secret = %v", f.Name, secret)
 		}
 		_, ses := acts["ses:SendEmail"]
-		if ses != (f.Name == fnEmailNotification) {
+		if ses != (f.Name == functions.EmailNotification) {
 			t.Errorf("%s: ses:SendEmail = %v", f.Name, ses)
 		}
 		_, put := acts["events:PutEvents"]
@@ -135,9 +136,9 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	// ses:SendEmail: one statement, on the sender address and domain
 	// identities, the template and the configuration set, nothing else.
-	emailRole := roleOf(fnEmailNotification)
+	emailRole := roleOf(functions.EmailNotification)
 	if n := len(actionsOf(emailRole)["ses:SendEmail"]); n != 1 {
-		t.Errorf("%d ses:SendEmail statements for %s, want 1", n, fnEmailNotification)
+		t.Errorf("%d ses:SendEmail statements for %s, want 1", n, functions.EmailNotification)
 	}
 	sesARN := func(resource string) map[string]any {
 		return map[string]any{"Fn::Join": []any{"", []any{"arn:", refOf("AWS::Partition"), ":ses:", refOf("AWS::Region"), ":",

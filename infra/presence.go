@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -17,11 +18,6 @@ func presencePlatform(c Config) string {
 		return p
 	}
 	return settings.PlatformNone
-}
-
-// deployed reports whether the stack creates the function.
-func (f functionSpec) deployed(c Config) bool {
-	return f.Name != fnPresencePush || presencePlatform(c) != settings.PlatformNone
 }
 
 // lookup reads the configuration as settings read an environment.
@@ -36,7 +32,7 @@ func (c Config) lookup(k string) (string, bool) {
 // signing secret; for Amazon Connect no secret but the agent-status calls
 // on the instance.
 func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, webhookSecret, twilioToken awssecretsmanager.Secret) {
-	fn, ok := fns[fnPresencePush]
+	fn, ok := fns[functions.PresencePush]
 	if !ok {
 		return
 	}

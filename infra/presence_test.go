@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/settings"
 )
@@ -43,7 +44,7 @@ var presencePushDescription = map[string]any{"Description": assertions.Match_Str
 // TaskRouter settings and reads the Twilio auth token's secret, which the
 // stack creates, and nothing else secret.
 func TestPresencePushTaskRouter(t *testing.T) {
-	id := functionIDs(t)[fnPresencePush]
+	id := functionIDs(t)[functions.PresencePush]
 	token := logicalID(t, "AWS::SecretsManager::Secret", "TwilioAuthToken")
 	hasProperties(t, "AWS::Lambda::Function", id, map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
 		settings.PresencePlatform.Env:         "taskrouter",
@@ -197,7 +198,7 @@ func TestPresencePushConnect(t *testing.T) {
 	for k, v := range vars {
 		deployed[k] = fmt.Sprint(v)
 	}
-	if _, err := coldstart.Read(fnPresencePush, func(k string) (string, bool) { v, ok := deployed[k]; return v, ok }); err != nil {
+	if _, err := coldstart.Read(functions.PresencePush, func(k string) (string, bool) { v, ok := deployed[k]; return v, ok }); err != nil {
 		t.Errorf("presence-push: cold start with the deployed environment: %v", err)
 	}
 	role := getAtt(res[fn].Properties["Role"], "Arn")

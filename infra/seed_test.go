@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/functions"
 )
 
 // TestCallbackPoolSeeding: one custom resource per number of the pool,
@@ -18,7 +20,7 @@ import (
 // non-2xx answer (seedhandler_test.go) and may invoke the admin function
 // and nothing else; its logs are kept for three months.
 func TestCallbackPoolSeeding(t *testing.T) {
-	admin := functionIDs(t)[fnAdmin]
+	admin := functionIDs(t)[functions.AdminAPI]
 	handler := logicalID(t, "AWS::Lambda::Function", "SeedCallbackPoolHandler")
 	typ := jsii.String("Custom::CallbackNumber")
 	payload := assertions.NewCapture(nil)

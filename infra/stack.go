@@ -5,6 +5,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -42,14 +43,14 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	bus := newBus(stack)
 	newEmailTemplate(stack)
 	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
-	grantSendEmail(stack, fns[fnEmailNotification], cfg)
+	grantSendEmail(stack, fns[functions.EmailNotification], cfg)
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, hooks, fns)
 	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)
 	delivery := newRules(stack, bus, fns)
 	newConnect(stack, cfg, fns)
 	failed := newFailedInvocations(stack, delivery, fns)
-	seedCallbackPool(stack, fns[fnAdmin], cfg.CallbackPool)
+	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	topic := newAlarms(stack, cfg, fns, delivery)
 	newFailureAlarms(stack, topic, failed, fns)
 	newOutputs(stack, table, bus, hooks)

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -23,7 +24,7 @@ func newTwilio(stack awscdk.Stack, w webhooks, fns map[string]awslambda.Function
 		Description: jsii.String("Mayday: the Twilio account's auth token, which signs Twilio's webhooks (X-Twilio-Signature); put the token here"),
 	})
 	nagManuallyRotatedSecret(secret, "Twilio issues the auth token (its console promotes the secondary token)")
-	for _, name := range []string{fnDialDetection, fnCallbackRouting} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting} {
 		fns[name].AddEnvironment(jsii.String(settings.TwilioAuthTokenARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fns[name], nil)
 	}

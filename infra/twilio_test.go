@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -22,12 +23,12 @@ func TestTwilio(t *testing.T) {
 	for name, id := range fns {
 		t.Run(name, func(t *testing.T) {
 			vars, _ := resources[id].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
-			webhook := name == fnDialDetection || name == fnCallbackRouting
-			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != (webhook || name == fnPresencePush) {
+			webhook := name == functions.DialDetection || name == functions.PriorityCallbackRouting
+			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != (webhook || name == functions.PresencePush) {
 				t.Errorf("%s = %v", settings.TwilioAuthTokenARN.Env, vars[settings.TwilioAuthTokenARN.Env])
 			}
 			for _, s := range []settings.Setting{settings.TwilioAccountSID, settings.TwilioOrdinaryURL} {
-				if s.Env == settings.TwilioAccountSID.Env && name == fnPresencePush {
+				if s.Env == settings.TwilioAccountSID.Env && name == functions.PresencePush {
 					continue // TaskRouter's account
 				}
 				if want := testCfg.Get(s); webhook && vars[s.Env] != want || !webhook && vars[s.Env] != nil {
@@ -65,7 +66,7 @@ func TestTwilio(t *testing.T) {
 	}
 	for name, id := range fns {
 		role := getAtt(resources[id].Properties["Role"], "Arn")
-		if reads := name == fnDialDetection || name == fnCallbackRouting || name == fnPresencePush; readers[role] != reads {
+		if reads := name == functions.DialDetection || name == functions.PriorityCallbackRouting || name == functions.PresencePush; readers[role] != reads {
 			t.Errorf("%s: reads the Twilio secret = %v", name, readers[role])
 		}
 		delete(readers, role)
@@ -75,8 +76,8 @@ func TestTwilio(t *testing.T) {
 	}
 	check(t, func() {
 		template.HasOutput(jsii.String("TwilioAuthTokenSecretArn"), &map[string]any{"Value": refOf(secret)})
-		for out, fn := range map[string]string{"TwilioVoiceUrl": fnDialDetection, "TwilioStatusCallbackUrl": fnDialDetection,
-			"TwilioInboundUrl": fnCallbackRouting} {
+		for out, fn := range map[string]string{"TwilioVoiceUrl": functions.DialDetection, "TwilioStatusCallbackUrl": functions.DialDetection,
+			"TwilioInboundUrl": functions.PriorityCallbackRouting} {
 			template.HasOutput(jsii.String(out), &map[string]any{"Value": map[string]any{"Fn::Join": []any{"", []any{
 				map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^" + constructID(fn))), "FunctionUrl"}},
 				assertions.Match_StringLikeRegexp(jsii.String("^v1/twilio/")),

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -44,11 +45,11 @@ func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks
 		return fns[name].AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: auth, InvokeMode: urlInvokeMode})
 	}
 	w := webhooks{Secret: secret,
-		DialDetection:   url(fnDialDetection, awslambda.FunctionUrlAuthType_NONE),
-		CallbackRouting: url(fnCallbackRouting, awslambda.FunctionUrlAuthType_NONE),
-		Admin:           url(fnAdmin, awslambda.FunctionUrlAuthType_AWS_IAM),
+		DialDetection:   url(functions.DialDetection, awslambda.FunctionUrlAuthType_NONE),
+		CallbackRouting: url(functions.PriorityCallbackRouting, awslambda.FunctionUrlAuthType_NONE),
+		Admin:           url(functions.AdminAPI, awslambda.FunctionUrlAuthType_AWS_IAM),
 	}
-	for _, name := range []string{fnDialDetection, fnCallbackRouting} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting} {
 		fn := fns[name]
 		fn.AddEnvironment(jsii.String(settings.WebhookSecretARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fn, nil)

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/mayday/mayday/functions"
 )
 
 // TestFunctionURLs: exactly three Function URLs — the two public webhooks and
@@ -19,7 +21,7 @@ func TestFunctionURLs(t *testing.T) {
 	typ := jsii.String("AWS::Lambda::Url")
 	check(t, func() {
 		template.ResourceCountIs(typ, jsii.Number(3))
-		for fn, auth := range map[string]string{fnDialDetection: "NONE", fnCallbackRouting: "NONE", fnAdmin: "AWS_IAM"} {
+		for fn, auth := range map[string]string{functions.DialDetection: "NONE", functions.PriorityCallbackRouting: "NONE", functions.AdminAPI: "AWS_IAM"} {
 			template.HasResourceProperties(typ, &map[string]any{
 				"AuthType":          auth,
 				"InvokeMode":        "RESPONSE_STREAM",
@@ -42,7 +44,7 @@ func TestWebhookSecretRead(t *testing.T) {
 		template.AllResourcesProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{"Layers": assertions.Match_Absent()})
 	})
 	for name, id := range functionIDs(t) {
-		if name != fnDialDetection && name != fnCallbackRouting {
+		if name != functions.DialDetection && name != functions.PriorityCallbackRouting {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 var simulateCommand = &command{
@@ -174,7 +174,7 @@ func (s *simulator) send(ctx context.Context, method, path string, body []byte, 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if sign {
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(s.secret, time.Now(), body))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign(s.secret, time.Now(), body))
 	}
 	code, err := s.do(req, path)
 	if err == nil && code >= 300 {

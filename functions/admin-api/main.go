@@ -6,16 +6,17 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambdaurl"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
 func main() {
-	f := coldstart.Start(httpapi.FnAdmin)
+	f := coldstart.Start(functions.AdminAPI)
 	uc, err := mayday.NewAdminAPI(f.Store(), f.Options)
 	f.Must(err)
-	h, err := (&httpapi.API{AdminAPI: uc, Log: f.Log}).Handler(httpapi.FnAdmin)
+	h, err := (&httpapi.API{AdminAPI: uc, Log: f.Log}).Handler(functions.AdminAPI)
 	f.Must(err)
 	lambdaurl.Start(h)
 }

@@ -1,12 +1,15 @@
-// Command callback-lease-allocation leases a callback number on "Emergency
-// Call Started". Its use case: shared/mayday/callback_lease_allocation.go.
+// Command callback-lease-allocation takes "Emergency Call Started": it
+// confirms and announces the callback lease the dial took (or what the dial
+// presented instead), and applies Do Not Disturb where the dial could not
+// (a store fault). It leases nothing itself. Its use case:
+// shared/mayday/callback_lease_allocation.go.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/handler"
@@ -15,7 +18,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(events.TargetLeaseAllocation)
+	f := coldstart.Start(functions.CallbackLeaseAllocation)
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	uc, err := mayday.NewCallbackLeaseAllocation(f.Store(), bus, f.Options)
 	f.Must(err)

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
@@ -17,7 +17,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(events.TargetConnectEvents)
+	f := coldstart.Start(functions.ConnectEvents)
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	dial, err := mayday.NewDialDetection(f.Store(), bus, f.Options)
 	f.Must(err)

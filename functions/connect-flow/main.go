@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/coldstart"
@@ -20,7 +21,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(amazonconnect.FlowFunction)
+	f := coldstart.Start(functions.ConnectFlow)
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	dial, err := mayday.NewDialDetection(f.Store(), bus, f.Options)
 	f.Must(err)

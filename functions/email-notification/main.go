@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/mayday"
@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(events.TargetNotification)
+	f := coldstart.Start(functions.EmailNotification)
 	mailer := sesmailer.New(sesv2.NewFromConfig(f.AWS), f.Setting(settings.Sender), f.Setting(settings.SESConfigurationSet))
 	uc, err := mayday.NewEmailNotification(f.Store(), mailer, f.Options)
 	f.Must(err)

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
 	"github.com/mayday/mayday/shared/handler"
@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(events.TargetLeaseExpiry)
+	f := coldstart.Start(functions.LeaseExpiry)
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	uc, err := mayday.NewLeaseExpiry(f.Store(), bus, f.Options)
 	f.Must(err)

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(events.TargetPresencePush)
+	f := coldstart.Start(functions.PresencePush)
 	sm := secretsmanager.NewFromConfig(f.AWS)
 	platform, err := presenceplatform.New(f.Setting, func(arn string) presenceplatform.Secret {
 		return awssecret.Source(sm, arn, 0) // the current value: presence push signs or authenticates, never verifies

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/ebpublisher"
@@ -19,7 +20,7 @@ import (
 )
 
 func main() {
-	f := coldstart.Start(httpapi.FnCallbackRouting)
+	f := coldstart.Start(functions.PriorityCallbackRouting)
 	bus := ebpublisher.New(eventbridge.NewFromConfig(f.AWS), f.Setting(settings.Bus))
 	uc, err := mayday.NewPriorityCallbackRouting(f.Store(), bus, f.Options)
 	f.Must(err)
@@ -32,7 +33,7 @@ func main() {
 		TwilioAuthToken:  awssecret.Or(sm, f.Setting(settings.TwilioAuthTokenARN), overlap, f.Setting(settings.TwilioAuthToken)),
 		TwilioAccountSID: f.Setting(settings.TwilioAccountSID), TwilioOrdinaryURL: f.Setting(settings.TwilioOrdinaryURL),
 		TwilioPublicURL: f.Setting(settings.TwilioPublicURL)}
-	h, err := api.Handler(httpapi.FnCallbackRouting)
+	h, err := api.Handler(functions.PriorityCallbackRouting)
 	f.Must(err)
 	lambdaurl.Start(h)
 }

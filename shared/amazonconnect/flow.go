@@ -19,9 +19,6 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 )
 
-// FlowFunction is the function the contact flows invoke.
-const FlowFunction = "connect-flow"
-
 // Flow actions: the contact flow's "action" parameter.
 const (
 	ActionDial    = "dial"

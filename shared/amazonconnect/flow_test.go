@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/mayday"
@@ -381,7 +382,7 @@ func equal(a, b map[string]string) bool {
 
 // TestSampleEventIsFixture: connect-flow's sample event is the dial fixture.
 func TestSampleEventIsFixture(t *testing.T) {
-	sample, err := os.ReadFile(filepath.Join(harness.TestdataDir(), "..", "functions", amazonconnect.FlowFunction, "event.json"))
+	sample, err := os.ReadFile(filepath.Join(harness.TestdataDir(), "..", "functions", functions.ConnectFlow, "event.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

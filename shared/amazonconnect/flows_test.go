@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/testkit/harness"
@@ -144,7 +145,7 @@ func TestSampleFlows(t *testing.T) {
 				}
 				invokes++
 				p := a.Parameters
-				if arn, _ := p["LambdaFunctionARN"].(string); !strings.HasSuffix(arn, ":function:"+amazonconnect.FlowFunction) {
+				if arn, _ := p["LambdaFunctionARN"].(string); !strings.HasSuffix(arn, ":function:"+functions.ConnectFlow) {
 					t.Errorf("%s invokes %q", a.Identifier, arn)
 				}
 				if s, _ := p["InvocationTimeLimitSeconds"].(string); func() bool { n, err := strconv.Atoi(s); return err != nil || n < 4 || n > 8 }() {

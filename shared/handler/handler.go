@@ -12,7 +12,6 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -135,23 +134,4 @@ func (h PresencePush) Handle(ctx context.Context, e lambdaevents.EventBridgeEven
 		return err
 	}
 	return h.UseCase.Ended(ctx, d)
-}
-
-// Targets maps every target of events.Rules the use cases run (presence
-// push only with its platform) to its handler, for the local bus and tests.
-func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Context, lambdaevents.EventBridgeEvent) error {
-	t := map[string]func(context.Context, lambdaevents.EventBridgeEvent) error{
-		events.TargetLeaseAllocation: CallbackLeaseAllocation{u.CallbackLeaseAllocation}.Handle,
-		events.TargetNotification:    EmailNotification{u.EmailNotification}.Handle,
-		events.TargetPresenceRestore: PresenceRestore{u.PresenceRestore}.Handle,
-		events.TargetCallHistory:     CallHistory{u.CallHistory}.Handle,
-		events.TargetLeaseExpiry:     LeaseExpiry{u.LeaseExpiry}.Handle,
-		events.TargetOperatorAlarm:   OperatorAlarm{log}.Handle,
-		events.TargetAudit:           Audit{log}.Handle,
-		events.TargetConnectEvents:   amazonconnect.ContactEvents{Dial: u.DialDetection, Log: log}.Handle,
-	}
-	if u.PresencePush != nil { // a presence platform is configured
-		t[events.TargetPresencePush] = PresencePush{u.PresencePush}.Handle
-	}
-	return t
 }

@@ -16,15 +16,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
-// Functions serving the HTTP routes.
+// Functions serving the HTTP routes, as package functions names them.
 const (
-	FnDialDetection   = "dial-detection"
-	FnCallbackRouting = "priority-callback-routing"
-	FnAdmin           = "admin-api"
+	FnDialDetection   = functions.DialDetection
+	FnCallbackRouting = functions.PriorityCallbackRouting
+	FnAdmin           = functions.AdminAPI
 )
 
 // Access says who may call a route.
@@ -209,7 +210,7 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", mayday.ErrUnavailable, err)
 		}
-		if err := verifyAny(secrets, req.Header.Get(SignatureHeader), body, a.Clock.Now()); err != nil {
+		if err := webhooksecret.VerifyAny(secrets, req.Header.Get(webhooksecret.SignatureHeader), body, a.Clock.Now()); err != nil {
 			return fmt.Errorf("%w: %w", errUnauthorized, err)
 		}
 	case TwilioSigned:

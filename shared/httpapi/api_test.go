@@ -59,7 +59,7 @@ func do(h http.Handler, method, path, body string, header map[string]string) *ht
 }
 
 func signed(body string) map[string]string {
-	return map[string]string{httpapi.SignatureHeader: httpapi.Sign(secret, time.Now(), []byte(body))}
+	return map[string]string{webhooksecret.SignatureHeader: webhooksecret.Sign(secret, time.Now(), []byte(body))}
 }
 
 func TestWebhookContract(t *testing.T) {
@@ -76,7 +76,7 @@ func TestWebhookContract(t *testing.T) {
 		{"test call", "/v1/telephony/events", strings.Replace(dial, "9-911", "933", 1), signed(strings.Replace(dial, "9-911", "933", 1)), 200, `"reason":"test-call"`},
 		{"unsigned", "/v1/telephony/events", dial, nil, 401, `"error"`},
 		{"wrong signature", "/v1/telephony/events", dial, signed(dial + " "), 401, "does not match"},
-		{"stale signature", "/v1/telephony/events", dial, map[string]string{httpapi.SignatureHeader: httpapi.Sign(secret, time.Now().Add(-6*time.Minute), []byte(dial))}, 401, "window"},
+		{"stale signature", "/v1/telephony/events", dial, map[string]string{webhooksecret.SignatureHeader: webhooksecret.Sign(secret, time.Now().Add(-6*time.Minute), []byte(dial))}, 401, "window"},
 		{"malformed JSON", "/v1/telephony/events", `{"type":`, signed(`{"type":`), 400, "malformed JSON"},
 		{"wrong field type", "/v1/telephony/events", `{"type":"call.dialed","callId":7}`, signed(`{"type":"call.dialed","callId":7}`), 400, "callId"},
 		{"unknown type", "/v1/telephony/events", `{"type":"call.held","callId":"c","occurredAt":"2026-11-22T21:00:00Z"}`, signed(`{"type":"call.held","callId":"c","occurredAt":"2026-11-22T21:00:00Z"}`), 400, "call.held"},

@@ -38,7 +38,7 @@ func TestSecretRotationWindow(t *testing.T) {
 	h := mustHandler(t, api, httpapi.FnCallbackRouting)
 	body := `{"callId":"c-9","from":"+14255550199","to":"+14255550123"}`
 	post := func(key string) int {
-		hdr := map[string]string{httpapi.SignatureHeader: httpapi.Sign([]byte(key), time.Now(), []byte(body))}
+		hdr := map[string]string{webhooksecret.SignatureHeader: webhooksecret.Sign([]byte(key), time.Now(), []byte(body))}
 		return do(h, "POST", "/v1/telephony/inbound", body, hdr).Code
 	}
 	for _, tc := range []struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // TestVerifyComparesWholeMAC: Verify decodes the hex signature and compares
@@ -22,14 +23,14 @@ func TestVerifyComparesWholeMAC(t *testing.T) {
 	secret := []byte("s3cret")
 	now := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z"}`)
-	good := httpapi.Sign(secret, now, body)
+	good := webhooksecret.Sign(secret, now, body)
 	ts, sig, _ := strings.Cut(good, ",v1=")
 	raw, _ := hex.DecodeString(sig)
 	flipLast := append([]byte{}, raw...)
 	flipLast[len(flipLast)-1] ^= 1
 	flipFirst := append([]byte{}, raw...)
 	flipFirst[0] ^= 0x80
-	other := httpapi.Sign(secret, now, append(body, ' '))
+	other := webhooksecret.Sign(secret, now, append(body, ' '))
 	tests := []struct {
 		name, v1 string
 		ok       bool
@@ -51,7 +52,7 @@ func TestVerifyComparesWholeMAC(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := httpapi.Verify(secret, ts+",v1="+tt.v1, body, now); (err == nil) != tt.ok {
+			if err := webhooksecret.Verify(secret, ts+",v1="+tt.v1, body, now); (err == nil) != tt.ok {
 				t.Fatalf("Verify(v1=%s) = %v, want ok=%v", tt.v1, err, tt.ok)
 			}
 		})
@@ -65,8 +66,8 @@ func TestReplayWindow(t *testing.T) {
 	secret := []byte("s3cret")
 	signedAt := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z"}`)
-	good := httpapi.Sign(secret, signedAt, body)
-	w := httpapi.MaxSignatureAge
+	good := webhooksecret.Sign(secret, signedAt, body)
+	w := webhooksecret.MaxSignatureAge
 	tests := []struct {
 		name   string
 		header string
@@ -79,9 +80,9 @@ func TestReplayWindow(t *testing.T) {
 		{"4 minutes ahead of our clock", good, signedAt.Add(-4 * time.Minute), true},
 		{"exactly 5 minutes ahead", good, signedAt.Add(-w), true},
 		{"5 minutes and 1 second ahead", good, signedAt.Add(-w - time.Second), false},
-		{"signed in the year 3000", httpapi.Sign(secret, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), body), signedAt, false},
-		{"t=0", httpapi.Sign(secret, time.Unix(0, 0), body), signedAt, false},
-		{"negative t", httpapi.Sign(secret, time.Unix(-1_800_000_000, 0), body), signedAt, false},
+		{"signed in the year 3000", webhooksecret.Sign(secret, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), body), signedAt, false},
+		{"t=0", webhooksecret.Sign(secret, time.Unix(0, 0), body), signedAt, false},
+		{"negative t", webhooksecret.Sign(secret, time.Unix(-1_800_000_000, 0), body), signedAt, false},
 		{"t overflows int64", "t=99999999999999999999," + good[strings.Index(good, "v1="):], signedAt, false},
 		{"t with a sign, MAC of the digits", "t=+1800000000," + good[strings.Index(good, "v1="):], signedAt, false},
 		{"t with leading zero, MAC of the digits", "t=01800000000," + good[strings.Index(good, "v1="):], signedAt, false},
@@ -90,7 +91,7 @@ func TestReplayWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := httpapi.Verify(secret, tt.header, body, tt.at); (err == nil) != tt.ok {
+			if err := webhooksecret.Verify(secret, tt.header, body, tt.at); (err == nil) != tt.ok {
 				t.Fatalf("Verify(%s) at %d = %v, want ok=%v", tt.header, tt.at.Unix(), err, tt.ok)
 			}
 		})
@@ -101,7 +102,7 @@ func TestReplayWindow(t *testing.T) {
 	ended := `{"type":"call.ended","callId":"c-replay","occurredAt":"2026-11-22T21:00:00Z"}`
 	for _, skew := range []time.Duration{-w - 10*time.Second, w + 10*time.Second} {
 		req := httptest.NewRequest("POST", "/v1/telephony/events", strings.NewReader(ended))
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(fuzzSecret, time.Now().Add(skew), []byte(ended)))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign(fuzzSecret, time.Now().Add(skew), []byte(ended)))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != 401 || !strings.Contains(rec.Body.String(), "window") {
@@ -145,7 +146,7 @@ func TestBodyLimit(t *testing.T) {
 					req.ContentLength = -1
 				}
 				if r.signed {
-					req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(fuzzSecret, time.Now(), body))
+					req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign(fuzzSecret, time.Now(), body))
 				}
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)

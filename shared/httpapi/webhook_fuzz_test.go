@@ -69,7 +69,7 @@ func FuzzCallWebhook(f *testing.F) {
 	h := fuzzHandler()
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest("POST", "/v1/telephony/events", bytes.NewReader(body))
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(fuzzSecret, time.Now(), body))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign(fuzzSecret, time.Now(), body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		code, out := rec.Code, rec.Body.Bytes()

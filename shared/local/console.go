@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/console"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // mountConsole serves the web console at / and the agent desk at
@@ -24,7 +26,7 @@ func (m *Main) mountConsole(mux *http.ServeMux) error {
 	quiet := httpapi.ForUseCases(m.UseCases)
 	quiet.AdminGuard, quiet.Clock = httpapi.LoopbackOnly, m.Clock
 	quiet.Log = slog.New(warnAndAbove{m.Log.Handler()})
-	api, err := quiet.Handler(httpapi.FnAdmin)
+	api, err := quiet.Handler(functions.AdminAPI)
 	if err != nil {
 		return err
 	}
@@ -56,7 +58,7 @@ func (m *Main) endCall(h http.Handler) func(ctx context.Context, agentID, callID
 		}
 		req.RemoteAddr = "127.0.0.1:0"
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(m.Config.Secret), now, body))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(m.Config.Secret), now, body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

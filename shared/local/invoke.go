@@ -19,10 +19,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdaurl"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
-	"github.com/mayday/mayday/shared/settings"
 )
 
 // The Lambda Invoke API, as `sam local start-lambda` serves it: every
@@ -40,11 +39,11 @@ const invokePath = "POST /2015-03-31/functions/{name}/invocations"
 const invokeTimeout = 30 * time.Second
 
 // functions builds the handler of every function the runner serves, by
-// name, and says why a declared function is not served (none should be).
+// name, and says why a listed function is not served (none should be).
 func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[string]string) {
 	fns, missing := map[string]lambda.Handler{}, map[string]string{}
-	for name, fn := range handler.Targets(m.UseCases, m.Log) {
-		if _, ok := settings.Functions[name]; ok { // log-group targets are not functions
+	for name, fn := range Targets(m.UseCases, m.Log) {
+		if _, ok := functions.Get(name); ok { // log-group targets are not functions
 			fns[name] = lambda.NewHandler(fn)
 		}
 	}
@@ -68,13 +67,13 @@ func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[strin
 	}
 	if flow, err := amazonconnect.NewFlow(m.UseCases.DialDetection, m.UseCases.PriorityCallbackRouting, m.ConnectAgents,
 		m.options()); err != nil {
-		missing[amazonconnect.FlowFunction] = err.Error()
+		missing[functions.ConnectFlow] = err.Error()
 	} else {
-		fns[amazonconnect.FlowFunction] = lambda.NewHandler(flow.Handle)
+		fns[functions.ConnectFlow] = lambda.NewHandler(flow.Handle)
 	}
-	for name := range settings.Functions {
-		if _, ok := fns[name]; !ok && missing[name] == "" {
-			missing[name] = "no local handler"
+	for _, f := range functions.All {
+		if _, ok := fns[f.Name]; !ok && missing[f.Name] == "" {
+			missing[f.Name] = "no local handler"
 		}
 	}
 	return fns, missing

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // lockedBuffer collects log output written from many goroutines.
@@ -94,7 +94,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 			t.Fatal(err)
 		}
 		if sign {
-			req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(m.Config.Secret), time.Now(), raw))
+			req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(m.Config.Secret), time.Now(), raw))
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

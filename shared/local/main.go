@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
@@ -103,7 +103,7 @@ func (m *Main) Open() error {
 		}
 	}
 	targets := map[string]lambda.Handler{}
-	for name, fn := range handler.Targets(m.UseCases, m.Log) {
+	for name, fn := range Targets(m.UseCases, m.Log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }), targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
@@ -158,7 +158,7 @@ func (m *Main) sweep(ctx context.Context) {
 	defer close(m.done)
 	var rule events.Rule
 	for _, r := range events.Rules {
-		if r.Target == events.TargetLeaseExpiry {
+		if r.Target == functions.LeaseExpiry {
 			rule = r
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/localbus"
 )
 
@@ -62,11 +63,11 @@ func TestRulesRouteEachDetailType(t *testing.T) {
 		detailType string
 		target     string
 	}{
-		{events.EmergencyCallStarted, events.TargetLeaseAllocation},
-		{events.CallbackLeaseAllocated, events.TargetNotification},
-		{events.CallbackLeaseUnavailable, events.TargetNotification},
-		{events.EmergencyCallEnded, events.TargetPresenceRestore},
-		{events.CallEnded, events.TargetCallHistory},
+		{events.EmergencyCallStarted, functions.CallbackLeaseAllocation},
+		{events.CallbackLeaseAllocated, functions.EmailNotification},
+		{events.CallbackLeaseUnavailable, functions.EmailNotification},
+		{events.EmergencyCallEnded, functions.PresenceRestore},
+		{events.CallEnded, functions.CallHistory},
 		{events.CallbackPoolExhausted, events.TargetOperatorAlarm},
 		{events.EmergencyDialUnsupported, events.TargetOperatorAlarm},
 		{events.EmergencyCallbackRouted, events.TargetAudit},
@@ -112,16 +113,16 @@ func TestUnmatchedEventGoesNowhere(t *testing.T) {
 }
 
 func TestRetriesThenDeadLetter(t *testing.T) {
-	b, recs := newBus(t, map[string]int{events.TargetLeaseAllocation: 2, events.TargetNotification: 5})
+	b, recs := newBus(t, map[string]int{functions.CallbackLeaseAllocation: 2, functions.EmailNotification: 5})
 	ctx := context.Background()
 	_ = b.Publish(ctx, events.Event{DetailType: events.EmergencyCallStarted, Detail: map[string]string{"callId": "c-1"}})
 	_ = b.Publish(ctx, events.Event{DetailType: events.CallbackLeaseAllocated, Detail: map[string]string{"callId": "c-2"}})
 	b.Wait()
-	if len(recs[events.TargetLeaseAllocation].got) != 1 {
+	if len(recs[functions.CallbackLeaseAllocation].got) != 1 {
 		t.Fatal("a target that failed twice was not retried to success")
 	}
 	dl := b.DeadLetters()
-	if len(dl) != 1 || dl[0].Target != events.TargetNotification || dl[0].Attempts != 3 || dl[0].Error != "boom" {
+	if len(dl) != 1 || dl[0].Target != functions.EmailNotification || dl[0].Attempts != 3 || dl[0].Error != "boom" {
 		t.Fatalf("dead letters = %+v", dl)
 	}
 	var env lambdaevents.EventBridgeEvent
@@ -211,7 +212,7 @@ func TestTargetsReceiveEventBridgeEvents(t *testing.T) {
 		target, fixture string
 		resources       []string
 	}{
-		{events.TargetLeaseAllocation, "emergency-call-started", []string{}},
+		{functions.CallbackLeaseAllocation, "emergency-call-started", []string{}},
 		{sweep.Target, "scheduled-event", []string{"arn:aws:events:local:000000000000:rule/" + sweep.Name}},
 	}
 	for _, tt := range tests {
@@ -244,7 +245,7 @@ func TestTargetsReceiveEventBridgeEvents(t *testing.T) {
 
 func TestReplayRedeliversADeadLetterOnce(t *testing.T) {
 	// The notification target fails its 3 attempts, then recovers.
-	b, recs := newBus(t, map[string]int{events.TargetNotification: 3})
+	b, recs := newBus(t, map[string]int{functions.EmailNotification: 3})
 	_ = b.Publish(context.Background(), events.Event{DetailType: events.CallbackLeaseAllocated, Detail: map[string]string{"callId": "c-2"}})
 	b.Wait()
 	dl := b.DeadLetters()
@@ -255,7 +256,7 @@ func TestReplayRedeliversADeadLetterOnce(t *testing.T) {
 		t.Fatalf("Replay: %v", err)
 	}
 	b.Wait()
-	rec := recs[events.TargetNotification]
+	rec := recs[functions.EmailNotification]
 	if len(rec.got) != 1 || rec.got[0].DetailType != events.CallbackLeaseAllocated {
 		t.Fatalf("replay delivered %+v, want the dead-lettered event once", rec.got)
 	}
@@ -268,7 +269,7 @@ func TestReplayRedeliversADeadLetterOnce(t *testing.T) {
 }
 
 func TestReplayThatFailsAgainIsDeadLetteredAnew(t *testing.T) {
-	b, _ := newBus(t, map[string]int{events.TargetNotification: 6})
+	b, _ := newBus(t, map[string]int{functions.EmailNotification: 6})
 	_ = b.Publish(context.Background(), events.Event{DetailType: events.CallbackLeaseAllocated, Detail: map[string]string{"callId": "c-3"}})
 	b.Wait()
 	first := b.DeadLetters()[0]
@@ -282,4 +283,4 @@ func TestReplayThatFailsAgainIsDeadLetteredAnew(t *testing.T) {
 	}
 }
 
-func noPresencePush(target string) bool { return target != events.TargetPresencePush }
+func noPresencePush(target string) bool { return target != functions.PresencePush }

@@ -34,8 +34,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // What a notice asks for.
@@ -140,7 +140,7 @@ func (p *Platform) post(ctx context.Context, n Notice) ([]byte, error) {
 		return nil, fmt.Errorf("presence webhook: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(keys[0], now, body))
+	req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign(keys[0], now, body))
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("presence webhook: %s notice: %w", n.Presence, err)

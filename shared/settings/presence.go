@@ -4,7 +4,7 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 )
 
 // Presence push: the contact-center platform that owns agents' presence.
@@ -32,10 +32,6 @@ const (
 // presencePlatforms lists MAYDAY_PRESENCE_PLATFORM's values.
 var presencePlatforms = []string{PlatformNone, PlatformTaskRouter, PlatformWebhook, PlatformConnect}
 
-// PresencePushFunction is the function that pushes presence; it exists only
-// where a platform is configured.
-const PresencePushFunction = events.TargetPresencePush
-
 // PresencePush lists what the presence-push function reads for each
 // platform, besides its Functions entry: only the chosen platform's
 // settings are deployed, its secret included.
@@ -56,14 +52,13 @@ var presenceRequired = map[string][]Setting{
 func init() {
 	All = append(All, PresencePlatform, PresenceWebhookURL, TaskRouterWorkspaceSID, TaskRouterDNDActivitySID,
 		TaskRouterRestoreActivitySID)
-	Functions[PresencePushFunction] = []Setting{Table, PresencePlatform}
 }
 
 // Reads is what the function reads besides Domain: its Functions entry
 // and, for presence push, the settings of the platform lookup names.
 func Reads(function string, lookup Lookup) []Setting {
 	own := slices.Clone(Functions[function])
-	if function == PresencePushFunction {
+	if function == functions.PresencePush { // only where a platform is configured
 		platform, _ := PresencePlatform.Get(lookup)
 		own = append(own, PresencePush[platform]...)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -45,7 +46,7 @@ func TestCheckPresence(t *testing.T) {
 		})
 	}
 	var reads []string
-	for _, s := range settings.Reads(settings.PresencePushFunction, env("MAYDAY_PRESENCE_PLATFORM", "connect")) {
+	for _, s := range settings.Reads(functions.PresencePush, env("MAYDAY_PRESENCE_PLATFORM", "connect")) {
 		reads = append(reads, s.Env)
 	}
 	for _, s := range []settings.Setting{settings.ConnectInstanceARN, settings.ConnectDNDStatus, settings.ConnectRoutableStatus} {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -131,19 +132,20 @@ var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConf
 	WebhookSecretPrevious, WebhookSecretOverlap,
 	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus, AdminURL, ConsoleAddr}
 
-// Functions lists, for each Lambda function (its directory under
-// functions/), what it reads besides Domain.
+// Functions lists, for each function of functions.All, what it reads
+// besides Domain (presence push: besides its platform's, Reads).
 var Functions = map[string][]Setting{
-	"dial-detection":            append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
-	"priority-callback-routing": append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
-	"admin-api":                 {Table},
-	"callback-lease-allocation": {Table, Bus},
-	"email-notification":        {Table, Sender, SESConfigurationSet},
-	"presence-restore":          {Table},
-	"call-history":              {Table},
-	"lease-expiry":              {Table, Bus},
-	"connect-flow":              {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
-	"connect-events":            {Table, Bus},
+	functions.DialDetection:           append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
+	functions.PriorityCallbackRouting: append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
+	functions.AdminAPI:                {Table},
+	functions.CallbackLeaseAllocation: {Table, Bus},
+	functions.EmailNotification:       {Table, Sender, SESConfigurationSet},
+	functions.PresenceRestore:         {Table},
+	functions.CallHistory:             {Table},
+	functions.LeaseExpiry:             {Table, Bus},
+	functions.PresencePush:            {Table, PresencePlatform},
+	functions.ConnectFlow:             {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
+	functions.ConnectEvents:           {Table, Bus},
 }
 
 // Lookup reads a variable, as os.LookupEnv does.

@@ -1,12 +1,12 @@
 package settings_test
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -47,18 +47,12 @@ func TestDeclarations(t *testing.T) {
 	}
 }
 
-// Every Lambda function has its settings declared, and nothing else does.
-func TestFunctionsMatchTheDirectories(t *testing.T) {
-	dirs, err := os.ReadDir("../../functions")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names, declared []string
-	for _, d := range dirs {
-		if d.IsDir() {
-			names = append(names, d.Name())
-		}
-	}
+// Every function of the list has its settings declared, and nothing else
+// does.
+func TestFunctionsMatchTheList(t *testing.T) {
+	names := functions.Names()
+	slices.Sort(names)
+	var declared []string
 	for name, reads := range settings.Functions {
 		declared = append(declared, name)
 		if !slices.ContainsFunc(reads, func(s settings.Setting) bool { return s.Env == settings.Table.Env }) {
@@ -67,7 +61,7 @@ func TestFunctionsMatchTheDirectories(t *testing.T) {
 	}
 	slices.Sort(declared)
 	if !slices.Equal(names, declared) {
-		t.Errorf("functions/ has %v, settings.Functions declares %v", names, declared)
+		t.Errorf("functions.All has %v, settings.Functions declares %v", names, declared)
 	}
 }
 

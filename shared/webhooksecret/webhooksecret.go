@@ -1,9 +1,11 @@
 // Package webhooksecret provides the keys a webhook signature may be made
 // with. In AWS the key lives in Secrets Manager (package awssecret reads it);
 // this package holds what does not depend on where it lives: the Source
-// shape the HTTP API verifies against, the in-process cache, and the
-// rotation window in which the previous key is still accepted, so that a
-// rotation never refuses an emergency dial signed a moment before it.
+// shape the HTTP API verifies against, the in-process cache, the rotation
+// window in which the previous key is still accepted, so that a rotation
+// never refuses an emergency dial signed a moment before it, and the
+// X-Mayday-Signature scheme itself (Sign, Verify), which the HTTP API checks
+// and the presence webhook signs with, so a signer need not link the API.
 package webhooksecret
 
 import (

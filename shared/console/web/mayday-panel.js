@@ -29,26 +29,34 @@
   };
   const eventName = (action) => "mayday-" + action.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
+  // The console's colour variables (console.css), with its values for a host
+  // page that does not set them.
+  const COLOURS = {
+    fg: "#1a1a1a", muted: "#4a4a4a", bg: "#ffffff", line: "#767676", accent: "#0b57d0",
+    danger: "#a0001c", "warn-bg": "#fff4d6", warn: "#5c4100", "warn-line": "#8a6100",
+  };
+  const c = (name) => `var(--${name}, ${COLOURS[name]})`;
+
   const STYLE = `
     :host { display: block; font: 16px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-            color: #1a1a1a; background: #ffffff; border: 1px solid #767676; border-radius: 8px;
+            color: ${c("fg")}; background: ${c("bg")}; border: 1px solid ${c("line")}; border-radius: 8px;
             padding: 12px 16px; max-width: 32rem; }
     .alert:empty { display: none; }
-    .alert { background: #a0001c; color: #ffffff; font-weight: 700; font-size: 1.15rem;
+    .alert { background: ${c("danger")}; color: ${c("bg")}; font-weight: 700; font-size: 1.15rem;
              padding: 10px 12px; border-radius: 6px; margin: 0 0 12px; }
     .row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
-    .label { color: #4a4a4a; }
+    .label { color: ${c("muted")}; }
     .presence { font-weight: 600; }
     .callback[hidden], .form[hidden] { display: none; }
-    .callback { background: #fff4d6; border: 1px solid #8a6100; border-radius: 6px; padding: 8px 10px; }
+    .callback { background: ${c("warn-bg")}; border: 1px solid ${c("warn-line")}; border-radius: 6px; padding: 8px 10px; }
     .callback strong { font-size: 1.1rem; letter-spacing: .02em; }
-    .left { color: #5c4100; }
+    .left { color: ${c("warn")}; }
     button { font: inherit; min-height: 2.5rem; padding: 6px 14px; border-radius: 6px; cursor: pointer;
-             border: 1px solid #0b57d0; background: #ffffff; color: #0b57d0; }
-    button.end-call { background: #a0001c; border-color: #a0001c; color: #ffffff; font-weight: 700; }
-    button:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 2px; }
+             border: 1px solid ${c("accent")}; background: ${c("bg")}; color: ${c("accent")}; }
+    button.end-call { background: ${c("danger")}; border-color: ${c("danger")}; color: ${c("bg")}; font-weight: 700; }
+    button:focus-visible { outline: 3px solid ${c("fg")}; outline-offset: 2px; }
     button:hover { filter: brightness(0.92); }
-    .status { color: #4a4a4a; font-size: .875rem; min-height: 1.2em; }
+    .status { color: ${c("muted")}; font-size: .875rem; min-height: 1.2em; }
     h2 { font-size: 1rem; margin: 0 0 8px; }
   `;
 

@@ -173,10 +173,10 @@ func BenchmarkClassify(b *testing.B) {
 func BenchmarkVerifySignature(b *testing.B) {
 	body := dialBody("c-1", "a-1")
 	now := time.Now()
-	header := httpapi.Sign([]byte(secret), now, body)
+	header := webhooksecret.Sign([]byte(secret), now, body)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := httpapi.Verify([]byte(secret), header, body, now); err != nil {
+		if err := webhooksecret.Verify([]byte(secret), header, body, now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -260,7 +260,7 @@ func releaseAll(b *testing.B, store mayday.Store) {
 
 func serveSigned(h http.Handler, path string, body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-	req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(secret), time.Now(), body))
+	req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(secret), time.Now(), body))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec

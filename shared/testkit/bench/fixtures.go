@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
-	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/testkit/awscount"
 	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // secret signs the benchmark's webhooks: the harness's.
@@ -75,7 +75,7 @@ func (s *system) serve(method, path string, body []byte, sign bool) (int, []byte
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:40000"
 	if sign {
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(secret), time.Now(), body))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(secret), time.Now(), body))
 	}
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, req)
@@ -89,7 +89,7 @@ func (s *system) post(path string, body []byte, sign bool) (int, []byte, error) 
 		return 0, nil, err
 	}
 	if sign {
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign([]byte(secret), time.Now(), body))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(secret), time.Now(), body))
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

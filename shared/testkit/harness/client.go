@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // Client drives a system through the HTTP contract, as a telephony platform
@@ -67,7 +67,7 @@ func (c *Client) Do(method, path string, body any, sign bool) (status int, out m
 		c.t.Fatal(err)
 	}
 	if sign {
-		req.Header.Set(httpapi.SignatureHeader, httpapi.Sign(c.Secret, time.Now(), raw))
+		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign(c.Secret, time.Now(), raw))
 	}
 	start := time.Now()
 	resp, err := c.HTTP.Do(req)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mayday/mayday/shared/httpapi"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 // Receiver is a local fake of an operator's receiver of Mayday's presence
@@ -117,7 +117,7 @@ func (f *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		f.t.Errorf("presence receiver: Content-Type %q, want application/json", r.Header.Get("Content-Type"))
 	}
-	if err := httpapi.Verify(f.Secret, r.Header.Get(httpapi.SignatureHeader), body, f.Now()); err != nil {
+	if err := webhooksecret.Verify(f.Secret, r.Header.Get(webhooksecret.SignatureHeader), body, f.Now()); err != nil {
 		f.t.Errorf("presence receiver: %v", err)
 		http.Error(w, "bad signature", http.StatusForbidden)
 		return

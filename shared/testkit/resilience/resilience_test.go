@@ -20,10 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/ebpublisher"
-	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
@@ -128,10 +129,10 @@ func TestDynamoDBOutageOnDialWebhook(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sys.with(t)
 			agent, call := s.agent(fmt.Sprintf("outage%d", i), "Away"), s.id(fmt.Sprintf("outage%d-c", i))
-			retriesBefore := s.logs.failures(events.TargetLeaseAllocation)
+			retriesBefore := s.logs.failures(functions.CallbackLeaseAllocation)
 			if tc.liftOnRetry {
 				s.logs.setOn(func(msg string, attrs map[string]string) {
-					if msg == "delivery failed" && attrs["target"] == events.TargetLeaseAllocation {
+					if msg == "delivery failed" && attrs["target"] == functions.CallbackLeaseAllocation {
 						plan.Lift()
 					}
 				})
@@ -155,7 +156,7 @@ func TestDynamoDBOutageOnDialWebhook(t *testing.T) {
 				t.Fatalf("Emergency Call Started events %v: want one with presenceApplied=false", started)
 			}
 			s.settle()
-			retries := s.logs.failures(events.TargetLeaseAllocation) - retriesBefore
+			retries := s.logs.failures(functions.CallbackLeaseAllocation) - retriesBefore
 			if tc.liftOnRetry && retries == 0 {
 				t.Errorf("the lease allocator never failed: the outage did not reach it")
 			}
@@ -196,14 +197,14 @@ func TestDynamoDBHungDuringNotification(t *testing.T) {
 	if code != http.StatusOK || out["emergency"] != true || out["callerId"] == nil || took > stateTimeout+slack {
 		t.Fatalf("dial: %d %v in %v; want a caller ID in time", code, out, took)
 	}
-	if !eventually(t, "a dead letter", 2500*time.Millisecond, func() bool { return len(s.deadLetters(events.TargetNotification)) > 0 }) {
+	if !eventually(t, "a dead letter", 2500*time.Millisecond, func() bool { return len(s.deadLetters(functions.EmailNotification)) > 0 }) {
 		hung := plan.Injected("DynamoDB", "PutItem")
 		plan.Lift() // releases the hung call, so the test can end
 		s.settle()
 		t.Fatalf("a notification hung on DynamoDB (%d hung PutItem) was neither retried nor dead-lettered: "+
 			"each bus delivery must end at local.Config.BusTimeout, as a Lambda ends at its timeout", hung)
 	}
-	dl := s.deadLetters(events.TargetNotification)[0]
+	dl := s.deadLetters(functions.EmailNotification)[0]
 	var ev envelope
 	if err := json.Unmarshal(dl.Event, &ev); err != nil {
 		t.Fatal(err)
@@ -255,7 +256,7 @@ func TestSESFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sys.with(t)
 			agent, call := s.agent(fmt.Sprintf("ses%d", i), "Busy"), s.id(fmt.Sprintf("ses%d-c", i))
-			failed, attempts := s.logs.failures(events.TargetNotification), plan.Attempts("SESv2", "SendEmail")
+			failed, attempts := s.logs.failures(functions.EmailNotification), plan.Attempts("SESv2", "SendEmail")
 			tc.fault.Service, tc.fault.Operation = "SESv2", "SendEmail"
 			plan.Add(tc.fault)
 			defer plan.Lift()
@@ -264,7 +265,7 @@ func TestSESFaults(t *testing.T) {
 			if n := s.emails(call); n != 1 {
 				t.Errorf("%d emails, want 1", n)
 			}
-			if got := s.logs.failures(events.TargetNotification) - failed; got != tc.busRetries {
+			if got := s.logs.failures(functions.EmailNotification) - failed; got != tc.busRetries {
 				t.Errorf("%d failed deliveries to the notification, want %d", got, tc.busRetries)
 			}
 			if got := plan.Attempts("SESv2", "SendEmail") - attempts; got != tc.fault.Times+1 {
@@ -283,7 +284,7 @@ func TestSESFaults(t *testing.T) {
 		defer plan.Lift()
 		s.ok(s.dial(agent, call))
 		s.settle()
-		dls := s.deadLetters(events.TargetNotification)
+		dls := s.deadLetters(functions.EmailNotification)
 		if len(dls) != 1 || dls[0].Attempts != 3 {
 			t.Fatalf("dead letters %s: want one after 3 attempts", describe(dls))
 		}
@@ -394,7 +395,7 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 		t.Fatal(err)
 	}
 	targets := map[string]lambda.Handler{}
-	for name, fn := range handler.Targets(uc, log) {
+	for name, fn := range local.Targets(uc, log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
 	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }), targets, localbus.Options{MaxAttempts: 3, Backoff: 5 * time.Millisecond, Log: log})

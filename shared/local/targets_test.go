@@ -1,4 +1,4 @@
-package handler_test
+package local_test
 
 import (
 	"context"
@@ -15,8 +15,9 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/events/eventstest"
-	"github.com/mayday/mayday/shared/handler"
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/inmem"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/presencewebhook"
 	"github.com/mayday/mayday/shared/settings"
@@ -69,7 +70,7 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 	if uc.PresencePush, err = mayday.NewPresencePush(store, platform, mayday.Options{Config: settings.Defaults(), Clock: clock, Log: log}); err != nil {
 		t.Fatal(err)
 	}
-	targets := handler.Targets(uc, log)
+	targets := local.Targets(uc, log)
 	invoke := func(target, fixture string) error {
 		raw := eventstest.Bytes
 		if strings.HasPrefix(fixture, "connect/") { // AWS's events, in testdata/connect/
@@ -88,47 +89,47 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 		target, fixture string
 		then            func() error
 	}{
-		{events.TargetPresencePush, "emergency-call-started", func() error {
+		{functions.PresencePush, "emergency-call-started", func() error {
 			if receiver.Status("a-1") != presencetest.StatusDND {
 				return errors.New("not on Do Not Disturb in the platform")
 			}
 			return nil
 		}},
-		{events.TargetLeaseAllocation, "emergency-call-started", func() error {
+		{functions.CallbackLeaseAllocation, "emergency-call-started", func() error {
 			if st, err := uc.AdminAPI.State(ctx, "a-1"); err != nil || st.Lease == nil || st.Lease.Number != "+14255550001" {
 				return errors.New("no lease")
 			}
 			return nil
 		}},
-		{events.TargetNotification, "callback-lease-allocated", func() error {
+		{functions.EmailNotification, "callback-lease-allocated", func() error {
 			if len(outbox.Emails()) != 1 {
 				return errors.New("no email")
 			}
 			return nil
 		}},
-		{events.TargetPresenceRestore, "emergency-call-ended", func() error {
+		{functions.PresenceRestore, "emergency-call-ended", func() error {
 			if a, err := uc.AdminAPI.GetAgent(ctx, "a-1"); err != nil || a.Presence != mayday.Busy {
 				return errors.New("presence not restored")
 			}
 			return nil
 		}},
-		{events.TargetPresencePush, "emergency-call-ended", func() error {
+		{functions.PresencePush, "emergency-call-ended", func() error {
 			if receiver.Status("a-1") != presencetest.StatusBusy {
 				return errors.New("platform presence not restored")
 			}
 			return nil
 		}},
-		{events.TargetCallHistory, "call-ended", func() error {
+		{functions.CallHistory, "call-ended", func() error {
 			if acts, err := uc.AdminAPI.History(ctx, "a-1"); err != nil || len(acts) != 1 || acts[0].CallID != "c-2" {
 				return errors.New("the ordinary call is not in history")
 			}
 			return nil
 		}},
-		{events.TargetLeaseExpiry, "scheduled-event", func() error { return nil }},
+		{functions.LeaseExpiry, "scheduled-event", func() error { return nil }},
 		{events.TargetOperatorAlarm, "callback-pool-exhausted", func() error { return nil }},
 		{events.TargetAudit, "emergency-callback-routed", func() error { return nil }},
-		{events.TargetPresencePush, "presence-watchdog-restored", func() error { return nil }},
-		{events.TargetConnectEvents, "connect/contact-event-disconnected", func() error {
+		{functions.PresencePush, "presence-watchdog-restored", func() error { return nil }},
+		{functions.ConnectEvents, "connect/contact-event-disconnected", func() error {
 			if c, err := store.GetCall(ctx, "5ca32fbd-8f92-46af-92a5-6b0f970f0efe"); err != nil || !c.Ended() {
 				return errors.New("the contact's call is not ended")
 			}
@@ -150,10 +151,10 @@ func TestTargetsTakeTheirFixtures(t *testing.T) {
 	if len(targets) != len(tested) {
 		t.Errorf("%d targets, %d tested", len(targets), len(tested))
 	}
-	for target, wrong := range map[string]string{events.TargetLeaseAllocation: "call-ended",
-		events.TargetNotification: "emergency-call-started", events.TargetPresenceRestore: "call-ended",
-		events.TargetCallHistory: "emergency-call-ended", events.TargetPresencePush: "call-ended",
-		events.TargetConnectEvents: "call-ended"} {
+	for target, wrong := range map[string]string{functions.CallbackLeaseAllocation: "call-ended",
+		functions.EmailNotification: "emergency-call-started", functions.PresenceRestore: "call-ended",
+		functions.CallHistory: "emergency-call-ended", functions.PresencePush: "call-ended",
+		functions.ConnectEvents: "call-ended"} {
 		if err := invoke(target, wrong); err == nil {
 			t.Errorf("%s took %s", target, wrong)
 		}

@@ -1,4 +1,4 @@
-package httpapi
+package webhooksecret
 
 import (
 	"encoding/hex"

@@ -1,4 +1,4 @@
-package httpapi
+package webhooksecret
 
 import (
 	"crypto/hmac"
@@ -71,10 +71,10 @@ func Verify(secret []byte, header string, body []byte, now time.Time) error {
 	return fmt.Errorf("%w: signature does not match", errSignature)
 }
 
-// verifyAny accepts a signature made with any of secrets (the current one
+// VerifyAny accepts a signature made with any of secrets (the current one
 // and, during a rotation window, the previous one); empty secrets never
 // verify.
-func verifyAny(secrets [][]byte, header string, body []byte, now time.Time) error {
+func VerifyAny(secrets [][]byte, header string, body []byte, now time.Time) error {
 	err := fmt.Errorf("%w: webhook secret not configured", errSignature)
 	for _, s := range secrets {
 		if len(s) == 0 {

@@ -1,0 +1,91 @@
+// Package functions lists Mayday's Lambda functions, one entry per directory
+// under functions/, named as its directory is. Settings, the event rules,
+// the CDK stack, the local runner and its Invoke API all read this list
+// rather than spelling the names themselves. It holds names and what to say
+// about them, never a constructor: a bootstrap that names itself here links
+// no other function's code.
+package functions
+
+// The functions' names: each is its directory under functions/.
+const (
+	DialDetection           = "dial-detection"
+	PriorityCallbackRouting = "priority-callback-routing"
+	AdminAPI                = "admin-api"
+	CallbackLeaseAllocation = "callback-lease-allocation"
+	EmailNotification       = "email-notification"
+	PresenceRestore         = "presence-restore"
+	CallHistory             = "call-history"
+	LeaseExpiry             = "lease-expiry"
+	PresencePush            = "presence-push"
+	ConnectFlow             = "connect-flow"
+	ConnectEvents           = "connect-events"
+)
+
+// Trigger says what invokes a function.
+type Trigger int
+
+const (
+	// Webhook: a public Function URL, signed by the telephony platform.
+	Webhook Trigger = iota
+	// Admin: an IAM-authorised Function URL.
+	Admin
+	// Event: an EventBridge rule, on an event or a schedule.
+	Event
+	// ContactFlow: Amazon Connect's contact flows.
+	ContactFlow
+)
+
+// Platform says which deployments have a function.
+type Platform int
+
+const (
+	// Core functions are in every deployment.
+	Core Platform = iota
+	// Presence: only where a presence platform is configured.
+	Presence
+	// AmazonConnect: only where an Amazon Connect instance is configured.
+	AmazonConnect
+)
+
+// Function is what is said about a function, wherever it runs.
+type Function struct {
+	Name string
+	// Description is one line on what it does: the Lambda's description.
+	Description string
+	Trigger     Trigger
+	Platform    Platform
+}
+
+// All lists every function.
+var All = []Function{
+	{DialDetection, "Webhook: call lifecycle; detects emergency dials (POST /v1/telephony/events)", Webhook, Core},
+	{PriorityCallbackRouting, "Webhook: routing decision for inbound calls; PSAP callbacks at emergency priority (POST /v1/telephony/inbound)", Webhook, Core},
+	{AdminAPI, "Admin and agent-state routes (IAM-authorised)", Admin, Core},
+	{CallbackLeaseAllocation, "Confirms and announces the callback lease the dial took (or what it presented instead); applies Do Not Disturb where the dial could not (a store fault)", Event, Core},
+	{EmailNotification, "Emails the agent's emergency contacts (SES v2 template)", Event, Core},
+	{PresenceRestore, "Restores presence when the last emergency conversation ends", Event, Core},
+	{CallHistory, "Records ordinary calls in call history (never emergency calls)", Event, Core},
+	{LeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", Event, Core},
+	{PresencePush, "Moves the agent's presence in the contact-center platform during emergency conversations, and back", Event, Presence},
+	{ConnectFlow, "Amazon Connect contact flows: emergency dial detection (action=dial) and PSAP callback routing (action=inbound)", ContactFlow, AmazonConnect},
+	{ConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", Event, AmazonConnect},
+}
+
+// Get returns the function named name.
+func Get(name string) (Function, bool) {
+	for _, f := range All {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// Names lists the functions' names, in the order of All.
+func Names() []string {
+	out := make([]string, len(All))
+	for i, f := range All {
+		out[i] = f.Name
+	}
+	return out
+}
