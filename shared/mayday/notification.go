@@ -47,13 +47,13 @@ func (n *Notification) Claim(now time.Time) error {
 // NotificationData is the template data: the Handlebars variables the
 // Emergency Call Notification template may use.
 type NotificationData struct {
-	AgentName         string
-	AgentEmail        string
-	AgentID           string
-	DialedNumber      string
-	Country           string
-	Location          string
-	SiteName          string
+	AgentName    string
+	AgentEmail   string
+	AgentID      string
+	DialedNumber string
+	Country      string
+	Location     string
+	SiteName     string
 	// Address is the dispatchable address sent with the call: the site's,
 	// or the remote agent's own; AddressNote says whether it was verified.
 	Address        string
