@@ -238,6 +238,10 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 		{"demo: caller ID", "", "", "env", "demo", 0, `"callerId": "+14255550001"`},
 		{"demo: location", "", "", "env", "demo", 0, "\"location\": {\n      \"kind\": \"site\",\n      \"source\": \"call\",\n      \"siteId\": \"sea\",\n      \"name\": \"Seattle HQ\""},
 		{"demo: the email names the address", "", "", "env", "demo", 0, `Location:  Seattle HQ: 1 Main St, Seattle, WA 98101, US`},
+		// The remote agent presents their own number and their home address.
+		{"demo: remote caller ID", "", "", "env", "demo", 0, `"callerId": "+12065550142",` + "\n" + `    "callerIdSource": "agent"`},
+		{"demo: remote location", "", "", "env", "demo", 0, "\"kind\": \"remote\",\n      \"source\": \"confirmed\",\n      \"address\": {\n        \"houseNumber\": \"2121\""},
+		{"demo: remote email", "", "", "env", "demo", 0, `Location:  Remote: 2121 7th Ave, Seattle, WA 98121, US (Home office)`},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

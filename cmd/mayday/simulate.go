@@ -27,7 +27,9 @@ var simulateCommand = &command{
                      address, emergency callback number and recipients), agent
                      a-1 and a callback number at the site, dial 9-911 (the
                      answer: the caller ID to present and the location), the
-                     email, the callback, both calls end
+                     email, the callback, both calls end; then agent a-2
+                     confirms their home address and own number and dials
+                     911 (the answer: their number and their home address)
   dial|end|inbound   one webhook: the agent dials, the agent's call ends, the
                      emergency service calls back
   twilio             the flow through the Twilio routes, as Twilio calls them
@@ -268,6 +270,28 @@ func (s *simulator) demo(ctx context.Context) error {
 			step("call history holds no emergency call")
 			return admin("GET", "/v1/agents/"+s.agentID+"/history", "")
 		},
+		// A remote agent: the office's numbers would send responders to
+		// the office, so the call presents the agent's own number,
+		// registered at their home address, and that address.
+		func() error {
+			step("agent a-2 works from home: the operator adds them, they confirm their address and own number")
+			s.agentID, s.callID = "", "" // the remote agent's samples name their own agent and call
+			return admin("PUT", "/v1/agents/"+remoteAgent, "agent-remote.json")
+		},
+		func() error { return admin("PUT", "/v1/agents/"+remoteAgent+"/location", "location-home.json") },
+		func() error {
+			step("a-2 dials 911; the answer: their own number (callerIdSource agent) and their home address")
+			return s.webhook(ctx, "/v1/telephony/events", "dial-remote.json")
+		},
+		func() error {
+			pause()
+			step("the email names the remote address and the agent's own number")
+			return admin("GET", "/local/outbox", "")
+		},
+		func() error {
+			step("a-2's call ends")
+			return s.webhook(ctx, "/v1/telephony/events", "end-remote.json")
+		},
 	}
 	for _, f := range steps {
 		if err := f(); err != nil {
@@ -276,3 +300,6 @@ func (s *simulator) demo(ctx context.Context) error {
 	}
 	return nil
 }
+
+// remoteAgent is the demo's agent working from home.
+const remoteAgent = "a-2"

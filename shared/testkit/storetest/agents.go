@@ -25,6 +25,8 @@ func agentKind() kind[mayday.Agent] {
 		change: func(a *mayday.Agent) {
 			a.Name += " (changed)"
 			a.EmergencyContacts = append(a.EmergencyContacts, "new@example.com")
+			a.Location = &mayday.AgentLocation{SiteID: "s-2", Detail: "desk 4", Validated: true,
+				ConfirmedAt: base.Add(time.Hour), ExpiresAt: base.Add(13 * time.Hour)}
 		},
 	}
 }
@@ -51,6 +53,15 @@ func sampleAgent(id string) mayday.Agent {
 			SavedPresence: mayday.Busy,
 			Ended:         []string{"c-0"},
 			Since:         base,
+		},
+		CallbackNumber:    "+12065550142",
+		CallbackExpiresAt: base.Add(time.Hour).In(zone),
+		// Working from home, with their own number registered there.
+		Location: &mayday.AgentLocation{
+			Address: mayday.Address{HouseNumber: "2121", Street: "7th Ave", City: "Seattle", Region: "WA",
+				PostalCode: "98121", Country: "US"},
+			Detail: "Home office", CallbackNumber: "+12065550142", Validated: true,
+			ConfirmedAt: base, ExpiresAt: base.Add(12 * time.Hour).In(zone),
 		},
 		Platform:  mayday.PlatformPresence{DoNotDisturb: true, Previous: "WAbusy"},
 		UpdatedAt: base.Add(time.Second),

@@ -28,7 +28,10 @@ func numberKind() kind[mayday.CallbackNumber] {
 		sample: func() mayday.CallbackNumber {
 			return withSite(sampleNumber("", "US", &mayday.Lease{AgentID: "a-1", CallID: "c-1", LeasedAt: base, ExpiresAt: base.Add(time.Hour)}), "s-1")
 		},
-		change: func(n *mayday.CallbackNumber) { n.Lease, n.ReleasedAt, n.SiteID = nil, base.Add(time.Minute), "" },
+		// An agent's own number: no site, no lease.
+		change: func(n *mayday.CallbackNumber) {
+			n.Lease, n.ReleasedAt, n.SiteID, n.AgentID = nil, base.Add(time.Minute), "", "a-2"
+		},
 	}
 }
 

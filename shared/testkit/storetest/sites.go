@@ -30,6 +30,7 @@ func siteKind() kind[mayday.Site] {
 			x.Name += " (changed)"
 			x.Address.Detail = "Building 5"
 			x.Notify = append(x.Notify, "new@example.com")
+			x.Networks = append(x.Networks, "2001:db8:1::/48")
 		},
 	}
 }
@@ -40,15 +41,17 @@ func sampleSite(id string) mayday.Site {
 		Name:    "Seattle HQ",
 		Country: "US",
 		Address: mayday.Address{
-			Street:     "400 Broad St",
-			City:       "Seattle",
-			Region:     "WA",
-			PostalCode: "98109",
-			Country:    "US",
-			Detail:     "Building 4, floor 2",
+			HouseNumber: "400",
+			Street:      "Broad St",
+			City:        "Seattle",
+			Region:      "WA",
+			PostalCode:  "98109",
+			Country:     "US",
+			Detail:      "Building 4, floor 2",
 		},
 		EmergencyCallbackNumber: "+12065550100",
 		Notify:                  []string{"security@example.com", "facilities@example.com"},
+		Networks:                []string{"10.1.0.0/16"},
 		UpdatedAt:               base.In(zone),
 	}
 }
