@@ -80,6 +80,11 @@ type Result struct {
 	DialAnswerEmulatedP99Ms *float64 `json:"dial_answer_emulated_p99_ms"`
 	DialAnswerFloorMs       *float64 `json:"dial_answer_floor_ms"`
 	DialAnswerFloorRatio    *float64 `json:"dial_answer_floor_ratio"` // p99 / floor
+	// A remote agent's dial presenting their own number, and its p99 over
+	// the site dial's p99 of the same run.
+	DialAnswerRemoteEmulatedP50Ms *float64 `json:"dial_answer_remote_emulated_p50_ms"`
+	DialAnswerRemoteEmulatedP99Ms *float64 `json:"dial_answer_remote_emulated_p99_ms"`
+	DialAnswerRemoteRatio         *float64 `json:"dial_answer_remote_ratio"`
 
 	DialToEmailP50Ms         float64  `json:"dial_to_email_p50_ms"`
 	DialToEmailP99Ms         float64  `json:"dial_to_email_p99_ms"`
@@ -121,6 +126,7 @@ type Report struct {
 
 	Webhook, WebhookHTTP, DialToEmail, CallbackRoute Summary
 	DialAnswerEmulated, DialToEmailEmulated          *Emulated
+	DialAnswerRemoteEmulated                         *Emulated
 	DialAnswerFloor, Floor                           []FloorPart
 	AWSCalls                                         *AWSCalls
 	Contention, Exhaustion                           Contention
@@ -300,7 +306,8 @@ func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(st
 	counted := emulatorWarmup
 	answers := counted + o.Emergencies
 	chains := answers + o.DialAnswers
-	agents := chains + o.EmulatedChains
+	remote := chains + o.EmulatedChains
+	agents := remote + o.DialAnswers
 	if err := e.s.seed(prefix, agents, sitePool, 5); err != nil {
 		return err
 	}
@@ -338,6 +345,15 @@ func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(st
 	rep.DialAnswerEmulated = &da
 	res.DialAnswerEmulatedP50Ms, res.DialAnswerEmulatedP99Ms = &da.P50, &da.P99
 	progress("  timed the dial answer")
+	ra, err := e.remoteDialAnswers(prefix, remote, o.DialAnswers)
+	if err != nil {
+		return fmt.Errorf("remote dial answer: %w", err)
+	}
+	rep.DialAnswerRemoteEmulated = &ra
+	res.DialAnswerRemoteEmulatedP50Ms, res.DialAnswerRemoteEmulatedP99Ms = &ra.P50, &ra.P99
+	remoteRatio := round3(ra.P99 / da.P99)
+	res.DialAnswerRemoteRatio = &remoteRatio
+	progress("  timed a remote agent's dial answer")
 	var made, mark awscount.Snapshot
 	d, err := dialToEmail(e.s, prefix, chains, o.EmulatedChains,
 		func() { e.store.Forget(); mark = e.counter.Snapshot() },
@@ -441,6 +457,12 @@ func (r *Report) WriteTable(w io.Writer) {
 			fmt.Sprintf("%.2f × floor (p50 %.2f ×)", *res.DialAnswerFloorRatio, a.P50 / *res.DialAnswerFloorMs),
 			yes(*res.DialAnswerFloorRatio <= 1.5))
 		row("dial_answer_floor_ms", pf(res.DialAnswerFloorMs), adapterDDBRaw, "the dial's calls, medians of each alone, see below", "")
+		if ra := r.DialAnswerRemoteEmulated; ra != nil {
+			row("dial_answer_remote_emulated_p50_ms", pf(res.DialAnswerRemoteEmulatedP50Ms), adapterDDB,
+				fmt.Sprintf("%s; %.1f calls, %.3f ms in them per dial; the agent's own number", n(ra.Summary), ra.Calls, ra.Ms), "")
+			row("dial_answer_remote_emulated_p99_ms", pf(res.DialAnswerRemoteEmulatedP99Ms), adapterDDB,
+				fmt.Sprintf("%.2f × the site dial's p99", *res.DialAnswerRemoteRatio), yes(*res.DialAnswerRemoteRatio <= 1.1))
+		}
 	} else {
 		row("dial_answer_emulated_p50_ms", "null", adapterDDB, "no emulators", "")
 		row("dial_answer_emulated_p99_ms", "null", adapterDDB, "no emulators", "")

@@ -101,12 +101,18 @@ func TestRunSmall(t *testing.T) {
 	}
 	emulated := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ENDPOINT_URL_SESV2") != ""
 	for name, v := range map[string]*float64{"AWS calls": r.AWSCallsPerEmergency, "floor": r.RoundtripFloorMs,
-		"dial answer floor": r.DialAnswerFloorMs, "dial answer": r.DialAnswerEmulatedP99Ms, "dial → email": r.DialToEmailEmulatedP99Ms} {
+		"dial answer floor": r.DialAnswerFloorMs, "dial answer": r.DialAnswerEmulatedP99Ms, "dial → email": r.DialToEmailEmulatedP99Ms,
+		"remote dial answer": r.DialAnswerRemoteEmulatedP99Ms} {
 		if emulated != (v != nil) {
 			t.Errorf("emulated=%v but %s = %v", emulated, name, v)
 		}
 	}
 	if emulated {
+		// A remote agent's dial reads the agent and the call and writes
+		// them: no site, pool or number call.
+		if ra := rep.DialAnswerRemoteEmulated; ra.Calls != 2 {
+			t.Errorf("a remote dial made %.1f AWS calls, want 2: %s", ra.Calls, ra.Detail)
+		}
 		if *r.AWSCallsPerEmergency < 3 || len(r.AWSCallsByStep) != len(Steps) || r.AWSCallsByStep[0].Calls < 3 {
 			t.Errorf("AWS calls per emergency = %v, by step %v: the counter missed calls", *r.AWSCallsPerEmergency, r.AWSCallsByStep)
 		}

@@ -331,6 +331,40 @@ func (e *emulated) dialAnswers(prefix string, from, n int) (Emulated, error) {
 	return newEmulated(out, calls), nil
 }
 
+// remoteDialAnswers times, as dialAnswers does, the dial of agents who
+// work from home with their own number registered there (confirmed
+// untimed first): the answer reads the agent and the call and writes them,
+// with no site read, no pool read and no number write.
+func (e *emulated) remoteDialAnswers(prefix string, from, n int) (Emulated, error) {
+	s := e.s
+	out := make(Samples, 0, n)
+	var calls awscount.Snapshot
+	s.pub.gate(true)
+	defer s.pub.gate(false)
+	for i := range n {
+		agent, own := agentID(prefix, from+i), number(remoteSeries, i)
+		if err := s.confirmHome(agent, own); err != nil {
+			return Emulated{}, err
+		}
+		body := dialBody(fmt.Sprintf("%s-r%05d", prefix, from+i), agent)
+		e.store.Forget()
+		before := e.counter.Snapshot()
+		start := time.Now()
+		code, resp := s.serve(http.MethodPost, "/v1/telephony/events", body, true)
+		d := time.Since(start)
+		calls = calls.Add(e.counter.Snapshot().Sub(before))
+		if err := s.ownNumberAnswer(code, resp, own); err != nil {
+			return Emulated{}, err
+		}
+		out = append(out, d)
+		if _, err := s.pub.release(); err != nil {
+			return Emulated{}, err
+		}
+		s.m.Bus.Wait()
+	}
+	return newEmulated(out, calls), nil
+}
+
 // FloorPart is one AWS call of a round-trip floor.
 type FloorPart struct {
 	Call string

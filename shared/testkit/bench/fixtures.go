@@ -220,8 +220,10 @@ const (
 type answer struct {
 	Emergency         bool       `json:"emergency"`
 	CallerID          string     `json:"callerId"`
+	CallerIDSource    string     `json:"callerIdSource"`
 	CallbackExpiresAt *time.Time `json:"callbackExpiresAt"`
 	Location          *struct {
+		Kind   string `json:"kind"`
 		SiteID string `json:"siteId"`
 	} `json:"location"`
 }
@@ -409,4 +411,34 @@ func (r *recorder) snapshot() (putEvents int, allocated []events.CallbackLeaseDe
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.putEvents, append([]events.CallbackLeaseDetail(nil), r.allocated...), append([]events.PoolExhaustedDetail(nil), r.exhausted...)
+}
+
+// remoteSeries numbers the agents' own numbers apart from the pools'.
+const remoteSeries = 9
+
+// confirmHome has the agent confirm a home address with their own number,
+// as the agent panel does at the start of a shift.
+func (s *system) confirmHome(agent, own string) error {
+	body, _ := json.Marshal(map[string]any{"address": map[string]string{"houseNumber": "2121", "street": "7th Ave",
+		"city": "Seattle", "region": "WA", "postalCode": "98121", "country": "US"},
+		"detail": "Home office", "callbackNumber": own})
+	if code, out := s.serve(http.MethodPut, "/v1/agents/"+agent+"/location", body, false); code != http.StatusOK {
+		return fmt.Errorf("confirm location: %d %s", code, out)
+	}
+	return nil
+}
+
+// ownNumberAnswer checks that a remote agent's dial presented their own
+// number and their remote location.
+func (s *system) ownNumberAnswer(code int, body []byte, own string) error {
+	a, _, err := s.dialAnswer(code, body)
+	switch {
+	case err != nil:
+		return err
+	case a.CallerID != own || a.CallerIDSource != "agent":
+		return fmt.Errorf("remote dial presented %s (%s), not the agent's own %s: %s", a.CallerID, a.CallerIDSource, own, body)
+	case a.Location == nil || a.Location.Kind != "remote":
+		return fmt.Errorf("remote dial: not a remote location: %s", body)
+	}
+	return nil
 }
