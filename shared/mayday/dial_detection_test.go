@@ -3,7 +3,9 @@ package mayday_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,45 +13,188 @@ import (
 	"github.com/mayday/mayday/shared/mayday"
 )
 
-var home = mayday.Address{HouseNumber: "2121", Street: "7th Ave", City: "Seattle", Region: "WA", PostalCode: "98121", Country: "US"}
-
-const ownNumber = "+12065550142"
-
-func withDefaults(c *mayday.Config) {
-	c.DefaultCallerID = map[string]string{"US": "+12065550100", "GB": "+442071230000"}
-}
-
-// remote confirms agent a-1 at home, with ownNumber or not.
-func (f *fixture) remote(number string) {
-	f.t.Helper()
-	if _, err := f.uc.AdminAPI.PutLocation(context.Background(), "a-1",
-		mayday.AgentLocation{Address: home, Detail: "Home office", CallbackNumber: number}); err != nil {
-		f.t.Fatal(err)
-	}
-}
-
-func (f *fixture) handle(e mayday.CallEvent) mayday.CallOutcome {
-	f.t.Helper()
-	e.Type, e.AgentID = mayday.CallEventDialed, "a-1"
-	if e.To == "" {
-		e.To = "911"
-	}
-	if e.OccurredAt.IsZero() {
-		e.OccurredAt = f.clock.Now()
-	}
-	out, err := f.uc.DialDetection.HandleCall(context.Background(), e)
+func TestStoreDownAtDial(t *testing.T) {
+	f := newFixture(t)
+	f.addNumbers("US", "+14255550001")
+	down, err := mayday.NewDialDetection(failingStore{f.store}, f.bus, f.opts)
 	if err != nil {
-		f.t.Fatalf("dial %s: %v", e.CallID, err)
+		t.Fatal(err)
 	}
-	return out
+	out, err := down.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
+		AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
+	if err != nil || !out.Emergency {
+		t.Fatalf("dial with the store down: %+v, %v; want it answered", out, err)
+	}
+	started := f.bus.take(events.EmergencyCallStarted)
+	if len(started) != 1 || started[0].Detail.(events.EmergencyCallStartedDetail).PresenceApplied {
+		t.Fatalf("started events = %+v; want one with presenceApplied=false", started)
+	}
+	f.bus.evs = append(f.bus.evs, started...)
+	f.deliver(events.EmergencyCallStarted) // the store is back
+	if p := f.presence("a-1"); p != mayday.DoNotDisturb {
+		t.Fatalf("presence = %s; the lease allocator must apply DoNotDisturb", p)
+	}
 }
 
-func (f *fixture) removeNumbers(numbers ...string) {
-	f.t.Helper()
-	for _, n := range numbers {
-		if err := f.uc.AdminAPI.RemoveNumber(context.Background(), n); err != nil {
-			f.t.Fatal(err)
+func TestBusDownAtDial(t *testing.T) {
+	f := newFixture(t)
+	f.bus.fail = errors.New("eventbridge down")
+	_, err := f.uc.DialDetection.HandleCall(context.Background(), mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
+		AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
+	if !errors.Is(err, mayday.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable so the telephony platform retries", err)
+	}
+}
+
+func TestConcurrentDialsOfOneAgentKeepOneNumber(t *testing.T) {
+	f := newFixture(t)
+	f.addNumbers("US", "+14255550001", "+14255550002", "+14255550003", "+14255550004", "+14255550005")
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	answers := make([]mayday.CallOutcome, 5)
+	for i := range 5 {
+		wg.Go(func() {
+			var err error
+			answers[i], err = f.uc.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed,
+				CallID: fmt.Sprintf("c-%d", i), AgentID: "a-1", To: "911", Country: "US", OccurredAt: t0})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	f.deliver(events.EmergencyCallStarted)
+	held, _ := f.store.LeasesHeldBy(ctx, "a-1")
+	if len(held) != 1 {
+		t.Fatalf("agent holds %d numbers after concurrent dials, want 1", len(held))
+	}
+	for _, e := range f.bus.take(events.CallbackLeaseAllocated) {
+		if n := e.Detail.(events.CallbackLeaseDetail).CallbackNumber; n != held[0].Number {
+			t.Errorf("a call was told callback number %s, the agent keeps %s", n, held[0].Number)
 		}
+	}
+	for _, a := range answers {
+		if a.CallerID != held[0].Number {
+			t.Errorf("call %s presented %s, the agent keeps %s", a.CallID, a.CallerID, held[0].Number)
+		}
+	}
+}
+
+func TestDialAnswersTheCallerID(t *testing.T) {
+	f := withSites(t)
+	out := f.dial("c-1")
+	if out.CallerIDSource != mayday.CallerLease || (out.CallerID != "+14255550001" && out.CallerID != "+14255550002") {
+		t.Fatalf("answer %+v: want a lease of the agent's home site sea", out)
+	}
+	if !out.CallbackExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("callbackExpiresAt = %v, want an hour after the dial", out.CallbackExpiresAt)
+	}
+	if l := out.Location; l == nil || l.SiteID != "sea" || l.Name != "Seattle HQ" || l.Address.PostalCode != "98101" || l.Detail != "" {
+		t.Errorf("location = %+v", out.Location)
+	}
+	if again := f.dial("c-1"); again.CallerID != out.CallerID || !again.CallbackExpiresAt.Equal(out.CallbackExpiresAt) {
+		t.Errorf("a repeated dial answered %+v, the first %+v", again, out)
+	}
+	if p := f.presence("a-1"); p != mayday.DoNotDisturb {
+		t.Errorf("presence = %s", p)
+	}
+	// What the chain announces and emails is what was presented.
+	f.deliver(events.EmergencyCallStarted)
+	allocated := f.bus.take(events.CallbackLeaseAllocated)
+	if len(allocated) != 2 { // the dial was sent twice
+		t.Fatalf("allocated events = %d, want 2", len(allocated))
+	}
+	d := allocated[0].Detail.(events.CallbackLeaseDetail)
+	if d.CallbackNumber != out.CallerID || d.CallerID != out.CallerID || d.SiteID != "sea" {
+		t.Errorf("allocated %+v, presented %s", d, out.CallerID)
+	}
+	if err := f.uc.EmailNotification.Notify(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	mails := f.mail.Emails()
+	if len(mails) != 1 {
+		t.Fatalf("%d emails", len(mails))
+	}
+	m := mails[0]
+	if strings.Join(m.To, ",") != "sup@example.com,security@example.com" {
+		t.Errorf("to %v: want the agent's contacts then the site's, each once", m.To)
+	}
+	if !strings.Contains(m.Text, out.CallerID) || !strings.Contains(m.Text, "Seattle HQ: 1 Main St, Seattle, WA 98101, US") {
+		t.Errorf("email:\n%s", m.Text)
+	}
+}
+
+func TestDialFallsBackToTheECBN(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		breakIt func(*downStore)
+	}{
+		{"store down", func(s *downStore) { s.down = true }},
+		{"store slower than the state budget", func(s *downStore) { s.delay = 3 * time.Second }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := withSites(t)
+			store := &downStore{Store: f.store}
+			dial, err := mayday.NewDialDetection(store, f.bus, f.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			// A dial seen while the store was up: this function knows the
+			// agent's site and its ECBN.
+			if out, _ := dial.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-0", AgentID: "a-1",
+				To: "911", Country: "US", OccurredAt: t0}); out.CallerIDSource != mayday.CallerLease {
+				t.Fatalf("with the store up: %+v", out)
+			}
+			tc.breakIt(store)
+			start := time.Now()
+			out, err := dial.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1", AgentID: "a-1",
+				To: "911", Country: "US", OccurredAt: t0})
+			if took := time.Since(start); took > f.opts.Config.StateTimeout+500*time.Millisecond {
+				t.Errorf("answered after %v; the state budget is %v", took, f.opts.Config.StateTimeout)
+			}
+			if err != nil || !out.Emergency || out.CallerID != seattle.EmergencyCallbackNumber || out.CallerIDSource != mayday.CallerECBN {
+				t.Fatalf("answer %+v, %v; want the site's ECBN", out, err)
+			}
+			started := f.bus.take(events.EmergencyCallStarted)
+			d := started[len(started)-1].Detail.(events.EmergencyCallStartedDetail)
+			if d.CallerID != seattle.EmergencyCallbackNumber || d.Fallback != mayday.FallbackStoreUnavailable {
+				t.Fatalf("started %+v", d)
+			}
+			// The allocator, once the store is back, announces what the PSAP got.
+			if err := f.uc.CallbackLeaseAllocation.Allocate(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			un := f.bus.take(events.CallbackLeaseUnavailable)
+			if len(un) != 1 || !strings.Contains(un[0].Detail.(events.CallbackLeaseDetail).Reason, seattle.EmergencyCallbackNumber) {
+				t.Fatalf("unavailable events %+v", un)
+			}
+			if len(f.bus.take(events.CallbackLeaseAllocated)) != 0 {
+				t.Fatal("a lease was announced after the fact")
+			}
+		})
+	}
+}
+
+func TestTestCallAnswersWithoutLeasing(t *testing.T) {
+	f := withSites(t)
+	out := f.call(mayday.CallEventDialed, "c-933", "a-1", "933")
+	if out.Emergency || out.Reason != mayday.ReasonTestCall {
+		t.Fatalf("933: %+v", out)
+	}
+	if out.CallerIDSource != mayday.CallerLease || out.CallerID == "" || out.Location == nil || out.Location.SiteID != "sea" {
+		t.Fatalf("933 answer %+v: want the caller ID and location an emergency call would get", out)
+	}
+	held, _ := f.store.LeasesHeldBy(context.Background(), "a-1")
+	if len(held) != 0 || f.presence("a-1") != mayday.Busy || len(f.bus.take(events.EmergencyCallStarted)) != 0 {
+		t.Fatalf("933 leased %v or changed presence (%s) or started the chain", held, f.presence("a-1"))
+	}
+	// Then the real dial presents that same number.
+	if d := f.dial("c-1"); d.CallerID != out.CallerID {
+		t.Errorf("933 read back %s, the emergency call presented %s", out.CallerID, d.CallerID)
+	}
+	if again := f.call(mayday.CallEventDialed, "c-934", "a-1", "933"); again.CallerID != out.CallerID || again.CallbackExpiresAt.IsZero() {
+		t.Errorf("933 with a live lease: %+v; want that lease", again)
 	}
 }
 
@@ -106,7 +251,7 @@ func TestCallerIDByLocation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := withSites(t)
 			if tc.defaults {
-				f = withSitesConfigured(t, withDefaults)
+				f = withSites(t, withDefaults)
 			}
 			for _, s := range tc.setup {
 				s(f)
@@ -131,32 +276,6 @@ func TestCallerIDByLocation(t *testing.T) {
 			}
 		})
 	}
-}
-
-func withSitesConfigured(t *testing.T, configure func(*mayday.Config)) *fixture {
-	t.Helper()
-	f := newFixture(t, configure)
-	g := withSites(t)
-	// withSites builds its own fixture; redo its setup on this one.
-	ctx := context.Background()
-	sites, _ := g.uc.AdminAPI.Sites(ctx)
-	for _, s := range sites {
-		if _, err := f.uc.AdminAPI.PutSite(ctx, s.ID, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	numbers, _ := g.uc.AdminAPI.Numbers(ctx)
-	for _, n := range numbers {
-		if _, _, err := f.uc.AdminAPI.AddNumberAt(ctx, n.Number, n.Country, n.SiteID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a, _ := g.uc.AdminAPI.GetAgent(ctx, "a-1")
-	if _, err := f.uc.AdminAPI.PutAgent(ctx, "a-1", mayday.Profile{Name: a.Name, Email: a.Email, Presence: a.Presence,
-		Country: a.Country, EmergencyContacts: a.EmergencyContacts, BrowserLocation: true, SiteID: a.SiteID}); err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 // TestWhereADialIs: the call's site, then the client's network, then the
@@ -261,129 +380,5 @@ func TestCountryOfADial(t *testing.T) {
 				t.Errorf("%d Emergency Dial Location Unknown events", got)
 			}
 		})
-	}
-}
-
-// TestRemoteAgentsOwnNumber: a remote agent's own number is presented, a
-// PSAP callback to it reaches the agent at emergency priority during the
-// lease period, and afterwards it is an ordinary call again.
-func TestRemoteAgentsOwnNumber(t *testing.T) {
-	f := withSites(t)
-	f.remote(ownNumber)
-	out := f.handle(mayday.CallEvent{CallID: "c-1", Country: "US"})
-	if out.CallerID != ownNumber || out.CallerIDSource != mayday.CallerAgent || !out.CallbackExpiresAt.Equal(t0.Add(time.Hour)) ||
-		out.Location == nil || out.Location.Address != home || out.Location.Detail != "Home office" {
-		t.Fatalf("answer %+v", out)
-	}
-	// The email says where the call was sent from and what number the
-	// emergency service got.
-	f.deliver(events.EmergencyCallStarted)
-	f.deliver(events.CallbackLeaseAllocated)
-	if mails := f.mail.Emails(); len(mails) != 1 || !strings.Contains(mails[0].Text, "Remote: 2121 7th Ave, Seattle, WA 98121, US (Home office)") ||
-		!strings.Contains(mails[0].Text, "Callback number: "+ownNumber) || !strings.Contains(mails[0].Text, "The agent's own number") ||
-		!strings.Contains(mails[0].Text, "Address confirmed by the agent") {
-		t.Fatalf("emails %+v", mails)
-	}
-	f.end("c-1")
-	f.clock.Advance(10 * time.Minute)
-	ctx := context.Background()
-	d, err := f.uc.PriorityCallbackRouting.Route(ctx, mayday.InboundCall{CallID: "c-9", From: "+12065550911", To: ownNumber})
-	if err != nil || d.Route != mayday.RouteAgent || d.AgentID != "a-1" || d.Priority != mayday.PriorityEmergency {
-		t.Fatalf("callback: %+v, %v", d, err)
-	}
-	if f.presence("a-1") != mayday.DoNotDisturb {
-		t.Errorf("presence during the callback: %s", f.presence("a-1"))
-	}
-	f.end("c-9")
-	// The callback renewed the period: an hour from the callback.
-	f.clock.Advance(55 * time.Minute)
-	if d, _ := f.uc.PriorityCallbackRouting.Route(ctx, mayday.InboundCall{CallID: "c-10", To: ownNumber}); d.Route != mayday.RouteAgent {
-		t.Fatalf("within the renewed period: %+v", d)
-	}
-	f.end("c-10")
-	f.clock.Advance(2 * time.Hour)
-	if d, _ := f.uc.PriorityCallbackRouting.Route(ctx, mayday.InboundCall{CallID: "c-11", To: ownNumber}); d.Route != mayday.RouteDefault {
-		t.Fatalf("after the period: %+v; want the agent's line handed back", d)
-	}
-	// The number is the agent's: never in a pool, never another agent's.
-	if _, _, err := f.uc.AdminAPI.AddNumberAt(ctx, ownNumber, "US", ""); !errors.Is(err, mayday.ErrConflict) {
-		t.Errorf("adding the agent's own number to the pool: %v", err)
-	}
-	if _, err := f.uc.AdminAPI.PutAgent(ctx, "a-2", mayday.Profile{Name: "Bo", Country: "US"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.uc.AdminAPI.PutLocation(ctx, "a-2", mayday.AgentLocation{Address: home, CallbackNumber: ownNumber}); !errors.Is(err, mayday.ErrConflict) {
-		t.Errorf("another agent claiming the number: %v", err)
-	}
-	if _, err := f.uc.AdminAPI.PutLocation(ctx, "a-2", mayday.AgentLocation{Address: home, CallbackNumber: "+14255550001"}); !errors.Is(err, mayday.ErrConflict) {
-		t.Errorf("a pool number as an agent's own: %v", err)
-	}
-}
-
-// TestAgentLocationAdmin: what an agent may confirm, and for how long.
-func TestAgentLocationAdmin(t *testing.T) {
-	f := withSites(t)
-	ctx := context.Background()
-	bad := func(change func(*mayday.AgentLocation)) error {
-		l := mayday.AgentLocation{Address: home}
-		change(&l)
-		_, err := f.uc.AdminAPI.PutLocation(ctx, "a-1", l)
-		return err
-	}
-	for _, tc := range []struct {
-		name, field string
-		change      func(*mayday.AgentLocation)
-	}{
-		{"unknown site", "nowhere", func(l *mayday.AgentLocation) { l.Address, l.SiteID = mayday.Address{}, "nowhere" }},
-		{"site and address", "not both", func(l *mayday.AgentLocation) { l.SiteID = "sea" }},
-		{"nothing", "siteId or address", func(l *mayday.AgentLocation) { l.Address = mayday.Address{} }},
-		{"no house number", "address.houseNumber", func(l *mayday.AgentLocation) { l.Address.HouseNumber = "" }},
-		{"no postal code in the US", "address.postalCode", func(l *mayday.AgentLocation) { l.Address.PostalCode = "" }},
-		{"unsupported country", "address.country", func(l *mayday.AgentLocation) {
-			l.Address = mayday.Address{HouseNumber: "1", Street: "Rue de Rivoli", City: "Paris", Country: "FR"}
-		}},
-		{"malformed number", "callbackNumber", func(l *mayday.AgentLocation) { l.CallbackNumber = "555-0142" }},
-		{"a number of another country", "callbackNumber", func(l *mayday.AgentLocation) { l.CallbackNumber = "+442071230001" }},
-		{"a control character", "detail", func(l *mayday.AgentLocation) { l.Detail = "desk\u0007" }},
-	} {
-		if err := bad(tc.change); !errors.Is(err, mayday.ErrInvalid) && !errors.Is(err, mayday.ErrConflict) || err == nil ||
-			!strings.Contains(err.Error(), tc.field) {
-			t.Errorf("%s: %v; want an error naming %s", tc.name, err, tc.field)
-		}
-	}
-	if _, err := f.uc.AdminAPI.Location(ctx, "a-1"); !errors.Is(err, mayday.ErrNotFound) {
-		t.Fatalf("no location yet: %v", err)
-	}
-	// The r2 one-line street is split.
-	l, err := f.uc.AdminAPI.PutLocation(ctx, "a-1", mayday.AgentLocation{Address: mayday.Address{Street: "2121 7th Ave",
-		City: "Seattle", Region: "WA", PostalCode: "98121", Country: "us"}})
-	if err != nil || l.Address.HouseNumber != "2121" || l.Address.Street != "7th Ave" || l.Address.Country != "US" ||
-		!l.ExpiresAt.Equal(t0.Add(12*time.Hour)) || !l.Validated {
-		t.Fatalf("%+v, %v", l, err)
-	}
-	// An address the geocoder does not recognise is kept, marked so.
-	odd := home
-	odd.PostalCode = "9812"
-	if l, err := f.uc.AdminAPI.PutLocation(ctx, "a-1", mayday.AgentLocation{Address: odd}); err != nil || l.Validated {
-		t.Fatalf("an unverifiable address: %+v, %v; want it kept, not validated", l, err)
-	}
-	f.clock.Advance(12 * time.Hour)
-	if _, err := f.uc.AdminAPI.Location(ctx, "a-1"); !errors.Is(err, mayday.ErrNotFound) {
-		t.Fatalf("after a shift: %v; want none current", err)
-	}
-	if out := f.handle(mayday.CallEvent{CallID: "c-1", Country: "US"}); out.Location == nil || out.Location.Source != mayday.SourceHome {
-		t.Fatalf("an expired location still located the dial: %+v", out.Location)
-	}
-	if _, err := f.uc.AdminAPI.PutLocation(ctx, "ghost", mayday.AgentLocation{SiteID: "sea"}); !errors.Is(err, mayday.ErrNotFound) {
-		t.Errorf("an unknown agent: %v", err)
-	}
-	if _, err := f.uc.AdminAPI.PutLocation(ctx, "a-1", mayday.AgentLocation{SiteID: "bel"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.uc.AdminAPI.ClearLocation(ctx, "a-1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.uc.AdminAPI.Location(ctx, "a-1"); !errors.Is(err, mayday.ErrNotFound) {
-		t.Fatalf("after DELETE: %v", err)
 	}
 }
