@@ -39,18 +39,20 @@ var (
 	t0 = time.Date(2026, 11, 22, 21, 0, 0, 123456789, time.UTC)
 
 	fullAgent = mayday.Agent{
-		ID:                   "a-1",
-		Name:                 "Ada Lovelace",
-		Email:                "ada@example.com",
-		Presence:             mayday.DoNotDisturb,
-		Country:              "US",
-		EmergencyContacts:    []string{"sup@example.com", "desk@example.com"},
-		MailboxEnabled:       true,
-		OutboundVoiceProfile: true,
-		BrowserLocation:      true,
-		NumberType:           mayday.NumberDirectRouting,
-		DirectRoutingRules:   []string{"rule-1", "rule-2"},
-		SiteID:               "s-1",
+		ID: "a-1",
+		Profile: mayday.Profile{
+			Name:                 "Ada Lovelace",
+			Email:                "ada@example.com",
+			Presence:             mayday.DoNotDisturb,
+			Country:              "US",
+			EmergencyContacts:    []string{"sup@example.com", "desk@example.com"},
+			MailboxEnabled:       true,
+			OutboundVoiceProfile: true,
+			BrowserLocation:      true,
+			NumberType:           mayday.NumberDirectRouting,
+			DirectRoutingRules:   []string{"rule-1", "rule-2"},
+			SiteID:               "s-1",
+		},
 		Emergency: mayday.EmergencyState{
 			Active: []mayday.ActiveCall{
 				{CallID: "c-2", Kind: mayday.KindOutbound, StartedAt: t0},

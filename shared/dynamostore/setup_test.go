@@ -85,7 +85,7 @@ func (k *calls) expect(t *testing.T, what string, want ...string) {
 func setupOf(callID string) (mayday.Call, mayday.Agent, mayday.CallbackNumber) {
 	now := time.Now().UTC()
 	c := mayday.Call{ID: callID, Kind: mayday.KindOutbound, AgentID: "a-1", To: "911", StartedAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour)}
-	a := mayday.Agent{ID: "a-1", Name: "Ada", SiteID: "s-1", CallbackNumber: "+14255550001"}
+	a := mayday.Agent{ID: "a-1", Profile: mayday.Profile{Name: "Ada", SiteID: "s-1"}, CallbackNumber: "+14255550001"}
 	a.BeginEmergency(callID, mayday.KindOutbound, now)
 	n := mayday.CallbackNumber{Number: "+14255550001", Country: "US",
 		Lease: &mayday.Lease{AgentID: "a-1", CallID: callID, LeasedAt: now, ExpiresAt: now.Add(time.Hour)}}

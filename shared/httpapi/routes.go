@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -129,47 +128,15 @@ type agentRequest struct {
 	SiteID               string          `json:"siteId"`
 }
 
-var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
-
-// profile validates an agent body, naming the first bad field.
+// profile reads an agent body; AdminAPI.PutAgent validates it.
 func (req agentRequest) profile() (mayday.Profile, error) {
 	p := mayday.Profile{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email),
-		Country: mayday.NormaliseCountry(req.Country), MailboxEnabled: req.MailboxEnabled,
+		Presence: mayday.Presence(req.Presence), Country: mayday.NormaliseCountry(req.Country), MailboxEnabled: req.MailboxEnabled,
 		OutboundVoiceProfile: req.OutboundVoiceProfile, BrowserLocation: req.BrowserLocation == nil || *req.BrowserLocation,
 		NumberType: req.NumberType, DirectRoutingRules: req.DirectRoutingRules, SiteID: strings.TrimSpace(req.SiteID)}
-	if p.Email != "" {
-		if err := mayday.ValidateAddress(p.Email); err != nil {
-			return p, fmt.Errorf("email: %w", err)
-		}
-	}
-	if req.Presence != "" {
-		pr, err := mayday.ParsePresence(req.Presence)
-		if err != nil {
-			return p, err
-		}
-		p.Presence = pr
-	}
-	if p.Country != "" && !countryCode.MatchString(p.Country) {
-		return p, fmt.Errorf("%w: country %q: want an ISO 3166 code like US", mayday.ErrInvalid, req.Country)
-	}
 	contacts, err := parseAddressList("emergencyContacts", req.EmergencyContacts)
-	if err != nil {
-		return p, err
-	}
 	p.EmergencyContacts = contacts
-	switch p.NumberType {
-	case "":
-		p.NumberType = mayday.NumberDirectOffer
-	case mayday.NumberCallingPlan, mayday.NumberDirectOffer, mayday.NumberDirectRouting:
-	default:
-		return p, fmt.Errorf("%w: numberType %q (want calling-plan, direct-offer or direct-routing)", mayday.ErrInvalid, p.NumberType)
-	}
-	for _, rule := range p.DirectRoutingRules {
-		if _, err := regexp.Compile(rule); err != nil {
-			return p, fmt.Errorf("%w: directRoutingRules: %q is not a valid pattern", mayday.ErrInvalid, rule)
-		}
-	}
-	return p, nil
+	return p, err
 }
 
 // parseAddressList takes the admin centre's semicolon-separated string, or

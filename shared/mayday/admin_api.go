@@ -24,34 +24,25 @@ func NewAdminAPI(store Store, o Options) (*AdminAPI, error) {
 	return &AdminAPI{p}, nil
 }
 
-// Profile is what operators set on an agent (PUT /v1/agents/{id}).
-type Profile struct {
-	Name                 string
-	Email                string
-	Presence             Presence
-	Country              string
-	EmergencyContacts    []string
-	MailboxEnabled       bool
-	OutboundVoiceProfile bool
-	BrowserLocation      bool
-	NumberType           string
-	DirectRoutingRules   []string
-	SiteID               string
-}
-
 // PutAgent creates or replaces an agent's profile, keeping any emergency in
 // progress.
 func (api *AdminAPI) PutAgent(ctx context.Context, id string, p Profile) (Agent, error) {
+	p.Country = NormaliseCountry(p.Country)
+	if p.NumberType == "" {
+		p.NumberType = NumberDirectOffer
+	}
+	if err := p.Validate(); err != nil {
+		return Agent{}, err
+	}
 	if err := api.knownSite(ctx, p.SiteID); err != nil {
 		return Agent{}, err
 	}
 	now := api.now()
 	a, err := api.store.UpdateAgent(ctx, id, func(a *Agent) error {
-		a.Name, a.Email, a.Country = p.Name, p.Email, NormaliseCountry(p.Country)
-		a.EmergencyContacts = slices.Clone(p.EmergencyContacts)
-		a.MailboxEnabled, a.OutboundVoiceProfile, a.BrowserLocation = p.MailboxEnabled, p.OutboundVoiceProfile, p.BrowserLocation
-		a.NumberType, a.DirectRoutingRules = p.NumberType, slices.Clone(p.DirectRoutingRules)
-		a.SiteID = p.SiteID
+		presence := a.Presence // the profile's presence is a change to apply, not the state
+		a.Profile = p
+		a.EmergencyContacts, a.DirectRoutingRules = slices.Clone(p.EmergencyContacts), slices.Clone(p.DirectRoutingRules)
+		a.Presence = presence
 		if p.Presence != "" {
 			a.SetPresence(p.Presence)
 		} else if a.Presence == "" {

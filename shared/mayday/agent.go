@@ -36,19 +36,10 @@ const (
 // Agent is a contact-center agent: the profile operators set, the presence,
 // and the emergency conversations in progress.
 type Agent struct {
-	ID                   string
-	Name                 string
-	Email                string
-	Presence             Presence
-	Country              string
-	EmergencyContacts    []string
-	MailboxEnabled       bool
-	OutboundVoiceProfile bool
-	BrowserLocation      bool
-	NumberType           string
-	DirectRoutingRules   []string
-	// SiteID is the agent's home site; a dial may name another.
-	SiteID    string
+	ID string
+	// Profile is what operators set; its Presence is the agent's presence
+	// now.
+	Profile
 	Emergency EmergencyState
 	// CallbackNumber is the number last leased to the agent: the arbiter
 	// when concurrent dials race for numbers. The pool item is the truth

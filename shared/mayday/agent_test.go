@@ -52,7 +52,7 @@ func TestPresenceSaveRestore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := Agent{ID: "a-1", Presence: tt.start}
+			a := Agent{ID: "a-1", Profile: Profile{Presence: tt.start}}
 			for i, s := range tt.steps {
 				switch s.op {
 				case "begin":

@@ -10,8 +10,8 @@ func TestAssess(t *testing.T) {
 	now := time.Date(2026, 11, 22, 21, 0, 0, 0, time.UTC)
 	// Ready: working from home, confirmed this shift, with a number
 	// registered there.
-	ready := Agent{ID: "a-1", Country: "US", OutboundVoiceProfile: true, BrowserLocation: true, MailboxEnabled: true,
-		EmergencyContacts: []string{"sup@example.com"}, NumberType: NumberDirectOffer,
+	ready := Agent{ID: "a-1", Profile: Profile{Country: "US", OutboundVoiceProfile: true, BrowserLocation: true, MailboxEnabled: true,
+		EmergencyContacts: []string{"sup@example.com"}, NumberType: NumberDirectOffer},
 		Location: &AgentLocation{Address: Address{HouseNumber: "2121", Street: "7th Ave", City: "Seattle", Region: "WA",
 			PostalCode: "98121", Country: "US"}, CallbackNumber: "+12065550142", Validated: true, ExpiresAt: now.Add(time.Hour)}}
 	unlocated := func(a *Agent) { a.Location = nil }

@@ -33,18 +33,20 @@ func agentKind() kind[mayday.Agent] {
 
 func sampleAgent(id string) mayday.Agent {
 	return mayday.Agent{
-		ID:                   id,
-		Name:                 "Ada Agent",
-		Email:                "ada@example.com",
-		Presence:             mayday.DoNotDisturb,
-		Country:              "US",
-		EmergencyContacts:    []string{"sup@example.com", "desk@example.com"},
-		MailboxEnabled:       true,
-		OutboundVoiceProfile: true,
-		BrowserLocation:      true,
-		NumberType:           mayday.NumberDirectRouting,
-		DirectRoutingRules:   []string{`^\+1`, "911"},
-		SiteID:               "s-1",
+		ID: id,
+		Profile: mayday.Profile{
+			Name:                 "Ada Agent",
+			Email:                "ada@example.com",
+			Presence:             mayday.DoNotDisturb,
+			Country:              "US",
+			EmergencyContacts:    []string{"sup@example.com", "desk@example.com"},
+			MailboxEnabled:       true,
+			OutboundVoiceProfile: true,
+			BrowserLocation:      true,
+			NumberType:           mayday.NumberDirectRouting,
+			DirectRoutingRules:   []string{`^\+1`, "911"},
+			SiteID:               "s-1",
+		},
 		Emergency: mayday.EmergencyState{
 			Active: []mayday.ActiveCall{
 				{CallID: "c-1", Kind: mayday.KindOutbound, StartedAt: base.In(zone)},
