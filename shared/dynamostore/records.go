@@ -1,0 +1,190 @@
+package dynamostore
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/mayday/mayday/shared/mayday"
+)
+
+// Records: keys, wire formats (items.go) and derived attributes.
+
+// record describes how one domain type T is kept: its key, its wire format I
+// and the conversions to and from it, the attributes derived from it, and
+// how to reach its id and version.
+type record[T, I any] struct {
+	what     string
+	key      func(id string) map[string]types.AttributeValue
+	toItem   func(v *T) I
+	fromItem func(it *I) T
+	setID    func(v *T, id string)
+	version  func(v *T) *int64
+	// derived returns the index and TTL attributes of a value; nil if none.
+	derived func(v *T) map[string]types.AttributeValue
+	// fresh records are usually created by their first update, so that
+	// update first assumes there is no item rather than reading it.
+	fresh bool
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
+}
+
+// ttl is the TTL attribute for a value that may be deleted after t; none for
+// a zero t, which would make DynamoDB delete the item at once.
+func ttl(t time.Time) map[string]types.AttributeValue {
+	if t.IsZero() {
+		return nil
+	}
+	return map[string]types.AttributeValue{AttrTTL: num(t.Unix())}
+}
+
+var (
+	agents = record[mayday.Agent, agentItem]{
+		what:     "agent",
+		key:      func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
+		toItem:   toAgentItem,
+		fromItem: fromAgentItem,
+		setID:    func(a *mayday.Agent, id string) { a.ID = id },
+		version:  func(a *mayday.Agent) *int64 { return &a.Version },
+		derived:  agentIndexes,
+	}
+	calls = record[mayday.Call, callItem]{
+		what:     "call",
+		key:      func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
+		toItem:   toCallItem,
+		fromItem: fromCallItem,
+		setID:    func(c *mayday.Call, id string) { c.ID = id },
+		version:  func(c *mayday.Call) *int64 { return &c.Version },
+		derived:  func(c *mayday.Call) map[string]types.AttributeValue { return ttl(c.ExpiresAt) },
+		fresh:    true,
+	}
+	numbers = record[mayday.CallbackNumber, numberItem]{
+		what:     "callback number",
+		key:      numberKey,
+		toItem:   toNumberItem,
+		fromItem: fromNumberItem,
+		setID:    func(c *mayday.CallbackNumber, id string) { c.Number = id },
+		version:  func(c *mayday.CallbackNumber) *int64 { return &c.Version },
+		derived:  numberIndexes,
+	}
+	sites = record[mayday.Site, siteItem]{
+		what:     "site",
+		key:      siteKey,
+		toItem:   toSiteItem,
+		fromItem: fromSiteItem,
+		setID:    func(x *mayday.Site, id string) { x.ID = id },
+		version:  func(x *mayday.Site) *int64 { return &x.Version },
+		derived:  siteIndexes,
+	}
+	notifications = record[mayday.Notification, notificationItem]{
+		what:     "notification",
+		key:      func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
+		toItem:   toNotificationItem,
+		fromItem: fromNotificationItem,
+		setID:    func(x *mayday.Notification, id string) { x.CallID = id },
+		version:  func(x *mayday.Notification) *int64 { return &x.Version },
+		derived:  func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
+		fresh:    true,
+	}
+)
+
+// agentIndexes puts an agent with a home site in its site's list (gsi1),
+// and an agent in an emergency in the watchdog's index (gsi2), keyed by when
+// the first of its conversations began. A put replaces the whole item, so
+// an agent leaves a site's list when its site changes or is cleared.
+func agentIndexes(a *mayday.Agent) map[string]types.AttributeValue {
+	m := map[string]types.AttributeValue{}
+	if a.SiteID != "" {
+		m[AttrGSI1PK] = str(agentsOfSitePrefix + a.SiteID)
+		m[AttrGSI1SK] = str(a.ID)
+	}
+	if a.InEmergency() {
+		m[AttrGSI2PK] = str(emergencyPartition)
+		m[AttrGSI2SK] = num(a.Emergency.Since.Unix())
+	}
+	return m
+}
+
+func siteKey(id string) map[string]types.AttributeValue {
+	return key("SITE#"+id, "SITE")
+}
+
+// siteIndexes puts every site in the one sites partition of gsi3, so that
+// ListSites is a query, not a scan.
+func siteIndexes(x *mayday.Site) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrGSI3PK: str(sitesPartition),
+		AttrGSI3SK: str(x.ID),
+	}
+}
+
+func numberKey(number string) map[string]types.AttributeValue {
+	return key("NUMBER#"+number, "NUMBER")
+}
+
+// numberIndexes puts every number in its country's pool (gsi3) and a leased
+// one — live or expired, until released — in its holder's list (gsi1) and
+// the sweep's expiry index (gsi2). A put replaces the whole item, so the
+// lease indexes disappear with the lease.
+func numberIndexes(c *mayday.CallbackNumber) map[string]types.AttributeValue {
+	m := map[string]types.AttributeValue{
+		AttrGSI3PK: str(poolPrefix + c.Country),
+		AttrGSI3SK: str(c.Number),
+	}
+	if c.Lease != nil {
+		m[AttrGSI1PK] = str(leasesOfAgentPrefix + c.Lease.AgentID)
+		m[AttrGSI1SK] = str(c.Number)
+		m[AttrGSI2PK] = str(leasePartition)
+		m[AttrGSI2SK] = num(c.Lease.ExpiresAt.Unix())
+	}
+	return m
+}
+
+// item is the value as stored: its wire format, its key and its derived
+// attributes.
+func (r record[T, I]) item(v *T, id string) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(r.toItem(v))
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	maps.Copy(item, r.key(id))
+	if r.derived != nil {
+		maps.Copy(item, r.derived(v))
+	}
+	return item, nil
+}
+
+// value reads a stored item's wire format; the key and derived attributes
+// are ignored.
+func (r record[T, I]) value(item map[string]types.AttributeValue) (T, error) {
+	var it I
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode: %w", err)
+	}
+	return r.fromItem(&it), nil
+}
+
+// decode reads a stored item, or the zero value when item is nil; the key
+// is always set.
+func (r record[T, I]) decode(item map[string]types.AttributeValue, id string) (T, error) {
+	var v T
+	if item != nil {
+		var err error
+		if v, err = r.value(item); err != nil {
+			return v, err
+		}
+	}
+	r.setID(&v, id)
+	return v, nil
+}
