@@ -63,7 +63,8 @@ type Flow struct {
 
 // NewFlow builds the flow adapter over the two use cases; agents may be nil
 // (no agentArn in the answers, no bypass). fallback is where a callback
-// goes when its agent cannot be found in Connect (the configured callback
+// goes when its agent cannot be found in Connect or is offline there, and
+// where the flow hands one nobody answered (the configured callback
 // fallback).
 func NewFlow(dial *mayday.DialDetection, routing *mayday.PriorityCallbackRouting, agents Agents, o mayday.Options) (*Flow, error) {
 	var errs []error

@@ -2,7 +2,8 @@
 // presence port (Do Not Disturb and back, through PutUserStatus), the Connect
 // user behind a Mayday agent id (the Connect user name), and the callback
 // bypass (the agent moved to a routable status so an agent queue offers
-// them the callback).
+// them the callback), and whether an agent is offline (a callback then goes
+// to the fallback).
 package agentstatus
 
 import (
