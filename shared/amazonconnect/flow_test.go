@@ -299,22 +299,6 @@ func TestInbound(t *testing.T) {
 			t.Errorf("answer %v (%v), want the agent", got, err)
 		}
 	})
-	t.Run("agent offline in Connect: the fallback, not made routable", func(t *testing.T) {
-		store := inmem.NewStore()
-		f := newFixture(t, store, store)
-		f.agents.offline = true
-		if _, err := invoke(t, f.flow, event(t, "flow-dial", nil, "", "")); err != nil {
-			t.Fatal(err)
-		}
-		got, err := invoke(t, f.flow, event(t, "flow-inbound", nil, "", ""))
-		want := map[string]string{"route": "fallback", "agentId": "a-1", "agentArn": "", "priority": "emergency", "target": fallback, "fallback": fallback}
-		if err != nil || !equal(got, want) {
-			t.Errorf("answer %v (%v), want %v", got, err, want)
-		}
-		if len(f.agents.routable) != 0 {
-			t.Errorf("made routable %q while offline", f.agents.routable)
-		}
-	})
 	t.Run("Connect cannot tell the agent's status: still the agent", func(t *testing.T) {
 		store := inmem.NewStore()
 		f := newFixture(t, store, store)
@@ -327,22 +311,27 @@ func TestInbound(t *testing.T) {
 			t.Errorf("answer %v (%v), made routable %q; want the agent, made routable", got, err, f.agents.routable)
 		}
 	})
-	t.Run("agent unknown to Connect: the fallback", func(t *testing.T) {
-		store := inmem.NewStore()
-		f := newFixture(t, store, store)
-		delete(f.agents.arn, "a-1")
-		if _, err := invoke(t, f.flow, event(t, "flow-dial", nil, "", "")); err != nil {
-			t.Fatal(err)
-		}
-		got, err := invoke(t, f.flow, event(t, "flow-inbound", nil, "", ""))
-		want := map[string]string{"route": "fallback", "agentId": "a-1", "agentArn": "", "priority": "emergency", "target": fallback, "fallback": fallback}
-		if err != nil || !equal(got, want) {
-			t.Errorf("answer %v (%v), want %v", got, err, want)
-		}
-		if len(f.agents.routable) != 0 {
-			t.Errorf("made routable %q with no user", f.agents.routable)
-		}
-	})
+	for name, connect := range map[string]func(*agents){
+		"agent unknown to Connect": func(a *agents) { delete(a.arn, "a-1") },
+		"agent offline in Connect": func(a *agents) { a.offline = true },
+	} {
+		t.Run(name+": the fallback, not made routable", func(t *testing.T) {
+			store := inmem.NewStore()
+			f := newFixture(t, store, store)
+			connect(f.agents)
+			if _, err := invoke(t, f.flow, event(t, "flow-dial", nil, "", "")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := invoke(t, f.flow, event(t, "flow-inbound", nil, "", ""))
+			want := map[string]string{"route": "fallback", "agentId": "a-1", "agentArn": "", "priority": "emergency", "target": fallback, "fallback": fallback}
+			if err != nil || !equal(got, want) {
+				t.Errorf("answer %v (%v), want %v", got, err, want)
+			}
+			if len(f.agents.routable) != 0 {
+				t.Errorf("made routable %q", f.agents.routable)
+			}
+		})
+	}
 	t.Run("no live lease: the fallback", func(t *testing.T) {
 		store := inmem.NewStore()
 		f := newFixture(t, store, store)

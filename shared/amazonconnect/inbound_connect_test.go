@@ -6,10 +6,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
-
 	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/inmem"
@@ -37,10 +33,7 @@ func TestInboundOverTheConnectAPI(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := presencetest.NewConnect(t)
 			fake.AddAgent("a-1", tt.status)
-			client := connect.New(connect.Options{BaseEndpoint: aws.String(fake.URL), Region: fake.Region,
-				Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-				HTTPClient:  fake.Client(), RetryMaxAttempts: 1})
-			statuses, err := agentstatus.New(client, agentstatus.Config{InstanceARN: fake.InstanceARN, Routable: presencetest.ConnectAvailable})
+			statuses, err := agentstatus.New(fake.API(), agentstatus.Config{InstanceARN: fake.InstanceARN, Routable: presencetest.ConnectAvailable})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -380,10 +380,7 @@ func TestOffline(t *testing.T) {
 
 func newOnFake(t *testing.T, f *presencetest.Connect) *agentstatus.Statuses {
 	t.Helper()
-	client := connect.New(connect.Options{BaseEndpoint: aws.String(f.URL), Region: f.Region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		HTTPClient:  f.Client(), RetryMaxAttempts: 1})
-	s, err := agentstatus.New(client, agentstatus.Config{InstanceARN: f.InstanceARN})
+	s, err := agentstatus.New(f.API(), agentstatus.Config{InstanceARN: f.InstanceARN})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
 )
 
 // Connect is a local fake of the Amazon Connect API (REST-JSON), enough for
@@ -57,6 +61,15 @@ func NewConnect(t testing.TB) *Connect {
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// API is a Connect client of the fake, signing as AWS does. It does not
+// retry, so an injected outage reaches the caller as it would once the
+// SDK's retries are spent.
+func (f *Connect) API() *connect.Client {
+	return connect.New(connect.Options{BaseEndpoint: aws.String(f.URL), Region: f.Region,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:  f.Client(), RetryMaxAttempts: 1})
 }
 
 // AddAgent creates the agent's Connect user, logged in on status ("":
