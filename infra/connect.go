@@ -16,7 +16,8 @@ import (
 // newConnect wires the instance to connect-flow: Connect may invoke it (from
 // this instance only), the function is associated with the instance so
 // contact flows can pick it, and it may read and set the instance's agents'
-// status (the callback bypass).
+// status (the callback bypass) and read the statuses' types (an Offline
+// agent's callback goes to the fallback).
 func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function) {
 	instance := cfg.Get(settings.ConnectInstanceARN)
 	if instance == "" {
@@ -39,6 +40,12 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 		IntegrationArn:  flow.FunctionArn(),
 	})
 	grantConnectAgentStatus(flow, instance)
+	// Whether a callback's agent is Offline: the type of their status.
+	flow.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ConnectReadAgentStatusTypes"),
+		Actions:   jsii.Strings("connect:DescribeAgentStatus"),
+		Resources: jsii.Strings(instance + "/agent-state/*"),
+	}))
 	awscdk.NewCfnOutput(stack, jsii.String("ConnectFlowFunctionArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The function the contact flows' \"Invoke AWS Lambda function\" blocks call (docs/connect/)"),
 		Value:       flow.FunctionArn(),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -194,7 +195,9 @@ func TestConnectWithInstance(t *testing.T) {
 	if _, ok := grants[flowRole]; !ok || len(grants) != 1 {
 		t.Errorf("Connect actions granted by role: %v, want connect-flow's role only", grants)
 	}
-	checkGrants(t, "connect-flow", grants[flowRole], agentStatusGrants)
+	flowGrants := maps.Clone(agentStatusGrants)
+	flowGrants["connect:DescribeAgentStatus"] = []string{connectInstance + "/agent-state/*"}
+	checkGrants(t, "connect-flow", grants[flowRole], flowGrants)
 }
 
 // agentStatusGrants are the Connect actions that look up, read and set an

@@ -42,6 +42,9 @@ type Agents interface {
 	// MakeRoutable moves the agent to the routable status, so that an
 	// agent queue can offer them the callback.
 	MakeRoutable(ctx context.Context, userName string) error
+	// Offline reports whether Connect says the agent is logged out or on
+	// an Offline status; an error when it cannot tell.
+	Offline(ctx context.Context, userName string) (bool, error)
 }
 
 // Flow answers the contact flows. The answer is a flat string map, which
@@ -57,7 +60,8 @@ type Flow struct {
 
 // NewFlow builds the flow adapter over the two use cases; agents may be nil
 // (no agentArn in the answers, no bypass). fallback is where a callback
-// goes when its agent cannot be found in Connect (the configured callback
+// goes when its agent cannot be found in Connect or is offline there, and
+// where the flow hands one nobody answered (the configured callback
 // fallback).
 func NewFlow(dial *mayday.DialDetection, routing *mayday.PriorityCallbackRouting, agents Agents, o mayday.Options) (*Flow, error) {
 	var errs []error
@@ -104,13 +108,16 @@ func (f *Flow) Handle(ctx context.Context, e lambdaevents.ConnectEvent) (map[str
 	}
 }
 
-// dialed is the outbound whisper flow, before "Call phone number".
+// dialed is the outbound whisper flow, before "Call phone number". A flow
+// that passes no country leaves it to the domain (the location's, then the
+// agent's). Connect carries the location with the call (the CivicAddress
+// the flow sets from the answer), so a country-pool number may serve it.
 func (f *Flow) dialed(ctx context.Context, e lambdaevents.ConnectEvent) (map[string]string, error) {
 	c, p := e.Details.ContactData, e.Details.Parameters
 	to, country := dialled(c.CustomerEndpoint.Address, p["country"])
 	out, err := f.dial.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: c.ContactID,
 		AgentID: p["agentId"], From: c.SystemEndpoint.Address, To: to, Country: country, SiteID: p["siteId"],
-		Location: p["location"], OccurredAt: f.clock.Now()})
+		Location: p["location"], CarriesLocation: true, OccurredAt: f.clock.Now()})
 	switch {
 	case errors.Is(err, mayday.ErrInvalid):
 		return nil, err
@@ -124,7 +131,7 @@ func (f *Flow) dialed(ctx context.Context, e lambdaevents.ConnectEvent) (map[str
 
 func dialAnswer(out mayday.CallOutcome) map[string]string {
 	m := map[string]string{"emergency": strconv.FormatBool(out.Emergency), "reason": out.Reason,
-		"callerId": out.CallerID, "callbackExpiresAt": "", "location": ""}
+		"callerId": out.CallerID, "callbackExpiresAt": "", "location": "", "civicAddress": CivicAddress(out.Location)}
 	if !out.CallbackExpiresAt.IsZero() {
 		m["callbackExpiresAt"] = out.CallbackExpiresAt.UTC().Format(time.RFC3339)
 	}
@@ -181,11 +188,17 @@ func (f *Flow) inbound(ctx context.Context, e lambdaevents.ConnectEvent) (map[st
 	case err != nil:
 		f.log.Error("connect callback routed to the fallback: the store cannot tell", "contactId", c.ContactID, "err", err)
 	}
-	out := map[string]string{"route": d.Route, "agentId": d.AgentID, "agentArn": "", "priority": d.Priority, "target": d.Target}
+	out := map[string]string{"route": d.Route, "agentId": d.AgentID, "agentArn": "", "priority": d.Priority, "target": d.Target,
+		"fallback": f.fallback}
 	if d.Route != mayday.RouteAgent || f.agents == nil {
 		return out, nil
 	}
 	log := f.log.With("contactId", c.ContactID, "agentId", d.AgentID)
+	toFallback := func() map[string]string {
+		fb := mayday.ToFallback(f.fallback)
+		return map[string]string{"route": fb.Route, "agentId": d.AgentID, "agentArn": "", "priority": fb.Priority,
+			"target": fb.Target, "fallback": f.fallback}
+	}
 	actx, cancel := context.WithTimeout(ctx, agentBudget)
 	arn, err := f.agents.UserARN(actx, d.AgentID)
 	cancel()
@@ -193,8 +206,21 @@ func (f *Flow) inbound(ctx context.Context, e lambdaevents.ConnectEvent) (map[st
 		// No user to queue the callback for: the fallback answers it,
 		// still at emergency priority.
 		log.Error("callback agent not found in Connect; routed to the fallback", "err", err)
-		fb := mayday.ToFallback(f.fallback)
-		return map[string]string{"route": fb.Route, "agentId": d.AgentID, "agentArn": "", "priority": fb.Priority, "target": fb.Target}, nil
+		return toFallback(), nil
+	}
+	actx, cancel = context.WithTimeout(ctx, agentBudget)
+	offline, err := f.agents.Offline(actx, d.AgentID)
+	cancel()
+	switch {
+	case err != nil:
+		// Connect cannot tell: the agent still gets the callback, and the
+		// flow's queue timeout hands it to the fallback if nobody answers.
+		log.Warn("callback agent's status unknown; routed to the agent", "err", err)
+	case offline:
+		// A logged-out agent's queue would hold the callback until the
+		// timeout: the fallback answers it now.
+		log.Info("callback agent offline in Connect; routed to the fallback")
+		return toFallback(), nil
 	}
 	out["agentArn"] = arn
 	// The bypass: an agent queue offers a contact only to an Available

@@ -41,10 +41,12 @@ func (nopBus) Publish(context.Context, ...events.Event) error { return nil }
 
 // agents records what the flow asks of Connect.
 type agents struct {
-	mu       sync.Mutex
-	arn      map[string]string
-	routable []string
-	fail     error
+	mu         sync.Mutex
+	arn        map[string]string
+	routable   []string
+	fail       error
+	offline    bool
+	offlineErr error
 }
 
 func (a *agents) UserARN(_ context.Context, name string) (string, error) {
@@ -54,6 +56,12 @@ func (a *agents) UserARN(_ context.Context, name string) (string, error) {
 		return arn, nil
 	}
 	return "", errors.New("no such user")
+}
+
+func (a *agents) Offline(context.Context, string) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.offline, a.offlineErr
 }
 
 func (a *agents) MakeRoutable(_ context.Context, name string) error {
@@ -188,6 +196,7 @@ func invoke(t *testing.T, f *amazonconnect.Flow, e lambdaevents.ConnectEvent) (m
 func TestDial(t *testing.T) {
 	lease := at.Add(settings.Defaults().Lease).Format(time.RFC3339)
 	where := "Seattle HQ, Building 4, floor 2, 1 Main St, Seattle, WA 98101, US"
+	civic := `{"country":"US","A1":"WA","A3":"Seattle","RD":"Main","STS":"St","HNO":"1","LOC":"Building 4, floor 2","NAM":"Seattle HQ","PC":"98101"}`
 	tests := []struct {
 		name     string
 		params   map[string]string
@@ -195,15 +204,17 @@ func TestDial(t *testing.T) {
 		want     map[string]string
 	}{
 		{"E.164 service number, the fixture", nil, "",
-			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where}},
+			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where, "civicAddress": civic}},
 		{"country from the calling code", map[string]string{"country": ""}, "",
-			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where}},
+			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where, "civicAddress": civic}},
+		{"no country, a bare service number: the location's country", map[string]string{"country": ""}, "911",
+			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where, "civicAddress": civic}},
 		{"dialled with the outside-line prefix", nil, "9911",
-			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where}},
+			map[string]string{"emergency": "true", "reason": "", "callerId": pool, "callbackExpiresAt": lease, "location": where, "civicAddress": civic}},
 		{"test call presents the lease to be", nil, "+1933",
-			map[string]string{"emergency": "false", "reason": mayday.ReasonTestCall, "callerId": pool, "callbackExpiresAt": "", "location": where}},
+			map[string]string{"emergency": "false", "reason": mayday.ReasonTestCall, "callerId": pool, "callbackExpiresAt": "", "location": where, "civicAddress": civic}},
 		{"ordinary call", nil, "+12065550123",
-			map[string]string{"emergency": "false", "reason": mayday.ReasonNotEmergencyNumber, "callerId": "", "callbackExpiresAt": "", "location": ""}},
+			map[string]string{"emergency": "false", "reason": mayday.ReasonNotEmergencyNumber, "callerId": "", "callbackExpiresAt": "", "location": "", "civicAddress": ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,6 +235,35 @@ func TestDial(t *testing.T) {
 	}
 }
 
+// TestDialCarriesLocation: Connect carries the location with the call, so
+// a dial from a site whose pool has no number leases one of the country's
+// pool rather than presenting the site's ECBN.
+func TestDialCarriesLocation(t *testing.T) {
+	ctx := context.Background()
+	store := inmem.NewStore()
+	f := newFixture(t, store, store)
+	admin, err := mayday.NewAdminAPI(store, mayday.Options{Config: settings.Defaults(), Clock: harness.NewManualClock(at)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.PutSite(ctx, "bel", mayday.Site{Name: "Bellevue", Country: "US", EmergencyCallbackNumber: "+14255550200",
+		Address: mayday.Address{Street: "500 108th Ave NE", City: "Bellevue", Region: "WA", PostalCode: "98004", Country: "US"}}); err != nil {
+		t.Fatal(err)
+	}
+	const countryPool = "+14255550002"
+	if _, _, err := admin.AddNumber(ctx, countryPool, "US"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := invoke(t, f.flow, event(t, "flow-dial", map[string]string{"siteId": "bel", "location": ""}, "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	civic := `{"country":"US","A1":"WA","A3":"Bellevue","RD":"108th","STS":"Ave","POD":"NE","HNO":"500","NAM":"Bellevue","PC":"98004"}`
+	if got["callerId"] != countryPool || got["callbackExpiresAt"] == "" || got["civicAddress"] != civic {
+		t.Errorf("answer %v, want the country pool's %s leased, and the site's CivicAddress %s", got, countryPool, civic)
+	}
+}
+
 func TestInbound(t *testing.T) {
 	ctx := context.Background()
 	arn := "arn:aws:connect:us-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111/agent/9e8d7c6b"
@@ -237,7 +277,7 @@ func TestInbound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"route": "agent", "agentId": "a-1", "agentArn": arn, "priority": "emergency", "target": ""}
+		want := map[string]string{"route": "agent", "agentId": "a-1", "agentArn": arn, "priority": "emergency", "target": "", "fallback": fallback}
 		if !equal(got, want) {
 			t.Errorf("answer %v, want %v", got, want)
 		}
@@ -260,27 +300,44 @@ func TestInbound(t *testing.T) {
 			t.Errorf("answer %v (%v), want the agent", got, err)
 		}
 	})
-	t.Run("agent unknown to Connect: the fallback", func(t *testing.T) {
+	t.Run("Connect cannot tell the agent's status: still the agent", func(t *testing.T) {
 		store := inmem.NewStore()
 		f := newFixture(t, store, store)
-		delete(f.agents.arn, "a-1")
+		f.agents.offlineErr = errors.New("throttled")
 		if _, err := invoke(t, f.flow, event(t, "flow-dial", nil, "", "")); err != nil {
 			t.Fatal(err)
 		}
 		got, err := invoke(t, f.flow, event(t, "flow-inbound", nil, "", ""))
-		want := map[string]string{"route": "fallback", "agentId": "a-1", "agentArn": "", "priority": "emergency", "target": fallback}
-		if err != nil || !equal(got, want) {
-			t.Errorf("answer %v (%v), want %v", got, err, want)
-		}
-		if len(f.agents.routable) != 0 {
-			t.Errorf("made routable %q with no user", f.agents.routable)
+		if err != nil || got["route"] != "agent" || got["agentArn"] != arn || len(f.agents.routable) != 1 {
+			t.Errorf("answer %v (%v), made routable %q; want the agent, made routable", got, err, f.agents.routable)
 		}
 	})
+	for name, connect := range map[string]func(*agents){
+		"agent unknown to Connect": func(a *agents) { delete(a.arn, "a-1") },
+		"agent offline in Connect": func(a *agents) { a.offline = true },
+	} {
+		t.Run(name+": the fallback, not made routable", func(t *testing.T) {
+			store := inmem.NewStore()
+			f := newFixture(t, store, store)
+			connect(f.agents)
+			if _, err := invoke(t, f.flow, event(t, "flow-dial", nil, "", "")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := invoke(t, f.flow, event(t, "flow-inbound", nil, "", ""))
+			want := map[string]string{"route": "fallback", "agentId": "a-1", "agentArn": "", "priority": "emergency", "target": fallback, "fallback": fallback}
+			if err != nil || !equal(got, want) {
+				t.Errorf("answer %v (%v), want %v", got, err, want)
+			}
+			if len(f.agents.routable) != 0 {
+				t.Errorf("made routable %q", f.agents.routable)
+			}
+		})
+	}
 	t.Run("no live lease: the fallback", func(t *testing.T) {
 		store := inmem.NewStore()
 		f := newFixture(t, store, store)
 		got, err := invoke(t, f.flow, event(t, "flow-inbound", nil, "", ""))
-		want := map[string]string{"route": "fallback", "agentId": "", "agentArn": "", "priority": "emergency", "target": fallback}
+		want := map[string]string{"route": "fallback", "agentId": "", "agentArn": "", "priority": "emergency", "target": fallback, "fallback": fallback}
 		if err != nil || !equal(got, want) {
 			t.Errorf("answer %v (%v), want %v", got, err, want)
 		}
@@ -325,7 +382,7 @@ func TestStoreFaultsStillAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatalf("inbound: %v", err)
 			}
-			want := map[string]string{"route": "fallback", "agentId": "", "agentArn": "", "priority": "emergency", "target": fallback}
+			want := map[string]string{"route": "fallback", "agentId": "", "agentArn": "", "priority": "emergency", "target": fallback, "fallback": fallback}
 			if !equal(got, want) {
 				t.Errorf("inbound answer %v, want %v", got, want)
 			}

@@ -20,19 +20,21 @@ import (
 type flowDoc struct {
 	Version     string
 	StartAction string
-	Actions     []struct {
-		Identifier  string
-		Type        string
-		Parameters  map[string]any
-		Transitions struct {
+	Actions     []flowAction
+}
+
+type flowAction struct {
+	Identifier  string
+	Type        string
+	Parameters  map[string]any
+	Transitions struct {
+		NextAction string
+		Errors     []struct{ NextAction, ErrorType string }
+		Conditions []struct {
 			NextAction string
-			Errors     []struct{ NextAction, ErrorType string }
-			Conditions []struct {
-				NextAction string
-				Condition  struct {
-					Operator string
-					Operands []string
-				}
+			Condition  struct {
+				Operator string
+				Operands []string
 			}
 		}
 	}
@@ -58,39 +60,88 @@ func (d flowDoc) next(id string) []string {
 	return nil
 }
 
-func (d flowDoc) typeOf(id string) string {
-	for _, a := range d.Actions {
-		if a.Identifier == id {
-			return a.Type
-		}
-	}
-	return ""
-}
+func (d flowDoc) typeOf(id string) string { return d.action(id).Type }
 
 // reaches lists the action types reachable from id.
 func (d flowDoc) reaches(id string) []string {
-	seen, todo := map[string]bool{}, []string{id}
 	var types []string
-	for len(todo) > 0 {
-		id, todo = todo[0], todo[1:]
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
+	for _, id := range d.reachableIDs(id) {
 		types = append(types, d.typeOf(id))
-		todo = append(todo, d.next(id)...)
 	}
 	return types
 }
 
 var externalRef = regexp.MustCompile(`\$\.External\.([A-Za-z]+)`)
 
+// attributeRef is a contact attribute a flow reads.
+var attributeRef = regexp.MustCompile(`\$\.Attributes\.([A-Za-z]+)`)
+
+func (d flowDoc) action(id string) flowAction {
+	for _, a := range d.Actions {
+		if a.Identifier == id {
+			return a
+		}
+	}
+	return flowAction{}
+}
+
+// path reports whether from leads to to through an action of type via
+// whose parameters satisfy ok.
+func (d flowDoc) path(from, via string, ok func(map[string]any) bool, to string) bool {
+	for _, x := range d.Actions {
+		if x.Type == via && ok(x.Parameters) && slices.Contains(d.reachableIDs(from), x.Identifier) &&
+			slices.Contains(d.reachableIDs(x.Identifier), to) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d flowDoc) reachableIDs(id string) []string {
+	seen, todo := map[string]bool{}, []string{id}
+	var ids []string
+	for len(todo) > 0 {
+		id, todo = todo[0], todo[1:]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+		todo = append(todo, d.next(id)...)
+	}
+	return ids
+}
+
+func readFlow(t *testing.T, file string) (flowDoc, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(harness.TestdataDir(), "..", "docs", "connect", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc flowDoc
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("%s: not a flow language document: %v", file, err)
+	}
+	return doc, string(raw)
+}
+
+func attr(name, value string) func(map[string]any) bool {
+	return func(p map[string]any) bool {
+		attrs, _ := p["Attributes"].(map[string]any)
+		return attrs[name] == value
+	}
+}
+
 // TestSampleFlows: the sample contact flows under docs/connect/ are flow
-// language documents whose transitions all lead somewhere; each invokes
-// connect-flow (synchronously, within Connect's 8 s, expecting a string
-// map) with its action; every $.External attribute they read is one the
-// function answers for that action; and a failed invocation still places
-// the emergency call (outbound) or reaches a person (inbound).
+// language documents whose transitions all lead somewhere; the outbound and
+// the inbound one invoke connect-flow (synchronously, within Connect's 8 s,
+// expecting a string map) with their action; every $.External attribute
+// they read is one the function answers for that action, every contact
+// attribute the queue flow reads one the inbound flow sets; and a failed
+// invocation still places the emergency call (outbound) or reaches a
+// person (inbound).
 func TestSampleFlows(t *testing.T) {
 	store := inmem.NewStore()
 	f := newFixture(t, store, store)
@@ -102,25 +153,32 @@ func TestSampleFlows(t *testing.T) {
 		}
 		answers[action] = got
 	}
+	files, err := filepath.Glob(filepath.Join(harness.TestdataDir(), "..", "docs", "connect", "*.json"))
+	if err != nil || len(files) != 3 {
+		t.Fatalf("sample flows %q (%v), want the outbound whisper, the pool inbound and the callback queue flow", files, err)
+	}
+	set := map[string]bool{} // contact attributes the flows set
+	for _, file := range files {
+		doc, _ := readFlow(t, filepath.Base(file))
+		for _, a := range doc.Actions {
+			if a.Type == "UpdateContactAttributes" {
+				for k := range a.Parameters["Attributes"].(map[string]any) {
+					set[k] = true
+				}
+			}
+		}
+	}
 	for file, want := range map[string]struct {
-		action  string
+		action  string // "": no invocation
 		params  []string
 		onError string // an action type the Lambda error branch must reach
 	}{
 		"outbound-whisper.json": {amazonconnect.ActionDial, []string{"action", "agentId", "country"}, "CompleteOutboundCall"},
 		"pool-inbound.json":     {amazonconnect.ActionInbound, []string{"action"}, "TransferParticipantToThirdParty"},
+		"callback-queue.json":   {},
 	} {
 		t.Run(file, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(harness.TestdataDir(), "..", "docs", "connect", file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var doc flowDoc
-			dec := json.NewDecoder(strings.NewReader(string(raw)))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&doc); err != nil {
-				t.Fatalf("not a flow language document: %v", err)
-			}
+			doc, raw := readFlow(t, file)
 			if doc.Version != "2019-10-30" || doc.typeOf(doc.StartAction) == "" {
 				t.Fatalf("version %q, start %q", doc.Version, doc.StartAction)
 			}
@@ -171,14 +229,77 @@ func TestSampleFlows(t *testing.T) {
 					t.Errorf("a failed invocation (%s) never reaches %s", errBranch, want.onError)
 				}
 			}
-			if invokes != 1 {
-				t.Errorf("%d invocations of connect-flow, want 1", invokes)
+			if wantInvokes := map[bool]int{true: 1, false: 0}[want.action != ""]; invokes != wantInvokes {
+				t.Errorf("%d invocations of connect-flow, want %d", invokes, wantInvokes)
 			}
-			for _, m := range externalRef.FindAllStringSubmatch(string(raw), -1) {
+			for _, m := range externalRef.FindAllStringSubmatch(raw, -1) {
 				if _, ok := answers[want.action][m[1]]; !ok {
 					t.Errorf("the flow reads $.External.%s, which action=%s does not answer (%v)", m[1], want.action, answers[want.action])
 				}
 			}
+			for _, m := range attributeRef.FindAllStringSubmatch(raw, -1) {
+				if !set[m[1]] {
+					t.Errorf("the flow reads $.Attributes.%s, which no sample flow sets", m[1])
+				}
+			}
 		})
+	}
+}
+
+// TestWhisperFlowSetsTheCivicAddress: the outbound whisper flow sets the
+// contact attribute CivicAddress from the answer before "Call phone number"
+// presents Mayday's caller ID, so the emergency call carries its address.
+func TestWhisperFlowSetsTheCivicAddress(t *testing.T) {
+	doc, _ := readFlow(t, "outbound-whisper.json")
+	var success, call string
+	for _, a := range doc.Actions {
+		switch {
+		case a.Type == "InvokeLambdaFunction":
+			success = a.Transitions.NextAction
+		case a.Type == "CompleteOutboundCall" && a.Parameters["CallerId"] != nil:
+			call = a.Identifier
+		}
+	}
+	if !doc.path(success, "UpdateContactAttributes", attr("CivicAddress", "$.External.civicAddress"), call) {
+		t.Errorf("no action between the answer (%s) and the call (%s) sets CivicAddress from $.External.civicAddress", success, call)
+	}
+}
+
+// TestCallbackQueueTimeout: on the way to the agent's queue the inbound
+// flow keeps the fallback and sets the customer queue flow, which hands a
+// callback nobody answered within 30 s to the fallback's number.
+func TestCallbackQueueTimeout(t *testing.T) {
+	in, _ := readFlow(t, "pool-inbound.json")
+	queue, _ := readFlow(t, "callback-queue.json")
+	var toAgent string
+	for _, a := range in.Actions {
+		if a.Type == "TransferContactToQueue" {
+			toAgent = a.Identifier
+		}
+	}
+	route := "route"
+	if !in.path(route, "UpdateContactAttributes", attr("maydayFallback", "$.External.fallback"), toAgent) {
+		t.Errorf("the inbound flow does not keep $.External.fallback as maydayFallback before %s", toAgent)
+	}
+	if !in.path(route, "UpdateContactEventHooks", func(p map[string]any) bool {
+		hooks, _ := p["EventHooks"].(map[string]any)
+		arn, _ := hooks["CustomerQueue"].(string)
+		return strings.Contains(arn, ":instance/") && strings.Contains(arn, "/contact-flow/")
+	}, toAgent) {
+		t.Errorf("the inbound flow sets no customer queue flow before %s", toAgent)
+	}
+	start := queue.action(queue.StartAction)
+	if start.Type != "MessageParticipantIteratively" || start.Parameters["InterruptFrequencySeconds"] != "30" {
+		t.Fatalf("the queue flow starts with %s %v, want a 30 s interruptible loop", start.Type, start.Parameters)
+	}
+	var interrupted string
+	for _, c := range start.Transitions.Conditions {
+		if c.Condition.Operator == "Equals" && slices.Equal(c.Condition.Operands, []string{"MessagesInterrupted"}) {
+			interrupted = c.NextAction
+		}
+	}
+	next := queue.action(interrupted)
+	if next.Type != "TransferParticipantToThirdParty" || next.Parameters["ThirdPartyPhoneNumber"] != "$.Attributes.maydayFallback" {
+		t.Errorf("after 30 s the queue flow goes to %s %v, want a transfer to $.Attributes.maydayFallback", next.Type, next.Parameters)
 	}
 }

@@ -97,7 +97,7 @@ func ConnectFlow(t *testing.T, s *harness.System) {
 		m["Details"].(map[string]any)["Parameters"].(map[string]any)["agentId"] = agent
 	})).answer(t)
 	if dial["emergency"] != "true" || dial["callerId"] != number || dial["callbackExpiresAt"] == "" ||
-		dial["location"] != "Seattle HQ, Building 4, floor 2, 1 Main St, Seattle, WA 98101, US" {
+		dial["location"] != "Seattle HQ, Building 4, floor 2, 1 Main St, Seattle, WA 98101, US" || dial["civicAddress"] != seattleCivic {
 		t.Fatalf("dial answer: %v", dial)
 	}
 	if st := c.OK("GET", "/v1/agents/"+agent+"/state", nil, false); st["presence"] != "DoNotDisturb" {
@@ -134,7 +134,8 @@ func ConnectFlow(t *testing.T, s *harness.System) {
 		contactData(m)["ContactId"] = callbackID
 		contactData(m)["SystemEndpoint"].(map[string]any)["Address"] = number
 	})).answer(t)
-	want := map[string]string{"route": "agent", "agentId": agent, "agentArn": "", "priority": "emergency", "target": ""}
+	want := map[string]string{"route": "agent", "agentId": agent, "agentArn": "", "priority": "emergency", "target": "",
+		"fallback": harness.Fallback}
 	if fmt.Sprint(routed) != fmt.Sprint(want) {
 		t.Fatalf("inbound answer %v, want %v (no Connect instance locally: no ARN)", routed, want)
 	}
@@ -142,6 +143,48 @@ func ConnectFlow(t *testing.T, s *harness.System) {
 		t.Fatalf("state during the callback: %v", st)
 	}
 	disconnected(callbackID)
+}
+
+// seattleCivic is the sample site's address as Connect's CivicAddress,
+// with the fixture's detail.
+const seattleCivic = `{"country":"US","A1":"WA","A3":"Seattle","RD":"Main","STS":"St","HNO":"1","LOC":"Building 4, floor 2",` +
+	`"NAM":"Seattle HQ","PC":"98101"}`
+
+// TestConnectDialWithoutCountry: a whisper flow that passes no country,
+// for a number Connect reports without a calling code, through the Invoke
+// API: the country is the dial's location's (the agent's site), else the
+// agent's; the answer carries the CivicAddress of the location, or none.
+func TestConnectDialWithoutCountry(t *testing.T) {
+	s := harness.Start(t, harness.Options{Config: longLease})
+	c := s.Client(t)
+	c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", nil), false)
+	c.OK("POST", "/v1/callback-numbers", map[string]string{"number": "+12065550111", "country": "US", "siteId": "sea"}, false)
+	c.OK("PUT", "/v1/agents/at-site", harness.Sample(t, "admin/agent.json", nil), false)
+	c.OK("PUT", "/v1/agents/nowhere", harness.Sample(t, "admin/agent.json", map[string]any{"siteId": nil, "country": "GB"}), false)
+	for _, tt := range []struct {
+		agent, dialled string
+		want           map[string]string
+	}{
+		{"at-site", "911", map[string]string{"emergency": "true", "callerId": "+12065550111", "civicAddress": seattleCivic}},
+		{"nowhere", "999", map[string]string{"emergency": "true", "callerId": "", "civicAddress": "", "location": ""}},
+		// 933 is a test call in the US only: the agent's country decided.
+		{"nowhere", "933", map[string]string{"emergency": "false", "reason": "not-emergency-number", "civicAddress": ""}},
+	} {
+		t.Run(tt.agent+" dials "+tt.dialled, func(t *testing.T) {
+			got := invoke(t, s, "connect-flow", connectFixture(t, "flow-dial", func(m map[string]any) {
+				contactData(m)["ContactId"] = tt.agent + "-" + tt.dialled
+				contactData(m)["CustomerEndpoint"].(map[string]any)["Address"] = tt.dialled
+				params := m["Details"].(map[string]any)["Parameters"].(map[string]any)
+				params["agentId"] = tt.agent
+				delete(params, "country")
+			})).answer(t)
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q (answer %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
 }
 
 // longLease keeps the lease through the flow's waits on the emulators.

@@ -2,7 +2,8 @@
 // presence port (Do Not Disturb and back, through PutUserStatus), the Connect
 // user behind a Mayday agent id (the Connect user name), and the callback
 // bypass (the agent moved to a routable status so an agent queue offers
-// them the callback).
+// them the callback), and whether an agent is offline (a callback then goes
+// to the fallback).
 package agentstatus
 
 import (
@@ -24,6 +25,7 @@ type API interface {
 	SearchUsers(ctx context.Context, in *connect.SearchUsersInput, opts ...func(*connect.Options)) (*connect.SearchUsersOutput, error)
 	GetCurrentUserData(ctx context.Context, in *connect.GetCurrentUserDataInput, opts ...func(*connect.Options)) (*connect.GetCurrentUserDataOutput, error)
 	PutUserStatus(ctx context.Context, in *connect.PutUserStatusInput, opts ...func(*connect.Options)) (*connect.PutUserStatusOutput, error)
+	DescribeAgentStatus(ctx context.Context, in *connect.DescribeAgentStatusInput, opts ...func(*connect.Options)) (*connect.DescribeAgentStatusOutput, error)
 }
 
 var _ API = (*connect.Client)(nil)
@@ -56,6 +58,9 @@ type Statuses struct {
 	cfg      Config
 	mu       sync.Mutex
 	users    map[string]user
+	// offline: whether an agent status (by id) is of type OFFLINE; a
+	// status's type never changes.
+	offline map[string]bool
 }
 
 type user struct{ id, arn string }
@@ -70,7 +75,7 @@ func New(api API, cfg Config) (*Statuses, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agentstatus: %w", err)
 	}
-	return &Statuses{api: api, instance: id, cfg: cfg, users: map[string]user{}}, nil
+	return &Statuses{api: api, instance: id, cfg: cfg, users: map[string]user{}, offline: map[string]bool{}}, nil
 }
 
 // NewPresence builds the adapter as the presence port: the Do Not Disturb
@@ -175,6 +180,39 @@ func (s *Statuses) MakeRoutable(ctx context.Context, agentID string) error {
 		return err
 	}
 	return s.put(ctx, agentID, u, s.cfg.Routable)
+}
+
+// Offline reports whether the agent is logged out (Connect has no current
+// data for the user) or on a status of type OFFLINE, whatever its name.
+// An agent unknown to Connect is an error, as is any failed call: the
+// caller decides what not knowing means.
+func (s *Statuses) Offline(ctx context.Context, agentID string) (bool, error) {
+	u, err := s.user(ctx, agentID)
+	if err != nil {
+		return false, err
+	}
+	status, err := s.current(ctx, u)
+	if err != nil || status == "" {
+		return err == nil, err
+	}
+	s.mu.Lock()
+	off, known := s.offline[status]
+	s.mu.Unlock()
+	if known {
+		return off, nil
+	}
+	out, err := s.api.DescribeAgentStatus(ctx, &connect.DescribeAgentStatusInput{InstanceId: &s.instance, AgentStatusId: &status})
+	if err != nil {
+		return false, fmt.Errorf("connect agent status %s: %w", status, err)
+	}
+	if out.AgentStatus == nil || out.AgentStatus.Type == "" {
+		return false, fmt.Errorf("connect agent status %s: no type in the answer", status)
+	}
+	off = out.AgentStatus.Type == types.AgentStatusTypeOffline
+	s.mu.Lock()
+	s.offline[status] = off
+	s.mu.Unlock()
+	return off, nil
 }
 
 func (s *Statuses) user(ctx context.Context, name string) (user, error) {

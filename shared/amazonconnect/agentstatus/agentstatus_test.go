@@ -17,6 +17,7 @@ import (
 
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/testkit/presencetest"
 )
 
 // presencePlatform is the presence port as the domain declares it; the
@@ -319,4 +320,69 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// TestOffline: Connect reports a logged-out agent by having no current
+// data for them, and an Offline one by a status of type OFFLINE whatever
+// its name; the type of a status is asked once. A failure is an error,
+// never a guess.
+func TestOffline(t *testing.T) {
+	ctx := context.Background()
+	f := presencetest.NewConnect(t)
+	const typeOf = "GET /agent-status/" + instance + "/"
+	for _, tt := range []struct {
+		name, status string
+		want         bool
+		calls        []string
+	}{
+		{"logged out", "", true, []string{search, read}},
+		{"on the Offline status", presencetest.ConnectOffline, true, []string{search, read, typeOf + presencetest.ConnectOffline}},
+		{"available", presencetest.ConnectAvailable, false, []string{search, read, typeOf + presencetest.ConnectAvailable}},
+		{"on Do Not Disturb", presencetest.ConnectDND, false, []string{search, read, typeOf + presencetest.ConnectDND}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			agent := "agent-" + strings.ReplaceAll(tt.name, " ", "-")
+			f.AddAgent(agent, tt.status)
+			s := newOnFake(t, f)
+			f.Requests()
+			got, err := s.Offline(ctx, agent)
+			if err != nil || got != tt.want {
+				t.Errorf("Offline = %v, %v; want %v", got, err, tt.want)
+			}
+			if calls := f.Requests(); !equal(calls, tt.calls) {
+				t.Errorf("called %q, want %q", calls, tt.calls)
+			}
+			if _, err := s.Offline(ctx, agent); err != nil {
+				t.Fatal(err)
+			}
+			if calls := f.Requests(); !equal(calls, []string{read}) {
+				t.Errorf("asked again: %q, want the current data only (user and status type kept)", calls)
+			}
+		})
+	}
+	t.Run("Connect failing: an error", func(t *testing.T) {
+		f.AddAgent("a-failing", presencetest.ConnectLunch)
+		s := newOnFake(t, f)
+		if _, err := s.UserARN(ctx, "a-failing"); err != nil {
+			t.Fatal(err)
+		}
+		f.FailNext(1) // the current data
+		if got, err := s.Offline(ctx, "a-failing"); err == nil {
+			t.Errorf("Offline = %v with Connect failing, want an error", got)
+		}
+	})
+	t.Run("unknown user: an error", func(t *testing.T) {
+		if got, err := newOnFake(t, f).Offline(ctx, "nobody"); !errors.Is(err, agentstatus.ErrUnknownUser) {
+			t.Errorf("Offline = %v, %v; want ErrUnknownUser", got, err)
+		}
+	})
+}
+
+func newOnFake(t *testing.T, f *presencetest.Connect) *agentstatus.Statuses {
+	t.Helper()
+	s, err := agentstatus.New(f.API(), agentstatus.Config{InstanceARN: f.InstanceARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -8,11 +8,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
 )
 
 // Connect is a local fake of the Amazon Connect API (REST-JSON), enough for
-// presence: SearchUsers by exact user name, GetCurrentUserData for one
-// agent, PutUserStatus. It checks what AWS checks as far as a fake can: a
+// presence and the contact flows: SearchUsers by exact user name,
+// GetCurrentUserData for one agent (nothing for a logged-out one),
+// PutUserStatus, DescribeAgentStatus (the status's type). It checks what AWS checks as far as a fake can: a
 // SigV4 Authorization for the connect service in the client's region, the
 // instance id in every request; an unknown user's status is a 404
 // ResourceNotFoundException, as in Connect. A user is the Mayday agent id
@@ -27,6 +32,7 @@ type Connect struct {
 	users    map[string]*connectUser // user id → user
 	failNext int
 	moves    map[string][]string // agent → statuses set, in order
+	requests []string            // "METHOD path", in order
 }
 
 var _ Fake = (*Connect)(nil)
@@ -38,7 +44,14 @@ const (
 	ConnectAvailable = "11111111-aaaa-4aaa-8aaa-111111111111"
 	ConnectDND       = "22222222-bbbb-4bbb-8bbb-222222222222"
 	ConnectLunch     = "33333333-cccc-4ccc-8ccc-333333333333"
+	// ConnectOffline is the instance's status of type OFFLINE, renamed as
+	// an instance may rename it.
+	ConnectOffline = "44444444-dddd-4ddd-8ddd-444444444444"
 )
+
+// connectStatusTypes are the fake instance's agent statuses and their types.
+var connectStatusTypes = map[string]string{ConnectAvailable: "ROUTABLE", ConnectDND: "CUSTOM", ConnectLunch: "CUSTOM",
+	ConnectOffline: "OFFLINE"}
 
 // NewConnect starts the fake; it is closed with the test.
 func NewConnect(t testing.TB) *Connect {
@@ -50,7 +63,17 @@ func NewConnect(t testing.TB) *Connect {
 	return f
 }
 
-// AddAgent creates the agent's Connect user, logged in on status.
+// API is a Connect client of the fake, signing as AWS does. It does not
+// retry, so an injected outage reaches the caller as it would once the
+// SDK's retries are spent.
+func (f *Connect) API() *connect.Client {
+	return connect.New(connect.Options{BaseEndpoint: aws.String(f.URL), Region: f.Region,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:  f.Client(), RetryMaxAttempts: 1})
+}
+
+// AddAgent creates the agent's Connect user, logged in on status ("":
+// logged out).
 func (f *Connect) AddAgent(agentID, status string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -76,6 +99,15 @@ func (f *Connect) Moves(agentID string) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.moves[agentID]...)
+}
+
+// Requests lists the requests received as "METHOD path", and forgets them.
+func (f *Connect) Requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.requests
+	f.requests = nil
+	return out
 }
 
 // FailNext answers the next n requests 500 InternalServiceException.
@@ -106,6 +138,7 @@ func (f *Connect) serve(w http.ResponseWriter, r *http.Request) {
 			f.t.Errorf("%s %s: body %s: %v", r.Method, r.URL.Path, b, err)
 		}
 	}
+	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
 	if f.failNext > 0 {
 		f.failNext--
 		fail(http.StatusInternalServerError, "InternalServiceException", "injected outage")
@@ -148,13 +181,22 @@ func (f *Connect) serve(w http.ResponseWriter, r *http.Request) {
 		case u == nil:
 			fail(http.StatusNotFound, "ResourceNotFoundException", "no such user")
 			return
-		case status != ConnectAvailable && status != ConnectDND && status != ConnectLunch:
+		case connectStatusTypes[status] == "":
 			fail(http.StatusNotFound, "ResourceNotFoundException", "no such agent status")
 			return
 		}
 		u.status = status
 		f.moves[u.name] = append(f.moves[u.name], status)
 		_, _ = w.Write([]byte(`{}`))
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/agent-status/"+f.instance+"/"):
+		id := strings.TrimPrefix(r.URL.Path, "/agent-status/"+f.instance+"/")
+		typ := connectStatusTypes[id]
+		if typ == "" {
+			fail(http.StatusNotFound, "ResourceNotFoundException", "no such agent status")
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"AgentStatus": map[string]any{"AgentStatusId": id,
+			"AgentStatusARN": f.InstanceARN + "/agent-state/" + id, "Name": "status " + id[:8], "Type": typ, "State": "ENABLED"}})
 	default:
 		f.t.Errorf("Connect fake: unexpected %s %s", r.Method, r.URL.Path)
 		fail(http.StatusBadRequest, "InvalidRequestException", "unexpected request")
