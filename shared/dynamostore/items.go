@@ -23,7 +23,7 @@ import (
 //     value. Everything else is always written, zero values included.
 //
 // The key, index and TTL attributes (pk, sk, gsi*, ttl) are not part of these
-// types: store.go derives them from the domain value on every put.
+// types: records.go derives them from the domain value on every put.
 
 // agentItem is an agent (pk AGENT#<agentId>, sk AGENT).
 type agentItem struct {
