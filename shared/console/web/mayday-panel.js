@@ -91,8 +91,21 @@
     /** The last state rendered (the state route's JSON), or null. */
     get state() { return this._state; }
 
-    connectedCallback() { this._start(); }
-    disconnectedCallback() { this._stop(); }
+    // A page kept in the back/forward cache would hold its stream open (a
+    // browser allows six connections to a host): it stops when the page is
+    // hidden and starts again if the page is shown from the cache.
+    connectedCallback() {
+      this._onPageHide = () => this._stop();
+      this._onPageShow = (e) => { if (e.persisted) { this._stop(); this._start(); } };
+      window.addEventListener("pagehide", this._onPageHide);
+      window.addEventListener("pageshow", this._onPageShow);
+      this._start();
+    }
+    disconnectedCallback() {
+      window.removeEventListener("pagehide", this._onPageHide);
+      window.removeEventListener("pageshow", this._onPageShow);
+      this._stop();
+    }
     attributeChangedCallback() { if (this.isConnected) { this._stop(); this._start(); } }
 
     get _agentId() { return this.getAttribute("agent-id") || ""; }
