@@ -239,25 +239,7 @@ func TestBrowserTemplateEditorPreviewsAndPushes(t *testing.T) {
 func TestBrowserPanelPollsTheStateRouteWithoutAStream(t *testing.T) {
 	ctx := browser(t)
 	sys, c := system(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/assets/mayday-panel.js")); err != nil {
-		t.Fatal(err)
-	}
-	// A bare host page on the runner's origin: the script, one element.
-	_ = eval[bool](ctx, t, `(() => {
-		document.documentElement.innerHTML = "<body></body>";
-		window.states = 0;
-		document.addEventListener("mayday-state", () => window.states++);
-		const s = document.createElement("script");
-		s.src = "/assets/mayday-panel.js";
-		s.onload = () => {
-			const p = document.createElement("mayday-agent-panel");
-			p.setAttribute("agent-id", "a-1");
-			p.setAttribute("poll-interval", "250");
-			document.body.append(p);
-		};
-		document.head.append(s);
-		return true;
-	})()`)
+	hostPage(ctx, t, sys, "a-1")
 	waitFor(ctx, t, "the polled panel shows the agent", panelJS(`r.querySelector(".presence").textContent === "Busy"`), 10*time.Second)
 	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), true)
 	took := waitFor(ctx, t, "the polled panel shows the alert", panelJS(`r.querySelector(".alert").textContent === "`+mayday.EmergencyAlert+`"`), 5*time.Second)
@@ -267,6 +249,32 @@ func TestBrowserPanelPollsTheStateRouteWithoutAStream(t *testing.T) {
 	if n := eval[int](ctx, t, `window.states`); n < 2 {
 		t.Fatalf("mayday-state emitted %d times, want one per rendered state", n)
 	}
+}
+
+// hostPage opens a bare host page on the runner's origin, with none of the
+// console's pages or styles: the component's script and one polling
+// element for agent. It counts the mayday-state events in window.states.
+func hostPage(ctx context.Context, t *testing.T, sys *harness.System, agent string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(sys.URL+"/assets/mayday-panel.js")); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(agent)
+	_ = eval[bool](ctx, t, `(() => {
+		document.documentElement.innerHTML = "<body></body>";
+		window.states = 0;
+		document.addEventListener("mayday-state", () => window.states++);
+		const s = document.createElement("script");
+		s.src = "/assets/mayday-panel.js";
+		s.onload = () => {
+			const p = document.createElement("mayday-agent-panel");
+			p.setAttribute("agent-id", `+string(js)+`);
+			p.setAttribute("poll-interval", "250");
+			document.body.append(p);
+		};
+		document.head.append(s);
+		return true;
+	})()`)
 }
 
 // From an empty runner, an operator sets everything up in the console:
