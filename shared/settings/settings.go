@@ -62,6 +62,8 @@ var (
 		Doc: "DynamoDB table (the stack's TableName output)", check: nonEmpty}
 	Bus = Setting{Env: "MAYDAY_BUS", Source: FromResource,
 		Doc: "EventBridge bus the function publishes to", check: nonEmpty}
+	PlaceIndex = Setting{Env: "MAYDAY_PLACE_INDEX", Source: FromResource,
+		Doc: "Amazon Location place index that validates the addresses agents confirm", check: nonEmpty}
 	WebhookSecretARN = Setting{Env: "MAYDAY_WEBHOOK_SECRET_ARN", Source: FromResource, Or: "MAYDAY_WEBHOOK_SECRET",
 		Doc: "Secrets Manager secret holding the webhook HMAC key"}
 	WebhookSecret = Setting{Env: "MAYDAY_WEBHOOK_SECRET", Source: NotDeployed,
@@ -125,7 +127,7 @@ const (
 var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor}
 
 // All lists every setting, for documentation and tests.
-var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
+var All = []Setting{Table, Bus, PlaceIndex, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
 	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor, Addr, SweepInterval,
 	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
 	WebhookSecretPrevious, WebhookSecretOverlap,
@@ -136,7 +138,7 @@ var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConf
 var Functions = map[string][]Setting{
 	"dial-detection":            append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	"priority-callback-routing": append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
-	"admin-api":                 {Table},
+	"admin-api":                 {Table, PlaceIndex},
 	"callback-lease-allocation": {Table, Bus},
 	"email-notification":        {Table, Sender, SESConfigurationSet},
 	"presence-restore":          {Table},
