@@ -41,6 +41,7 @@ import (
 	"github.com/mayday/mayday/shared/redrive"
 	"github.com/mayday/mayday/shared/sesmailer"
 	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/testkit/awsfake"
 	"github.com/mayday/mayday/shared/testkit/harness"
 	"github.com/mayday/mayday/shared/testkit/integration"
 	"github.com/mayday/mayday/shared/testkit/lambdarie"
@@ -148,6 +149,27 @@ func TestAsDeployed(t *testing.T) {
 	c.ok(admin, "PUT", "/v1/agents/"+agent, harness.Sample(t, "admin/agent.json", map[string]any{"siteId": site}), false)
 	presence.AddAgent(agent, presencetest.StatusAvailable)
 	c.ok(admin, "POST", "/v1/callback-numbers", fmt.Sprintf(`{"number":%q,"country":"US","siteId":%q}`, number, site), false)
+
+	// A remote agent confirms an address: admin-api searches the template's
+	// place index (signed for geo); a real place validates, a house that is
+	// not there does not.
+	remote := "rie-b-" + stamp
+	c.ok(admin, "PUT", "/v1/agents/"+remote, harness.Sample(t, "admin/agent.json", map[string]any{"siteId": site}), false)
+	placeIndex := d.Physical[resourceID(t, "AWS::Location::PlaceIndex")].Ref
+	if err := d.Location.AddPlace(placeIndex, awsfake.Place{AddressNumber: "2121", Street: "7th Ave", Municipality: "Seattle",
+		Region: "Washington", PostalCode: "98121", Country: "USA"}); err != nil {
+		t.Fatal(err)
+	}
+	for house, want := range map[string]bool{"2121": true, "2125": false} {
+		l := c.ok(admin, "PUT", "/v1/agents/"+remote+"/location", fmt.Sprintf(`{"address":{"houseNumber":%q,"street":"7th Ave",`+
+			`"city":"Seattle","region":"WA","postalCode":"98121","country":"US"},"detail":"Home office"}`, house), false)
+		if l["validated"] != want {
+			t.Errorf("location at %s 7th Ave: validated %v, want %v", house, l["validated"], want)
+		}
+	}
+	if reqs := d.Location.Requests(); len(reqs) != 2 || reqs[0].Index != placeIndex || reqs[0].Service != "geo" {
+		t.Errorf("place index searches: %+v", reqs)
+	}
 
 	// An unsigned webhook is refused by the deployed function.
 	if r := c.call(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), false); r.Status != http.StatusUnauthorized {

@@ -71,7 +71,7 @@ func TestLeastPrivilege(t *testing.T) {
 				}
 				service, _, _ := strings.Cut(a, ":")
 				switch service {
-				case "dynamodb", "ses", "events", "secretsmanager", "lambda", "sqs", "sns":
+				case "dynamodb", "ses", "events", "secretsmanager", "lambda", "sqs", "sns", "geo":
 					if slices.Contains(strList(st["Resource"]), "*") {
 						t.Errorf("%s: %s on every resource", id, a)
 					}

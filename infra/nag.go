@@ -30,7 +30,7 @@ func regex(re string) any { return map[string]any{"regex": re} }
 // nagFunction: what is accepted for every function of the stack. The
 // Resource::* it accepts is X-Ray's; TestLeastPrivilege still refuses
 // Resource * for the services Mayday grants (DynamoDB, SES, EventBridge,
-// Secrets Manager, Lambda, SQS, SNS).
+// Secrets Manager, Lambda, SQS, SNS, Amazon Location).
 func nagFunction(fn awslambda.Function) {
 	cdknag.NagSuppressions_AddResourceSuppressions(fn, &[]*cdknag.NagPackSuppression{
 		suppress("AwsSolutions-IAM4",

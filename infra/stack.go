@@ -44,6 +44,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newEmailTemplate(stack)
 	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
 	grantSendEmail(stack, fns[functions.EmailNotification], cfg)
+	newPlaceIndex(stack, fns)
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, hooks, fns)
 	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)

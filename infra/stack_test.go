@@ -7,7 +7,7 @@ package main
 // where that is clearer (the IAM statements, the functions' environments).
 // Tests are split by concern: table_test.go, functions_test.go,
 // webhooks_test.go, rules_test.go, iam_test.go, seed_test.go,
-// alarms_test.go, email_test.go, config_test.go.
+// alarms_test.go, email_test.go, config_test.go, location_test.go.
 
 import (
 	"encoding/json"

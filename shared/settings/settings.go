@@ -63,6 +63,8 @@ var (
 		Doc: "DynamoDB table (the stack's TableName output)", check: nonEmpty}
 	Bus = Setting{Env: "MAYDAY_BUS", Source: FromResource,
 		Doc: "EventBridge bus the function publishes to", check: nonEmpty}
+	PlaceIndex = Setting{Env: "MAYDAY_PLACE_INDEX", Source: FromResource,
+		Doc: "Amazon Location place index that validates the addresses agents confirm", check: nonEmpty}
 	WebhookSecretARN = Setting{Env: "MAYDAY_WEBHOOK_SECRET_ARN", Source: FromResource, Or: "MAYDAY_WEBHOOK_SECRET",
 		Doc: "Secrets Manager secret holding the webhook HMAC key"}
 	WebhookSecret = Setting{Env: "MAYDAY_WEBHOOK_SECRET", Source: NotDeployed,
@@ -126,7 +128,7 @@ const (
 var Domain = []Setting{CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor}
 
 // All lists every setting, for documentation and tests.
-var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
+var All = []Setting{Table, Bus, PlaceIndex, WebhookSecretARN, WebhookSecret, Sender, SESConfigurationSet,
 	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor, Addr, SweepInterval,
 	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
 	WebhookSecretPrevious, WebhookSecretOverlap,
@@ -137,7 +139,7 @@ var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConf
 var Functions = map[string][]Setting{
 	functions.DialDetection:           append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.PriorityCallbackRouting: append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
-	functions.AdminAPI:                {Table},
+	functions.AdminAPI:                {Table, PlaceIndex},
 	functions.CallbackLeaseAllocation: {Table, Bus},
 	functions.EmailNotification:       {Table, Sender, SESConfigurationSet},
 	functions.PresenceRestore:         {Table},

@@ -2,7 +2,8 @@
 // emulator here, each at its documented wire contract so that the real SDK
 // client (pointed at it with AWS_ENDPOINT_URL_<SERVICE>) talks to it
 // unchanged: SQS (AWS JSON 1.0), Secrets Manager GetSecretValue (AWS JSON
-// 1.1) and the Parameters and Secrets Lambda extension's local endpoint.
+// 1.1), the Parameters and Secrets Lambda extension's local endpoint, and
+// Amazon Location's SearchPlaceIndexForText (REST-JSON).
 // Each checks what it is sent and answers AWS's error shapes.
 package awsfake
 

@@ -34,7 +34,7 @@ type Options struct {
 	AccessKeyID string
 	// Endpoints are the emulators' endpoint variables every function gets
 	// (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SESV2); the fakes'
-	// (EventBridge, Lambda, SQS, Secrets Manager) are added.
+	// (EventBridge, Lambda, SQS, Secrets Manager, Amazon Location) are added.
 	Endpoints map[string]string
 	// FallbackOnFailure, when a function has no EventInvokeConfig, gives it
 	// Lambda's default of two retries and the queue of this name (created
@@ -49,6 +49,9 @@ type Deployment struct {
 	EventBridge *awsfake.EventBridge
 	SQS         *awsfake.SQS
 	Secrets     *awsfake.Secrets
+	// Location holds the template's place indexes, empty: a test adds
+	// the places that exist.
+	Location *awsfake.Location
 	// Physical is what each logical id is locally (table name, bus name,
 	// secret ARN, queue URL, function name, …).
 	Physical map[string]Physical
@@ -158,6 +161,8 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	d.stops = append(d.stops, d.SQS.Close)
 	d.Secrets = awsfake.NewSecrets()
 	d.stops = append(d.stops, d.Secrets.Close)
+	d.Location = awsfake.NewLocation()
+	d.stops = append(d.stops, d.Location.Close)
 	d.EventBridge = awsfake.NewEventBridge()
 	d.EventBridge.SQS = d.SQS
 	d.stops = append(d.stops, d.EventBridge.Close)
@@ -200,6 +205,15 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 				name = n
 			}
 			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:logs:us-east-1:123456789012:log-group:" + name + ":*"}}
+		case "AWS::Location::PlaceIndex":
+			name, err := Resolve(r.Properties["IndexName"], pseudoOnly)
+			if err != nil {
+				return d, fmt.Errorf("place index %s: %w", id, err)
+			}
+			source, _ := r.Properties["DataSource"].(string)
+			d.Location.AddIndex(name, source)
+			arn := "arn:aws:geo:us-east-1:123456789012:place-index/" + name
+			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": arn, "IndexArn": arn}}
 		case "AWS::SNS::Topic":
 			d.Physical[id] = Physical{Ref: "arn:aws:sns:us-east-1:123456789012:" + id, Attrs: map[string]string{"TopicArn": "arn:aws:sns:us-east-1:123456789012:" + id}}
 		case "AWS::Lambda::Url":
@@ -217,7 +231,7 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	// Each function: its environment from the template, resolved; its
 	// URL and asynchronous config; then every emulator at once.
 	endpoints := map[string]string{"AWS_ENDPOINT_URL_EVENTBRIDGE": d.EventBridge.URL, "AWS_ENDPOINT_URL_LAMBDA": d.Lambda.URL,
-		"AWS_ENDPOINT_URL_SQS": d.SQS.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER": d.Secrets.URL}
+		"AWS_ENDPOINT_URL_SQS": d.SQS.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER": d.Secrets.URL, "AWS_ENDPOINT_URL_LOCATION": d.Location.URL}
 	for k, v := range o.Endpoints {
 		endpoints[k] = v
 	}
