@@ -136,7 +136,7 @@ var All = []Setting{Table, Bus, WebhookSecretARN, WebhookSecret, Sender, SESConf
 var Functions = map[string][]Setting{
 	"dial-detection":            append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	"priority-callback-routing": append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
-	"admin-api":                 {Table},
+	"admin-api":                 {Table, TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken}, // Twilio: the readiness report's number check
 	"callback-lease-allocation": {Table, Bus},
 	"email-notification":        {Table, Sender, SESConfigurationSet},
 	"presence-restore":          {Table},
