@@ -44,7 +44,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
 	grantSendEmail(stack, fns[fnEmailNotification], cfg)
 	hooks := newWebhooks(stack, fns)
-	twilioToken := newTwilio(stack, hooks, fns)
+	twilioToken := newTwilio(stack, cfg, hooks, fns)
 	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)
 	delivery := newRules(stack, bus, fns)
 	newConnect(stack, cfg, fns)

@@ -1,19 +1,34 @@
 // Command admin-api serves the admin and agent-state routes on a Lambda
 // function URL with AWS_IAM auth: IAM has authorised every request that
-// reaches it. Its use case: shared/mayday/admin_api.go.
+// reaches it. Its use case: shared/mayday/admin_api.go. With a Twilio account
+// configured, the readiness report asks Twilio which numbers have an
+// emergency address registered.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
+	"github.com/mayday/mayday/shared/twilionumbers"
 )
 
 func main() {
 	f := coldstart.Start(httpapi.FnAdmin)
-	uc, err := mayday.NewAdminAPI(f.Store(), f.Options)
+	o := f.Options
+	if sid := f.Setting(settings.TwilioAccountSID); sid != "" {
+		// The token is only read: no rotation overlap to honour.
+		token := awssecret.Or(secretsmanager.NewFromConfig(f.AWS), f.Setting(settings.TwilioAuthTokenARN), 0,
+			f.Setting(settings.TwilioAuthToken))
+		numbers, err := twilionumbers.New(twilionumbers.Config{AccountSID: sid, AuthToken: token})
+		f.Must(err)
+		o.Numbers = numbers
+	}
+	uc, err := mayday.NewAdminAPI(f.Store(), o)
 	f.Must(err)
 	h, err := (&httpapi.API{AdminAPI: uc, Log: f.Log}).Handler(httpapi.FnAdmin)
 	f.Must(err)
