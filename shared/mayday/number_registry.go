@@ -44,7 +44,11 @@ func (api *AdminAPI) registryChecks(ctx context.Context, a Agent, site *Site, po
 	}
 	numbers := presentable(a, site, pool, api.cfg.DefaultCallerID, countries, now)
 	addresses := Check{Name: "emergencyAddresses", OK: true}
-	missing, err := reg.Unregistered(ctx, numbers)
+	var missing []string
+	var err error
+	if len(numbers) > 0 {
+		missing, err = reg.Unregistered(ctx, numbers)
+	}
 	switch {
 	case err != nil:
 		api.log.Warn("readiness: the number registry did not answer", "agentId", a.ID, "err", err)
