@@ -108,6 +108,9 @@ func (c Config) Validate() error {
 	if err := settings.CheckPresence(c.lookup); err != nil {
 		errs = append(errs, fmt.Errorf("context: %w", err))
 	}
+	if err := settings.CheckTwilio(c.lookup); err != nil {
+		errs = append(errs, fmt.Errorf("context (twilioAccountSid is set): %w", err))
+	}
 	if c.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
 			errs = append(errs, fmt.Errorf("context %s=%q: want a plain email address", ctxAlarmEmail, c.AlarmEmail))

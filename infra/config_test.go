@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -56,5 +57,39 @@ func TestConfigFromContext(t *testing.T) {
 		if _, err := ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &bad}).Node()); err == nil {
 			t.Errorf("context %v: no error", bad)
 		}
+	}
+}
+
+// With a Twilio account (twilioAccountSid), the synth refuses a fallback
+// Twilio cannot dial and a missing default caller ID, as the webhook
+// functions would at cold start.
+func TestConfigWithTwilio(t *testing.T) {
+	const sid = "AC0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct {
+		name    string
+		context map[string]any
+		want    []string // each in the error; none: valid
+	}{
+		{"no Twilio account", map[string]any{}, nil},
+		{"the default fallback, no caller ID", map[string]any{"twilioAccountSid": sid},
+			[]string{"callbackFallback", "security-desk", "defaultCallerId"}},
+		{"a client fallback, no caller ID", map[string]any{"twilioAccountSid": sid, "callbackFallback": "client:security-desk"},
+			[]string{"defaultCallerId"}},
+		{"a fallback that is no number", map[string]any{"twilioAccountSid": sid, "callbackFallback": "desk-queue",
+			"defaultCallerId": "US=+12065550100"}, []string{"callbackFallback", "E.164"}},
+		{"all set", map[string]any{"twilioAccountSid": sid, "callbackFallback": "+14255559999",
+			"defaultCallerId": "US=+12065550100,GB=+442071230000"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &tc.context}).Node())
+			if len(tc.want) == 0 && err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want it to name %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -101,6 +101,14 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 		none.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(noneCfg)))))
 		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) // the webhook secret, the Twilio auth token
 	})
+	// Without a Twilio account the admin function does not read the token.
+	if n := count(t, none, "AWS::Lambda::Function", map[string]any{
+		"Description": assertions.Match_StringLikeRegexp(jsii.String("^Mayday " + functions.AdminAPI + ":")),
+		"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			settings.TwilioAuthTokenARN.Env: assertions.Match_Absent(), settings.TwilioAccountSID.Env: assertions.Match_Absent()})},
+	}); n != 1 {
+		t.Errorf("no Twilio account: %d admin functions without the Twilio token, want 1", n)
+	}
 
 	webhookCfg := Config{Values: DefaultConfig().
 		With(settings.PresencePlatform, settings.PlatformWebhook).

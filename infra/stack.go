@@ -46,7 +46,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	grantSendEmail(stack, fns[functions.EmailNotification], cfg)
 	newPlaceIndex(stack, fns)
 	hooks := newWebhooks(stack, fns)
-	twilioToken := newTwilio(stack, hooks, fns)
+	twilioToken := newTwilio(stack, cfg, hooks, fns)
 	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)
 	delivery := newRules(stack, bus, fns)
 	newConnect(stack, cfg, fns)

@@ -44,6 +44,8 @@ var (
 			With(settings.PresencePlatform, settings.PlatformTaskRouter).
 			With(settings.TwilioAccountSID, "AC0123456789abcdef0123456789abcdef").
 			With(settings.TwilioOrdinaryURL, "https://voice.contoso.com/twiml/outbound").
+			With(settings.CallbackFallback, "client:security-desk").
+			With(settings.DefaultCallerID, "US=+12065550100,GB=+442071230000").
 			With(settings.TaskRouterWorkspaceSID, "WS0123456789abcdef0123456789abcdef").
 			With(settings.TaskRouterDNDActivitySID, "WA0123456789abcdef0123456789abcdef").Values,
 		CallbackPool: []PoolNumber{

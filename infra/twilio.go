@@ -18,13 +18,20 @@ import (
 // generated placeholder, which no Twilio request matches (403), until the
 // operator puts the token in it. The account SID and the ordinary calls'
 // URL come from the context (settings TwilioAccountSID, TwilioOrdinaryURL).
-// The outputs are the URLs to enter in the Twilio console.
-func newTwilio(stack awscdk.Stack, w webhooks, fns map[string]awslambda.Function) awssecretsmanager.Secret {
+// The outputs are the URLs to enter in the Twilio console. With an account
+// configured (twilioAccountSid), the admin function reads the token too:
+// the readiness report asks Twilio's REST API which numbers have an
+// emergency address registered.
+func newTwilio(stack awscdk.Stack, cfg Config, w webhooks, fns map[string]awslambda.Function) awssecretsmanager.Secret {
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("TwilioAuthToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Mayday: the Twilio account's auth token, which signs Twilio's webhooks (X-Twilio-Signature); put the token here"),
 	})
 	nagManuallyRotatedSecret(secret, "Twilio issues the auth token (its console promotes the secondary token)")
-	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting} {
+	readers := []string{functions.DialDetection, functions.PriorityCallbackRouting}
+	if cfg.Get(settings.TwilioAccountSID) != "" {
+		readers = append(readers, functions.AdminAPI)
+	}
+	for _, name := range readers {
 		fns[name].AddEnvironment(jsii.String(settings.TwilioAuthTokenARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fns[name], nil)
 	}

@@ -10,10 +10,11 @@ import (
 	"github.com/mayday/mayday/shared/settings"
 )
 
-// TestTwilio: the auth-token secret, read by the two webhook functions and
-// (with TaskRouter presence, as in testCfg) presence-push only, which get
-// its ARN; the webhooks get the context's Twilio settings; the URLs to
-// enter in the Twilio console.
+// TestTwilio: the auth-token secret, read by the two webhook functions,
+// (with TaskRouter presence, as in testCfg) presence-push and (with the
+// account SID, as in testCfg) the admin function only, which get its ARN;
+// the webhooks get the context's Twilio settings, the admin function the
+// account SID; the URLs to enter in the Twilio console.
 func TestTwilio(t *testing.T) {
 	secret := logicalID(t, "AWS::SecretsManager::Secret", "TwilioAuthToken")
 	fns := functionIDs(t)
@@ -24,12 +25,15 @@ func TestTwilio(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			vars, _ := resources[id].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 			webhook := name == functions.DialDetection || name == functions.PriorityCallbackRouting
-			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != (webhook || name == functions.PresencePush) {
+			if got := ref(vars[settings.TwilioAuthTokenARN.Env]); (got == secret) != (webhook || name == functions.PresencePush || name == functions.AdminAPI) {
 				t.Errorf("%s = %v", settings.TwilioAuthTokenARN.Env, vars[settings.TwilioAuthTokenARN.Env])
 			}
 			for _, s := range []settings.Setting{settings.TwilioAccountSID, settings.TwilioOrdinaryURL} {
-				if s.Env == settings.TwilioAccountSID.Env && name == functions.PresencePush {
-					continue // TaskRouter's account
+				if s.Env == settings.TwilioAccountSID.Env && (name == functions.PresencePush || name == functions.AdminAPI) {
+					if vars[s.Env] != testCfg.Get(s) {
+						t.Errorf("%s = %v", s.Env, vars[s.Env])
+					}
+					continue // TaskRouter's account; the readiness report's
 				}
 				if want := testCfg.Get(s); webhook && vars[s.Env] != want || !webhook && vars[s.Env] != nil {
 					t.Errorf("%s = %v", s.Env, vars[s.Env])
@@ -42,7 +46,8 @@ func TestTwilio(t *testing.T) {
 			}
 		})
 	}
-	// Who may read the secret: the two webhook functions' roles, nothing else.
+	// Who may read the secret: the two webhook functions', presence push's
+	// and the admin function's roles, nothing else.
 	readers := map[string]bool{}
 	for id, sts := range statements() {
 		for _, st := range sts {
@@ -66,7 +71,7 @@ func TestTwilio(t *testing.T) {
 	}
 	for name, id := range fns {
 		role := getAtt(resources[id].Properties["Role"], "Arn")
-		if reads := name == functions.DialDetection || name == functions.PriorityCallbackRouting || name == functions.PresencePush; readers[role] != reads {
+		if reads := name == functions.DialDetection || name == functions.PriorityCallbackRouting || name == functions.PresencePush || name == functions.AdminAPI; readers[role] != reads {
 			t.Errorf("%s: reads the Twilio secret = %v", name, readers[role])
 		}
 		delete(readers, role)

@@ -362,3 +362,46 @@ func TestSimulateSamplesFollowTheFlags(t *testing.T) {
 		t.Fatalf("agent sample's siteId = %v, %v", m["siteId"], err)
 	}
 }
+
+// TestSimulateTwilio walks `mayday simulate twilio` through a runner
+// configured as `mayday local` is with nothing set: every step answers
+// without an error, the emergency dial presents a caller ID, and the
+// unanswered callback rings the default fallback, a Voice SDK client.
+func TestSimulateTwilio(t *testing.T) {
+	for _, k := range []string{settings.WebhookSecret.Env, settings.TwilioAuthToken.Env, settings.TwilioPublicURL.Env,
+		settings.CallbackFallback.Env, settings.DefaultCallerID.Env, settings.TwilioAccountSID.Env} {
+		unsetenv(t, k)
+	}
+	runner, err := local.ConfigFromEnv(os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runner.Fallback != local.DefaultFallback || runner.DefaultCallerID["US"] == "" {
+		t.Fatalf("the runner's defaults: fallback %q, caller IDs %v", runner.Fallback, runner.DefaultCallerID)
+	}
+	sys := harness.Start(t, harness.Options{Config: func(c *local.Config) {
+		c.Secret, c.Fallback, c.DefaultCallerID = runner.Secret, runner.Fallback, runner.DefaultCallerID
+	}})
+	t.Setenv(settings.Addr.Env, strings.TrimPrefix(sys.URL, "http://"))
+	code, stdout, stderr := runCLI(t, "simulate", "twilio", "-testdata", "../../testdata")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{`callerId="+14255550001"`, "<Client>security-desk</Client>"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("no %s in\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, " 503 ") || strings.Contains(stdout, " 500 ") {
+		t.Errorf("a step answered an error:\n%s", stdout)
+	}
+}
+
+// A fallback Twilio cannot dial stops the runner, which always serves the
+// Twilio routes.
+func TestRunnerRefusesAnUndialableFallback(t *testing.T) {
+	t.Setenv(settings.CallbackFallback.Env, "security-desk")
+	if _, err := local.ConfigFromEnv(os.LookupEnv); err == nil || !strings.Contains(err.Error(), "client:<identity>") {
+		t.Fatalf("err = %v", err)
+	}
+}

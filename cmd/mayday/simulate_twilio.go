@@ -100,9 +100,8 @@ func (s *simulator) twilio(ctx context.Context) error {
 			return must(post("/v1/twilio/inbound", "inbound", callback))
 		},
 		func() error {
-			step("the agent does not answer within 30 s: the <Dial> action rings the fallback (MAYDAY_CALLBACK_FALLBACK, when it is a number or client:<identity>)")
-			_, err := post("/v1/twilio/inbound", "inbound-dial-action", callback)
-			return err
+			step("the agent does not answer within 30 s: the <Dial> action rings the fallback (MAYDAY_CALLBACK_FALLBACK: a number or client:<identity>; locally client:security-desk)")
+			return must(post("/v1/twilio/inbound", "inbound-dial-action", callback))
 		},
 		func() error {
 			step("both calls end (the status callbacks)")

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -67,6 +68,11 @@ func Read(name string, lookup settings.Lookup) (*Function, error) {
 		if s.Source == settings.FromResource && !s.Optional && f.values[s.Env] == "" && (s.Or == "" || f.values[s.Or] == "") {
 			errs = append(errs, fmt.Errorf("%s is not set", s.Env))
 		}
+	}
+	// The functions serving Twilio's voice webhooks need what Twilio cannot
+	// dial without.
+	if slices.ContainsFunc(own, func(s settings.Setting) bool { return s.Env == settings.TwilioOrdinaryURL.Env }) {
+		errs = append(errs, settings.CheckTwilio(lookup))
 	}
 	cfg, err := settings.DomainConfig(lookup)
 	f.Options.Config = cfg

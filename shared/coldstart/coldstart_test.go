@@ -24,7 +24,21 @@ func TestRead(t *testing.T) {
 			[]string{"MAYDAY_WEBHOOK_SECRET_ARN"}},
 		{"webhook with Twilio configured", "dial-detection", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b",
 			"MAYDAY_WEBHOOK_SECRET": "s", "MAYDAY_TWILIO_AUTH_TOKEN_ARN": "arn:y", "MAYDAY_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
-			"MAYDAY_TWILIO_ORDINARY_URL": "https://voice.example.com/twiml"}, nil},
+			"MAYDAY_TWILIO_ORDINARY_URL": "https://voice.example.com/twiml", "MAYDAY_CALLBACK_FALLBACK": "client:security-desk",
+			"MAYDAY_DEFAULT_CALLER_ID": "US=+12065550100"}, nil},
+		{"Twilio configured with the default fallback and no default caller ID", "priority-callback-routing", map[string]string{
+			"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_WEBHOOK_SECRET": "s", "MAYDAY_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef"},
+			[]string{"MAYDAY_CALLBACK_FALLBACK=\"security-desk\"", "E.164", "MAYDAY_DEFAULT_CALLER_ID (context defaultCallerId) is not set"}},
+		{"Twilio configured with a number as the fallback", "dial-detection", map[string]string{
+			"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_WEBHOOK_SECRET": "s", "MAYDAY_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
+			"MAYDAY_CALLBACK_FALLBACK": "+1 (425) 555-9999", "MAYDAY_DEFAULT_CALLER_ID": "GB=+442071230000"}, nil},
+		{"Twilio configured with client: and no identity", "dial-detection", map[string]string{
+			"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_WEBHOOK_SECRET": "s", "MAYDAY_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef",
+			"MAYDAY_CALLBACK_FALLBACK": "client:", "MAYDAY_DEFAULT_CALLER_ID": "GB=+442071230000"}, []string{"client:<identity>"}},
+		{"no Twilio account: any fallback", "priority-callback-routing",
+			map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_WEBHOOK_SECRET": "s", "MAYDAY_CALLBACK_FALLBACK": "security-desk"}, nil},
+		{"a function that serves no Twilio route starts without", "lease-expiry",
+			map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b", "MAYDAY_TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef"}, nil},
 		{"malformed Twilio settings", "priority-callback-routing", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_BUS": "b",
 			"MAYDAY_WEBHOOK_SECRET": "s", "MAYDAY_TWILIO_ACCOUNT_SID": "AC123", "MAYDAY_TWILIO_ORDINARY_URL": "/twiml"},
 			[]string{"MAYDAY_TWILIO_ACCOUNT_SID", "MAYDAY_TWILIO_ORDINARY_URL"}},

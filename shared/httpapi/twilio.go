@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // The Twilio Programmable Voice adapter: Twilio's form-encoded webhooks
@@ -119,8 +121,9 @@ func writeTwiML(w http.ResponseWriter, verbs ...twiml.Element) error {
 
 // twilioVoice is the TwiML App's Voice URL: an agent's Voice SDK client
 // (From=client:<agentId>) places a call to To. The desktop may pass the
-// agent's location as the connect parameters Country, SiteId and Location
-// (the generic webhook's country, siteId and location).
+// agent's location as the connect parameters Country, SiteId, Location and
+// ClientIp (the generic webhook's country, siteId, location and clientIp);
+// without Country, the domain takes the location's, then the agent's.
 func (a *API) twilioVoice(w http.ResponseWriter, r *http.Request) error {
 	f, err := twilioForm(r, "CallSid", "From", "To")
 	if err != nil {
@@ -132,7 +135,7 @@ func (a *API) twilioVoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	e := mayday.CallEvent{Type: mayday.CallEventDialed, CallID: f.Get("CallSid"), AgentID: agentID, From: f.Get("From"),
 		To: f.Get("To"), Country: f.Get("Country"), SiteID: f.Get("SiteId"), Location: f.Get("Location"),
-		OccurredAt: a.Clock.Now()}
+		ClientIP: twilioClientIP(f.Get("ClientIp")), OccurredAt: a.Clock.Now()}
 	out, err := a.DialDetection.HandleCall(r.Context(), e)
 	switch {
 	case err != nil && out.Number == "":
@@ -148,9 +151,37 @@ func (a *API) twilioVoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	// An emergency dial, a 933 test call, or an emergency number from an
 	// unsupported location: dialled all the same, the access prefix
-	// stripped, presenting the caller ID decided (none: Twilio's default).
-	return writeTwiML(w, twiml.VoiceDial{CallerId: out.CallerID, AnswerOnBridge: "true",
+	// stripped, presenting the caller ID decided.
+	return writeTwiML(w, twiml.VoiceDial{CallerId: a.twilioCallerID(e, out), AnswerOnBridge: "true",
 		InnerElements: []twiml.Element{twiml.VoiceNumber{PhoneNumber: out.Number}}})
+}
+
+// twilioCallerID is what the <Dial> presents. Twilio refuses a client's
+// dial to the PSTN without a callerId (error 13214), so when nothing was
+// decided (a country with no default caller ID, or no known country) the
+// call presents another country's default rather than fail.
+func (a *API) twilioCallerID(e mayday.CallEvent, out mayday.CallOutcome) string {
+	if out.CallerID != "" {
+		return out.CallerID
+	}
+	log := a.Log.With("callId", e.CallID, "agentId", e.AgentID, "callerIdSource", out.CallerIDSource)
+	n, country, ok := a.DialDetection.AnyDefaultCallerID()
+	if !ok {
+		log.Error("twilio voice: no caller ID to present and MAYDAY_DEFAULT_CALLER_ID is empty: Twilio will refuse the dial")
+		return ""
+	}
+	log.Warn("twilio voice: no caller ID for the call's country; presenting another country's default caller ID",
+		"defaultCountry", country)
+	return n
+}
+
+// twilioClientIP is the ClientIp connect parameter when it is an IP
+// address: a malformed one is ignored rather than refuse the call.
+func twilioClientIP(v string) string {
+	if _, err := netip.ParseAddr(v); err != nil {
+		return ""
+	}
+	return v
 }
 
 // twilioOrdinary hands the call back to the customer's own voice
@@ -227,14 +258,16 @@ func (a *API) twilioInbound(w http.ResponseWriter, r *http.Request) error {
 // dialled: the callback goes to the customer's own voice application
 // rather than nowhere.
 func (a *API) twilioFallback(w http.ResponseWriter, d mayday.RouteDecision) error {
-	var callee twiml.Element
-	if id, ok := strings.CutPrefix(d.Target, "client:"); ok && id != "" {
-		callee = twiml.VoiceClient{Identity: id}
-	} else if n, err := mayday.ParseE164(d.Target); err == nil {
-		callee = twiml.VoiceNumber{PhoneNumber: n}
-	} else {
+	id, n, err := settings.TwilioTarget(d.Target)
+	if err != nil {
+		// Checked when the function starts; reached only by a runner wired
+		// around that check.
 		a.Log.Error("twilio inbound: MAYDAY_CALLBACK_FALLBACK is neither an E.164 number nor client:<identity>; handing the callback to the ordinary voice application")
 		return a.twilioOrdinary(w, "callback with no dialable fallback")
+	}
+	var callee twiml.Element = twiml.VoiceNumber{PhoneNumber: n}
+	if id != "" {
+		callee = twiml.VoiceClient{Identity: id}
 	}
 	return writeTwiML(w, twiml.VoiceDial{AnswerOnBridge: "true", InnerElements: []twiml.Element{callee}})
 }

@@ -32,6 +32,8 @@ const (
 	ordinaryURL = "https://voice.example.com/twiml/outbound"
 	pool        = "+14255550001"
 	fallbackNum = "+14255559999"
+	usDefault   = "+12065550100"
+	gbDefault   = "+442071230000"
 )
 
 // recordingBus keeps what the use cases publish.
@@ -58,6 +60,19 @@ func (setupDownStore) ReadSetup(context.Context, string, string) (mayday.Agent, 
 	return mayday.Agent{}, mayday.Call{}, errors.New("dynamodb: service unavailable")
 }
 
+// callerIDSource is what "Emergency Call Started" of the call says was
+// presented.
+func (b *recordingBus) callerIDSource(callID string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.evs {
+		if d, ok := e.Detail.(mevents.EmergencyCallStartedDetail); ok && d.CallID == callID {
+			return d.CallerIDSource
+		}
+	}
+	return ""
+}
+
 func (b *recordingBus) types() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -75,7 +90,8 @@ type twilioSystem struct {
 }
 
 // newTwilio is the API of both webhook functions with Twilio configured:
-// agent a-1 in the US, one number in the US pool, the fallback a number.
+// agent a-1 in the US, one number in the US pool, the fallback a number,
+// default caller IDs for the US and GB.
 func newTwilio(t *testing.T, mod func(*httpapi.API), cfg func(*mayday.Config)) twilioSystem {
 	t.Helper()
 	return newTwilioOn(t, inmem.NewStore(), mod, cfg)
@@ -85,6 +101,7 @@ func newTwilioOn(t *testing.T, store mayday.Store, mod func(*httpapi.API), cfg f
 	t.Helper()
 	c := settings.Defaults()
 	c.Fallback = fallbackNum
+	c.DefaultCallerID = map[string]string{"US": usDefault, "GB": gbDefault}
 	if cfg != nil {
 		cfg(&c)
 	}
@@ -227,8 +244,10 @@ func TestTwilioVoice(t *testing.T) {
 
 	t.Run("an emergency number from an unsupported location is dialled, with its event", func(t *testing.T) {
 		d := parseTwiML(t, s.post(t, "/v1/twilio/voice", sample(t, "voice", map[string]string{"CallSid": "CA-fr", "To": "112", "Country": "FR", "SiteId": ""})))
-		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"112"}) || d.Dial.HasCallerID {
-			t.Fatalf("unsupported: %s", d.Dial.Number)
+		// Twilio refuses a client's dial without a callerId: the first
+		// configured default stands in.
+		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"112"}) || d.Dial.CallerID != gbDefault {
+			t.Fatalf("unsupported: %+v", d.Dial)
 		}
 		if !slices.Contains(s.bus.types(), mevents.EmergencyDialUnsupported) {
 			t.Fatalf("events %v", s.bus.types())
@@ -243,27 +262,125 @@ func TestTwilioVoice(t *testing.T) {
 	})
 }
 
-// With nothing to present (no pool number, no site ECBN), the emergency
-// call is still placed, without a callerId: Twilio's default.
-func TestTwilioVoiceWithoutCallerID(t *testing.T) {
-	s := newTwilio(t, nil, nil)
-	if err := s.uc.AdminAPI.RemoveNumber(context.Background(), pool); err != nil {
-		t.Fatal(err)
+// Every emergency (and 933) <Dial> carries a callerId, whatever the
+// domain decided to present: Twilio refuses a client's dial without one
+// (error 13214). Where the domain has nothing (a country with no default),
+// the first configured default stands in.
+func TestTwilioVoiceAlwaysPresentsACallerID(t *testing.T) {
+	ctx := context.Background()
+	const ecbn, own = "+14255550100", "+12065550142"
+	site := mayday.Site{Name: "Seattle HQ", Country: "US", EmergencyCallbackNumber: ecbn,
+		Address: mayday.Address{HouseNumber: "1", Street: "Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"}}
+	agent := func(country, siteID string) func(*testing.T, twilioSystem) {
+		return func(t *testing.T, s twilioSystem) {
+			if _, err := s.uc.AdminAPI.PutAgent(ctx, "a-1", mayday.Profile{Name: "Ada", Country: country, Presence: mayday.Busy,
+				SiteID: siteID}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	d := parseTwiML(t, s.post(t, "/v1/twilio/voice", sample(t, "voice", map[string]string{"SiteId": ""})))
-	if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"911"}) || d.Dial.HasCallerID {
-		t.Fatalf("dial: %+v", d.Dial)
+	noPool := func(t *testing.T, s twilioSystem) {
+		if err := s.uc.AdminAPI.RemoveNumber(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		setup  []func(*testing.T, twilioSystem)
+		form   map[string]string
+		cfg    func(*mayday.Config)
+		source string // what the domain decided
+		want   string // the callerId dialled
+	}{
+		{"lease", nil, nil, nil, mayday.CallerLease, pool},
+		{"the site's ECBN", []func(*testing.T, twilioSystem){noPool, agent("US", "sea")}, nil, nil, mayday.CallerECBN, ecbn},
+		{"the remote agent's own number", []func(*testing.T, twilioSystem){noPool, func(t *testing.T, s twilioSystem) {
+			if _, err := s.uc.AdminAPI.PutLocation(ctx, "a-1", mayday.AgentLocation{Address: mayday.Address{HouseNumber: "2121",
+				Street: "7th Ave", City: "Seattle", Region: "WA", PostalCode: "98121", Country: "US"}, CallbackNumber: own}); err != nil {
+				t.Fatal(err)
+			}
+		}}, nil, nil, mayday.CallerAgent, own},
+		{"the country's default", []func(*testing.T, twilioSystem){noPool}, nil, nil, mayday.CallerDefault, usDefault},
+		{"none: a country without a default", []func(*testing.T, twilioSystem){agent("DK", "")},
+			map[string]string{"To": "112", "Country": ""}, nil, mayday.CallerNone, gbDefault},
+		{"none: only one default configured", []func(*testing.T, twilioSystem){agent("DK", "")},
+			map[string]string{"To": "112", "Country": ""}, func(c *mayday.Config) { c.DefaultCallerID = map[string]string{"US": usDefault} },
+			mayday.CallerNone, usDefault},
+		{"a 933 test call with nothing to present", []func(*testing.T, twilioSystem){noPool, agent("US", "")}, map[string]string{"To": "933"},
+			func(c *mayday.Config) { c.DefaultCallerID = map[string]string{"GB": gbDefault} }, mayday.CallerNone, gbDefault},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTwilio(t, nil, tc.cfg)
+			if _, err := s.uc.AdminAPI.PutSite(ctx, "sea", site); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range tc.setup {
+				f(t, s)
+			}
+			form := map[string]string{"SiteId": "", "CallSid": "CA-" + strings.ReplaceAll(tc.name, " ", "-")}
+			for k, v := range tc.form {
+				form[k] = v
+			}
+			d := parseTwiML(t, s.post(t, "/v1/twilio/voice", sample(t, "voice", form)))
+			if d.Dial == nil || len(d.Dial.Number) != 1 || d.Dial.CallerID != tc.want {
+				t.Fatalf("dial %+v, want callerId %s", d.Dial, tc.want)
+			}
+			if got := s.bus.callerIDSource(form["CallSid"]); got != tc.source && tc.form["To"] != "933" {
+				t.Errorf("the domain's caller ID source %q, want %q", got, tc.source)
+			}
+		})
+	}
+}
+
+// A dial whose Voice SDK client sends no Country: the domain takes the
+// country of where the agent is (the site the call names, else the
+// agent's), and the dial is an emergency call as any other.
+func TestTwilioVoiceWithoutCountry(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		form   map[string]string
+		want   string // the number dialled
+		caller string
+	}{
+		{"the agent's country", map[string]string{"Country": "", "SiteId": "", "Location": ""}, "911", pool},
+		{"the site's country", map[string]string{"Country": "", "SiteId": "lon", "To": "9-999"}, "999", "+442071230001"},
+		{"with the client's address, unknown here", map[string]string{"Country": "", "SiteId": "", "ClientIp": "203.0.113.7"}, "911", pool},
+		{"a malformed client address is ignored", map[string]string{"Country": "", "SiteId": "", "ClientIp": "not-an-ip"}, "911", pool},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTwilio(t, nil, nil)
+			if _, err := s.uc.AdminAPI.PutSite(ctx, "lon", mayday.Site{Name: "London", Country: "GB", Address: mayday.Address{
+				HouseNumber: "1", Street: "Strand", City: "London", PostalCode: "WC2N 5HR", Country: "GB"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.uc.AdminAPI.AddNumberAt(ctx, "+442071230001", "GB", "lon"); err != nil {
+				t.Fatal(err)
+			}
+			form := sample(t, "voice", tc.form)
+			d := parseTwiML(t, s.post(t, "/v1/twilio/voice", form))
+			if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{tc.want}) || d.Dial.CallerID != tc.caller {
+				t.Fatalf("dial %+v", d.Dial)
+			}
+			ds, _ := s.uc.AdminAPI.State(ctx, "a-1")
+			if !ds.Emergency || ds.CallID != form.Get("CallSid") {
+				t.Fatalf("state %+v", ds)
+			}
+			if !slices.Contains(s.bus.types(), mevents.EmergencyCallStarted) {
+				t.Fatalf("events %v", s.bus.types())
+			}
+		})
 	}
 }
 
 // What fails on our side never stops the emergency call: with the store
-// down it is placed without a caller ID of ours; with the bus down it is
+// down it is placed presenting the country's default; with the bus down it is
 // placed presenting the lease (the event's loss is logged).
 func TestTwilioVoiceNeverRefusesAnEmergencyCall(t *testing.T) {
 	t.Run("store down", func(t *testing.T) {
 		s := newTwilioOn(t, setupDownStore{inmem.NewStore()}, nil, nil)
 		d := parseTwiML(t, s.post(t, "/v1/twilio/voice", sample(t, "voice", map[string]string{"SiteId": ""})))
-		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"911"}) || d.Dial.HasCallerID {
+		if d.Dial == nil || !slices.Equal(d.Dial.Number, []string{"911"}) || d.Dial.CallerID != usDefault {
 			t.Fatalf("dial: %+v", d.Dial)
 		}
 	})

@@ -35,6 +35,10 @@ type Config struct {
 	// settings.DevTwilioAuthToken), the account, the ordinary calls' URL
 	// and the public base URL (a tunnel), as package settings declares them.
 	TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL string
+	// TwilioAPIURL replaces https://api.twilio.com (a local fake of
+	// Twilio's REST API), which the readiness report asks about the
+	// account's numbers when TwilioAccountSID is set.
+	TwilioAPIURL string
 }
 
 // withDefaults fills what was left zero with the defaults (an empty dial
@@ -52,18 +56,30 @@ func (c Config) withDefaults() Config {
 	set(&c.MaxEmergency, d.MaxEmergency)
 	set(&c.SweepInterval, d.SweepInterval)
 	c.Fallback = cmp.Or(c.Fallback, d.Fallback)
+	if c.DefaultCallerID == nil {
+		c.DefaultCallerID = d.DefaultCallerID
+	}
 	c.Addr = cmp.Or(c.Addr, d.Addr)
 	c.Secret = cmp.Or(c.Secret, d.Secret)
 	c.TwilioAuthToken = cmp.Or(c.TwilioAuthToken, d.TwilioAuthToken)
 	return c
 }
 
+// The runner always serves the Twilio routes, so by default it has what
+// Twilio cannot dial without: a fallback Twilio can ring (a Voice SDK
+// client) and default caller IDs.
+const (
+	DefaultFallback = "client:security-desk"
+	DefaultCallerID = "US=+12065550100,GB=+442071230000"
+)
+
 // ConfigFromEnv reads the configuration (lookup is os.LookupEnv), failing on
-// a malformed value.
+// a malformed value, or on a fallback Twilio cannot dial.
 func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
+	lookup = withLocalDefaults(lookup)
 	domain, err := settings.DomainConfig(lookup)
 	c := Config{Config: domain}
-	errs := []error{err}
+	errs := []error{err, settings.CheckTwilioVoice(lookup)}
 	get := func(s settings.Setting) string {
 		v, err := s.Get(lookup)
 		errs = append(errs, err)
@@ -107,4 +123,19 @@ func PresenceFromEnv(lookup settings.Lookup, secret string, connect presenceplat
 		}
 	}, connect)
 	return p, errors.Join(append(errs, err)...)
+}
+
+// withLocalDefaults is lookup with the runner's own defaults for what
+// lookup leaves unset.
+func withLocalDefaults(lookup settings.Lookup) settings.Lookup {
+	defaults := map[string]string{settings.CallbackFallback.Env: DefaultFallback, settings.DefaultCallerID.Env: DefaultCallerID}
+	return func(k string) (string, bool) {
+		if v, ok := lookup(k); ok && v != "" {
+			return v, ok
+		}
+		if d, ok := defaults[k]; ok {
+			return d, true
+		}
+		return lookup(k)
+	}
 }

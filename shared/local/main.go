@@ -21,6 +21,7 @@ import (
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/redact"
+	"github.com/mayday/mayday/shared/twilionumbers"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
@@ -90,9 +91,12 @@ func (m *Main) Open() error {
 	if m.WrapPublisher != nil {
 		pub = m.WrapPublisher(pub)
 	}
-	var err error
+	numbers, err := m.numbers()
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
 	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log,
-		Addresses: inmem.Geocoder{}})
+		Addresses: inmem.Geocoder{}, Numbers: numbers})
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
@@ -210,6 +214,16 @@ func (m *Main) handler() (http.Handler, error) {
 		return nil, err
 	}
 	return mux, nil
+}
+
+// numbers is Twilio's register of the account's numbers when a Twilio
+// account is configured (nil otherwise: no such readiness check).
+func (m *Main) numbers() (mayday.NumberRegistry, error) {
+	if m.Config.TwilioAccountSID == "" {
+		return nil, nil
+	}
+	return twilionumbers.New(twilionumbers.Config{AccountSID: m.Config.TwilioAccountSID,
+		AuthToken: webhooksecret.Static(m.Config.TwilioAuthToken), BaseURL: m.Config.TwilioAPIURL})
 }
 
 func (m *Main) options() mayday.Options {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/testkit/harness"
+	"github.com/mayday/mayday/shared/testkit/twiliotest"
 )
 
 const ordinaryURL = "https://voice.example.com/twiml/outbound"
@@ -134,4 +135,39 @@ func TestTwilioEndToEnd(t *testing.T) {
 // aws-ses-v2-local.
 func TestTwilioEndToEndOnEmulators(t *testing.T) {
 	TwilioFlow(t, harness.Start(t, harness.Options{DynamoDB: true, SES: true, Config: twilioRunner}))
+}
+
+// With a Twilio account configured, the runner's readiness report asks
+// Twilio's REST API (here its local fake) whether the numbers the agent's
+// calls may present have an emergency address registered.
+func TestTwilioReadiness(t *testing.T) {
+	const number = "+14255550101"
+	f := twiliotest.NewNumbers(t, twiliotest.Registered("+12065550100"))
+	s := harness.Start(t, harness.Options{Config: func(c *local.Config) {
+		twilioRunner(c)
+		c.TwilioAccountSID, c.TwilioAuthToken, c.TwilioAPIURL = f.AccountSID, f.AuthToken, f.URL
+	}})
+	c := s.Client(t)
+	c.OK("PUT", "/v1/agents/tw-ready", map[string]any{"name": "Ada", "country": "US", "emergencyContacts": "sup@example.com",
+		"mailboxEnabled": true, "outboundVoiceProfile": true, "browserLocation": true}, false)
+	c.OK("POST", "/v1/callback-numbers", map[string]string{"number": number, "country": "US"}, false)
+	check := func(name string) map[string]any {
+		for _, ch := range c.OK("GET", "/v1/agents/tw-ready/readiness", nil, false)["checks"].([]any) {
+			if m := ch.(map[string]any); m["name"] == name {
+				return m
+			}
+		}
+		t.Fatalf("no %s check", name)
+		return nil
+	}
+	if ch := check("emergencyAddresses"); ch["ok"] != false || !strings.Contains(fmt.Sprint(ch["fix"]), number) {
+		t.Fatalf("the pool number without an address: %v", ch)
+	}
+	f.Set(twiliotest.Registered("+12065550100"), twiliotest.Registered(number))
+	if ch := check("emergencyAddresses"); ch["ok"] != true {
+		t.Fatalf("every number registered: %v", ch)
+	}
+	if ch := check("platformEmergencyCalling"); ch["ok"] != true {
+		t.Fatalf("a US agent: %v", ch)
+	}
 }

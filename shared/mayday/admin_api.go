@@ -179,7 +179,15 @@ func (api *AdminAPI) Readiness(ctx context.Context, id string) (Readiness, error
 	if country == "" {
 		numbers = nil
 	}
-	return Assess(a, site, len(InPool(numbers, country, a.SiteID)), api.now()), nil
+	pool, now := InPool(numbers, country, a.SiteID), api.now()
+	r := Assess(a, site, len(pool), now)
+	if api.numbers != nil {
+		r.Checks = append(r.Checks, api.registryChecks(ctx, a, site, pool, country, now)...)
+		for _, c := range r.Checks {
+			r.Ready = r.Ready && c.OK
+		}
+	}
+	return r, nil
 }
 
 // AddNumber adds a callback number to its country's pool (numbers of no

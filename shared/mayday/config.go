@@ -58,6 +58,10 @@ type Options struct {
 	// Addresses geocodes the addresses agents confirm; nil: they are
 	// stored unvalidated (validated false), never refused.
 	Addresses AddressValidator
+	// Numbers is the telephony platform's register of its numbers'
+	// emergency addresses, which the readiness report consults; nil: no
+	// such check.
+	Numbers NumberRegistry
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it
@@ -75,6 +79,8 @@ type ports struct {
 	cfg    Config
 	// addresses is optional (Options.Addresses).
 	addresses AddressValidator
+	// numbers is optional (Options.Numbers).
+	numbers NumberRegistry
 }
 
 // port names a dependency for newPorts' checks.
@@ -99,7 +105,7 @@ func newPorts(useCase string, o Options, store Store, events Publisher, need ...
 	if err := errors.Join(errs...); err != nil {
 		return ports{}, fmt.Errorf("%s: %w", useCase, err)
 	}
-	p := ports{store: store, events: events, clock: o.Clock, log: o.Log, cfg: o.Config, addresses: o.Addresses}
+	p := ports{store: store, events: events, clock: o.Clock, log: o.Log, cfg: o.Config, addresses: o.Addresses, numbers: o.Numbers}
 	if p.clock == nil {
 		p.clock = SystemClock{}
 	}

@@ -139,7 +139,7 @@ var All = []Setting{Table, Bus, PlaceIndex, WebhookSecretARN, WebhookSecret, Sen
 var Functions = map[string][]Setting{
 	functions.DialDetection:           append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.PriorityCallbackRouting: append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
-	functions.AdminAPI:                {Table, PlaceIndex},
+	functions.AdminAPI:                {Table, PlaceIndex, TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken}, // Twilio: the readiness report's number check
 	functions.CallbackLeaseAllocation: {Table, Bus},
 	functions.EmailNotification:       {Table, Sender, SESConfigurationSet},
 	functions.PresenceRestore:         {Table},

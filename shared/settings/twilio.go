@@ -2,7 +2,12 @@ package settings
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 // Twilio Programmable Voice: the /v1/twilio/* routes of the two webhook
@@ -42,4 +47,56 @@ func twilioSID(prefix string) func(string) error {
 		}
 		return nil
 	}
+}
+
+// TwilioTarget reads a destination Twilio can dial: client:<identity> (a
+// Voice SDK client) or an E.164 number; exactly one of client and number is
+// set.
+func TwilioTarget(v string) (client, number string, err error) {
+	if id, ok := strings.CutPrefix(v, "client:"); ok {
+		if id == "" || strings.ContainsFunc(id, unicode.IsSpace) {
+			return "", "", errors.New("want client:<identity> with an identity and no spaces")
+		}
+		return id, "", nil
+	}
+	n, err := mayday.ParseE164(v)
+	if err != nil {
+		return "", "", errors.New("Twilio cannot dial it: want an E.164 number (+14255550100) or client:<identity>")
+	}
+	return "", n, nil
+}
+
+// TwilioConfigured reports whether lookup configures a Twilio account: its
+// SID (context twilioAccountSid), or locally its plain auth token.
+func TwilioConfigured(lookup Lookup) bool {
+	sid, _ := lookup(TwilioAccountSID.Env)
+	token, _ := lookup(TwilioAuthToken.Env)
+	return strings.TrimSpace(sid) != "" || strings.TrimSpace(token) != ""
+}
+
+// CheckTwilio reports what a deployment with a Twilio account configured
+// cannot do without: a fallback Twilio can dial (a callback nobody answers
+// must ring someone), and a default caller ID (Twilio refuses an emergency
+// dial from a client that presents none). Without an account it checks
+// nothing.
+func CheckTwilio(lookup Lookup) error {
+	if !TwilioConfigured(lookup) {
+		return nil
+	}
+	return CheckTwilioVoice(lookup)
+}
+
+// CheckTwilioVoice is CheckTwilio's checks, made whatever is configured:
+// for a runner that always serves the Twilio routes.
+func CheckTwilioVoice(lookup Lookup) error {
+	var errs []error
+	fallback, _ := CallbackFallback.Get(lookup)
+	if _, _, err := TwilioTarget(fallback); err != nil {
+		errs = append(errs, fmt.Errorf("%s=%q (context %s): %w", CallbackFallback.Env, fallback, CallbackFallback.Context, err))
+	}
+	if ids, err := DefaultCallerID.Get(lookup); err == nil && strings.TrimSpace(ids) == "" {
+		errs = append(errs, fmt.Errorf("%s (context %s) is not set: with Twilio every emergency dial must present a caller ID (like US=+12065550100,GB=+442071230000)",
+			DefaultCallerID.Env, DefaultCallerID.Context))
+	}
+	return errors.Join(errs...)
 }

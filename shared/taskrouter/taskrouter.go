@@ -14,16 +14,16 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/twilio/twilio-go/client"
 	trv1 "github.com/twilio/twilio-go/rest/taskrouter/v1"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/twiliorest"
 )
 
 // Timeout bounds each request to TaskRouter.
-const Timeout = 5 * time.Second
+const Timeout = twiliorest.Timeout
 
 // Secret returns the account's auth tokens, the current one first.
 type Secret func(context.Context) ([][]byte, error)
@@ -72,17 +72,12 @@ func New(cfg Config) (*Platform, error) {
 		errs = append(errs, fmt.Errorf("%w: taskrouter: auth token", mayday.ErrMissingDependency))
 	}
 	p := &Platform{cfg: cfg, workers: map[string]string{}}
-	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%w: taskrouter: base URL %q", mayday.ErrInvalid, cfg.BaseURL))
-		}
-		p.base = u
+	var err error
+	if p.base, err = twiliorest.ParseBase(cfg.BaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("%w: taskrouter: %w", mayday.ErrInvalid, err))
 	}
 	if p.cfg.HTTPClient == nil {
-		p.cfg.HTTPClient = &http.Client{Timeout: Timeout,
-			// As twilio-go's own default: a redirect is an answer, not followed.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		p.cfg.HTTPClient = twiliorest.HTTPClient()
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -138,20 +133,11 @@ func (p *Platform) Restore(ctx context.Context, agentID, previous string) error 
 // api is a TaskRouter client with the current auth token: the token is read
 // per push, so a rotated one is used without a restart.
 func (p *Platform) api(ctx context.Context) (*trv1.ApiService, error) {
-	tokens, err := p.cfg.AuthToken(ctx)
+	c, err := twiliorest.Client(ctx, p.cfg.AccountSID, p.cfg.AuthToken, p.base, p.cfg.HTTPClient)
 	if err != nil {
-		return nil, fmt.Errorf("taskrouter: auth token: %w", err)
+		return nil, fmt.Errorf("taskrouter: %w", err)
 	}
-	if len(tokens) == 0 || len(tokens[0]) == 0 {
-		return nil, errors.New("taskrouter: auth token: empty")
-	}
-	c := &client.Client{Credentials: client.NewCredentials(p.cfg.AccountSID, string(tokens[0])), HTTPClient: p.cfg.HTTPClient}
-	c.SetAccountSid(p.cfg.AccountSID)
-	var base client.BaseClient = c
-	if p.base != nil {
-		base = rebased{Client: c, base: p.base}
-	}
-	return trv1.NewApiServiceWithClient(base), nil
+	return trv1.NewApiServiceWithClient(c), nil
 }
 
 // worker fetches the agent's worker, found by its client identity the first
@@ -236,21 +222,4 @@ func str(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// rebased sends twilio-go's requests to another base URL (a local fake of
-// the API) with everything else — path, query, form body, headers, basic
-// auth — as twilio-go builds them for Twilio.
-type rebased struct {
-	*client.Client
-	base *url.URL
-}
-
-func (r rebased) SendRequest(method, rawURL string, data url.Values, headers map[string]any, body ...byte) (*http.Response, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	u.Scheme, u.Host = r.base.Scheme, r.base.Host
-	return r.Client.SendRequest(method, u.String(), data, headers, body...)
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mayday/mayday/shared/testkit/twiliotest"
 )
 
 // TaskRouter is a local fake of Twilio's TaskRouter v1 REST API, enough for
@@ -167,13 +169,7 @@ func (f *TaskRouter) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, req)
-	if user, pass, ok := r.BasicAuth(); !ok || user != f.AccountSID || pass != f.AuthToken {
-		twilioError(w, http.StatusUnauthorized, 20003, "Authenticate")
-		return
-	}
-	if f.failNext > 0 {
-		f.failNext--
-		twilioError(w, http.StatusServiceUnavailable, 20503, "Service Unavailable")
+	if !twiliotest.Admit(w, r, f.AccountSID, f.AuthToken, &f.failNext) {
 		return
 	}
 	if m := workersPath.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodGet {
@@ -248,10 +244,7 @@ func (f *TaskRouter) workerJSON(wk *trWorker) map[string]any {
 }
 
 // twilioError answers in Twilio's REST error shape.
-func twilioError(w http.ResponseWriter, status, code int, msg string) {
-	writeJSON(w, status, map[string]any{"code": code, "message": msg, "status": status,
-		"more_info": fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code)})
-}
+var twilioError = twiliotest.Error
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
