@@ -166,7 +166,8 @@ func TestConnectDialWithoutCountry(t *testing.T) {
 		want           map[string]string
 	}{
 		{"at-site", "911", map[string]string{"emergency": "true", "callerId": "+12065550111", "civicAddress": seattleCivic}},
-		{"nowhere", "999", map[string]string{"emergency": "true", "callerId": "", "civicAddress": "", "location": ""}},
+		// No location and no GB pool: the runner's platform default for GB.
+		{"nowhere", "999", map[string]string{"emergency": "true", "callerId": "+442071230000", "civicAddress": "", "location": ""}},
 		// 933 is a test call in the US only: the agent's country decided.
 		{"nowhere", "933", map[string]string{"emergency": "false", "reason": "not-emergency-number", "civicAddress": ""}},
 	} {
