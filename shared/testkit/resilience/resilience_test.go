@@ -164,8 +164,12 @@ func TestDynamoDBOutageOnDialWebhook(t *testing.T) {
 			if st["presence"] != "DoNotDisturb" || harness.Get(st, "emergency.active") != true || harness.Get(st, "emergency.callbackNumber") != nil {
 				t.Errorf("state after recovery: %v; want Do Not Disturb and no callback number", st)
 			}
-			if out["callerId"] != nil || len(s.events(events.CallbackLeaseUnavailable, call)) != 1 {
-				t.Errorf("answer %v: want no caller ID and Callback Lease Unavailable announced", out)
+			// The store cannot tell where the agent is: the platform's
+			// default for the country, never a pool number.
+			defaults, _ := settings.ParseCallerIDs(local.DefaultCallerID)
+			if out["callerIdSource"] != "default" || out["callerId"] != defaults["US"] ||
+				len(s.events(events.CallbackLeaseUnavailable, call)) != 1 {
+				t.Errorf("answer %v: want the platform default and Callback Lease Unavailable announced", out)
 			}
 			if n := s.emails(call); n != 1 {
 				t.Errorf("%d emails, want 1", n)
