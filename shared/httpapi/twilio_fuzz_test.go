@@ -84,8 +84,11 @@ func twilioFuzzHandler(f testing.TB) http.Handler {
 func checkTwilioWebhook(t *testing.T, h http.Handler, path string, body []byte) {
 	form, perr := url.ParseQuery(string(body))
 	repeated := false
-	for _, v := range form {
-		repeated = repeated || len(v) > 1
+	for k, v := range form {
+		// twilio-go checks the first value of a repeated parameter, while
+		// Twilio (and Sign) sign every value: they differ unless what
+		// follows the first adds nothing (an empty name, empty values).
+		repeated = repeated || len(v) > 1 && (k != "" || strings.Join(v[1:], "") != "")
 	}
 	req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 	req.Header.Set(httpapi.TwilioSignatureHeader, twiliotest.Sign("fuzz-token", "http://example.com"+path, form))
