@@ -55,9 +55,8 @@ type Options struct {
 	// probe keeps what it needs, and a benchmark's memory stays flat).
 	WrapMailer    func(mayday.Mailer) mayday.Mailer
 	WrapPublisher func(mayday.Publisher) mayday.Publisher
-	// Config adjusts the runner's configuration after the test defaults:
-	// loopback port 0, Secret, Fallback, dial prefix 9, no sweep (an hour),
-	// bus retries after 5 ms.
+	// Config adjusts the runner's configuration after the test defaults
+	// (local.InProcess with Secret and Fallback).
 	Config func(*local.Config)
 	Clock  mayday.Clock
 	Log    *slog.Logger // default: discard
@@ -110,12 +109,10 @@ func Start(t testing.TB, o Options) *System {
 func Boot(ctx context.Context, o Options) (*System, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cfg, err := local.ConfigFromEnv(func(string) (string, bool) { return "", false })
+	cfg, err := local.InProcess(Secret, Fallback)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Addr, cfg.Secret, cfg.Fallback, cfg.Dial.Prefix = "127.0.0.1:0", Secret, Fallback, "9"
-	cfg.SweepInterval, cfg.BusBackoff = time.Hour, 5*time.Millisecond
 	if o.Config != nil {
 		o.Config(&cfg)
 	}
