@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/testkit/awscount"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
