@@ -1,5 +1,5 @@
 // Package harness boots the local runner (package local) for end-to-end
-// tests and benchmarks, on the embedded adapters or on DynamoDB Local and
+// tests, on the embedded adapters or on DynamoDB Local and
 // aws-ses-v2-local, and drives it through the public HTTP contract: a signed
 // client fed from the repository's testdata/, eventually-style waits, a
 // recording publisher and a manual clock. Every end-to-end test boots
@@ -104,8 +104,8 @@ func Start(t testing.TB, o Options) *System {
 	return s
 }
 
-// Boot starts a system; Close stops it. Benchmarks and commands use it
-// directly; tests use Start.
+// Boot starts a system; Close stops it. Tests use Start. (The bench,
+// which ships in the CLI, starts its runner with local.InProcess itself.)
 func Boot(ctx context.Context, o Options) (*System, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
