@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one declaration of how the Lambda bootstraps are built. `make build`
-# runs it, and so does the bench (shared/testkit/bench) for the sizes and
+# runs it, and so does the bench (shared/bench) for the sizes and
 # cold starts it reports.
 #
 #   scripts/build-functions.sh [-host] OUTDIR [FUNCTION...]

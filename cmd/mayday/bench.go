@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mayday/mayday/shared/testkit/bench"
+	"github.com/mayday/mayday/shared/bench"
 )
 
 var benchCommand = &command{

@@ -1,5 +1,5 @@
 // Package harness boots the local runner (package local) for end-to-end
-// tests and benchmarks, on the embedded adapters or on DynamoDB Local and
+// tests, on the embedded adapters or on DynamoDB Local and
 // aws-ses-v2-local, and drives it through the public HTTP contract: a signed
 // client fed from the repository's testdata/, eventually-style waits, a
 // recording publisher and a manual clock. Every end-to-end test boots
@@ -55,9 +55,8 @@ type Options struct {
 	// probe keeps what it needs, and a benchmark's memory stays flat).
 	WrapMailer    func(mayday.Mailer) mayday.Mailer
 	WrapPublisher func(mayday.Publisher) mayday.Publisher
-	// Config adjusts the runner's configuration after the test defaults:
-	// loopback port 0, Secret, Fallback, dial prefix 9, no sweep (an hour),
-	// bus retries after 5 ms.
+	// Config adjusts the runner's configuration after the test defaults
+	// (local.InProcess with Secret and Fallback).
 	Config func(*local.Config)
 	Clock  mayday.Clock
 	Log    *slog.Logger // default: discard
@@ -105,17 +104,15 @@ func Start(t testing.TB, o Options) *System {
 	return s
 }
 
-// Boot starts a system; Close stops it. Benchmarks and commands use it
-// directly; tests use Start.
+// Boot starts a system; Close stops it. Tests use Start. (The bench,
+// which ships in the CLI, starts its runner with local.InProcess itself.)
 func Boot(ctx context.Context, o Options) (*System, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cfg, err := local.ConfigFromEnv(func(string) (string, bool) { return "", false })
+	cfg, err := local.InProcess(Secret, Fallback)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Addr, cfg.Secret, cfg.Fallback, cfg.Dial.Prefix = "127.0.0.1:0", Secret, Fallback, "9"
-	cfg.SweepInterval, cfg.BusBackoff = time.Hour, 5*time.Millisecond
 	if o.Config != nil {
 		o.Config(&cfg)
 	}

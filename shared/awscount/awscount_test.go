@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/mayday/mayday/shared/testkit/awscount"
+	"github.com/mayday/mayday/shared/awscount"
 )
 
 func TestCountsCallsAndAttempts(t *testing.T) {

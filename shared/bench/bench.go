@@ -19,8 +19,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/settings"
-	"github.com/mayday/mayday/shared/testkit/awscount"
 )
 
 // Options size the run. Zero values take the defaults.

@@ -13,15 +13,18 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/testkit/awscount"
-	"github.com/mayday/mayday/shared/testkit/harness"
 	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
-// secret signs the benchmark's webhooks: the harness's.
-const secret = harness.Secret
+// secret signs the benchmark's webhooks; fallback takes the callbacks with
+// no live lease (none is timed).
+const (
+	secret   = "bench-secret"
+	fallback = "+14255559999"
+)
 
 // initialPresence is each agent's presence before its emergency call, so
 // that "restored" is told apart from the default.
@@ -34,7 +37,6 @@ func quietLog() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, n
 // system is a local runner with the benchmark's probes around it.
 type system struct {
 	m       *local.Main
-	h       *harness.System
 	mailer  *stampMailer
 	pub     *recorder
 	handler http.Handler // every route, in process
@@ -48,25 +50,29 @@ type system struct {
 	leased int
 }
 
-// boot starts the local runner (harness.Boot) over store (nil: embedded)
-// and inner (nil: the embedded outbox), with the mailer timestamped and the
-// publisher recorded.
+// boot starts the local runner in process (local.InProcess) over store
+// (nil: embedded) and inner (nil: the embedded outbox), with the mailer
+// timestamped and the publisher recorded.
 func boot(store mayday.Store, inner mayday.Mailer) (*system, error) {
+	cfg, err := local.InProcess(secret, fallback)
+	if err != nil {
+		return nil, fmt.Errorf("bench: runner configuration: %w", err)
+	}
 	var mailer *stampMailer
 	var pub *recorder
-	h, err := harness.Boot(context.Background(), harness.Options{Store: store, Mailer: inner, Log: quietLog(),
+	m := &local.Main{Config: cfg, Store: store, Mailer: inner, Log: quietLog(),
 		WrapMailer:    func(m mayday.Mailer) mayday.Mailer { mailer = newStampMailer(m); return mailer },
-		WrapPublisher: func(p mayday.Publisher) mayday.Publisher { pub = &recorder{inner: p}; return pub }})
-	if err != nil {
-		return nil, err
+		WrapPublisher: func(p mayday.Publisher) mayday.Publisher { pub = &recorder{inner: p}; return pub }}
+	if err := m.Open(); err != nil {
+		return nil, fmt.Errorf("bench: start the runner: %w", err)
 	}
-	return &system{m: h.Main, h: h, mailer: mailer, pub: pub, handler: h.Main.Handler,
+	return &system{m: m, mailer: mailer, pub: pub, handler: m.Handler,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}}, nil
 }
 
 func (s *system) Close() {
 	s.client.CloseIdleConnections()
-	s.h.Close()
+	_ = s.m.Close()
 }
 
 // serve runs one request through the in-process handler, as a loopback

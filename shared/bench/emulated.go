@@ -18,10 +18,10 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/mayday/mayday/shared/awsclients"
+	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/mayday"
-	"github.com/mayday/mayday/shared/testkit/awscount"
 )
 
 // sender is the SES sender address used on the emulator.
