@@ -302,33 +302,9 @@ func newEmulated(d Samples, made awscount.Snapshot) Emulated {
 // is held until its answer and AWS calls are taken, so that the chain
 // behind it neither adds calls to it nor competes with it.
 func (e *emulated) dialAnswers(prefix string, from, n int) (Emulated, error) {
-	s := e.s
-	out := make(Samples, 0, n)
-	var calls awscount.Snapshot
-	s.pub.gate(true)
-	defer s.pub.gate(false)
-	for i := range n {
-		if err := s.nextDial(); err != nil {
-			return Emulated{}, err
-		}
-		agent := agentID(prefix, from+i)
-		body := dialBody(fmt.Sprintf("%s-d%05d", prefix, from+i), agent)
-		e.store.Forget()
-		before := e.counter.Snapshot()
-		start := time.Now()
-		code, resp := s.serve(http.MethodPost, "/v1/telephony/events", body, true)
-		d := time.Since(start)
-		calls = calls.Add(e.counter.Snapshot().Sub(before))
-		if err := s.leaseAnswer(code, resp); err != nil {
-			return Emulated{}, err
-		}
-		out = append(out, d)
-		if _, err := s.pub.release(); err != nil {
-			return Emulated{}, err
-		}
-		s.m.Bus.Wait()
-	}
-	return newEmulated(out, calls), nil
+	return e.timedDials(prefix, "d", from, n, func(int, string) (func(int, []byte) error, error) {
+		return e.s.leaseAnswer, e.s.nextDial()
+	})
 }
 
 // remoteDialAnswers times, as dialAnswers does, the dial of agents who
@@ -336,24 +312,36 @@ func (e *emulated) dialAnswers(prefix string, from, n int) (Emulated, error) {
 // untimed first): the answer reads the agent and the call and writes them,
 // with no site read, no pool read and no number write.
 func (e *emulated) remoteDialAnswers(prefix string, from, n int) (Emulated, error) {
+	return e.timedDials(prefix, "r", from, n, func(i int, agent string) (func(int, []byte) error, error) {
+		own := number(remoteSeries, i)
+		check := func(code int, resp []byte) error { return e.s.ownNumberAnswer(code, resp, own) }
+		return check, e.s.confirmHome(agent, own)
+	})
+}
+
+// timedDials times n dials of agents from on (calls <prefix>-<kind>NNNNN);
+// prepare runs untimed before each and gives the check of its answer.
+func (e *emulated) timedDials(prefix, kind string, from, n int,
+	prepare func(i int, agent string) (check func(int, []byte) error, err error)) (Emulated, error) {
 	s := e.s
 	out := make(Samples, 0, n)
 	var calls awscount.Snapshot
 	s.pub.gate(true)
 	defer s.pub.gate(false)
 	for i := range n {
-		agent, own := agentID(prefix, from+i), number(remoteSeries, i)
-		if err := s.confirmHome(agent, own); err != nil {
+		agent := agentID(prefix, from+i)
+		check, err := prepare(i, agent)
+		if err != nil {
 			return Emulated{}, err
 		}
-		body := dialBody(fmt.Sprintf("%s-r%05d", prefix, from+i), agent)
+		body := dialBody(fmt.Sprintf("%s-%s%05d", prefix, kind, from+i), agent)
 		e.store.Forget()
 		before := e.counter.Snapshot()
 		start := time.Now()
 		code, resp := s.serve(http.MethodPost, "/v1/telephony/events", body, true)
 		d := time.Since(start)
 		calls = calls.Add(e.counter.Snapshot().Sub(before))
-		if err := s.ownNumberAnswer(code, resp, own); err != nil {
+		if err := check(code, resp); err != nil {
 			return Emulated{}, err
 		}
 		out = append(out, d)
