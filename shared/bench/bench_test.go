@@ -401,3 +401,21 @@ func BenchmarkContention(b *testing.B) {
 		})
 	}
 }
+
+// TestColdStartEnvHasEveryResource: the cold starts time each function as
+// deployed, so the environment gives every resource a function requires
+// (a new one would otherwise fail the bench's cold start, not a test).
+func TestColdStartEnvHasEveryResource(t *testing.T) {
+	set := map[string]bool{}
+	for _, kv := range coldStartEnv() {
+		k, _, _ := strings.Cut(kv, "=")
+		set[k] = true
+	}
+	for fn, ss := range settings.Functions {
+		for _, s := range ss {
+			if s.Source == settings.FromResource && !s.Optional && !set[s.Env] && !set[s.Or] {
+				t.Errorf("%s reads %s, which the cold-start environment does not set", fn, s.Env)
+			}
+		}
+	}
+}

@@ -160,20 +160,8 @@ func coldStart(ctx context.Context, bin, home string) (time.Duration, error) {
 	defer srv.Close()
 
 	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = []string{
-		"AWS_LAMBDA_RUNTIME_API=" + ln.Addr().String(),
-		"AWS_LAMBDA_FUNCTION_NAME=" + filepath.Base(bin), "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "AWS_LAMBDA_LOG_FORMAT=JSON",
-		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "AWS_SESSION_TOKEN=bench",
-		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9", "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
-		"AWS_ENDPOINT_URL_EVENTBRIDGE=http://127.0.0.1:9",
-		"MAYDAY_TABLE=mayday", "MAYDAY_BUS=mayday", "MAYDAY_SENDER=mayday@example.com",
-		"MAYDAY_WEBHOOK_SECRET=bench", "HOME=" + home, "TZ=UTC",
-		// The platform functions as deployed with a platform.
-		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
-		"MAYDAY_CONNECT_INSTANCE_ARN=arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111",
-	}
+	cmd.Env = append(coldStartEnv(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
+		"AWS_LAMBDA_FUNCTION_NAME="+filepath.Base(bin), "HOME="+home)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	start := time.Now()
@@ -204,4 +192,23 @@ func tail(s string) string {
 		return "…" + s[len(s)-500:]
 	}
 	return s
+}
+
+// coldStartEnv is a function's environment as the stack sets it, with the
+// AWS endpoints unreachable: a cold start builds its clients and connects
+// nowhere.
+func coldStartEnv() []string {
+	return []string{
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "AWS_LAMBDA_LOG_FORMAT=JSON",
+		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "AWS_SESSION_TOKEN=bench",
+		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9", "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
+		"AWS_ENDPOINT_URL_EVENTBRIDGE=http://127.0.0.1:9", "AWS_ENDPOINT_URL_LOCATION=http://127.0.0.1:9",
+		"MAYDAY_TABLE=mayday", "MAYDAY_BUS=mayday", "MAYDAY_SENDER=mayday@example.com", "MAYDAY_PLACE_INDEX=mayday-places",
+		"MAYDAY_WEBHOOK_SECRET=bench", "TZ=UTC",
+		// The platform functions as deployed with a platform.
+		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
+		"MAYDAY_CONNECT_INSTANCE_ARN=arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111",
+	}
 }
