@@ -279,11 +279,12 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		}
 		d.sites.rememberAgent(agent.ID, agent.SiteID)
 		if !located {
-			if w, err = d.locate(ctx, e, agent, now); err != nil {
+			w, err = d.locate(ctx, e, agent, now)
+			plan = d.plan(w, call.Country, e.CarriesLocation)
+			if err != nil {
 				return d.present(w, plan, FallbackStoreUnavailable), err
 			}
 			located = true
-			plan = callerIDPlan(w.loc, w.site, call.Country, e.CarriesLocation, d.cfg.DefaultCallerID)
 			l = newLeaser(plan)
 		}
 		pr := presented{where: w, presenceApplied: true}
@@ -352,9 +353,6 @@ const maxSetupAttempts = 50
 // number that needs none (the site's ECBN, the agent's own number, the
 // platform default), or none. why says why there is no lease.
 func (d *DialDetection) present(w whereabouts, plan []callerStep, why string) presented {
-	if plan == nil {
-		plan = callerIDPlan(w.loc, w.site, w.country(), false, d.cfg.DefaultCallerID)
-	}
 	s := fixedCaller(plan)
 	return presented{where: w, fallback: why, source: s.source, callerID: s.number}
 }
@@ -369,8 +367,12 @@ func (d *DialDetection) fallback(e CallEvent, country, why string) presented {
 			w.loc.Source = SourceCall
 		}
 	}
-	pr := d.present(w, callerIDPlan(w.loc, w.site, cmp.Or(country, w.country()), false, d.cfg.DefaultCallerID), why)
-	return pr
+	return d.present(w, d.plan(w, country, false), why)
+}
+
+// plan is callerIDPlan for a dial from w in country (else w's country).
+func (d *DialDetection) plan(w whereabouts, country string, carriesLocation bool) []callerStep {
+	return callerIDPlan(w.loc, w.site, cmp.Or(country, w.country()), carriesLocation, d.cfg.DefaultCallerID)
 }
 
 // preview is what an emergency dial from the agent would present now,
@@ -385,10 +387,10 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 	}
 	now := d.now()
 	w, err := d.locate(ctx, e, agent, now)
+	plan := d.plan(w, country, e.CarriesLocation)
 	if err != nil {
-		return d.present(w, nil, FallbackStoreUnavailable)
+		return d.present(w, plan, FallbackStoreUnavailable)
 	}
-	plan := callerIDPlan(w.loc, w.site, cmp.Or(country, w.country()), e.CarriesLocation, d.cfg.DefaultCallerID)
 	for _, s := range plan {
 		if s.pool == nil {
 			continue
