@@ -32,8 +32,11 @@ import (
 // the Function URL response buffered (statusCode, headers, body), where AWS
 // streams it.
 
-// invokePath is the Invoke API's route.
-const invokePath = "POST /2015-03-31/functions/{name}/invocations"
+// invokePath is the Invoke API's route, under invokePrefix.
+const (
+	invokePrefix = "/2015-03-31/functions/"
+	invokePath   = "POST " + invokePrefix + "{name}/invocations"
+)
 
 // invokeTimeout bounds one invocation, as a function's timeout does.
 const invokeTimeout = 30 * time.Second

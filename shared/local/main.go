@@ -51,7 +51,9 @@ type Main struct {
 	Bus      *localbus.Bus
 	UseCases mayday.UseCases
 	URL      string
-	// Handler serves every route in process, as the server does.
+	// Handler serves every route in process, as the server does (a
+	// request must name a loopback Host, as httptest.NewRequest's
+	// example.com does not).
 	Handler http.Handler
 
 	server *http.Server
@@ -74,6 +76,9 @@ func (m *Main) Open() error {
 	}
 	m.Log = slog.New(redact.Handler(m.Log.Handler())) // no personal data in logs
 	m.Config = m.Config.withDefaults()
+	if err := m.Config.checkExposure(); err != nil {
+		return err
+	}
 	if m.Store == nil {
 		m.Store = inmem.NewStore()
 	}
@@ -213,7 +218,7 @@ func (m *Main) handler() (http.Handler, error) {
 	if err := m.mountConsole(mux); err != nil {
 		return nil, err
 	}
-	return mux, nil
+	return browserGuard(mux), nil
 }
 
 // numbers is Twilio's register of the account's numbers when a Twilio
