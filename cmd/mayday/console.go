@@ -92,7 +92,7 @@ func runConsole(ctx context.Context, c *call, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	fmt.Fprintf(c.stdout, "Mayday console at http://%s/?token=%s (admin calls signed for %s in %s)\n"+
 		"Open that URL: the console answers only a browser that did (the token is new each run).\nCtrl-C stops it.\n",
