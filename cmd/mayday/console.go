@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -36,7 +39,9 @@ their admin calls (/v1/...) to the stack's admin Function URL, each signed with
 SigV4 (service lambda) with your AWS credentials: nothing new is exposed, and the
 Function URL's IAM authorisation decides what you may do. The email template is
 read from and pushed to SES as "mayday template push" does. The bus's events and
-dead letters are only in the local runner's console (mayday local).`,
+dead letters are only in the local runner's console (mayday local).
+It prints its URL with a token made for the run: only a browser that opened
+that URL is answered. The admin URL must be https.`,
 	env:      []envVar{required(settings.AdminURL), {Setting: settings.ConsoleAddr}},
 	otherEnv: []otherVar{awsCredentials, sesEndpoint},
 	run:      runConsole,
@@ -75,7 +80,11 @@ func runConsole(ctx context.Context, c *call, args []string) error {
 		return errors.New("no AWS region: set AWS_REGION (the stack's region)")
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
-	h, err := consoleHandler(*adminURL, clients.Config, sesmailer.New(clients.SES, "", ""), log)
+	token, err := runToken()
+	if err != nil {
+		return err
+	}
+	h, err := consoleHandler(*adminURL, clients.Config, sesmailer.New(clients.SES, "", ""), token, log)
 	if err != nil {
 		return err
 	}
@@ -83,10 +92,11 @@ func runConsole(ctx context.Context, c *call, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
-	fmt.Fprintf(c.stdout, "Mayday console at http://%s/ (admin calls signed for %s in %s)\nCtrl-C stops it.\n",
-		ln.Addr(), *adminURL, clients.Config.Region)
+	fmt.Fprintf(c.stdout, "Mayday console at http://%s/?token=%s (admin calls signed for %s in %s)\n"+
+		"Open that URL: the console answers only a browser that did (the token is new each run).\nCtrl-C stops it.\n",
+		ln.Addr(), token, *adminURL, clients.Config.Region)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -100,7 +110,7 @@ func listenLoopback(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("address %q: %w", addr, err)
 	}
-	if !isLoopback(host) {
+	if !console.IsLoopbackHost(host) {
 		return nil, fmt.Errorf("address %q: the console listens on loopback only (it signs with your credentials)", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -110,18 +120,20 @@ func listenLoopback(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// isLoopback: host is localhost or a loopback IP address.
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || ip != nil && ip.IsLoopback()
-}
-
 // consoleHandler serves the console, its admin calls forwarded to
 // adminURL by a signing proxy.
-func consoleHandler(adminURL string, cfg aws.Config, templates console.Templates, log *slog.Logger) (http.Handler, error) {
+func consoleHandler(adminURL string, cfg aws.Config, templates console.Templates, token string, log *slog.Logger) (http.Handler, error) {
 	target, err := url.Parse(strings.TrimRight(adminURL, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("admin URL %q: %w", adminURL, err)
+	}
+	// The calls carry the operator's signature and the agents' data: http
+	// only to a stand-in on this machine.
+	if target.Scheme != "https" && (target.Scheme != "http" || !console.IsLoopbackHost(target.Host)) {
+		return nil, fmt.Errorf("admin URL %q: want https (the stack's AdminUrl output)", adminURL)
+	}
+	if token == "" {
+		return nil, errors.New("console: no run token")
 	}
 	proxy := &signingProxy{target: target, credentials: cfg.Credentials, region: cfg.Region,
 		signer: v4.NewSigner(), client: &http.Client{Timeout: 30 * time.Second}, now: time.Now, log: log}
@@ -134,7 +146,44 @@ func consoleHandler(adminURL string, cfg aws.Config, templates console.Templates
 		StatePoll: time.Second, Log: log}); err != nil {
 		return nil, err
 	}
-	return loopbackHost(mux), nil
+	return loopbackHost(requireToken(token, mux)), nil
+}
+
+// runToken is a new secret for this run of the console.
+func runToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("console token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// requireToken lets through only a browser that opened the URL the
+// console printed: its ?token= sets a cookie (HttpOnly, SameSite=Strict,
+// named after the port, since cookies ignore ports) and sends it on to
+// the same path without the token. Any other process on this machine,
+// which could otherwise call the admin API with the operator's
+// credentials, has not the token.
+func requireToken(token string, next http.Handler) http.Handler {
+	valid := func(v string) bool { return subtle.ConstantTimeCompare([]byte(v), []byte(token)) == 1 }
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, port, _ := net.SplitHostPort(r.Host)
+		name := "mayday-console-" + port
+		if q := r.URL.Query(); q.Has("token") && valid(q.Get("token")) {
+			http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			q.Del("token")
+			u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+			http.Redirect(w, r, u.String(), http.StatusSeeOther)
+			return
+		}
+		if c, err := r.Cookie(name); err != nil || !valid(c.Value) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":"open the URL mayday console printed (with its token)"}`+"\n")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // loopbackHost refuses a request whose Host is not a loopback name: a
@@ -146,7 +195,7 @@ func loopbackHost(next http.Handler) http.Handler {
 		if h, _, err := net.SplitHostPort(r.Host); err == nil {
 			host = h
 		}
-		if !isLoopback(host) {
+		if !console.IsLoopbackHost(host) {
 			http.Error(w, `{"error":"the console answers on its loopback address only"}`, http.StatusForbidden)
 			return
 		}

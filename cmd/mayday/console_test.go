@@ -10,7 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -101,23 +103,37 @@ func (f *functionURL) calls() ([]string, []error) {
 	return append([]string{}, f.seen...), append([]error{}, f.errs...)
 }
 
-func consoleFor(t *testing.T, key, secret string) (*functionURL, *httptest.Server) {
+// consoleFor is the console over a stand-in Function URL, and a client
+// that opened the URL the console printed (so holds its run's token).
+func consoleFor(t *testing.T, key, secret string) (*functionURL, *httptest.Server, *http.Client) {
 	t.Helper()
 	fn := &functionURL{creds: aws.Credentials{AccessKeyID: "AKIDCONSOLE", SecretAccessKey: "console-secret"}, region: "eu-west-1"}
 	fake := httptest.NewServer(fn)
 	t.Cleanup(fake.Close)
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")}
-	h, err := consoleHandler(fake.URL+"/", cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := consoleHandler(fake.URL+"/", cfg, nil, testToken, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return fn, srv
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.Get(srv.URL + "/?token=" + testToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.RawQuery != "" {
+		t.Fatalf("opening the printed URL: %d at %s, want the console without the token in its URL", res.StatusCode, res.Request.URL)
+	}
+	return fn, srv, client
 }
 
+const testToken = "run-token-for-the-test"
+
 func TestConsoleSignsAdminCallsForTheFunctionURL(t *testing.T) {
-	fn, srv := consoleFor(t, "AKIDCONSOLE", "console-secret")
+	fn, srv, client := consoleFor(t, "AKIDCONSOLE", "console-secret")
 	cases := []struct {
 		name, method, path, body, contentType, origin, host string
 		status                                              int
@@ -150,7 +166,7 @@ func TestConsoleSignsAdminCallsForTheFunctionURL(t *testing.T) {
 				req.Host = tc.host
 			}
 			req.Header.Set("Cookie", "session=browser-only")
-			res, err := http.DefaultClient.Do(req)
+			res, err := client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,8 +192,8 @@ func TestConsoleSignsAdminCallsForTheFunctionURL(t *testing.T) {
 // The stand-in's check is not a formality: other credentials fail it, and
 // the console passes on the 403.
 func TestConsoleWithOtherCredentialsIsRefused(t *testing.T) {
-	fn, srv := consoleFor(t, "AKIDCONSOLE", "not-the-secret")
-	res, err := http.Get(srv.URL + "/v1/sites")
+	fn, srv, client := consoleFor(t, "AKIDCONSOLE", "not-the-secret")
+	res, err := client.Get(srv.URL + "/v1/sites")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +205,9 @@ func TestConsoleWithOtherCredentialsIsRefused(t *testing.T) {
 }
 
 func TestConsoleServesPagesAndStreamsStateThroughTheProxy(t *testing.T) {
-	_, srv := consoleFor(t, "AKIDCONSOLE", "console-secret")
+	_, srv, client := consoleFor(t, "AKIDCONSOLE", "console-secret")
 	for _, path := range []string{"/", "/desk/a-1", "/assets/mayday-panel.js"} {
-		res, err := http.Get(srv.URL + path)
+		res, err := client.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +220,7 @@ func TestConsoleServesPagesAndStreamsStateThroughTheProxy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/console/agents/a-1/state/stream", nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,5 +237,79 @@ func TestConsoleServesPagesAndStreamsStateThroughTheProxy(t *testing.T) {
 	}
 	if event != "state" || !strings.Contains(data, `"presence":"Available"`) {
 		t.Fatalf("first stream event %q %q, want the state read through the signed proxy", event, data)
+	}
+}
+
+// Another process on this machine, or a page, has not the run's token: it
+// reaches neither the pages nor the admin calls signed with the
+// operator's credentials.
+func TestConsoleRequiresItsRunToken(t *testing.T) {
+	fn, srv, _ := consoleFor(t, "AKIDCONSOLE", "console-secret")
+	before, _ := fn.calls()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cases := []struct {
+		name, path, cookie string
+		want               int
+	}{
+		{name: "no token, an admin call", path: "/v1/sites", want: http.StatusUnauthorized},
+		{name: "no token, a page", path: "/", want: http.StatusUnauthorized},
+		{name: "no token, the state stream", path: "/console/agents/a-1/state/stream", want: http.StatusUnauthorized},
+		{name: "a wrong token in the URL", path: "/?token=guess", want: http.StatusUnauthorized},
+		{name: "a wrong cookie", path: "/v1/sites", cookie: "guess", want: http.StatusUnauthorized},
+		{name: "another port's cookie", path: "/v1/sites", cookie: "OTHERPORT", want: http.StatusUnauthorized},
+		{name: "the printed URL", path: "/?token=" + testToken, want: http.StatusSeeOther},
+		{name: "the cookie it set", path: "/v1/sites", cookie: testToken, want: http.StatusOK},
+	}
+	u, _ := url.Parse(srv.URL)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+tc.path, nil)
+			switch tc.cookie {
+			case "":
+			case "OTHERPORT":
+				req.AddCookie(&http.Cookie{Name: "mayday-console-1", Value: testToken})
+			default:
+				req.AddCookie(&http.Cookie{Name: "mayday-console-" + u.Port(), Value: tc.cookie})
+			}
+			res, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Fatalf("GET %s: %d %.200s, want %d", tc.path, res.StatusCode, body, tc.want)
+			}
+			if tc.want == http.StatusSeeOther {
+				c := res.Cookies()
+				if len(c) != 1 || c[0].Value != testToken || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode ||
+					res.Header.Get("Location") != "/" {
+					t.Fatalf("the printed URL set %v and sent to %q", c, res.Header.Get("Location"))
+				}
+			}
+		})
+	}
+	if after, _ := fn.calls(); len(after) != len(before)+1 {
+		t.Fatalf("forwarded %q, want only the call with the cookie", after[len(before):])
+	}
+}
+
+// The admin calls carry the operator's signature and the agents' data:
+// https only, but to a stand-in on this machine.
+func TestConsoleRequiresAnHTTPSAdminURL(t *testing.T) {
+	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
+	for url, ok := range map[string]bool{
+		"https://abc.lambda-url.eu-west-1.on.aws/": true,
+		"http://abc.lambda-url.eu-west-1.on.aws/":  false,
+		"http://10.0.0.5:8080/":                    false,
+		"ftp://abc.example/":                       false,
+		"http://127.0.0.1:9001/":                   true,
+		"http://localhost:9001":                    true,
+		"http://[::1]:9001/":                       true,
+	} {
+		_, err := consoleHandler(url, cfg, nil, testToken, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if ok && err != nil || !ok && (err == nil || !strings.Contains(err.Error(), "https")) {
+			t.Errorf("%s: %v, want accepted %v (and an error naming https)", url, err, ok)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/local"
+	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
 )
 
@@ -54,6 +55,7 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 	mailer := c.flags.String("mailer", "", "outbox or ses (default: ses when AWS_ENDPOINT_URL_SESV2 is set)")
 	table := c.flags.String("table", "", fmt.Sprintf("DynamoDB `table`, created if missing (default: %s, else %s)", settings.Table.Env, localTable))
 	sender := c.flags.String("sender", "", fmt.Sprintf("SES sender `address` (default: %s)", settings.Sender.Env))
+	replaceTemplate := c.flags.Bool("replace-template", false, "with -mailer ses: replace the stored email template with the default (kept otherwise)")
 	rest, err := c.parse(args)
 	if err != nil {
 		return err
@@ -121,9 +123,14 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 			if err := settings.Sender.Check(from); err != nil {
 				return fmt.Errorf("-sender %q: %w", from, err)
 			}
-			if m.Mailer, err = awsclients.EnsureMailer(ctx, clients, from); err != nil {
+			mailer, kept, err := awsclients.EnsureMailer(ctx, clients, from, *replaceTemplate)
+			if err != nil {
 				return err
 			}
+			if kept {
+				m.Log.Info("kept the email template stored in SES; -replace-template replaces it with the default", "template", mayday.TemplateName)
+			}
+			m.Mailer = mailer
 		}
 	}
 	if err := m.Open(); err != nil {

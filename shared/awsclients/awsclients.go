@@ -6,6 +6,7 @@ package awsclients
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -15,6 +16,7 @@ import (
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/sesmailer"
 )
 
@@ -50,12 +52,24 @@ func EnsureStore(ctx context.Context, c Clients, table string) (*dynamostore.Sto
 	return dynamostore.New(c.DynamoDB, table), nil
 }
 
-// EnsureMailer returns the SES mailer after pushing the repo's default
-// template, so a fresh SES (or aws-ses-v2-local) can send at once.
-func EnsureMailer(ctx context.Context, c Clients, sender string) (*sesmailer.Mailer, error) {
-	m := sesmailer.New(c.SES, sender, "")
-	if err := m.PutTemplate(ctx, emailtemplate.Default()); err != nil {
-		return nil, err
+// EnsureMailer returns the SES mailer, with the repo's default template
+// created when SES has none, so a fresh SES (or aws-ses-v2-local) can send
+// at once. A stored template may be an operator's customisation: it is
+// kept (kept says so) unless replace asks for the default over it.
+func EnsureMailer(ctx context.Context, c Clients, sender string, replace bool) (m *sesmailer.Mailer, kept bool, err error) {
+	m = sesmailer.New(c.SES, sender, "")
+	def := emailtemplate.Default()
+	if !replace {
+		_, err := m.GetTemplate(ctx, def.Name)
+		if err == nil {
+			return m, true, nil
+		}
+		if !errors.Is(err, mayday.ErrNotFound) {
+			return nil, false, err
+		}
 	}
-	return m, nil
+	if err := m.PutTemplate(ctx, def); err != nil {
+		return nil, false, err
+	}
+	return m, false, nil
 }

@@ -76,10 +76,11 @@ func (s *system) Close() {
 }
 
 // serve runs one request through the in-process handler, as a loopback
-// client (admin routes are loopback-only).
+// client naming the runner by a loopback Host (the runner answers no
+// other).
 func (s *system) serve(method, path string, body []byte, sign bool) (int, []byte) {
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	req.RemoteAddr = "127.0.0.1:40000"
+	req.RemoteAddr, req.Host = "127.0.0.1:40000", "127.0.0.1"
 	if sign {
 		req.Header.Set(webhooksecret.SignatureHeader, webhooksecret.Sign([]byte(secret), time.Now(), body))
 	}

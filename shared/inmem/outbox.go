@@ -21,8 +21,8 @@ type SentEmail struct {
 	SentAt  time.Time `json:"sentAt"`
 }
 
-// Outbox is a mailer that renders stored templates and keeps every email,
-// for GET /local/outbox and for tests.
+// Outbox is a mailer that renders stored templates and keeps the newest
+// KeepEmails emails, for GET /local/outbox and for tests.
 type Outbox struct {
 	mu        sync.Mutex
 	templates map[string]emailtemplate.Template
@@ -31,6 +31,9 @@ type Outbox struct {
 }
 
 var _ mayday.Mailer = (*Outbox)(nil)
+
+// KeepEmails bounds the emails an Outbox keeps (the newest).
+const KeepEmails = 500
 
 // NewOutbox returns an outbox holding the default template.
 func NewOutbox(clock mayday.Clock) *Outbox {
@@ -76,6 +79,9 @@ func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent = append(o.sent, SentEmail{To: slices.Clone(e.To), Subject: r.Subject, Text: r.Text, HTML: r.HTML, SentAt: o.clock.Now()})
+	if over := len(o.sent) - KeepEmails; over > 0 {
+		o.sent = slices.Delete(o.sent, 0, over)
+	}
 	return nil
 }
 

@@ -266,7 +266,7 @@ func TestInvokeAPI(t *testing.T) {
 	})
 	t.Run("loopback only", func(t *testing.T) {
 		req := httptest.NewRequest("POST", "/2015-03-31/functions/lease-expiry/invocations", bytes.NewReader(eventstest.Bytes(t, "scheduled-event")))
-		req.RemoteAddr = "192.0.2.10:40000"
+		req.RemoteAddr, req.Host = "192.0.2.10:40000", "127.0.0.1:8080"
 		rec := httptest.NewRecorder()
 		s.Main.Handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusForbidden {

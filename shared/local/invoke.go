@@ -32,8 +32,11 @@ import (
 // the Function URL response buffered (statusCode, headers, body), where AWS
 // streams it.
 
-// invokePath is the Invoke API's route.
-const invokePath = "POST /2015-03-31/functions/{name}/invocations"
+// invokePath is the Invoke API's route, under invokePrefix.
+const (
+	invokePrefix = "/2015-03-31/functions/"
+	invokePath   = "POST " + invokePrefix + "{name}/invocations"
+)
 
 // invokeTimeout bounds one invocation, as a function's timeout does.
 const invokeTimeout = 30 * time.Second
@@ -105,10 +108,22 @@ func functionURL(h http.Handler) lambda.Handler {
 	})
 }
 
+// maxAsyncInvokes bounds the asynchronous invocations under way at once;
+// beyond, the Invoke API answers 429, as Lambda does when throttling.
+const maxAsyncInvokes = 64
+
+// asyncInvokes are the asynchronous invocations under way: Close waits
+// for them, and there are at most cap(slots).
+type asyncInvokes struct {
+	wg    sync.WaitGroup
+	slots chan struct{}
+}
+
+func newAsyncInvokes(n int) *asyncInvokes { return &asyncInvokes{slots: make(chan struct{}, n)} }
+
 // invokeHandler serves the Invoke API over the functions.
-// Asynchronous invocations run on after the answer; async tracks them so
-// that Close waits for them.
-func invokeHandler(fns map[string]lambda.Handler, missing map[string]string, async *sync.WaitGroup, log *slog.Logger) http.Handler {
+// Asynchronous invocations run on after the answer, tracked by async.
+func invokeHandler(fns map[string]lambda.Handler, missing map[string]string, async *asyncInvokes, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := httpapi.LoopbackOnly(r); err != nil {
 			lambdaError(w, http.StatusForbidden, "AccessDeniedException", "loopback only")
@@ -138,9 +153,17 @@ func invokeHandler(fns map[string]lambda.Handler, missing map[string]string, asy
 			w.WriteHeader(http.StatusNoContent)
 			return
 		case "Event":
-			async.Add(1)
+			select {
+			case async.slots <- struct{}{}:
+			default:
+				w.Header().Set("Retry-After", "1")
+				lambdaError(w, http.StatusTooManyRequests, "TooManyRequestsException",
+					fmt.Sprintf("%d asynchronous invocations under way already", cap(async.slots)))
+				return
+			}
+			async.wg.Add(1)
 			go func() {
-				defer async.Done()
+				defer func() { <-async.slots; async.wg.Done() }()
 				ctx, cancel := context.WithTimeout(context.Background(), invokeTimeout)
 				defer cancel()
 				if _, err := fn.Invoke(ctx, payload); err != nil {

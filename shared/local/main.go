@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -51,18 +50,25 @@ type Main struct {
 	Bus      *localbus.Bus
 	UseCases mayday.UseCases
 	URL      string
-	// Handler serves every route in process, as the server does.
+	// Handler serves every route in process, as the server does (a
+	// request must name a loopback Host, as httptest.NewRequest's
+	// example.com does not).
 	Handler http.Handler
 
 	server *http.Server
 	stop   context.CancelFunc
 	done   chan struct{}
-	async  sync.WaitGroup // asynchronous Lambda invocations under way
+	async  *asyncInvokes // asynchronous Lambda invocations under way
 
 	// consoleStop ends the console's state streams, which would hold up
 	// the server's shutdown.
 	consoleStop chan struct{}
 }
+
+// timeouts are the server's: a request's head, a whole request, and an
+// idle connection. No write timeout: the console's state streams last
+// minutes.
+var timeouts = struct{ readHeader, read, idle time.Duration }{5 * time.Second, 30 * time.Second, 2 * time.Minute}
 
 // Open wires the system and starts listening and sweeping.
 func (m *Main) Open() error {
@@ -74,6 +80,9 @@ func (m *Main) Open() error {
 	}
 	m.Log = slog.New(redact.Handler(m.Log.Handler())) // no personal data in logs
 	m.Config = m.Config.withDefaults()
+	if err := m.Config.checkExposure(); err != nil {
+		return err
+	}
 	if m.Store == nil {
 		m.Store = inmem.NewStore()
 	}
@@ -125,7 +134,8 @@ func (m *Main) Open() error {
 		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
 	}
 	m.URL = "http://" + ln.Addr().String()
-	m.server = &http.Server{Handler: m.Handler, ReadHeaderTimeout: 5 * time.Second}
+	m.server = &http.Server{Handler: m.Handler, ReadHeaderTimeout: timeouts.readHeader,
+		ReadTimeout: timeouts.read, IdleTimeout: timeouts.idle}
 	ctx, stop := context.WithCancel(context.Background())
 	m.stop, m.done = stop, make(chan struct{})
 	go func() {
@@ -152,7 +162,7 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := m.server.Shutdown(ctx)
-	m.async.Wait()
+	m.async.wg.Wait()
 	m.Bus.Close()
 	return err
 }
@@ -188,7 +198,8 @@ func (m *Main) handler() (http.Handler, error) {
 		return nil, err
 	}
 	fns, missing := m.functions(api)
-	mux.Handle(invokePath, invokeHandler(fns, missing, &m.async, m.Log))
+	m.async = newAsyncInvokes(maxAsyncInvokes)
+	mux.Handle(invokePath, invokeHandler(fns, missing, m.async, m.Log))
 	local := func(get func() any) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := httpapi.LoopbackOnly(r); err != nil {
@@ -213,7 +224,7 @@ func (m *Main) handler() (http.Handler, error) {
 	if err := m.mountConsole(mux); err != nil {
 		return nil, err
 	}
-	return mux, nil
+	return browserGuard(mux), nil
 }
 
 // numbers is Twilio's register of the account's numbers when a Twilio

@@ -210,6 +210,9 @@ func (b *Bus) deliver(r events.Rule, raw []byte) {
 	b.mu.Lock()
 	b.dead = append(b.dead, DeadLetter{ID: newID(), Rule: r.Name, Target: r.Target, Event: raw, Error: err.Error(),
 		Attempts: attempts, FailedAt: b.opts.Clock.Now().UTC()})
+	if over := len(b.dead) - KeepDeadLetters; over > 0 {
+		b.dead = slices.Delete(b.dead, 0, over) // the oldest go first; each was logged when it failed
+	}
 	b.mu.Unlock()
 }
 
@@ -233,7 +236,8 @@ func (b *Bus) Events() []json.RawMessage {
 	return out
 }
 
-// DeadLetters lists failed deliveries, newest first.
+// DeadLetters lists failed deliveries, newest first (the newest
+// KeepDeadLetters).
 func (b *Bus) DeadLetters() []DeadLetter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -277,3 +281,6 @@ func newID() string {
 	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
 }
+
+// KeepDeadLetters bounds the dead letters kept (the newest).
+const KeepDeadLetters = 1000

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"reflect"
 	"regexp"
 	"slices"
@@ -284,3 +287,30 @@ func TestReplayThatFailsAgainIsDeadLetteredAnew(t *testing.T) {
 }
 
 func noPresencePush(target string) bool { return target != functions.PresencePush }
+
+// Dead letters are kept up to a bound, the newest: a target failing for
+// hours does not grow the runner without end.
+func TestDeadLettersKeepTheNewest(t *testing.T) {
+	targets := map[string]lambda.Handler{}
+	rules := events.RulesTo(noPresencePush)
+	for _, r := range rules {
+		targets[r.Target] = lambda.NewHandler(func(context.Context, lambdaevents.EventBridgeEvent) error {
+			return errors.New("down")
+		})
+	}
+	b, err := localbus.New(rules, targets, localbus.Options{MaxAttempts: 1, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := localbus.KeepDeadLetters + 3
+	for i := range n {
+		_ = b.Publish(context.Background(), events.Event{DetailType: events.EmergencyCallStarted, Detail: map[string]string{"callId": fmt.Sprintf("c-%d", i)}})
+		b.Wait() // in order, so that "newest" is well defined
+	}
+	b.Close()
+	dl := b.DeadLetters()
+	if len(dl) != localbus.KeepDeadLetters || !bytes.Contains(dl[0].Event, fmt.Appendf(nil, `"c-%d"`, n-1)) ||
+		!bytes.Contains(dl[len(dl)-1].Event, []byte(`"c-3"`)) {
+		t.Fatalf("%d dead letters kept, want the newest %d", len(dl), localbus.KeepDeadLetters)
+	}
+}

@@ -105,7 +105,7 @@ var (
 // a deployed stack.
 var (
 	AdminURL = Setting{Env: "MAYDAY_ADMIN_URL", Source: NotDeployed,
-		Doc: "the stack's admin Function URL (its AdminUrl output), which mayday console signs its calls to", check: absoluteURL}
+		Doc: "the stack's admin Function URL (its AdminUrl output, https), which mayday console signs its calls to", check: absoluteURL}
 	ConsoleAddr = Setting{Env: "MAYDAY_CONSOLE_ADDR", Default: "127.0.0.1:8090", Source: NotDeployed,
 		Doc: "loopback address mayday console listens on", check: nonEmpty}
 )
