@@ -26,8 +26,11 @@ const (
 	// EmergencyDialLocationUnknown: an emergency dial whose country could
 	// not be established, handled as an emergency anyway.
 	EmergencyDialLocationUnknown = "Emergency Dial Location Unknown"
-	CallEnded                    = "Call Ended"
-	PresenceWatchdogRestored     = "Presence Watchdog Restored"
+	// EmergencyDialUnknownAgent: an emergency dial of an agent id
+	// operators never created; it answered with no callback lease.
+	EmergencyDialUnknownAgent = "Emergency Dial Unknown Agent"
+	CallEnded                 = "Call Ended"
+	PresenceWatchdogRestored  = "Presence Watchdog Restored"
 )
 
 // Event is one event to publish: a detail-type and its typed detail.
@@ -67,8 +70,9 @@ type EmergencyCallStartedDetail struct {
 	CallerIDSource string `json:"callerIdSource"`
 	// LeaseExpiresAt is when the presented lease ends.
 	LeaseExpiresAt *time.Time `json:"leaseExpiresAt,omitempty"`
-	// Fallback says why no lease was presented: "pool-empty" or
-	// "store-unavailable" (the store failed or was too slow).
+	// Fallback says why no lease was presented: "pool-empty",
+	// "store-unavailable" (the store failed or was too slow) or
+	// "unknown-agent" (an agent id operators never created).
 	Fallback string `json:"fallback,omitempty"`
 	// TakenOverFrom names the lease the dial took over because its pool
 	// was exhausted.
@@ -150,8 +154,9 @@ type DialUnsupportedDetail struct {
 }
 
 // LocationUnknownDetail is the detail of "Emergency Location Unknown Site"
-// (SiteID the site the call named) and "Emergency Dial Location Unknown":
-// what the dial presented instead.
+// (SiteID the site the call named), "Emergency Dial Location Unknown" and
+// "Emergency Dial Unknown Agent" (SiteID where the dial was): what the dial
+// presented instead.
 type LocationUnknownDetail struct {
 	CallID          string    `json:"callId"`
 	AgentID         string    `json:"agentId"`

@@ -85,6 +85,8 @@ func unavailableReason(d events.EmergencyCallStartedDetail) string {
 		why = fmt.Sprintf("no callback number free for %s", cmp.Or(d.SiteID, d.Country))
 	case FallbackStoreUnavailable:
 		why = "the store was unavailable when the call was set up"
+	case FallbackUnknownAgent:
+		why = "the agent is not one operators created, so no callback number is leased to them"
 	default:
 		why = "no number is registered at the agent's location"
 	}

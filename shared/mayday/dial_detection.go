@@ -214,8 +214,8 @@ func (d *DialDetection) classify(ctx context.Context, e CallEvent) (cls Classifi
 	return d.cfg.Dial.ClassifyAnywhere(e.To), true
 }
 
-// locationEvents are the operator events of a dial whose location or
-// country Mayday could not establish.
+// locationEvents are the operator events of a dial whose location,
+// country or agent Mayday could not establish.
 func (d *DialDetection) locationEvents(e CallEvent, cls Classification, countryUnknown bool, pr presented) []events.Event {
 	var evs []events.Event
 	log := d.log.With("callId", e.CallID, "agentId", e.AgentID)
@@ -223,6 +223,12 @@ func (d *DialDetection) locationEvents(e CallEvent, cls Classification, countryU
 		log.Warn("dial names an unknown site; located by the next rule", "siteId", pr.where.unknownSite)
 		evs = append(evs, events.Event{DetailType: events.EmergencyLocationUnknownSite, Detail: events.LocationUnknownDetail{
 			CallID: e.CallID, AgentID: e.AgentID, SiteID: pr.where.unknownSite, Country: cls.Country,
+			CallerID: pr.callerID, CallerIDSource: pr.source, At: d.now()}})
+	}
+	if pr.unknownAgent {
+		log.Warn("emergency dial of an agent id operators never created; no callback lease")
+		evs = append(evs, events.Event{DetailType: events.EmergencyDialUnknownAgent, Detail: events.LocationUnknownDetail{
+			CallID: e.CallID, AgentID: e.AgentID, SiteID: pr.where.siteID(), EmergencyNumber: cls.Number, Country: cls.Country,
 			CallerID: pr.callerID, CallerIDSource: pr.source, At: d.now()}})
 	}
 	if countryUnknown {
@@ -246,6 +252,8 @@ type presented struct {
 	presenceApplied bool
 	// repeat: a repeat of a dial already set up.
 	repeat bool
+	// unknownAgent: the dial's agent id is not one operators created.
+	unknownAgent bool
 }
 
 func (d *DialDetection) answer(out *CallOutcome, pr presented) {
@@ -287,9 +295,18 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 			l = newLeaser(plan)
 		}
 		pr := presented{where: w, presenceApplied: true}
-		choice, ok, err := l.choose(ctx, d.ports, d.pools, agent, now)
-		if err != nil {
-			return d.present(w, plan, FallbackStoreUnavailable), err
+		var (
+			choice Choice
+			ok     bool
+		)
+		// An id operators never created may be anyone's: it gets no
+		// number a real agent's callback could reach, only the ECBN or
+		// the default.
+		known := agent.Known()
+		if known {
+			if choice, ok, err = l.choose(ctx, d.ports, d.pools, agent, now); err != nil {
+				return d.present(w, plan, FallbackStoreUnavailable), err
+			}
 		}
 		var number *CallbackNumber
 		if ok {
@@ -297,6 +314,9 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 			number, pr.takeover = &n, takeover
 			pr.callerID, pr.source, pr.expires = n.Number, CallerLease, n.Lease.ExpiresAt
 			agent.CallbackNumber = n.Number // the arbiter of concurrent dials
+		} else if !known {
+			pr = d.present(w, unleased(plan), FallbackUnknownAgent)
+			pr.presenceApplied, pr.unknownAgent = true, true
 		} else {
 			pr = d.present(w, plan, "")
 			pr.presenceApplied = true
@@ -389,6 +409,10 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 		return d.present(w, nil, FallbackStoreUnavailable)
 	}
 	plan := callerIDPlan(w.loc, w.site, cmp.Or(country, w.country()), e.CarriesLocation, d.cfg.DefaultCallerID)
+	if !agent.Known() {
+		return d.present(w, unleased(plan), FallbackUnknownAgent)
+	}
+	busy := map[string]bool{}
 	for _, s := range plan {
 		if s.pool == nil {
 			continue
@@ -397,7 +421,12 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 		if err != nil {
 			return d.present(w, plan, FallbackStoreUnavailable)
 		}
-		choice, ok := (&poolView{numbers: numbers}).choose(agent, nil, now)
+		v := &poolView{numbers: numbers}
+		choice, ok := v.choose(agent, nil, busy, now)
+		choice, ok, err = d.passOverBusy(ctx, v, agent, nil, busy, now, choice, ok)
+		if err != nil {
+			return d.present(w, plan, FallbackStoreUnavailable)
+		}
 		if !ok {
 			continue
 		}

@@ -85,4 +85,6 @@ const (
 const (
 	FallbackPoolEmpty        = "pool-empty"
 	FallbackStoreUnavailable = "store-unavailable"
+	// FallbackUnknownAgent: the agent id is not one operators created.
+	FallbackUnknownAgent = "unknown-agent"
 )
