@@ -41,13 +41,16 @@ type Event struct {
 
 // EmergencyCallStartedDetail is the detail of "Emergency Call Started".
 type EmergencyCallStartedDetail struct {
-	CallID          string    `json:"callId"`
-	AgentID         string    `json:"agentId"`
-	DialedNumber    string    `json:"dialedNumber"`
-	EmergencyNumber string    `json:"emergencyNumber"`
-	Country         string    `json:"country"`
-	Location        string    `json:"location,omitempty"`
-	StartedAt       time.Time `json:"startedAt"`
+	CallID          string `json:"callId"`
+	AgentID         string `json:"agentId"`
+	DialedNumber    string `json:"dialedNumber"`
+	EmergencyNumber string `json:"emergencyNumber"`
+	Country         string `json:"country"`
+	Location        string `json:"location,omitempty"`
+	// StartedAt is the sender's occurredAt, as sent; ReceivedAt when
+	// Mayday received the dial, which timers count from.
+	StartedAt  time.Time `json:"startedAt"`
+	ReceivedAt time.Time `json:"receivedAt,omitzero"`
 	// PresenceApplied is false when the webhook could not record Do Not
 	// Disturb; the lease allocator then applies it (idempotently) itself.
 	PresenceApplied bool `json:"presenceApplied"`

@@ -33,7 +33,7 @@ func NewCallbackLeaseAllocation(store Store, events Publisher, o Options) (*Call
 func (a *CallbackLeaseAllocation) Allocate(ctx context.Context, d events.EmergencyCallStartedDetail) error {
 	if !d.PresenceApplied {
 		err := a.applyStart(ctx, Call{ID: d.CallID, Kind: KindOutbound, AgentID: d.AgentID, To: d.DialedNumber,
-			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, SiteID: d.SiteID, StartedAt: d.StartedAt})
+			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, SiteID: d.SiteID, StartedAt: d.StartedAt, ReceivedAt: d.ReceivedAt})
 		if err != nil {
 			return err
 		}

@@ -102,6 +102,11 @@ type CallOutcome struct {
 
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// maxClockSkew is how far a sender's occurredAt may be from receipt before
+// it is logged as suspect. It is recorded as sent either way; no timer ever
+// counts from it.
+const maxClockSkew = 5 * time.Minute
+
 // HandleCall applies a validated call-lifecycle webhook.
 func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	if err := e.Validate(); err != nil {
@@ -128,8 +133,9 @@ func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcom
 func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	cls, countryUnknown := d.classify(ctx, e)
 	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason, Number: cls.Number}
+	received := d.now().UTC()
 	call := Call{ID: e.CallID, AgentID: e.AgentID, From: e.From, To: e.To, Country: cls.Country,
-		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), Kind: KindOrdinary}
+		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), ReceivedAt: received, Kind: KindOrdinary}
 	switch {
 	case cls.Emergency:
 		call.Kind = KindOutbound
@@ -137,6 +143,9 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		call.Kind = KindUnsupported
 	}
 	log := d.log.With("callId", e.CallID, "agentId", e.AgentID)
+	if skew := call.StartedAt.Sub(received); skew > maxClockSkew || skew < -maxClockSkew {
+		log.Warn("occurredAt far from receipt: recorded as sent, timers count from receipt", "skewSeconds", int64(skew.Seconds()))
+	}
 
 	if !cls.Emergency {
 		stored, first, err := d.recordStart(ctx, call)
@@ -170,7 +179,7 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	d.answer(&out, pr)
 	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
-		PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
+		ReceivedAt: call.ReceivedAt, PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
 	if l := pr.where.loc; l != nil {
 		started.SiteID, started.LocationKind, started.LocationSource, started.Location = l.SiteID, l.Kind, l.Source, l.Detail
 		started.LocationValidated = l.Validated
@@ -332,13 +341,13 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		}
 		// The call's end may have come first: then no Do Not Disturb, but
 		// the emergency service may still call back, so the lease stands.
-		if !stored.Ended() && agent.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+		if !stored.Ended() && agent.BeginEmergency(call.ID, call.Kind, call.ReceivedAt) {
 			agent.UpdatedAt = now
 		}
 		rec := call
 		rec.Version, rec.EndedAt = stored.Version, stored.EndedAt
 		rec.SiteID, rec.CallerID, rec.CallerIDSource, rec.CallbackExpiresAt = w.siteID(), pr.callerID, pr.source, pr.expires
-		rec.ExpiresAt = rec.StartedAt.Add(callRetention)
+		rec.ExpiresAt = rec.ReceivedAt.Add(callRetention)
 		if rec.Ended() {
 			rec.ExpiresAt = rec.EndedAt.Add(callRetention)
 		}
