@@ -26,8 +26,11 @@ const (
 	// EmergencyDialLocationUnknown: an emergency dial whose country could
 	// not be established, handled as an emergency anyway.
 	EmergencyDialLocationUnknown = "Emergency Dial Location Unknown"
-	CallEnded                    = "Call Ended"
-	PresenceWatchdogRestored     = "Presence Watchdog Restored"
+	// EmergencyDialUnknownAgent: an emergency dial of an agent id
+	// operators never created; it answered with no callback lease.
+	EmergencyDialUnknownAgent = "Emergency Dial Unknown Agent"
+	CallEnded                 = "Call Ended"
+	PresenceWatchdogRestored  = "Presence Watchdog Restored"
 )
 
 // Event is one event to publish: a detail-type and its typed detail.
@@ -38,13 +41,16 @@ type Event struct {
 
 // EmergencyCallStartedDetail is the detail of "Emergency Call Started".
 type EmergencyCallStartedDetail struct {
-	CallID          string    `json:"callId"`
-	AgentID         string    `json:"agentId"`
-	DialedNumber    string    `json:"dialedNumber"`
-	EmergencyNumber string    `json:"emergencyNumber"`
-	Country         string    `json:"country"`
-	Location        string    `json:"location,omitempty"`
-	StartedAt       time.Time `json:"startedAt"`
+	CallID          string `json:"callId"`
+	AgentID         string `json:"agentId"`
+	DialedNumber    string `json:"dialedNumber"`
+	EmergencyNumber string `json:"emergencyNumber"`
+	Country         string `json:"country"`
+	Location        string `json:"location,omitempty"`
+	// StartedAt is the sender's occurredAt, as sent; ReceivedAt when
+	// Mayday received the dial, which timers count from.
+	StartedAt  time.Time `json:"startedAt"`
+	ReceivedAt time.Time `json:"receivedAt,omitzero"`
 	// PresenceApplied is false when the webhook could not record Do Not
 	// Disturb; the lease allocator then applies it (idempotently) itself.
 	PresenceApplied bool `json:"presenceApplied"`
@@ -67,8 +73,9 @@ type EmergencyCallStartedDetail struct {
 	CallerIDSource string `json:"callerIdSource"`
 	// LeaseExpiresAt is when the presented lease ends.
 	LeaseExpiresAt *time.Time `json:"leaseExpiresAt,omitempty"`
-	// Fallback says why no lease was presented: "pool-empty" or
-	// "store-unavailable" (the store failed or was too slow).
+	// Fallback says why no lease was presented: "pool-empty",
+	// "store-unavailable" (the store failed or was too slow) or
+	// "unknown-agent" (an agent id operators never created).
 	Fallback string `json:"fallback,omitempty"`
 	// TakenOverFrom names the lease the dial took over because its pool
 	// was exhausted.
@@ -150,8 +157,9 @@ type DialUnsupportedDetail struct {
 }
 
 // LocationUnknownDetail is the detail of "Emergency Location Unknown Site"
-// (SiteID the site the call named) and "Emergency Dial Location Unknown":
-// what the dial presented instead.
+// (SiteID the site the call named), "Emergency Dial Location Unknown" and
+// "Emergency Dial Unknown Agent" (SiteID where the dial was): what the dial
+// presented instead.
 type LocationUnknownDetail struct {
 	CallID          string    `json:"callId"`
 	AgentID         string    `json:"agentId"`

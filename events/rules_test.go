@@ -23,7 +23,7 @@ var routes = map[string][]string{
 	"restore-on-emergency-end": {"emergency-call-ended"},
 	"history-on-call-end":      {"call-ended"},
 	"alarm-on-operator-events": {"callback-pool-exhausted", "emergency-dial-unsupported", "emergency-location-unknown-site",
-		"emergency-dial-location-unknown", "presence-watchdog-restored"},
+		"emergency-dial-location-unknown", "emergency-dial-unknown-agent", "presence-watchdog-restored"},
 	"audit-callbacks-and-expiry": {"emergency-callback-routed", "callback-lease-expired"},
 	"push-presence-to-platform":  {"emergency-call-started", "emergency-callback-routed", "emergency-call-ended", "presence-watchdog-restored"},
 }

@@ -123,6 +123,7 @@ type callItem struct {
 	CallerIDSource    string     `dynamodbav:"callerIdSource,omitempty"`
 	CallbackExpiresAt *time.Time `dynamodbav:"callbackExpiresAt,omitempty"`
 	StartedAt         time.Time  `dynamodbav:"startedAt"`
+	ReceivedAt        *time.Time `dynamodbav:"receivedAt,omitempty"`
 	EndedAt           time.Time  `dynamodbav:"endedAt"`
 	Route             *routeItem `dynamodbav:"route,omitempty"`
 	ExpiresAt         time.Time  `dynamodbav:"expiresAt"`
@@ -349,6 +350,7 @@ func toCallItem(c *mayday.Call) callItem {
 		CallerIDSource:    c.CallerIDSource,
 		CallbackExpiresAt: optionalTime(c.CallbackExpiresAt),
 		StartedAt:         c.StartedAt,
+		ReceivedAt:        optionalTime(c.ReceivedAt),
 		EndedAt:           c.EndedAt,
 		Route:             toRouteItem(c.Route),
 		ExpiresAt:         c.ExpiresAt,
@@ -371,6 +373,7 @@ func fromCallItem(it *callItem) mayday.Call {
 		CallerIDSource:    it.CallerIDSource,
 		CallbackExpiresAt: timeOf(it.CallbackExpiresAt),
 		StartedAt:         it.StartedAt,
+		ReceivedAt:        timeOf(it.ReceivedAt),
 		EndedAt:           it.EndedAt,
 		Route:             fromRouteItem(it.Route),
 		ExpiresAt:         it.ExpiresAt,

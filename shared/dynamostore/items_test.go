@@ -94,6 +94,7 @@ var (
 		CallerIDSource:    mayday.CallerLease,
 		CallbackExpiresAt: t0.Add(time.Hour),
 		StartedAt:         t0.Add(5 * time.Minute),
+		ReceivedAt:        t0.Add(5*time.Minute + 2*time.Second),
 		EndedAt:           t0.Add(17 * time.Minute),
 		Route: &mayday.RouteDecision{
 			Route:    mayday.RouteAgent,

@@ -127,7 +127,8 @@ func TestAdminContract(t *testing.T) {
 		{"GET", "/v1/agents/a-1/readiness", "", 200, `"name":"callbackPool","ok":false`},
 		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"GB"}`, 201, `"country":"GB"`},
 		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"GB"}`, 200, `"number":"+442071230001"`},
-		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"US"}`, 409, "GB pool"},
+		{"POST", "/v1/callback-numbers", `{"number":"+442071230001","country":"US"}`, 400, "not a number of US"},
+		{"POST", "/v1/callback-numbers", `{"number":"+14255550001","country":"GB"}`, 400, "not a number of GB"},
 		{"POST", "/v1/callback-numbers", `{"number":"12345","country":"US"}`, 400, "E.164"},
 		{"POST", "/v1/callback-numbers", `{"number":"+33123456789","country":"FR"}`, 400, "supported"},
 		{"GET", "/v1/callback-numbers", "", 200, `"numbers":[{"number":"+442071230001","country":"GB"}]`},
@@ -152,6 +153,9 @@ func TestAdminContract(t *testing.T) {
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"notify":"security@example.com; nope"}`, 400, "notify"},
 		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+1 (425) 555-0100","notify":"security@example.com; frontdesk@example.com"}`, 200, `"emergencyCallbackNumber":"+14255550100","notify":["security@example.com","frontdesk@example.com"]`},
 		{"GET", "/v1/sites/sea", "", 200, `"address":{"houseNumber":"1","street":"Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"}`},
+		{"PUT", "/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+44 20 7123 0000"}`, 400, "emergencyCallbackNumber +442071230000 is not a number of US"},
+		{"GET", "/v1/sites/sea", "", 200, `"emergencyCallbackNumber":"+14255550100"`},
+		{"POST", "/v1/callback-numbers", `{"number":"+4533123456","country":"US","siteId":"sea"}`, 400, "not a number of US"},
 		{"GET", "/v1/sites/nowhere", "", 404, "not found"},
 		{"POST", "/v1/callback-numbers", `{"number":"+442071230002","country":"GB","siteId":"sea"}`, 400, "country"},
 		{"POST", "/v1/callback-numbers", `{"number":"+14255550001","country":"US","siteId":"nowhere"}`, 400, "nowhere"},
@@ -170,6 +174,43 @@ func TestAdminContract(t *testing.T) {
 		if rec.Code != s.status || !strings.Contains(rec.Body.String(), s.want) {
 			t.Fatalf("step %d %s %s: %d %s; want %d containing %s", i, s.method, s.path, rec.Code, rec.Body, s.status, s.want)
 		}
+	}
+}
+
+// A dial naming a site of another country than its own is located as if
+// the site were unknown: never the other country's address.
+func TestDialNamingASiteOfAnotherCountry(t *testing.T) {
+	h := newAPI(t, nil)
+	for _, s := range []struct{ path, body string }{
+		{"/v1/sites/sea", `{"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"emergencyCallbackNumber":"+14255550100"}`},
+		{"/v1/sites/lon", `{"name":"London","country":"GB","address":{"houseNumber":"1","street":"Strand","city":"London","postalCode":"WC2N 5HR","country":"GB"},"emergencyCallbackNumber":"+442071230000"}`},
+		{"/v1/agents/a-1", `{"name":"Ada","country":"US","siteId":"sea"}`},
+	} {
+		if rec := do(h, "PUT", s.path, s.body, nil); rec.Code != 200 {
+			t.Fatalf("PUT %s: %d %s", s.path, rec.Code, rec.Body)
+		}
+	}
+	dial := `{"type":"call.dialed","callId":"c-1","agentId":"a-1","from":"+14255550100","to":"9-911","country":"US","siteId":"lon","occurredAt":"` +
+		time.Now().UTC().Format(time.RFC3339) + `"}`
+	rec := do(h, "POST", "/v1/telephony/events", dial, signed(dial))
+	var out struct {
+		Emergency      bool   `json:"emergency"`
+		CallerID       string `json:"callerId"`
+		CallerIDSource string `json:"callerIdSource"`
+		Location       struct {
+			SiteID  string `json:"siteId"`
+			Source  string `json:"source"`
+			Address struct {
+				Country string `json:"country"`
+			} `json:"address"`
+		} `json:"location"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); rec.Code != 200 || err != nil {
+		t.Fatalf("dial: %d %s", rec.Code, rec.Body)
+	}
+	if !out.Emergency || out.Location.SiteID != "sea" || out.Location.Source != mayday.SourceHome || out.Location.Address.Country != "US" ||
+		out.CallerID != "+14255550100" || out.CallerIDSource != mayday.CallerECBN {
+		t.Fatalf("a US dial naming the GB site answered %s; want the home site sea and its ECBN, never London", rec.Body)
 	}
 }
 

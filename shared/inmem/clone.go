@@ -70,6 +70,7 @@ func cloneCall(c *mayday.Call) mayday.Call {
 func settleCall(c *mayday.Call) {
 	wall(&c.CallbackExpiresAt)
 	wall(&c.StartedAt)
+	wall(&c.ReceivedAt)
 	wall(&c.EndedAt)
 	wall(&c.ExpiresAt)
 }

@@ -73,6 +73,7 @@ func TestRulesRouteEachDetailType(t *testing.T) {
 		{events.CallEnded, functions.CallHistory},
 		{events.CallbackPoolExhausted, events.TargetOperatorAlarm},
 		{events.EmergencyDialUnsupported, events.TargetOperatorAlarm},
+		{events.EmergencyDialUnknownAgent, events.TargetOperatorAlarm},
 		{events.EmergencyCallbackRouted, events.TargetAudit},
 		{events.CallbackLeaseExpired, events.TargetAudit},
 	}

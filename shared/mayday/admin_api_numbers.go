@@ -28,6 +28,11 @@ func (api *AdminAPI) AddNumberAt(ctx context.Context, number, country, siteID st
 	if !SupportedCountry(country) {
 		return CallbackNumber{}, false, fmt.Errorf("%w: country %q is not a supported location", ErrInvalid, country)
 	}
+	// Another country's number reaches that country's emergency network,
+	// never the caller's.
+	if !NumberInCountry(num, country) {
+		return CallbackNumber{}, false, fmt.Errorf("%w: number %s is not a number of %s", ErrInvalid, num, country)
+	}
 	if siteID != "" {
 		site, err := api.store.GetSite(ctx, siteID)
 		if errors.Is(err, ErrNotFound) {

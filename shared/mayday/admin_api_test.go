@@ -29,6 +29,35 @@ func TestPresenceChangeDuringEmergency(t *testing.T) {
 	}
 }
 
+// A callback number belongs to its pool's country: the 911 network of
+// another country cannot call it back at the caller's address.
+func TestNumbersBelongToTheirCountry(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, number, country, site string
+		ok                          bool
+	}{
+		{"a GB number in the US pool", "+442071230001", "US", "", false},
+		{"a DK number at a US site", "+4533123456", "US", "sea", false},
+		{"a US number in the GB pool", "+14255550123", "GB", "", false},
+		{"a US number in the DK pool", "+14255550123", "DK", "", false},
+		{"a US number in the US pool", "+14255550123", "US", "", true},
+		{"a CA number (+1) in the CA pool", "+16135550123", "CA", "", true},
+		{"a PR number (+1) in the PR pool", "+17875550123", "PR", "", true},
+		{"a GB number in the GB pool", "+442071230001", "GB", "", true},
+		{"a DK number in the DK pool", "+4533123456", "DK", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := withSites(t)
+			_, _, err := f.uc.AdminAPI.AddNumberAt(ctx, tc.number, tc.country, tc.site)
+			if tc.ok != (err == nil) || !tc.ok && (!errors.Is(err, mayday.ErrInvalid) || !strings.Contains(err.Error(), "not a number of")) {
+				t.Fatalf("AddNumberAt(%s, %s, %q) = %v; want ok=%v, else ErrInvalid saying it is not a number of the country",
+					tc.number, tc.country, tc.site, err, tc.ok)
+			}
+		})
+	}
+}
+
 func TestSitesAdmin(t *testing.T) {
 	f := withSites(t)
 	ctx := context.Background()
@@ -49,6 +78,8 @@ func TestSitesAdmin(t *testing.T) {
 		{"no address country", func(s *mayday.Site) { s.Address.Country = "" }, "address.country"},
 		{"unsupported country", func(s *mayday.Site) { s.Country, s.Address.Country = "FR", "FR" }, "country"},
 		{"bad ECBN", func(s *mayday.Site) { s.EmergencyCallbackNumber = "12345" }, "emergencyCallbackNumber"},
+		{"a UK ECBN at a US site", func(s *mayday.Site) { s.EmergencyCallbackNumber = "+442071230000" }, "emergencyCallbackNumber"},
+		{"a DK ECBN at a US site", func(s *mayday.Site) { s.EmergencyCallbackNumber = "+4533123456" }, "emergencyCallbackNumber"},
 		{"bad notify address", func(s *mayday.Site) { s.Notify = []string{"nope"} }, "notify"},
 	} {
 		if err := bad(tc.change); !errors.Is(err, mayday.ErrInvalid) || !strings.Contains(err.Error(), tc.field) {

@@ -93,6 +93,12 @@ type ActiveCall struct {
 // records remember them too, this only closes the race between the two writes.
 const endedMemory = 32
 
+// Known reports whether operators created the agent (put its profile): only
+// then may a dial lease a number for it. A dial of an id Mayday has never
+// seen stores an item too, to hold its Do Not Disturb, but with no profile,
+// so an item alone does not make the id known.
+func (a *Agent) Known() bool { return a.Version > 0 && a.NumberType != "" }
+
 // InEmergency reports whether an emergency conversation is in progress.
 func (a *Agent) InEmergency() bool { return len(a.Emergency.Active) > 0 }
 

@@ -43,8 +43,13 @@ type Call struct {
 	CallerID          string
 	CallerIDSource    string
 	CallbackExpiresAt time.Time
-	StartedAt         time.Time
-	EndedAt           time.Time
+	// StartedAt is when the sender says the call started, kept as sent;
+	// ReceivedAt is when Mayday learnt of it (zero on records written
+	// before it was kept). Timers count from ReceivedAt: a sender's clock
+	// must never move the watchdog.
+	StartedAt  time.Time
+	ReceivedAt time.Time
+	EndedAt    time.Time
 	// Route is the routing decision given for an inbound callback, repeated
 	// verbatim when the routing webhook is retried.
 	Route *RouteDecision `json:",omitempty"`

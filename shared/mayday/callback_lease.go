@@ -2,6 +2,7 @@ package mayday
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -53,10 +54,13 @@ type leaser struct {
 	view  *poolView
 	fresh bool // read the pool itself, not the last view of it
 	lost  map[string]bool
-	tried bool // a pool was read: what is presented instead is a pool-empty fallback
+	busy  map[string]bool // lease holders found in an emergency: never taken over
+	tried bool            // a pool was read: what is presented instead is a pool-empty fallback
 }
 
-func newLeaser(plan []callerStep) *leaser { return &leaser{plan: plan, lost: map[string]bool{}} }
+func newLeaser(plan []callerStep) *leaser {
+	return &leaser{plan: plan, lost: map[string]bool{}, busy: map[string]bool{}}
+}
 
 // choose is the lease to take: the first pool of the plan with a number to
 // lease. ok is false when no pool has one; then fixedCaller(plan) applies.
@@ -66,19 +70,61 @@ func (l *leaser) choose(ctx context.Context, p ports, ps *pools, agent Agent, no
 		if pool == nil {
 			continue
 		}
-		if l.view == nil {
-			v, err := ps.view(ctx, p, *pool, l.fresh)
+		for {
+			if l.view == nil {
+				v, err := ps.view(ctx, p, *pool, l.fresh)
+				if err != nil {
+					return Choice{}, false, err
+				}
+				l.view, l.tried = v, true
+			}
+			c, ok := l.view.choose(agent, l.lost, l.busy, now)
+			if (!ok || c.Takeover) && !l.fresh && l.view.size() > 0 {
+				// The view may be up to poolFreshFor old: a number
+				// released since spares a take-over, or giving the
+				// pool up. Read the pool before either.
+				l.view, l.fresh, l.lost = nil, true, map[string]bool{}
+				continue
+			}
+			c, ok, err := p.passOverBusy(ctx, l.view, agent, l.lost, l.busy, now, c, ok)
 			if err != nil {
 				return Choice{}, false, err
 			}
-			l.view, l.tried = v, true
-		}
-		if c, ok := l.view.choose(agent, l.lost, now); ok {
-			return c, true, nil
+			if ok {
+				return c, true, nil
+			}
+			break
 		}
 		l.view, l.fresh, l.lost = nil, false, map[string]bool{}
 	}
 	return Choice{}, false, nil
+}
+
+// passOverBusy turns c, v's choice for agent, into one that never takes
+// over a number whose holder is in an emergency (an outbound call or a
+// callback): the emergency service may be calling that agent back on it
+// right now. The holder's state is on the agent item, so it is read only
+// when a take-over is the choice, one read per such number: the common
+// dial, with a free number, pays nothing. Recording the holder's state on
+// the lease instead would need every end of a call, a callback or the
+// watchdog's restore to write the number too, and a lost write would either
+// take a number mid-call or keep one out of the pool for good. A holder
+// whose emergency starts just after the read can still lose the number: a
+// window of milliseconds, on a lease nearest to its end.
+func (p ports) passOverBusy(ctx context.Context, v *poolView, agent Agent, lost, busy map[string]bool, now time.Time, c Choice, ok bool) (Choice, bool, error) {
+	for ok && c.Takeover {
+		id := c.Number.Lease.AgentID
+		holder, err := p.store.GetAgent(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Choice{}, false, fmt.Errorf("lease holder %s: %w", id, err)
+		}
+		if !holder.InEmergency() {
+			break
+		}
+		busy[id] = true
+		c, ok = v.choose(agent, lost, busy, now)
+	}
+	return c, ok, nil
 }
 
 // lostRace records that another dial took number (or renewed it for this

@@ -33,7 +33,7 @@ func NewCallbackLeaseAllocation(store Store, events Publisher, o Options) (*Call
 func (a *CallbackLeaseAllocation) Allocate(ctx context.Context, d events.EmergencyCallStartedDetail) error {
 	if !d.PresenceApplied {
 		err := a.applyStart(ctx, Call{ID: d.CallID, Kind: KindOutbound, AgentID: d.AgentID, To: d.DialedNumber,
-			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, SiteID: d.SiteID, StartedAt: d.StartedAt})
+			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, SiteID: d.SiteID, StartedAt: d.StartedAt, ReceivedAt: d.ReceivedAt})
 		if err != nil {
 			return err
 		}
@@ -85,6 +85,8 @@ func unavailableReason(d events.EmergencyCallStartedDetail) string {
 		why = fmt.Sprintf("no callback number free for %s", cmp.Or(d.SiteID, d.Country))
 	case FallbackStoreUnavailable:
 		why = "the store was unavailable when the call was set up"
+	case FallbackUnknownAgent:
+		why = "the agent is not one operators created, so no callback number is leased to them"
 	default:
 		why = "no number is registered at the agent's location"
 	}

@@ -49,3 +49,16 @@ func fixedCaller(plan []callerStep) callerStep {
 	}
 	return callerStep{source: CallerNone}
 }
+
+// unleased is plan without the numbers that would route the emergency
+// service's callbacks to the caller: the pools' leases and the agent's own
+// number. What is left is the site's ECBN and the platform default.
+func unleased(plan []callerStep) []callerStep {
+	var out []callerStep
+	for _, s := range plan {
+		if s.pool == nil && s.source != CallerAgent {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package mayday
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 )
@@ -19,7 +20,7 @@ func (p ports) recordStart(ctx context.Context, start Call) (stored Call, first 
 		endedAt := c.EndedAt
 		*c = start
 		c.EndedAt = endedAt
-		c.ExpiresAt = start.StartedAt.Add(callRetention)
+		c.ExpiresAt = cmp.Or(start.ReceivedAt, start.StartedAt).Add(callRetention)
 		first = true
 		return nil
 	})
@@ -40,8 +41,11 @@ func (p ports) applyStart(ctx context.Context, call Call) error {
 		return nil
 	}
 	now := p.now()
+	// From receipt, never the sender's clock; an event from before
+	// receipt was kept counts from now, later by the chain's delay.
+	since := cmp.Or(call.ReceivedAt, now)
 	_, err = p.store.UpdateAgent(ctx, call.AgentID, func(a *Agent) error {
-		if !a.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+		if !a.BeginEmergency(call.ID, call.Kind, since) {
 			return ErrNoChange
 		}
 		a.UpdatedAt = now

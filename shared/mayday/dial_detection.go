@@ -102,6 +102,11 @@ type CallOutcome struct {
 
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// maxClockSkew is how far a sender's occurredAt may be from receipt before
+// it is logged as suspect. It is recorded as sent either way; no timer ever
+// counts from it.
+const maxClockSkew = 5 * time.Minute
+
 // HandleCall applies a validated call-lifecycle webhook.
 func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	if err := e.Validate(); err != nil {
@@ -128,8 +133,9 @@ func (d *DialDetection) HandleCall(ctx context.Context, e CallEvent) (CallOutcom
 func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	cls, countryUnknown := d.classify(ctx, e)
 	out := CallOutcome{CallID: e.CallID, Emergency: cls.Emergency, Reason: cls.Reason, Number: cls.Number}
+	received := d.now().UTC()
 	call := Call{ID: e.CallID, AgentID: e.AgentID, From: e.From, To: e.To, Country: cls.Country,
-		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), Kind: KindOrdinary}
+		Location: e.Location, Number: cls.Number, StartedAt: e.OccurredAt.UTC(), ReceivedAt: received, Kind: KindOrdinary}
 	switch {
 	case cls.Emergency:
 		call.Kind = KindOutbound
@@ -137,6 +143,9 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		call.Kind = KindUnsupported
 	}
 	log := d.log.With("callId", e.CallID, "agentId", e.AgentID)
+	if skew := call.StartedAt.Sub(received); skew > maxClockSkew || skew < -maxClockSkew {
+		log.Warn("occurredAt far from receipt: recorded as sent, timers count from receipt", "skewSeconds", int64(skew.Seconds()))
+	}
 
 	if !cls.Emergency {
 		stored, first, err := d.recordStart(ctx, call)
@@ -170,7 +179,7 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	d.answer(&out, pr)
 	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
-		PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
+		ReceivedAt: call.ReceivedAt, PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
 	if l := pr.where.loc; l != nil {
 		started.SiteID, started.LocationKind, started.LocationSource, started.Location = l.SiteID, l.Kind, l.Source, l.Detail
 		started.LocationValidated = l.Validated
@@ -214,8 +223,8 @@ func (d *DialDetection) classify(ctx context.Context, e CallEvent) (cls Classifi
 	return d.cfg.Dial.ClassifyAnywhere(e.To), true
 }
 
-// locationEvents are the operator events of a dial whose location or
-// country Mayday could not establish.
+// locationEvents are the operator events of a dial whose location,
+// country or agent Mayday could not establish.
 func (d *DialDetection) locationEvents(e CallEvent, cls Classification, countryUnknown bool, pr presented) []events.Event {
 	var evs []events.Event
 	log := d.log.With("callId", e.CallID, "agentId", e.AgentID)
@@ -223,6 +232,12 @@ func (d *DialDetection) locationEvents(e CallEvent, cls Classification, countryU
 		log.Warn("dial names an unknown site; located by the next rule", "siteId", pr.where.unknownSite)
 		evs = append(evs, events.Event{DetailType: events.EmergencyLocationUnknownSite, Detail: events.LocationUnknownDetail{
 			CallID: e.CallID, AgentID: e.AgentID, SiteID: pr.where.unknownSite, Country: cls.Country,
+			CallerID: pr.callerID, CallerIDSource: pr.source, At: d.now()}})
+	}
+	if pr.unknownAgent {
+		log.Warn("emergency dial of an agent id operators never created; no callback lease")
+		evs = append(evs, events.Event{DetailType: events.EmergencyDialUnknownAgent, Detail: events.LocationUnknownDetail{
+			CallID: e.CallID, AgentID: e.AgentID, SiteID: pr.where.siteID(), EmergencyNumber: cls.Number, Country: cls.Country,
 			CallerID: pr.callerID, CallerIDSource: pr.source, At: d.now()}})
 	}
 	if countryUnknown {
@@ -246,6 +261,8 @@ type presented struct {
 	presenceApplied bool
 	// repeat: a repeat of a dial already set up.
 	repeat bool
+	// unknownAgent: the dial's agent id is not one operators created.
+	unknownAgent bool
 }
 
 func (d *DialDetection) answer(out *CallOutcome, pr presented) {
@@ -288,9 +305,18 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 			l = newLeaser(plan)
 		}
 		pr := presented{where: w, presenceApplied: true}
-		choice, ok, err := l.choose(ctx, d.ports, d.pools, agent, now)
-		if err != nil {
-			return d.present(w, plan, FallbackStoreUnavailable), err
+		var (
+			choice Choice
+			ok     bool
+		)
+		// An id operators never created may be anyone's: it gets no
+		// number a real agent's callback could reach, only the ECBN or
+		// the default.
+		known := agent.Known()
+		if known {
+			if choice, ok, err = l.choose(ctx, d.ports, d.pools, agent, now); err != nil {
+				return d.present(w, plan, FallbackStoreUnavailable), err
+			}
 		}
 		var number *CallbackNumber
 		if ok {
@@ -298,6 +324,9 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 			number, pr.takeover = &n, takeover
 			pr.callerID, pr.source, pr.expires = n.Number, CallerLease, n.Lease.ExpiresAt
 			agent.CallbackNumber = n.Number // the arbiter of concurrent dials
+		} else if !known {
+			pr = d.present(w, unleased(plan), FallbackUnknownAgent)
+			pr.presenceApplied, pr.unknownAgent = true, true
 		} else {
 			pr = d.present(w, plan, "")
 			pr.presenceApplied = true
@@ -313,13 +342,13 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		}
 		// The call's end may have come first: then no Do Not Disturb, but
 		// the emergency service may still call back, so the lease stands.
-		if !stored.Ended() && agent.BeginEmergency(call.ID, call.Kind, call.StartedAt) {
+		if !stored.Ended() && agent.BeginEmergency(call.ID, call.Kind, call.ReceivedAt) {
 			agent.UpdatedAt = now
 		}
 		rec := call
 		rec.Version, rec.EndedAt = stored.Version, stored.EndedAt
 		rec.SiteID, rec.CallerID, rec.CallerIDSource, rec.CallbackExpiresAt = w.siteID(), pr.callerID, pr.source, pr.expires
-		rec.ExpiresAt = rec.StartedAt.Add(callRetention)
+		rec.ExpiresAt = rec.ReceivedAt.Add(callRetention)
 		if rec.Ended() {
 			rec.ExpiresAt = rec.EndedAt.Add(callRetention)
 		}
@@ -391,6 +420,10 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 	if err != nil {
 		return d.present(w, plan, FallbackStoreUnavailable)
 	}
+	if !agent.Known() {
+		return d.present(w, unleased(plan), FallbackUnknownAgent)
+	}
+	busy := map[string]bool{}
 	for _, s := range plan {
 		if s.pool == nil {
 			continue
@@ -399,7 +432,12 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 		if err != nil {
 			return d.present(w, plan, FallbackStoreUnavailable)
 		}
-		choice, ok := (&poolView{numbers: numbers}).choose(agent, nil, now)
+		v := &poolView{numbers: numbers}
+		choice, ok := v.choose(agent, nil, busy, now)
+		choice, ok, err = d.passOverBusy(ctx, v, agent, nil, busy, now, choice, ok)
+		if err != nil {
+			return d.present(w, plan, FallbackStoreUnavailable)
+		}
 		if !ok {
 			continue
 		}

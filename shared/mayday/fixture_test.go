@@ -101,6 +101,17 @@ func newFixture(t *testing.T, configure ...func(*mayday.Config)) *fixture {
 	return f
 }
 
+// agents creates agents (US, no site), as operators do: only a created
+// agent's dial leases a number.
+func (f *fixture) agents(ids ...string) {
+	f.t.Helper()
+	for _, id := range ids {
+		if _, err := f.uc.AdminAPI.PutAgent(context.Background(), id, mayday.Profile{Name: id, Country: "US"}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
 func (f *fixture) addNumbers(country string, numbers ...string) {
 	f.t.Helper()
 	for _, n := range numbers {

@@ -45,3 +45,46 @@ func TestWatchdog(t *testing.T) {
 		t.Fatalf("a-1 presence after the late end = %s", p)
 	}
 }
+
+// The watchdog counts from when Mayday received the dial, whatever the
+// sender's occurredAt says; the call record keeps occurredAt as sent.
+func TestWatchdogCountsFromReceipt(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		occurredAt time.Duration // from receipt
+	}{
+		{"occurredAt five hours old", -5 * time.Hour},
+		{"occurredAt twenty hours ahead", 20 * time.Hour},
+		{"occurredAt a minute old", -time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			received := f.clock.Now()
+			sent := received.Add(tt.occurredAt)
+			if _, err := f.uc.DialDetection.HandleCall(ctx, mayday.CallEvent{Type: mayday.CallEventDialed, CallID: "c-1",
+				AgentID: "a-1", To: "911", Country: "US", OccurredAt: sent}); err != nil {
+				t.Fatal(err)
+			}
+			f.deliver(events.EmergencyCallStarted)
+			c, err := f.store.GetCall(ctx, "c-1")
+			if err != nil || !c.StartedAt.Equal(sent) || !c.ReceivedAt.Equal(received) {
+				t.Fatalf("call record %+v, %v; want startedAt %s as sent, receivedAt %s", c, err, sent, received)
+			}
+			f.clock.Advance(40 * time.Second)
+			if n, err := f.uc.LeaseExpiry.Watchdog(ctx); err != nil || n != 0 || f.presence("a-1") != mayday.DoNotDisturb {
+				t.Fatalf("watchdog 40 s after receipt restored %d, %v; want the agent left on Do Not Disturb", n, err)
+			}
+			at := func(d time.Duration) { f.clock.Advance(received.Add(d).Sub(f.clock.Now())) }
+			at(f.opts.Config.MaxEmergency - time.Second)
+			if n, _ := f.uc.LeaseExpiry.Watchdog(ctx); n != 0 {
+				t.Fatalf("watchdog just short of the limit after receipt restored %d, want 0", n)
+			}
+			at(f.opts.Config.MaxEmergency)
+			if n, err := f.uc.LeaseExpiry.Watchdog(ctx); err != nil || n != 1 || f.presence("a-1") != mayday.Busy {
+				t.Fatalf("watchdog at the limit after receipt restored %d, %v; want a-1 back to Busy", n, err)
+			}
+		})
+	}
+}

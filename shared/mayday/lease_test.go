@@ -14,6 +14,7 @@ func TestChooseFirstChoice(t *testing.T) {
 	released := func(n string, ago time.Duration) CallbackNumber {
 		return CallbackNumber{Number: n, ReleasedAt: now.Add(-ago)}
 	}
+	busy := map[string]bool{"x-+4": true, "x-+5": true} // holders in an emergency
 	tests := []struct {
 		name     string
 		pool     []CallbackNumber
@@ -28,11 +29,13 @@ func TestChooseFirstChoice(t *testing.T) {
 		{"expired lease not yet swept is free, released at its expiry", []CallbackNumber{leased("+1", -2*time.Hour), released("+2", time.Hour)}, "+1", false, true},
 		{"expiry exactly now is free (valid only while expiresAt > now)", []CallbackNumber{leased("+1", 0)}, "+1", false, true},
 		{"exhausted: the lease nearest to expiry is taken over", []CallbackNumber{leased("+1", 50*time.Minute), leased("+2", 5*time.Minute), leased("+3", 30*time.Minute)}, "+2", true, true},
+		{"exhausted: a holder in an emergency is passed over", []CallbackNumber{leased("+1", 50*time.Minute), leased("+4", 5*time.Minute), leased("+3", 30*time.Minute)}, "+3", true, true},
+		{"exhausted, every holder in an emergency: nothing", []CallbackNumber{leased("+4", 5*time.Minute), leased("+5", 30*time.Minute)}, "", false, false},
 		{"ties break on the number", []CallbackNumber{{Number: "+9"}, {Number: "+5"}}, "+5", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, ok := (&poolView{numbers: tt.pool}).choose(Agent{ID: "a-1"}, nil, now)
+			c, ok := (&poolView{numbers: tt.pool}).choose(Agent{ID: "a-1"}, nil, busy, now)
 			if ok != tt.ok || c.Number.Number != tt.want || c.Takeover != tt.takeover {
 				t.Fatalf("choose = %s takeover=%v ok=%v, want %s takeover=%v ok=%v",
 					c.Number.Number, c.Takeover, ok, tt.want, tt.takeover, tt.ok)

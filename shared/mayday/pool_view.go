@@ -72,13 +72,14 @@ func (ps *pools) view(ctx context.Context, p ports, pool Pool, fresh bool) (*poo
 
 // choose picks the number a dial presents: the agent's own live lease in
 // the pool (renewed), else the free number released longest ago, else the
-// lease nearest to expiry (a take-over). Numbers lost to other dials
+// lease nearest to expiry (a take-over) whose holder is not in busy (the
+// holders known to be in an emergency). Numbers lost to other dials
 // meanwhile are passed over, and once one was lost the dial picks among the
 // free ones at random: dials racing for a pool all start at the same
 // number, and would otherwise go on colliding number after number. One pass
 // over the pool, no copy and no sort: under a burst of dials this is the
 // CPU the answers wait for. ok is false for an empty pool.
-func (v *poolView) choose(agent Agent, lost map[string]bool, now time.Time) (Choice, bool) {
+func (v *poolView) choose(agent Agent, lost, busy map[string]bool, now time.Time) (Choice, bool) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	var own, oldest, random, nearest CallbackNumber
@@ -97,7 +98,7 @@ func (v *poolView) choose(agent Agent, lost map[string]bool, now time.Time) (Cho
 			if own.Number == "" || l.ExpiresAt.After(own.Lease.ExpiresAt) {
 				own = n
 			}
-		case lost[n.Number]:
+		case lost[n.Number], live && busy[l.AgentID]:
 		case live:
 			if nearest.Number == "" || cmp.Or(l.ExpiresAt.Compare(nearest.Lease.ExpiresAt), cmp.Compare(n.Number, nearest.Number)) < 0 {
 				nearest = n

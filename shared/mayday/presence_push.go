@@ -50,7 +50,7 @@ const maxPushRounds = 4
 func (p *PresencePush) Started(ctx context.Context, d events.EmergencyCallStartedDetail) error {
 	if !d.PresenceApplied { // the dial could not record it; neither step waits on the other
 		err := p.applyStart(ctx, Call{ID: d.CallID, Kind: KindOutbound, AgentID: d.AgentID, To: d.DialedNumber,
-			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, SiteID: d.SiteID, StartedAt: d.StartedAt})
+			Country: d.Country, Location: d.Location, Number: d.EmergencyNumber, SiteID: d.SiteID, StartedAt: d.StartedAt, ReceivedAt: d.ReceivedAt})
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (p *PresencePush) CallbackRouted(ctx context.Context, d events.CallbackRout
 	// The routing webhook records it before it answers; this covers the
 	// case where that write failed.
 	err := p.applyStart(ctx, Call{ID: d.CallID, Kind: KindCallback, AgentID: d.AgentID, To: d.CallbackNumber,
-		StartedAt: d.RoutedAt, Route: new(ToAgent(d.AgentID))})
+		StartedAt: d.RoutedAt, ReceivedAt: d.RoutedAt, Route: new(ToAgent(d.AgentID))})
 	if err != nil || p.callbacksRoutable {
 		return err
 	}

@@ -74,7 +74,7 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 		decision = ToAgent(lease.AgentID)
 	}
 	call := Call{ID: in.CallID, Kind: KindCallback, AgentID: lease.AgentID, From: in.From, To: to,
-		Country: num.Country, SiteID: num.SiteID, StartedAt: now, Route: &decision}
+		Country: num.Country, SiteID: num.SiteID, StartedAt: now, ReceivedAt: now, Route: &decision}
 	stored, first, err := r.recordStart(ctx, call)
 	log := r.log.With("callId", in.CallID, "agentId", lease.AgentID)
 	switch {

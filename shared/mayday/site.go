@@ -49,8 +49,12 @@ func (s Site) Validate() error {
 		}
 	}
 	if s.EmergencyCallbackNumber != "" {
-		if _, err := ParseE164(s.EmergencyCallbackNumber); err != nil {
+		n, err := ParseE164(s.EmergencyCallbackNumber)
+		if err != nil {
 			return fmt.Errorf("emergencyCallbackNumber: %w", err)
+		}
+		if !NumberInCountry(n, s.Country) {
+			return bad("emergencyCallbackNumber %s is not a number of %s", n, s.Country)
 		}
 	}
 	for _, a := range s.Notify {
@@ -81,4 +85,6 @@ const (
 const (
 	FallbackPoolEmpty        = "pool-empty"
 	FallbackStoreUnavailable = "store-unavailable"
+	// FallbackUnknownAgent: the agent id is not one operators created.
+	FallbackUnknownAgent = "unknown-agent"
 )

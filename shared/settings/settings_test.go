@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -109,5 +110,31 @@ func TestDomainConfig(t *testing.T) {
 			}
 			tc.check(t, c.Lease, c.MaxEmergency, c.Fallback, c.Dial.Prefix)
 		})
+	}
+}
+
+// A default caller ID belongs to its country: the emergency network of
+// another cannot call it back.
+func TestParseCallerIDs(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    map[string]string
+		refused string // in the error, "" when accepted
+	}{
+		{"US=+12065550100, gb=+44 20 7123 0000", map[string]string{"US": "+12065550100", "GB": "+442071230000"}, ""},
+		{"CA=+16135550100,PR=+17875550100,DK=+4533123456", map[string]string{"CA": "+16135550100", "PR": "+17875550100", "DK": "+4533123456"}, ""},
+		{"US=+442071230000", nil, "not a number of US"},
+		{"GB=+12065550100", nil, "not a number of GB"},
+		{"DK=+442071230000", nil, "not a number of DK"},
+		{"FR=+33123456789", nil, "not a supported country"},
+		{"US+12065550100", nil, "COUNTRY=+E164"},
+	} {
+		got, err := settings.ParseCallerIDs(tc.in)
+		switch {
+		case tc.refused == "" && (err != nil || !maps.Equal(got, tc.want)):
+			t.Errorf("ParseCallerIDs(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		case tc.refused != "" && (err == nil || !strings.Contains(err.Error(), tc.refused)):
+			t.Errorf("ParseCallerIDs(%q) = %v, %v; want an error saying %q", tc.in, got, err, tc.refused)
+		}
 	}
 }

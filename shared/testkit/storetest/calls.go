@@ -40,6 +40,7 @@ func sampleCall(id string, routed bool) mayday.Call {
 		CallerIDSource:    mayday.CallerLease,
 		CallbackExpiresAt: base.Add(time.Hour),
 		StartedAt:         base,
+		ReceivedAt:        base.Add(2 * time.Second),
 		ExpiresAt:         base.Add(7 * 24 * time.Hour),
 	}
 	if routed {
