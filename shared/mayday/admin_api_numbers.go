@@ -28,6 +28,9 @@ func (api *AdminAPI) AddNumberAt(ctx context.Context, number, country, siteID st
 	if !SupportedCountry(country) {
 		return CallbackNumber{}, false, fmt.Errorf("%w: country %q is not a supported location", ErrInvalid, country)
 	}
+	if err := ValidOptionalID("siteId", siteID); err != nil {
+		return CallbackNumber{}, false, err
+	}
 	if siteID != "" {
 		site, err := api.store.GetSite(ctx, siteID)
 		if errors.Is(err, ErrNotFound) {
