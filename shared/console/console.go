@@ -362,7 +362,12 @@ func decodeTemplate(r *http.Request) (emailtemplate.Template, error) {
 	if v.Name != "" && v.Name != mayday.TemplateName {
 		return emailtemplate.Template{}, fmt.Errorf("%w: template %q: only %s is used", mayday.ErrInvalid, v.Name, mayday.TemplateName)
 	}
-	return emailtemplate.Template{Name: mayday.TemplateName, Subject: v.Subject, HTML: v.HTML, Text: v.Text}, nil
+	t := emailtemplate.Template{Name: mayday.TemplateName, Subject: v.Subject, HTML: v.HTML, Text: v.Text}
+	// The preview would look safe where SES, which escapes nothing, is not.
+	if err := t.Check(); err != nil {
+		return emailtemplate.Template{}, fmt.Errorf("template: %w", err)
+	}
+	return t, nil
 }
 
 // sample is the template data the preview renders with: a call as the
