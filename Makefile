@@ -36,6 +36,7 @@ race:
 
 # Each fuzz target briefly, from its seed corpus in the package's testdata/fuzz.
 FUZZ := shared/mayday:FuzzNormaliseDialed shared/mayday:FuzzClassify shared/mayday:FuzzParseContacts \
+        shared/mayday:FuzzValidID shared/mayday:FuzzValidText \
         shared/webhooksecret:FuzzVerify shared/httpapi:FuzzCallWebhook shared/emailtemplate:FuzzTemplateData \
         shared/httpapi:FuzzTwilioWebhook
 # A count, not a duration: Go 1.26's fuzz coordinator can report its own

@@ -132,7 +132,11 @@ func TestAsDeployed(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &rieClient{t: t, d: d, secret: []byte(secret)}
-	presence.Secret = []byte(secret)
+	presenceSecret, err := d.Secret(presenceSecretID(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	presence.Secret = []byte(presenceSecret)
 	admin, dial, inbound := ids[functions.AdminAPI], ids[functions.DialDetection], ids[functions.PriorityCallbackRouting]
 
 	// Every function reads what the template gives it, nothing else.
@@ -461,4 +465,16 @@ func (a *sesAccount) emails(t *testing.T, callID string) []string {
 		}
 	}
 	return out
+}
+
+// presenceSecretID is the deployed presence secret's logical id.
+func presenceSecretID(t *testing.T, d *lambdarie.Deployment) string {
+	t.Helper()
+	for _, id := range d.Template.OfType("AWS::SecretsManager::Secret") {
+		if strings.HasPrefix(id, "PresenceSecret") {
+			return id
+		}
+	}
+	t.Fatal("no presence secret deployed")
+	return ""
 }

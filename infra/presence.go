@@ -28,10 +28,11 @@ func (c Config) lookup(k string) (string, bool) {
 
 // newPresencePush gives the presence-push function, where it exists, the
 // secret of its platform and only that one: for TaskRouter the Twilio
-// account's auth token (the secret newTwilio creates), for the generic webhook the webhook
-// signing secret; for Amazon Connect no secret but the agent-status calls
-// on the instance.
-func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, webhookSecret, twilioToken awssecretsmanager.Secret) {
+// account's auth token (the secret newTwilio creates), for the generic
+// webhook a signing secret of its own, which no other function reads (the
+// receiver holds it, and must not hold the key that signs dials); for
+// Amazon Connect no secret but the agent-status calls on the instance.
+func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function, twilioToken awssecretsmanager.Secret) {
 	fn, ok := fns[functions.PresencePush]
 	if !ok {
 		return
@@ -42,7 +43,18 @@ func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Fu
 	case settings.PlatformTaskRouter:
 		secret, env = twilioToken, settings.TwilioAuthTokenARN.Env
 	case settings.PlatformWebhook:
-		secret, env = webhookSecret, settings.WebhookSecretARN.Env
+		s := awssecretsmanager.NewSecret(stack, jsii.String("PresenceSecret"), &awssecretsmanager.SecretProps{
+			Description: jsii.String("Mayday: HMAC-SHA256 key that signs the presence notices POSTed to presenceWebhookUrl"),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				PasswordLength:     jsii.Number(64),
+				ExcludePunctuation: jsii.Bool(true),
+				IncludeSpace:       jsii.Bool(false),
+			},
+		})
+		nagManuallyRotatedSecret(s, "The key is shared with the presence receiver, which must be given the new value")
+		awscdk.NewCfnOutput(stack, jsii.String("PresenceSecretArn"), &awscdk.CfnOutputProps{
+			Description: jsii.String("Secrets Manager secret holding the presence notices' HMAC key"), Value: s.SecretArn()})
+		secret, env = s, settings.PresenceSecretARN.Env
 	case settings.PlatformConnect:
 		// No secret: the function's role calls Connect, on this instance
 		// only (Validate has required the instance).

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,28 +55,10 @@ func TestPresencePushTaskRouter(t *testing.T) {
 		settings.TwilioAccountSID.Env:         testCfg.Get(settings.TwilioAccountSID),
 		settings.TwilioAuthTokenARN.Env:       refOf(token),
 		settings.WebhookSecretARN.Env:         assertions.Match_Absent(),
+		settings.PresenceSecretARN.Env:        assertions.Match_Absent(),
 	})}})
 	role := getAtt(resources[id].Properties["Role"], "Arn")
-	var reads []string
-	for pid, sts := range statements() {
-		if r, ok := resources[pid].Properties["Roles"].([]any); !ok || len(r) == 0 || ref(r[0]) != role {
-			continue
-		}
-		for _, st := range sts {
-			for _, a := range strList(st["Action"]) {
-				if strings.HasPrefix(a, "secretsmanager:") {
-					switch res := st["Resource"].(type) {
-					case []any:
-						for _, r := range res {
-							reads = append(reads, ref(r))
-						}
-					default:
-						reads = append(reads, ref(res))
-					}
-				}
-			}
-		}
-	}
+	reads := secretsReadBy(resources, role)
 	for _, r := range reads {
 		if r != token {
 			t.Errorf("presence push may read secret %s, not only the Twilio auth token", r)
@@ -89,8 +73,9 @@ func TestPresencePushTaskRouter(t *testing.T) {
 }
 
 // With no platform there is no presence-push function or rule; with the
-// generic webhook, the function signs with the webhook secret and is not
-// given the Twilio auth token (which the two webhooks always read).
+// generic webhook, the function signs with a secret of its own, which no
+// other function reads, and is given neither the webhook secret nor the
+// Twilio auth token (which the two webhooks always read).
 func TestPresencePushOtherPlatforms(t *testing.T) {
 	noneCfg := Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values}
 	none := presencePushTemplate(t, "none", noneCfg)
@@ -114,15 +99,22 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 		With(settings.PresencePlatform, settings.PlatformWebhook).
 		With(settings.PresenceWebhookURL, "https://presence.contoso.com/mayday").Values}
 	webhook := presencePushTemplate(t, "webhook", webhookCfg)
-	var secret string
-	check(t, func() {
-		secret = *webhook.GetResourceId(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
-			"Properties": assertions.Match_ObjectLike(&map[string]any{"Description": assertions.Match_StringLikeRegexp(jsii.String("X-Mayday-Signature"))})})
-	})
+	// The notices have their own secret: the receiver holds its key, and
+	// must not hold the key that signs dials and callbacks.
+	secretOf := func(description string) string {
+		var id string
+		check(t, func() {
+			id = *webhook.GetResourceId(jsii.String("AWS::SecretsManager::Secret"), &map[string]any{
+				"Properties": assertions.Match_ObjectLike(&map[string]any{"Description": assertions.Match_StringLikeRegexp(jsii.String(description))})})
+		})
+		return id
+	}
+	hook, presence := secretOf("X-Mayday-Signature"), secretOf("presence notices")
 	props := map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
 		settings.PresencePlatform.Env:   "webhook",
 		settings.PresenceWebhookURL.Env: "https://presence.contoso.com/mayday",
-		settings.WebhookSecretARN.Env:   refOf(secret),
+		settings.PresenceSecretARN.Env:  refOf(presence),
+		settings.WebhookSecretARN.Env:   assertions.Match_Absent(),
 		settings.TwilioAuthTokenARN.Env: assertions.Match_Absent(),
 	})}}
 	for k, v := range presencePushDescription {
@@ -133,7 +125,70 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 	}
 	check(t, func() {
 		webhook.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(webhookCfg)))))
+		webhook.HasOutput(jsii.String("PresenceSecretArn"), &map[string]any{"Value": refOf(presence)})
 	})
+	// Who reads which: presence push the presence secret only, the two
+	// webhooks never the presence secret.
+	var res map[string]resource
+	check(t, func() {
+		raw, err := json.Marshal(webhook.ToJSON())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Resources map[string]resource }
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		res = doc.Resources
+	})
+	readers := map[string][]string{} // secret -> functions whose role reads it
+	for _, r := range res {
+		if r.Type != "AWS::Lambda::Function" {
+			continue
+		}
+		d, _ := r.Properties["Description"].(string)
+		name := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(d, ":", 2)[0], "Mayday "), ":")
+		for _, s := range secretsReadBy(res, getAtt(r.Properties["Role"], "Arn")) {
+			readers[s] = append(readers[s], name)
+		}
+	}
+	if got := readers[presence]; len(got) != 1 || got[0] != functions.PresencePush {
+		t.Errorf("the presence secret is read by %v, want presence-push only", got)
+	}
+	if slices.Contains(readers[hook], functions.PresencePush) {
+		t.Error("presence push reads the webhook secret")
+	}
+}
+
+// secretsReadBy lists the secrets role may act on (read) in res.
+func secretsReadBy(res map[string]resource, role string) []string {
+	var out []string
+	for _, r := range res {
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		roles, _ := r.Properties["Roles"].([]any)
+		if !slices.ContainsFunc(roles, func(x any) bool { return ref(x) == role }) {
+			continue
+		}
+		doc, _ := r.Properties["PolicyDocument"].(map[string]any)
+		sts, _ := doc["Statement"].([]any)
+		for _, st := range sts {
+			m, _ := st.(map[string]any)
+			if !slices.ContainsFunc(strList(m["Action"]), func(a string) bool { return strings.HasPrefix(a, "secretsmanager:") }) {
+				continue
+			}
+			switch rs := m["Resource"].(type) {
+			case []any:
+				for _, x := range rs {
+					out = append(out, ref(x))
+				}
+			default:
+				out = append(out, ref(rs))
+			}
+		}
+	}
+	return out
 }
 
 // A platform without its settings fails at synth, not at the first
@@ -197,6 +252,7 @@ func TestPresencePushConnect(t *testing.T) {
 		settings.ConnectRoutableStatus.Env: connectRoutable,
 		settings.TwilioAuthTokenARN.Env:    nil,
 		settings.WebhookSecretARN.Env:      nil,
+		settings.PresenceSecretARN.Env:     nil,
 	} {
 		if got := vars[env]; got != want {
 			t.Errorf("presence-push %s = %v, want %v", env, got, want)

@@ -47,7 +47,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newPlaceIndex(stack, fns)
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, cfg, hooks, fns)
-	newPresencePush(stack, cfg, fns, hooks.Secret, twilioToken)
+	newPresencePush(stack, cfg, fns, twilioToken)
 	delivery := newRules(stack, bus, fns)
 	newConnect(stack, cfg, fns)
 	failed := newFailedInvocations(stack, delivery, fns)

@@ -231,7 +231,10 @@ func (p *signingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusForbidden, err.Error())
 		return
 	}
-	if err := console.SameOrigin(r); err != nil {
+	if err := console.SameOrigin(r); errors.Is(err, console.ErrContentType) {
+		fail(http.StatusUnsupportedMediaType, err.Error())
+		return
+	} else if err != nil {
 		fail(http.StatusForbidden, err.Error())
 		return
 	}

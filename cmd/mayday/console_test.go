@@ -147,7 +147,7 @@ func TestConsoleSignsAdminCallsForTheFunctionURL(t *testing.T) {
 			forwarded: "DELETE /v1/callback-numbers/%2B14255550001"},
 		{name: "another site's page", method: "PUT", path: "/v1/agents/a-1", body: `{}`, contentType: "application/json",
 			origin: "http://evil.example", status: 403},
-		{name: "a form post", method: "POST", path: "/v1/callback-numbers", body: `number=1`, contentType: "application/x-www-form-urlencoded", status: 403},
+		{name: "a form post", method: "POST", path: "/v1/callback-numbers", body: `number=1`, contentType: "application/x-www-form-urlencoded", status: 415},
 		{name: "a rebound host name", method: "GET", path: "/v1/sites", host: "evil.example", status: 403},
 	}
 	for _, tc := range cases {

@@ -36,7 +36,7 @@ With DynamoDB Local and aws-ses-v2-local: scripts/services.sh run go run ./cmd/m
 		envVar{Setting: settings.TwilioOrdinaryURL}, envVar{Setting: settings.TwilioPublicURL},
 		withDefault(settings.Table, localTable), envVar{Setting: settings.Sender},
 		// Presence push, when a platform is named.
-		envVar{Setting: settings.PresencePlatform}, envVar{Setting: settings.PresenceWebhookURL},
+		envVar{Setting: settings.PresencePlatform}, envVar{Setting: settings.PresenceWebhookURL}, envVar{Setting: settings.PresenceSecret},
 		envVar{Setting: settings.TaskRouterWorkspaceSID}, envVar{Setting: settings.TaskRouterDNDActivitySID},
 		envVar{Setting: settings.TaskRouterRestoreActivitySID},
 		envVar{Setting: settings.ConnectInstanceARN}, envVar{Setting: settings.ConnectRoutableStatus},

@@ -228,6 +228,9 @@ func runTemplate(ctx context.Context, c *call, args []string) error {
 			*dst = string(b)
 		}
 		t.Subject = strings.TrimSpace(t.Subject)
+		if err := t.Check(); err != nil {
+			return err
+		}
 		if _, err := render.Render(t, emailtemplate.TemplateData(mayday.NotificationData{}.Map())); err != nil {
 			return fmt.Errorf("template does not render: %w", err)
 		}

@@ -56,7 +56,7 @@ func TestRead(t *testing.T) {
 		{"presence push on TaskRouter without the token", "presence-push", map[string]string{"MAYDAY_TABLE": "t",
 			"MAYDAY_PRESENCE_PLATFORM": "taskrouter"}, []string{"MAYDAY_TWILIO_AUTH_TOKEN_ARN"}},
 		{"presence push on the webhook without its secret", "presence-push", map[string]string{"MAYDAY_TABLE": "t",
-			"MAYDAY_PRESENCE_PLATFORM": "webhook"}, []string{"MAYDAY_WEBHOOK_SECRET_ARN"}},
+			"MAYDAY_PRESENCE_PLATFORM": "webhook"}, []string{"MAYDAY_PRESENCE_SECRET_ARN"}},
 		{"presence push on Connect", "presence-push", map[string]string{"MAYDAY_TABLE": "t", "MAYDAY_PRESENCE_PLATFORM": "connect",
 			"MAYDAY_CONNECT_INSTANCE_ARN":  "arn:aws:connect:us-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111",
 			"MAYDAY_CONNECT_DND_STATUS_ID": "22222222-bbbb-4bbb-8bbb-222222222222"}, nil},

@@ -155,6 +155,9 @@ type server struct {
 var (
 	errNotHere   = errors.New("not available in this console")
 	errForbidden = errors.New("forbidden")
+	// ErrContentType is a body that is not JSON (415): a cross-site form
+	// cannot send JSON without a CORS preflight.
+	ErrContentType = errors.New("unsupported media type")
 )
 
 // route applies the guard and same-origin check, and maps errors to a
@@ -165,9 +168,10 @@ func (s *server) route(h func(http.ResponseWriter, *http.Request) error) http.Ha
 		if err == nil && s.Guard != nil {
 			err = s.Guard(r)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrContentType) {
 			err = fmt.Errorf("%w: %w", errForbidden, err)
-		} else {
+		}
+		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 			err = h(w, r)
 		}
@@ -176,7 +180,12 @@ func (s *server) route(h func(http.ResponseWriter, *http.Request) error) http.Ha
 		}
 		status := http.StatusInternalServerError
 		msg := err.Error()
+		var tooLarge *http.MaxBytesError
 		switch {
+		case errors.As(err, &tooLarge):
+			status, msg = http.StatusRequestEntityTooLarge, "request body too large"
+		case errors.Is(err, ErrContentType):
+			status = http.StatusUnsupportedMediaType
 		case errors.Is(err, errForbidden):
 			status = http.StatusForbidden
 		case errors.Is(err, errNotHere), errors.Is(err, mayday.ErrNotFound), errors.Is(err, localbus.ErrNoDeadLetter):
@@ -204,7 +213,7 @@ func SameOrigin(r *http.Request) error {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.ContentLength != 0 {
 		if ct := r.Header.Get("Content-Type"); ct != "application/json" && !bytes.HasPrefix([]byte(ct), []byte("application/json;")) {
-			return fmt.Errorf("content type %q: want application/json", ct)
+			return fmt.Errorf("%w: content type %q: want application/json", ErrContentType, ct)
 		}
 	}
 	return nil
@@ -348,12 +357,17 @@ func decodeTemplate(r *http.Request) (emailtemplate.Template, error) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
-		return emailtemplate.Template{}, fmt.Errorf("%w: template: %v", mayday.ErrInvalid, err)
+		return emailtemplate.Template{}, fmt.Errorf("%w: template: %w", mayday.ErrInvalid, err)
 	}
 	if v.Name != "" && v.Name != mayday.TemplateName {
 		return emailtemplate.Template{}, fmt.Errorf("%w: template %q: only %s is used", mayday.ErrInvalid, v.Name, mayday.TemplateName)
 	}
-	return emailtemplate.Template{Name: mayday.TemplateName, Subject: v.Subject, HTML: v.HTML, Text: v.Text}, nil
+	t := emailtemplate.Template{Name: mayday.TemplateName, Subject: v.Subject, HTML: v.HTML, Text: v.Text}
+	// The preview would look safe where SES, which escapes nothing, is not.
+	if err := t.Check(); err != nil {
+		return emailtemplate.Template{}, fmt.Errorf("template: %w", err)
+	}
+	return t, nil
 }
 
 // sample is the template data the preview renders with: a call as the

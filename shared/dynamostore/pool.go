@@ -40,7 +40,7 @@ func deleteIf[T, I any](ctx context.Context, st *Store, r record[T, I], id strin
 			return fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
 		if stored == nil {
-			return fmt.Errorf("%w: %s %s", mayday.ErrNotFound, r.what, id)
+			return mayday.NotFound(r.what, id)
 		}
 		v, err := r.decode(stored, id)
 		if err != nil {

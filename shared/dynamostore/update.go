@@ -38,7 +38,7 @@ func get[T, I any](ctx context.Context, st *Store, r record[T, I], id string) (T
 		return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
 	}
 	if item == nil {
-		return zero, fmt.Errorf("%w: %s %s", mayday.ErrNotFound, r.what, id)
+		return zero, mayday.NotFound(r.what, id)
 	}
 	v, err := r.decode(item, id)
 	if err != nil {

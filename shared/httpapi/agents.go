@@ -61,7 +61,12 @@ func (a *API) state(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// agentRequest is the body of PUT /v1/agents/{agentId}. It also takes
+// what GET answers (agentId, which must name the agent, and updatedAt,
+// ignored), so a fetched agent can be put back.
 type agentRequest struct {
+	AgentID              string          `json:"agentId"`
+	UpdatedAt            *time.Time      `json:"updatedAt"`
 	Name                 string          `json:"name"`
 	Email                string          `json:"email"`
 	Presence             string          `json:"presence"`
@@ -142,8 +147,11 @@ func viewAgent(a mayday.Agent) agentView {
 
 func (a *API) putAgent(w http.ResponseWriter, r *http.Request) error {
 	var req agentRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeAdmin(r, &req); err != nil {
 		return err
+	}
+	if req.AgentID != "" && req.AgentID != r.PathValue("agentId") {
+		return fmt.Errorf("%w: agentId in the body is not the agent of the path", mayday.ErrInvalid)
 	}
 	p, err := req.profile()
 	if err != nil {
@@ -170,7 +178,7 @@ func (a *API) putPresence(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Presence string `json:"presence"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeAdmin(r, &req); err != nil {
 		return err
 	}
 	p, err := mayday.ParsePresence(req.Presence)

@@ -80,6 +80,10 @@ var Routes = []Route{
 // (attributes route, status, ms); the stack counts 5xx answers from it.
 const AccessLogMessage = "http"
 
+// StatusClientClosed is the status logged for a request its caller
+// abandoned (nginx's 499): not a server error.
+const StatusClientClosed = 499
+
 // MaxBody is the largest request body accepted (413 beyond).
 const MaxBody = 64 << 10
 
@@ -258,6 +262,14 @@ func WriteError(w http.ResponseWriter, err error, log *slog.Logger) {
 		status = http.StatusBadRequest
 	case errors.Is(err, mayday.ErrNotFound):
 		status = http.StatusNotFound
+		// The missing thing named once, not once per layer.
+		if nf := (*mayday.NotFoundError)(nil); errors.As(err, &nf) {
+			msg = nf.Error()
+		}
+	case errors.Is(err, context.Canceled):
+		// The caller went away (a state stream closed): not a failure of
+		// ours, and no one reads the answer.
+		status, msg = StatusClientClosed, "request canceled by the client"
 	case errors.Is(err, mayday.ErrConflict):
 		status = http.StatusConflict
 	case errors.Is(err, errNotConfigured):
@@ -279,30 +291,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decodeJSON reads a JSON object body, naming what is wrong with it.
+// decodeJSON reads a webhook's JSON object body, naming what is wrong with
+// it: the platforms add fields, which are skipped.
 func decodeJSON(r *http.Request, v any) error { return decode(r.Body, v, false) }
 
-// decode reads one JSON object; strict refuses unknown fields.
-func decode(r io.Reader, v any, strict bool) error {
-	dec := json.NewDecoder(r)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return fmt.Errorf("%w: field %s: want a %s", mayday.ErrInvalid, te.Field, te.Type)
-		}
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("%w: empty body; want a JSON object", mayday.ErrInvalid)
-		}
-		return fmt.Errorf("%w: malformed JSON: %v", mayday.ErrInvalid, err)
-	}
-	if dec.More() {
-		return fmt.Errorf("%w: malformed JSON: data after the object", mayday.ErrInvalid)
-	}
-	return nil
-}
+// decodeAdmin reads an admin route's JSON object body: an unknown field is
+// refused (a misspelt one would otherwise be dropped silently).
+func decodeAdmin(r *http.Request, v any) error { return decode(r.Body, v, true) }
 
 type statusRecorder struct {
 	http.ResponseWriter

@@ -27,13 +27,20 @@ type nopBus struct{}
 
 func (nopBus) Publish(context.Context, ...events.Event) error { return nil }
 
-func newAPI(t *testing.T, guard func(*http.Request) error) http.Handler {
+// newUseCases is every use case over an embedded store and outbox.
+func newUseCases(t *testing.T) mayday.UseCases {
 	t.Helper()
 	uc, err := mayday.NewUseCases(inmem.NewStore(), nopBus{}, inmem.NewOutbox(mayday.SystemClock{}),
 		mayday.Options{Config: settings.Defaults()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return uc
+}
+
+func newAPI(t *testing.T, guard func(*http.Request) error) http.Handler {
+	t.Helper()
+	uc := newUseCases(t)
 	api := httpapi.ForUseCases(uc)
 	api.Secrets, api.AdminGuard = webhooksecret.Static(string(secret)), guard
 	return mustHandler(t, api)
@@ -289,11 +296,7 @@ func TestStoreDownIsRetryable(t *testing.T) {
 // A function's handler refuses to start without the use case of a route it
 // serves, or without the webhook secret for a signed route.
 func TestHandlerRefusesMissingDependencies(t *testing.T) {
-	uc, err := mayday.NewUseCases(inmem.NewStore(), nopBus{}, inmem.NewOutbox(mayday.SystemClock{}),
-		mayday.Options{Config: settings.Defaults()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	uc := newUseCases(t)
 	admin := uc.AdminAPI
 	for _, tc := range []struct {
 		name      string

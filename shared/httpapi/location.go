@@ -42,7 +42,7 @@ func viewAgentLocation(agentID string, l mayday.AgentLocation) agentLocationView
 
 func (a *API) putLocation(w http.ResponseWriter, r *http.Request) error {
 	var req locationRequest
-	if err := decode(r.Body, &req, true); err != nil {
+	if err := decodeAdmin(r, &req); err != nil {
 		return err
 	}
 	in := mayday.AgentLocation{SiteID: strings.TrimSpace(req.SiteID), Detail: strings.TrimSpace(req.Detail),

@@ -39,7 +39,7 @@ func (a *API) addNumber(w http.ResponseWriter, r *http.Request) error {
 		Country string `json:"country"`
 		SiteID  string `json:"siteId"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeAdmin(r, &req); err != nil {
 		return err
 	}
 	n, created, err := a.AdminAPI.AddNumberAt(r.Context(), req.Number, req.Country, strings.TrimSpace(req.SiteID))

@@ -317,7 +317,7 @@ func TestTwilioVoiceAlwaysPresentsACallerID(t *testing.T) {
 			for _, f := range tc.setup {
 				f(t, s)
 			}
-			form := map[string]string{"SiteId": "", "CallSid": "CA-" + strings.ReplaceAll(tc.name, " ", "-")}
+			form := map[string]string{"SiteId": "", "CallSid": "CA-" + strings.NewReplacer(" ", "-", "'", "").Replace(tc.name)}
 			for k, v := range tc.form {
 				form[k] = v
 			}

@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -119,7 +118,7 @@ func get[T any](ctx context.Context, s *Store, t *table[T], key string) (T, erro
 	p, ok := t.get(key)
 	s.mu.RUnlock()
 	if !ok {
-		return v, fmt.Errorf("%w: %s %s", mayday.ErrNotFound, t.what, key)
+		return v, mayday.NotFound(t.what, key)
 	}
 	return t.clone(p), nil
 }
@@ -195,7 +194,7 @@ func remove[T any](ctx context.Context, s *Store, t *table[T], key string, check
 	defer s.mu.Unlock()
 	p, ok := t.get(key)
 	if !ok {
-		return fmt.Errorf("%w: %s %s", mayday.ErrNotFound, t.what, key)
+		return mayday.NotFound(t.what, key)
 	}
 	if err := check(t.clone(p)); err != nil {
 		return err

@@ -101,18 +101,20 @@ func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
 
 // PresenceFromEnv is the presence platform MAYDAY_PRESENCE_PLATFORM names
 // (nil for none), with its settings and plain secrets from the environment:
-// MAYDAY_TWILIO_AUTH_TOKEN for TaskRouter, the webhook secret (secret, the
-// runner's) to sign the generic webhook's notices; connect is the Amazon
-// Connect client for the connect platform (nil when there is none).
-func PresenceFromEnv(lookup settings.Lookup, secret string, connect presenceplatform.ConnectClient) (mayday.PresencePlatform, error) {
+// MAYDAY_TWILIO_AUTH_TOKEN for TaskRouter, MAYDAY_PRESENCE_SECRET to sign
+// the generic webhook's notices, which may not be webhookSecret (the
+// runner's): the receiver would hold the key that signs dials. connect is
+// the Amazon Connect client for the connect platform (nil when there is
+// none).
+func PresenceFromEnv(lookup settings.Lookup, webhookSecret string, connect presenceplatform.ConnectClient) (mayday.PresencePlatform, error) {
 	if err := settings.CheckPresence(lookup); err != nil {
 		return nil, err
 	}
+	if v, _ := settings.PresenceSecret.Get(lookup); v != "" && v == webhookSecret {
+		return nil, fmt.Errorf("%w: %s is the webhook secret: give the presence notices their own", mayday.ErrInvalid, settings.PresenceSecret.Env)
+	}
 	var errs []error
 	get := func(s settings.Setting) string {
-		if s.Env == settings.WebhookSecret.Env {
-			return secret
-		}
 		v, err := s.Get(lookup)
 		errs = append(errs, err)
 		return v

@@ -52,9 +52,9 @@ func browserGuard(next http.Handler) http.Handler {
 			return
 		}
 		if safe := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions; !safe && formType(r) {
-			// 403, as the console's own routes answer it: a refusal of what
-			// a cross-site page can send, not a format this route lacks.
-			refuse(http.StatusForbidden, "content type "+r.Header.Get("Content-Type")+": a browser form's; send application/json")
+			// 415, as the API answers a wrong content type: what a cross-site
+			// page can send without asking is never a JSON route's format.
+			refuse(http.StatusUnsupportedMediaType, "content type "+r.Header.Get("Content-Type")+": a browser form's; send application/json")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -55,7 +55,7 @@ func TestLocalPresencePush(t *testing.T) {
 }
 
 func TestPresenceFromEnv(t *testing.T) {
-	receiver := presencetest.NewReceiver(t, []byte("runner-secret"))
+	receiver := presencetest.NewReceiver(t, []byte("presence-secret"))
 	receiver.AddAgent("a-1", presencetest.StatusAvailable)
 	for _, tc := range []struct {
 		name    string
@@ -64,7 +64,14 @@ func TestPresenceFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{"none", map[string]string{}, true, ""},
-		{"webhook", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": receiver.URL}, false, ""},
+		{"webhook", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": receiver.URL,
+			"MAYDAY_PRESENCE_SECRET": "presence-secret"}, false, ""},
+		// Notices are never signed with the runner's webhook secret: the
+		// receiver would hold the key that signs dials.
+		{"webhook without its own secret", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": receiver.URL},
+			false, "MAYDAY_PRESENCE_SECRET"},
+		{"webhook with the webhook secret as its own", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook",
+			"MAYDAY_PRESENCE_WEBHOOK_URL": receiver.URL, "MAYDAY_PRESENCE_SECRET": "runner-secret"}, false, "MAYDAY_PRESENCE_SECRET"},
 		{"webhook without its URL", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook"}, false, "MAYDAY_PRESENCE_WEBHOOK_URL"},
 		{"taskrouter without its settings", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "taskrouter"}, false, "MAYDAY_TASKROUTER_WORKSPACE_SID"},
 		{"unknown platform", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "genesys"}, false, "MAYDAY_PRESENCE_PLATFORM"},
@@ -88,7 +95,7 @@ func TestPresenceFromEnv(t *testing.T) {
 					t.Fatal(err)
 				}
 				if receiver.Status("a-1") != presencetest.StatusDND {
-					t.Error("the notice, signed with the runner's secret, was not applied")
+					t.Error("the notice, signed with the presence secret, was not applied")
 				}
 			}
 		})

@@ -25,6 +25,9 @@ func NewAdminAPI(store Store, o Options) (*AdminAPI, error) {
 // PutAgent creates or replaces an agent's profile, keeping any emergency in
 // progress.
 func (api *AdminAPI) PutAgent(ctx context.Context, id string, p Profile) (Agent, error) {
+	if err := ValidID("agentId", id); err != nil {
+		return Agent{}, err
+	}
 	p.Country = NormaliseCountry(p.Country)
 	if p.NumberType == "" {
 		p.NumberType = NumberDirectOffer
@@ -57,6 +60,9 @@ func (api *AdminAPI) PutAgent(ctx context.Context, id string, p Profile) (Agent,
 
 // GetAgent returns a stored agent.
 func (api *AdminAPI) GetAgent(ctx context.Context, id string) (Agent, error) {
+	if err := ValidID("agentId", id); err != nil {
+		return Agent{}, err
+	}
 	a, err := api.store.GetAgent(ctx, id)
 	if err != nil {
 		return Agent{}, fmt.Errorf("agent %s: %w", id, err)
@@ -66,6 +72,9 @@ func (api *AdminAPI) GetAgent(ctx context.Context, id string) (Agent, error) {
 
 // SetPresence applies a presence change from the contact center.
 func (api *AdminAPI) SetPresence(ctx context.Context, id string, p Presence) (Agent, error) {
+	if err := ValidID("agentId", id); err != nil {
+		return Agent{}, err
+	}
 	now := api.now()
 	a, err := api.store.UpdateAgent(ctx, id, func(a *Agent) error {
 		if a.Version == 0 {
@@ -132,6 +141,9 @@ func (api *AdminAPI) Readiness(ctx context.Context, id string) (Readiness, error
 // SetContacts replaces an existing agent's emergency contacts (already
 // parsed and validated with ParseContacts).
 func (api *AdminAPI) SetContacts(ctx context.Context, id string, contacts []string) (Agent, error) {
+	if err := ValidID("agentId", id); err != nil {
+		return Agent{}, err
+	}
 	now := api.now()
 	a, err := api.store.UpdateAgent(ctx, id, func(a *Agent) error {
 		if a.Version == 0 {

@@ -21,6 +21,18 @@ const addressCheckTimeout = 3 * time.Second
 // is kept all the same (the agent's word beats nothing) and says so. The
 // location holds for LocationValidFor.
 func (api *AdminAPI) PutLocation(ctx context.Context, id string, in AgentLocation) (AgentLocation, error) {
+	if err := ValidID("agentId", id); err != nil {
+		return AgentLocation{}, err
+	}
+	if err := ValidOptionalID("siteId", in.SiteID); err != nil {
+		return AgentLocation{}, err
+	}
+	if err := ValidText("detail", in.Detail, maxDetail); err != nil {
+		return AgentLocation{}, err
+	}
+	if err := validAddressText("address", in.Address); err != nil {
+		return AgentLocation{}, err
+	}
 	if in.SiteID == "" {
 		in.Address = in.Address.Normalised()
 	}
@@ -49,7 +61,7 @@ func (api *AdminAPI) PutLocation(ctx context.Context, id string, in AgentLocatio
 	in.ConfirmedAt, in.ExpiresAt = now, now.Add(api.locationValidFor())
 	_, err := api.store.UpdateAgent(ctx, id, func(a *Agent) error {
 		if a.Version == 0 {
-			return fmt.Errorf("%w: agent %s", ErrNotFound, id)
+			return NotFound("agent", id)
 		}
 		l := in
 		a.Location, a.UpdatedAt = &l, now
@@ -77,11 +89,14 @@ func (api *AdminAPI) Location(ctx context.Context, id string) (AgentLocation, er
 // ClearLocation forgets the agent's location: dials are located by their
 // site, network or home site again.
 func (api *AdminAPI) ClearLocation(ctx context.Context, id string) error {
+	if err := ValidID("agentId", id); err != nil {
+		return err
+	}
 	now := api.now()
 	_, err := api.store.UpdateAgent(ctx, id, func(a *Agent) error {
 		switch {
 		case a.Version == 0:
-			return fmt.Errorf("%w: agent %s", ErrNotFound, id)
+			return NotFound("agent", id)
 		case a.Location == nil:
 			return ErrNoChange
 		}

@@ -33,6 +33,9 @@ func (api *AdminAPI) AddNumberAt(ctx context.Context, number, country, siteID st
 	if !NumberInCountry(num, country) {
 		return CallbackNumber{}, false, fmt.Errorf("%w: number %s is not a number of %s", ErrInvalid, num, country)
 	}
+	if err := ValidOptionalID("siteId", siteID); err != nil {
+		return CallbackNumber{}, false, err
+	}
 	if siteID != "" {
 		site, err := api.store.GetSite(ctx, siteID)
 		if errors.Is(err, ErrNotFound) {

@@ -14,6 +14,9 @@ func (api *AdminAPI) knownSite(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
+	if err := ValidID("siteId", id); err != nil {
+		return err
+	}
 	_, err := api.store.GetSite(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("%w: siteId %q: no such site", ErrInvalid, id)
@@ -26,6 +29,9 @@ func (api *AdminAPI) knownSite(ctx context.Context, id string) error {
 
 // PutSite creates or replaces a site (validated with Site.Validate).
 func (api *AdminAPI) PutSite(ctx context.Context, id string, in Site) (Site, error) {
+	if err := ValidID("siteId", id); err != nil {
+		return Site{}, err
+	}
 	in.Country, in.Address.Country = NormaliseCountry(in.Country), NormaliseCountry(in.Address.Country)
 	if in.EmergencyCallbackNumber != "" {
 		n, err := ParseE164(in.EmergencyCallbackNumber)
@@ -52,6 +58,9 @@ func (api *AdminAPI) PutSite(ctx context.Context, id string, in Site) (Site, err
 
 // GetSite returns a stored site.
 func (api *AdminAPI) GetSite(ctx context.Context, id string) (Site, error) {
+	if err := ValidID("siteId", id); err != nil {
+		return Site{}, err
+	}
 	s, err := api.store.GetSite(ctx, id)
 	if err != nil {
 		return Site{}, fmt.Errorf("site %s: %w", id, err)
@@ -72,6 +81,9 @@ func (api *AdminAPI) Sites(ctx context.Context) ([]Site, error) {
 // DeleteSite removes a site no callback number and no agent uses: their
 // calls would lose their address.
 func (api *AdminAPI) DeleteSite(ctx context.Context, id string) error {
+	if err := ValidID("siteId", id); err != nil {
+		return err
+	}
 	site, err := api.store.GetSite(ctx, id)
 	if err != nil {
 		return fmt.Errorf("site %s: %w", id, err)

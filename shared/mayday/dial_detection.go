@@ -60,6 +60,9 @@ const (
 // Validate names the first missing or malformed field.
 func (e CallEvent) Validate() error {
 	missing := func(f string) error { return fmt.Errorf("%w: %s is required", ErrInvalid, f) }
+	if err := e.validInput(); err != nil {
+		return err
+	}
 	switch {
 	case e.Type != CallEventDialed && e.Type != CallEventEnded:
 		return fmt.Errorf("%w: type %q (want %q or %q)", ErrInvalid, e.Type, CallEventDialed, CallEventEnded)

@@ -2,6 +2,7 @@ package mayday
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -219,6 +220,54 @@ func FuzzParseContacts(f *testing.F) {
 		if len(list) > 0 {
 			if err := ValidateRecipients(list); err != nil {
 				t.Fatalf("ValidateRecipients(%q) = %v after ParseContacts accepted them", list, err)
+			}
+		}
+	})
+}
+
+// FuzzValidID: an id is accepted exactly when it matches
+// [A-Za-z0-9._:@-]{1,128}, so both stores hold the same ids.
+func FuzzValidID(f *testing.F) {
+	for _, s := range []string{"a-1", "A.z_0:9@x-y", "", "a\r\nb", "a\x00b", "a\u202eb", "a\xffb", "a b", strings.Repeat("a", 128), strings.Repeat("a", 129)} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(`^[A-Za-z0-9._:@-]{1,128}$`)
+	f.Fuzz(func(t *testing.T, id string) {
+		err := ValidID("id", id)
+		if (err == nil) != re.MatchString(id) {
+			t.Fatalf("ValidID(%q) = %v, pattern says %v", id, err, re.MatchString(id))
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("ValidID(%q) = %v, not ErrInvalid", id, err)
+		}
+		// The refusal does not echo the id: it stays printable ASCII, safe
+		// in a log line or a terminal.
+		if err != nil && strings.ContainsFunc(err.Error(), func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			t.Fatalf("ValidID(%q) = %q: not printable ASCII", id, err)
+		}
+	})
+}
+
+// FuzzValidText: accepted text is valid UTF-8, within its length, and
+// holds no control, line-separator or bidirectional-formatting character.
+func FuzzValidText(f *testing.F) {
+	for _, s := range []string{"Ada", "Floor 3 — près", "日本", "Ada\x1b[2J", "A\u0085da", "A\u2028da", "a\u202eb", "a\u2066b", "\xff", strings.Repeat("x", 101)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := ValidText("name", s, MaxNameLength)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("ValidText(%q) = %v, not ErrInvalid", s, err)
+			}
+			return
+		}
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxNameLength {
+			t.Fatalf("ValidText accepted %q", s)
+		}
+		for _, r := range s {
+			if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+				t.Fatalf("ValidText accepted %q with U+%04X", s, r)
 			}
 		}
 	})

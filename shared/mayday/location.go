@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Location kinds: at a site, or remote (an address of the agent's own).
@@ -83,7 +82,7 @@ const maxDetail = 60
 // callback number in the address's country.
 func (l AgentLocation) Validate() error {
 	bad := func(f string, args ...any) error { return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(f, args...)) }
-	if err := checkText("detail", l.Detail, maxDetail); err != nil {
+	if err := ValidText("detail", l.Detail, maxDetail); err != nil {
 		return err
 	}
 	if l.SiteID != "" {
@@ -109,18 +108,6 @@ func (l AgentLocation) Validate() error {
 		if !NumberInCountry(n, l.Address.Country) {
 			return bad("callbackNumber %s is not a number of %s", n, l.Address.Country)
 		}
-	}
-	return nil
-}
-
-// checkText refuses free text that is too long or carries control
-// characters, which would garble an email or a Connect attribute.
-func checkText(field, s string, max int) error {
-	if utf8.RuneCountInString(s) > max {
-		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, field, max)
-	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fmt.Errorf("%w: %s has control characters", ErrInvalid, field)
 	}
 	return nil
 }

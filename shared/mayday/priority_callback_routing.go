@@ -41,6 +41,9 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 	if in.CallID == "" || in.To == "" {
 		return RouteDecision{}, fmt.Errorf("%w: callId and to are required", ErrInvalid)
 	}
+	if err := ValidID("callId", in.CallID); err != nil {
+		return RouteDecision{}, err
+	}
 	to, err := ParseE164(in.To)
 	if err != nil {
 		return RouteDecision{Route: RouteDefault}, nil // not one of our numbers

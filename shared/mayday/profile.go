@@ -30,6 +30,12 @@ var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 // field. Whether SiteID names a site is the store's to tell.
 func (p Profile) Validate() error {
 	bad := func(f string, args ...any) error { return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(f, args...)) }
+	if err := ValidText("name", p.Name, MaxNameLength); err != nil {
+		return err
+	}
+	if err := ValidOptionalID("siteId", p.SiteID); err != nil {
+		return err
+	}
 	if p.Email != "" {
 		if err := ValidateAddress(p.Email); err != nil {
 			return fmt.Errorf("email: %w", err)

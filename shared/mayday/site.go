@@ -31,6 +31,12 @@ type Site struct {
 // Validate checks a site as operators enter it, naming the first bad field.
 func (s Site) Validate() error {
 	bad := func(f string, args ...any) error { return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(f, args...)) }
+	if err := ValidText("name", s.Name, MaxNameLength); err != nil {
+		return err
+	}
+	if err := validAddressText("address", s.Address); err != nil {
+		return err
+	}
 	switch {
 	case strings.TrimSpace(s.Name) == "":
 		return bad("name is required")

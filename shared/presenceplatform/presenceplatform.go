@@ -43,7 +43,9 @@ func New(get func(settings.Setting) string, fromARN func(arn string) Secret, con
 		}
 		return p, nil
 	case settings.PlatformWebhook:
-		key, err := secret(get, fromARN, settings.WebhookSecretARN, settings.WebhookSecret)
+		// Never the webhook secret: the receiver would hold the key that
+		// signs dials.
+		key, err := secret(get, fromARN, settings.PresenceSecretARN, settings.PresenceSecret)
 		if err != nil {
 			return nil, err
 		}

@@ -3,8 +3,12 @@ package presenceplatform_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/mayday/mayday/shared/settings"
 	"github.com/mayday/mayday/shared/taskrouter"
 	"github.com/mayday/mayday/shared/testkit/presencetest"
+	"github.com/mayday/mayday/shared/webhooksecret"
 )
 
 func TestNew(t *testing.T) {
@@ -46,8 +51,12 @@ func TestNew(t *testing.T) {
 		{"taskrouter without a token", with(tr, "MAYDAY_TWILIO_AUTH_TOKEN_ARN", ""), "MAYDAY_TWILIO_AUTH_TOKEN", ""},
 		{"taskrouter without a workspace", with(tr, "MAYDAY_TASKROUTER_WORKSPACE_SID", ""), "workspace", "arn:token"},
 		{"webhook", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": "https://example.com/presence",
-			"MAYDAY_WEBHOOK_SECRET_ARN": "arn:hmac"}, "webhook", "arn:hmac"},
-		{"webhook without a URL", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_WEBHOOK_SECRET": "s"}, "URL", ""},
+			"MAYDAY_PRESENCE_SECRET_ARN": "arn:presence", "MAYDAY_WEBHOOK_SECRET_ARN": "arn:hmac"}, "webhook", "arn:presence"},
+		// The inbound webhooks' key never signs a notice: the receiver would
+		// hold the key that signs dials.
+		{"webhook with the webhook secret only", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": "https://example.com/presence",
+			"MAYDAY_WEBHOOK_SECRET_ARN": "arn:hmac", "MAYDAY_WEBHOOK_SECRET": "s"}, "MAYDAY_PRESENCE_SECRET", ""},
+		{"webhook without a URL", map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_SECRET": "s"}, "URL", ""},
 		{"connect", cn, "connect", ""},
 		{"connect without its Do Not Disturb status", with(cn, "MAYDAY_CONNECT_DND_STATUS_ID", ""), "Do Not Disturb", ""},
 		{"connect with a bad instance ARN", with(cn, "MAYDAY_CONNECT_INSTANCE_ARN", "arn:aws:s3:::bucket"), "instance ARN", ""},
@@ -98,7 +107,7 @@ func TestBuiltPlatformWorks(t *testing.T) {
 	f := presencetest.NewReceiver(t, []byte("local-secret"))
 	f.AddAgent("a-1", presencetest.StatusAvailable)
 	env := map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": f.URL,
-		"MAYDAY_WEBHOOK_SECRET": "local-secret"}
+		"MAYDAY_PRESENCE_SECRET": "local-secret", "MAYDAY_WEBHOOK_SECRET": "webhook-secret"}
 	p, err := presenceplatform.New(func(s settings.Setting) string { return env[s.Env] }, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -106,4 +115,38 @@ func TestBuiltPlatformWorks(t *testing.T) {
 	if prev, err := p.DoNotDisturb(context.Background(), "a-1"); err != nil || prev != presencetest.StatusAvailable {
 		t.Fatalf("DoNotDisturb = %q, %v", prev, err)
 	}
+}
+
+// A notice is signed with the presence secret, never with the webhook
+// secret (what signs dials): the receiver's key cannot sign a dial.
+func TestNoticeNotSignedWithTheWebhookSecret(t *testing.T) {
+	var header string
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header, body = r.Header.Get(webhooksecret.SignatureHeader), must(io.ReadAll(r.Body))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	env := map[string]string{"MAYDAY_PRESENCE_PLATFORM": "webhook", "MAYDAY_PRESENCE_WEBHOOK_URL": srv.URL,
+		"MAYDAY_PRESENCE_SECRET": "presence-secret", "MAYDAY_WEBHOOK_SECRET": "webhook-secret"}
+	p, err := presenceplatform.New(func(s settings.Setting) string { return env[s.Env] }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DoNotDisturb(context.Background(), "a-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := webhooksecret.Verify([]byte("presence-secret"), header, body, time.Now()); err != nil {
+		t.Errorf("notice not signed with the presence secret: %v", err)
+	}
+	if err := webhooksecret.Verify([]byte("webhook-secret"), header, body, time.Now()); err == nil {
+		t.Error("notice signed with the webhook secret")
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

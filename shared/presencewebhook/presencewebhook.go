@@ -12,7 +12,9 @@
 //	{"agentId":"a-1","presence":"do-not-disturb","at":"2026-11-22T21:00:00Z"}
 //	{"agentId":"a-1","presence":"restore","previous":"available","at":"..."}
 //
-// It is signed like Mayday's own webhooks, with the same secret. A 2xx
+// It is signed like Mayday's own webhooks but with a secret of its own
+// (MAYDAY_PRESENCE_SECRET_ARN): the receiver holds it, and must not hold
+// the key that signs dials and callbacks. A 2xx
 // answer is done; to a do-not-disturb notice the receiver may answer
 // {"previous":"<the status the agent had>"}, and Mayday hands that value
 // back in the restore notice (else "previous" is absent and the receiver

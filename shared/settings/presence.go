@@ -11,6 +11,12 @@ import (
 var (
 	PresencePlatform = Setting{Env: "MAYDAY_PRESENCE_PLATFORM", Default: PlatformNone, Context: "presencePlatform", Source: FromContext,
 		Doc: "contact-center platform whose presence Mayday moves during emergencies: none, taskrouter, webhook or connect", check: oneOf(presencePlatforms...)}
+	// The notices have their own key: the receiver must not hold the key
+	// that signs dials and callbacks.
+	PresenceSecretARN = Setting{Env: "MAYDAY_PRESENCE_SECRET_ARN", Source: FromResource, Or: "MAYDAY_PRESENCE_SECRET",
+		Doc: "Secrets Manager secret holding the HMAC key that signs the webhook presence platform's notices"}
+	PresenceSecret = Setting{Env: "MAYDAY_PRESENCE_SECRET", Source: NotDeployed,
+		Doc: "presence notices' HMAC key itself, for the local runner and local stand-ins; never the webhook secret"}
 	PresenceWebhookURL = Setting{Env: "MAYDAY_PRESENCE_WEBHOOK_URL", Context: "presenceWebhookUrl", Source: IfConfigured,
 		Doc: "where the webhook presence platform POSTs its signed notices (https)", check: absoluteURL}
 	TaskRouterWorkspaceSID = Setting{Env: "MAYDAY_TASKROUTER_WORKSPACE_SID", Context: "taskrouterWorkspaceSid", Source: IfConfigured,
@@ -38,7 +44,7 @@ var presencePlatforms = []string{PlatformNone, PlatformTaskRouter, PlatformWebho
 var PresencePush = map[string][]Setting{
 	PlatformTaskRouter: {TaskRouterWorkspaceSID, TaskRouterDNDActivitySID, TaskRouterRestoreActivitySID,
 		TwilioAccountSID, needed(TwilioAuthTokenARN), TwilioAuthToken},
-	PlatformWebhook: {PresenceWebhookURL, WebhookSecretARN, WebhookSecret},
+	PlatformWebhook: {PresenceWebhookURL, PresenceSecretARN, PresenceSecret},
 	PlatformConnect: {ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus},
 }
 
@@ -50,7 +56,7 @@ var presenceRequired = map[string][]Setting{
 }
 
 func init() {
-	All = append(All, PresencePlatform, PresenceWebhookURL, TaskRouterWorkspaceSID, TaskRouterDNDActivitySID,
+	All = append(All, PresencePlatform, PresenceWebhookURL, PresenceSecretARN, PresenceSecret, TaskRouterWorkspaceSID, TaskRouterDNDActivitySID,
 		TaskRouterRestoreActivitySID)
 }
 

@@ -48,6 +48,9 @@ func Verify(secret []byte, header string, body []byte, now time.Time) error {
 		}
 		switch k {
 		case "t":
+			if ts != "" {
+				return fmt.Errorf("%w: %s header has two timestamps", errSignature, SignatureHeader)
+			}
 			ts = v
 		case "v1":
 			if sig, err := hex.DecodeString(v); err == nil {
@@ -55,7 +58,13 @@ func Verify(secret []byte, header string, body []byte, now time.Time) error {
 			}
 		}
 	}
+	// Only the form Sign writes: ParseInt alone would take "+1800000000" or
+	// "01800000000", other strings than the one the MAC covers for the same
+	// time.
 	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err == nil && strconv.FormatInt(sec, 10) != ts {
+		err = errors.New("not in canonical form")
+	}
 	if err != nil || len(sigs) == 0 {
 		return fmt.Errorf("%w: %s header needs t=<unix seconds>,v1=<hex>", errSignature, SignatureHeader)
 	}

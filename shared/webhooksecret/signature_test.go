@@ -1,6 +1,7 @@
 package webhooksecret
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,9 @@ func TestVerify(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"type":"call.ended","callId":"c-1","occurredAt":"2026-11-22T21:00:00Z"}`)
 	good := Sign(secret, now, body)
+	// signedAs signs with the timestamp written as ts: the MAC matches, so
+	// only the timestamp's own form can refuse it.
+	signedAs := func(ts string) string { return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body)) }
 	tests := []struct {
 		name   string
 		header string
@@ -28,6 +32,11 @@ func TestVerify(t *testing.T) {
 		{"timestamp changed", strings.Replace(good, "t=1800000000", "t=1800000001", 1), body, now, false},
 		{"no v1", "t=1800000000", body, now, false},
 		{"garbage", "v1", body, now, false},
+		{"timestamp with a plus sign", signedAs("+1800000000"), body, now, false},
+		{"timestamp with a leading zero", signedAs("01800000000"), body, now, false},
+		{"timestamp with spaces", signedAs(" 1800000000"), body, now, false},
+		{"negative timestamp", signedAs("-1800000000"), body, now.AddDate(-114, 0, 0), false},
+		{"timestamp twice", signedAs("1800000000") + ",t=1800000000", body, now, false},
 		{"rotated: second v1 matches", good[:strings.Index(good, "v1=")] + "v1=00ff," + good[strings.Index(good, "v1="):], body, now, true},
 	}
 	for _, tt := range tests {
