@@ -79,7 +79,8 @@ func TestOperatorCommands(t *testing.T) {
 		{runSites, []string{"get", "nowhere"}, mayday.ErrNotFound, ""},
 		{runSites, []string{"list"}, nil, "site sea (Seattle HQ, US)"},
 		{runNumbers, []string{"add", "+14255550001", "US"}, nil, "+14255550001 in the US pool (created: true)"},
-		{runNumbers, []string{"add", "+14255550001", "GB"}, mayday.ErrConflict, ""},
+		{runNumbers, []string{"add", "+14255550001", "CA"}, mayday.ErrConflict, ""}, // in the US pool already
+		{runNumbers, []string{"add", "+14255550001", "GB"}, mayday.ErrInvalid, ""},  // not a number of GB
 		{runNumbers, []string{"add", "12345", "US"}, mayday.ErrInvalid, ""},
 		{runNumbers, []string{"add", "+14255550002", "US", "sea"}, nil, "+14255550002 in the pool of site sea (created: true)"},
 		{runNumbers, []string{"add", "+14255550002", "US", "sea"}, nil, "(created: false)"},
