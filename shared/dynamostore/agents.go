@@ -47,14 +47,14 @@ func (st *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]may
 	return out, nil
 }
 
-// AgentsAtSite reads the site's partition of gsi1. An agent without a site
-// is in no such partition, so "" lists none.
+// AgentsAtSite reads the site's partition of gsi1.
 func (st *Store) AgentsAtSite(ctx context.Context, siteID string) ([]mayday.Agent, error) {
-	if siteID == "" {
-		return nil, nil
+	pk, err := partition(agentsOfSitePrefix, validSiteID, siteID)
+	if err != nil {
+		return nil, err
 	}
 	out, err := query(ctx, st, agents, IndexLeasesByAgent,
-		expression.Key(AttrGSI1PK).Equal(expression.Value(agentsOfSitePrefix+siteID)),
+		expression.Key(AttrGSI1PK).Equal(expression.Value(pk)),
 		func(a mayday.Agent) bool { return a.ID != "" && a.SiteID == siteID })
 	if err != nil {
 		return nil, fmt.Errorf("agents at site %s: %w", siteID, err)

@@ -15,17 +15,31 @@ import (
 
 // Call history.
 
-func historyKey(agentID, callID string) map[string]types.AttributeValue {
-	return key("HISTORY#"+agentID, "CALL#"+callID)
+const historyPrefix = "HISTORY#"
+
+// historyKey is the key of an activity. Its error does not echo the ids.
+func historyKey(agentID, callID string) (map[string]types.AttributeValue, error) {
+	pk, err := partition(historyPrefix, validAgentID, agentID)
+	if err != nil {
+		return nil, err
+	}
+	if err := validCallID(callID); err != nil {
+		return nil, err
+	}
+	return key(pk, "CALL#"+callID), nil
 }
 
 // activityStored is the activity as stored: its wire format and its key.
 func activityStored(a *mayday.Activity) (map[string]types.AttributeValue, error) {
+	k, err := historyKey(a.AgentID, a.CallID)
+	if err != nil {
+		return nil, err
+	}
 	item, err := attributevalue.MarshalMap(toActivityItem(a))
 	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		return nil, fmt.Errorf("activity %s/%s: encode: %w", a.AgentID, a.CallID, err)
 	}
-	maps.Copy(item, historyKey(a.AgentID, a.CallID))
+	maps.Copy(item, k)
 	return item, nil
 }
 
@@ -34,7 +48,7 @@ func activityStored(a *mayday.Activity) (map[string]types.AttributeValue, error)
 func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 	item, err := activityStored(&a)
 	if err != nil {
-		return fmt.Errorf("activity %s/%s: %w", a.AgentID, a.CallID, err)
+		return err
 	}
 	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
 	if err != nil && !conditionFailed(err) {
@@ -45,8 +59,12 @@ func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 
 // ListActivities reads the agent's history partition, in call-id order.
 func (st *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Activity, error) {
+	pk, err := partition(historyPrefix, validAgentID, agentID)
+	if err != nil {
+		return nil, err
+	}
 	expr, err := expression.NewBuilder().WithKeyCondition(
-		expression.Key(AttrPK).Equal(expression.Value("HISTORY#" + agentID)).
+		expression.Key(AttrPK).Equal(expression.Value(pk)).
 			And(expression.Key(AttrSK).BeginsWith("CALL#"))).Build()
 	if err != nil {
 		return nil, fmt.Errorf("history of agent %s: key condition: %w", agentID, err)

@@ -33,7 +33,10 @@ func (st *Store) DeleteNumber(ctx context.Context, number string, check func(may
 // conditioned on the version check saw: a change in between runs the check
 // again on the new value. check's error is returned as it is.
 func deleteIf[T, I any](ctx context.Context, st *Store, r record[T, I], id string, check func(T) error) error {
-	k := r.key(id)
+	k, err := r.key(id)
+	if err != nil {
+		return err
+	}
 	for attempt := 1; ; attempt++ {
 		stored, err := st.getItem(ctx, k)
 		if err != nil {
@@ -196,8 +199,12 @@ func (st *Store) ListNumbers(ctx context.Context, country string) ([]mayday.Call
 
 // LeasesHeldBy reads the agent's leased numbers, live or expired, from gsi1.
 func (st *Store) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.CallbackNumber, error) {
+	pk, err := partition(leasesOfAgentPrefix, validAgentID, agentID)
+	if err != nil {
+		return nil, err
+	}
 	out, err := st.queryNumbers(ctx, IndexLeasesByAgent,
-		expression.Key(AttrGSI1PK).Equal(expression.Value(leasesOfAgentPrefix+agentID)),
+		expression.Key(AttrGSI1PK).Equal(expression.Value(pk)),
 		func(c mayday.CallbackNumber) bool { return c.Lease != nil && c.Lease.AgentID == agentID })
 	if err != nil {
 		return nil, fmt.Errorf("leases of agent %s: %w", agentID, err)

@@ -17,8 +17,15 @@ import (
 // and the conversions to and from it, the attributes derived from it, and
 // how to reach its id and version.
 type record[T, I any] struct {
-	what     string
-	key      func(id string) map[string]types.AttributeValue
+	what string
+	// validID refuses an id the embedded store refuses too (mayday.ValidID
+	// or ValidE164): DynamoDB itself refuses only some (empty, too long).
+	validID func(id string) error
+	// validValue (nil: none) refuses a value whose other ids are not such
+	// ids: they key its index entries.
+	validValue func(v *T) error
+	// makeKey is the key of a valid id; key checks the id first.
+	makeKey  func(id string) map[string]types.AttributeValue
 	toItem   func(v *T) I
 	fromItem func(it *I) T
 	setID    func(v *T, id string)
@@ -33,6 +40,30 @@ type record[T, I any] struct {
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func num(v int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+// The ids each key is: the stores refuse exactly the ids the domain does.
+func validAgentID(id string) error { return mayday.ValidID("agentId", id) }
+func validCallID(id string) error  { return mayday.ValidID("callId", id) }
+func validSiteID(id string) error  { return mayday.ValidID("siteId", id) }
+func validNumber(n string) error   { return mayday.ValidE164("number", n) }
+
+// key is the key of id, once id is valid. Its error does not echo id.
+func (r record[T, I]) key(id string) (map[string]types.AttributeValue, error) {
+	if err := r.validID(id); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.what, err)
+	}
+	return r.makeKey(id), nil
+}
+
+// partition is the index partition prefix+id, once id is valid: the agents
+// at a site (agentsOfSitePrefix, validSiteID), the numbers an agent holds
+// (leasesOfAgentPrefix, validAgentID), an agent's history (historyPrefix).
+func partition(prefix string, valid func(string) error, id string) (string, error) {
+	if err := valid(id); err != nil {
+		return "", err // it names the field
+	}
+	return prefix + id, nil
 }
 
 func key(pk, sk string) map[string]types.AttributeValue {
@@ -50,17 +81,20 @@ func ttl(t time.Time) map[string]types.AttributeValue {
 
 var (
 	agents = record[mayday.Agent, agentItem]{
-		what:     "agent",
-		key:      func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
-		toItem:   toAgentItem,
-		fromItem: fromAgentItem,
-		setID:    func(a *mayday.Agent, id string) { a.ID = id },
-		version:  func(a *mayday.Agent) *int64 { return &a.Version },
-		derived:  agentIndexes,
+		what:       "agent",
+		validID:    validAgentID,
+		validValue: func(a *mayday.Agent) error { return a.ValidStoredIDs() },
+		makeKey:    func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
+		toItem:     toAgentItem,
+		fromItem:   fromAgentItem,
+		setID:      func(a *mayday.Agent, id string) { a.ID = id },
+		version:    func(a *mayday.Agent) *int64 { return &a.Version },
+		derived:    agentIndexes,
 	}
 	calls = record[mayday.Call, callItem]{
 		what:     "call",
-		key:      func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
+		validID:  validCallID,
+		makeKey:  func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
 		toItem:   toCallItem,
 		fromItem: fromCallItem,
 		setID:    func(c *mayday.Call, id string) { c.ID = id },
@@ -69,17 +103,20 @@ var (
 		fresh:    true,
 	}
 	numbers = record[mayday.CallbackNumber, numberItem]{
-		what:     "callback number",
-		key:      numberKey,
-		toItem:   toNumberItem,
-		fromItem: fromNumberItem,
-		setID:    func(c *mayday.CallbackNumber, id string) { c.Number = id },
-		version:  func(c *mayday.CallbackNumber) *int64 { return &c.Version },
-		derived:  numberIndexes,
+		what:       "callback number",
+		validID:    validNumber,
+		validValue: func(n *mayday.CallbackNumber) error { return n.ValidStoredIDs() },
+		makeKey:    numberKey,
+		toItem:     toNumberItem,
+		fromItem:   fromNumberItem,
+		setID:      func(c *mayday.CallbackNumber, id string) { c.Number = id },
+		version:    func(c *mayday.CallbackNumber) *int64 { return &c.Version },
+		derived:    numberIndexes,
 	}
 	sites = record[mayday.Site, siteItem]{
 		what:     "site",
-		key:      siteKey,
+		validID:  validSiteID,
+		makeKey:  siteKey,
 		toItem:   toSiteItem,
 		fromItem: fromSiteItem,
 		setID:    func(x *mayday.Site, id string) { x.ID = id },
@@ -88,7 +125,8 @@ var (
 	}
 	notifications = record[mayday.Notification, notificationItem]{
 		what:     "notification",
-		key:      func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
+		validID:  validCallID,
+		makeKey:  func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
 		toItem:   toNotificationItem,
 		fromItem: fromNotificationItem,
 		setID:    func(x *mayday.Notification, id string) { x.CallID = id },
@@ -151,13 +189,22 @@ func numberIndexes(c *mayday.CallbackNumber) map[string]types.AttributeValue {
 }
 
 // item is the value as stored: its wire format, its key and its derived
-// attributes.
+// attributes. It refuses an invalid id or a value with invalid ids.
 func (r record[T, I]) item(v *T, id string) (map[string]types.AttributeValue, error) {
+	k, err := r.key(id)
+	if err != nil {
+		return nil, err
+	}
+	if r.validValue != nil {
+		if err := r.validValue(v); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.what, err)
+		}
+	}
 	item, err := attributevalue.MarshalMap(r.toItem(v))
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
-	maps.Copy(item, r.key(id))
+	maps.Copy(item, k)
 	if r.derived != nil {
 		maps.Copy(item, r.derived(v))
 	}

@@ -22,7 +22,14 @@ import (
 // Version 0. What it read (absent included) becomes the store's first guess
 // for the next update of each item.
 func (st *Store) ReadSetup(ctx context.Context, agentID, callID string) (mayday.Agent, mayday.Call, error) {
-	ak, ck := agents.key(agentID), calls.key(callID)
+	ak, err := agents.key(agentID)
+	if err != nil {
+		return mayday.Agent{}, mayday.Call{}, err
+	}
+	ck, err := calls.key(callID)
+	if err != nil {
+		return mayday.Agent{}, mayday.Call{}, err
+	}
 	got, err := st.batchGet(ctx, ak, ck)
 	if err != nil {
 		return mayday.Agent{}, mayday.Call{}, fmt.Errorf("setup of agent %s, call %s: %w", agentID, callID, err)
@@ -88,6 +95,10 @@ type setupPut struct {
 // shares no memory with v.
 func prepare[T, I any](st *Store, r record[T, I], v T, id string) (T, setupPut, error) {
 	var zero T
+	k, err := r.key(id)
+	if err != nil {
+		return zero, setupPut{}, err
+	}
 	read := *r.version(&v)
 	*r.version(&v) = read + 1
 	item, err := r.item(&v, id)
@@ -102,7 +113,7 @@ func prepare[T, I any](st *Store, r record[T, I], v T, id string) (T, setupPut, 
 	if err != nil {
 		return zero, setupPut{}, fmt.Errorf("%s %s: %w", r.what, id, err)
 	}
-	return written, setupPut{key: r.key(id), item: item, put: types.TransactWriteItem{Put: &types.Put{
+	return written, setupPut{key: k, item: item, put: types.TransactWriteItem{Put: &types.Put{
 		TableName:                           &st.table,
 		Item:                                item,
 		ConditionExpression:                 expr.Condition(),
@@ -129,8 +140,10 @@ const (
 // SDK fills one per call, so only its own retries of this call are
 // deduplicated, and deduplicating dials is the domain's job.
 func (st *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+	// fail names no id: prepare has named the valid ones and refused the
+	// others without echoing them.
 	fail := func(err error) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
-		return mayday.Call{}, mayday.Agent{}, nil, fmt.Errorf("setup of call %s, agent %s: %w", call.ID, agent.ID, err)
+		return mayday.Call{}, mayday.Agent{}, nil, fmt.Errorf("setup: %w", err)
 	}
 	c, cPut, err := prepare(st, calls, call, call.ID)
 	if err != nil {
@@ -162,7 +175,7 @@ func (st *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.
 	}
 	var cancelled *types.TransactionCanceledException
 	if !errors.As(err, &cancelled) {
-		return fail(fmt.Errorf("transact write: %w", err))
+		return fail(fmt.Errorf("call %s, agent %s: transact write: %w", call.ID, agent.ID, err))
 	}
 	conflict := &mayday.SetupConflict{}
 	changed := []*bool{&conflict.Call, &conflict.Agent, &conflict.Number} // in the order of puts
@@ -185,7 +198,7 @@ func (st *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.
 		}
 	}
 	if !found {
-		return fail(fmt.Errorf("transact write: %w", err))
+		return fail(fmt.Errorf("call %s, agent %s: transact write: %w", call.ID, agent.ID, err))
 	}
 	return mayday.Call{}, mayday.Agent{}, nil, conflict
 }

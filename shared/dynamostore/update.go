@@ -33,7 +33,11 @@ func (st *Store) getItem(ctx context.Context, k map[string]types.AttributeValue)
 
 func get[T, I any](ctx context.Context, st *Store, r record[T, I], id string) (T, error) {
 	var zero T
-	item, err := st.getItem(ctx, r.key(id))
+	k, err := r.key(id)
+	if err != nil {
+		return zero, err
+	}
+	item, err := st.getItem(ctx, k)
 	if err != nil {
 		return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
 	}
@@ -72,7 +76,10 @@ func versionIs(found bool, version int64) expression.ConditionBuilder {
 // on a guess: the item is read consistently and the closure runs again.
 func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string, fn func(*T) error) (T, error) {
 	var zero T
-	k := r.key(id)
+	k, err := r.key(id)
+	if err != nil {
+		return zero, err
+	}
 	stored, cached := st.seen.get(k)
 	known, needRead := false, !cached && !r.fresh // known: stored is what the table holds
 	for attempt := 1; ; {

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -44,44 +45,60 @@ var _ mayday.Store = (*Store)(nil)
 // NewStore returns an empty store.
 func NewStore() *Store {
 	s := &Store{
-		agentsAtSite:      newIndex(func(a *mayday.Agent) (string, bool) { return a.SiteID, a.SiteID != "" }),
+		agentsAtSite:      withValidGroup(newIndex(func(a *mayday.Agent) (string, bool) { return a.SiteID, a.SiteID != "" }), validSiteID),
 		agentsInEmergency: newIndex(func(a *mayday.Agent) (string, bool) { return "", a.InEmergency() }),
 		numbersAll:        newIndex(all[mayday.CallbackNumber]),
 		numbersByCountry:  newIndex(func(n *mayday.CallbackNumber) (string, bool) { return n.Country, n.Country != "" }),
-		numbersByHolder: newIndex(func(n *mayday.CallbackNumber) (string, bool) {
+		numbersByHolder: withValidGroup(newIndex(func(n *mayday.CallbackNumber) (string, bool) {
 			if n.Lease == nil {
 				return "", false
 			}
 			return n.Lease.AgentID, true
-		}),
+		}), validAgentID),
 		numbersLeased: newIndex(func(n *mayday.CallbackNumber) (string, bool) { return "", n.Lease != nil }),
 		sitesAll:      newIndex(all[mayday.Site]),
 		history:       map[string]map[string]mayday.Activity{},
 	}
 	s.agents = &table[mayday.Agent]{what: "agent", m: map[string]*mayday.Agent{},
 		clone: cloneAgent, settle: settleAgent,
-		setKey:  func(a *mayday.Agent, k string) { a.ID = k },
-		version: func(a *mayday.Agent) *int64 { return &a.Version },
-		indexes: []*index[mayday.Agent]{s.agentsAtSite, s.agentsInEmergency}}
+		setKey:   func(a *mayday.Agent, k string) { a.ID = k },
+		version:  func(a *mayday.Agent) *int64 { return &a.Version },
+		indexes:  []*index[mayday.Agent]{s.agentsAtSite, s.agentsInEmergency},
+		validKey: validAgentID, validValue: func(a *mayday.Agent) error { return a.ValidStoredIDs() }}
 	s.calls = &table[mayday.Call]{what: "call", m: map[string]*mayday.Call{},
 		clone: cloneCall, settle: settleCall,
-		setKey:  func(c *mayday.Call, k string) { c.ID = k },
-		version: func(c *mayday.Call) *int64 { return &c.Version }}
+		setKey:   func(c *mayday.Call, k string) { c.ID = k },
+		version:  func(c *mayday.Call) *int64 { return &c.Version },
+		validKey: validCallID}
 	s.numbers = &table[mayday.CallbackNumber]{what: "callback number", m: map[string]*mayday.CallbackNumber{},
 		clone: cloneNumber, settle: settleNumber, cloneAll: cloneNumbers,
-		setKey:  func(n *mayday.CallbackNumber, k string) { n.Number = k },
-		version: func(n *mayday.CallbackNumber) *int64 { return &n.Version },
-		indexes: []*index[mayday.CallbackNumber]{s.numbersAll, s.numbersByCountry, s.numbersByHolder, s.numbersLeased}}
+		setKey:   func(n *mayday.CallbackNumber, k string) { n.Number = k },
+		version:  func(n *mayday.CallbackNumber) *int64 { return &n.Version },
+		indexes:  []*index[mayday.CallbackNumber]{s.numbersAll, s.numbersByCountry, s.numbersByHolder, s.numbersLeased},
+		validKey: validNumber, validValue: func(n *mayday.CallbackNumber) error { return n.ValidStoredIDs() }}
 	s.sites = &table[mayday.Site]{what: "site", m: map[string]*mayday.Site{},
 		clone: cloneSite, settle: settleSite,
-		setKey:  func(x *mayday.Site, k string) { x.ID = k },
-		version: func(x *mayday.Site) *int64 { return &x.Version },
-		indexes: []*index[mayday.Site]{s.sitesAll}}
+		setKey:   func(x *mayday.Site, k string) { x.ID = k },
+		version:  func(x *mayday.Site) *int64 { return &x.Version },
+		indexes:  []*index[mayday.Site]{s.sitesAll},
+		validKey: validSiteID}
 	s.notifications = &table[mayday.Notification]{what: "notification", m: map[string]*mayday.Notification{},
 		clone: cloneNotification, settle: settleNotification,
-		setKey:  func(n *mayday.Notification, k string) { n.CallID = k },
-		version: func(n *mayday.Notification) *int64 { return &n.Version }}
+		setKey:   func(n *mayday.Notification, k string) { n.CallID = k },
+		version:  func(n *mayday.Notification) *int64 { return &n.Version },
+		validKey: validCallID}
 	return s
+}
+
+// The ids each key is: the stores refuse exactly the ids the domain does.
+func validAgentID(id string) error { return mayday.ValidID("agentId", id) }
+func validCallID(id string) error  { return mayday.ValidID("callId", id) }
+func validSiteID(id string) error  { return mayday.ValidID("siteId", id) }
+func validNumber(n string) error   { return mayday.ValidE164("number", n) }
+
+func withValidGroup[T any](x *index[T], valid func(string) error) *index[T] {
+	x.validGroup = valid
+	return x
 }
 
 // rlock takes the read lock, unless ctx is done before or once it is taken.
@@ -112,6 +129,9 @@ func (s *Store) lock(ctx context.Context) error {
 
 func get[T any](ctx context.Context, s *Store, t *table[T], key string) (T, error) {
 	var v T
+	if err := t.valid(key, nil); err != nil {
+		return v, err
+	}
 	if err := s.rlock(ctx); err != nil {
 		return v, err
 	}
@@ -127,6 +147,10 @@ func get[T any](ctx context.Context, s *Store, t *table[T], key string) (T, erro
 // The closure runs outside the lock, on a copy; the write is conditional on
 // the version read, as it is in DynamoDB, so the same races happen here.
 func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn func(*T) error) (T, error) {
+	if err := t.valid(key, nil); err != nil {
+		var zero T
+		return zero, err
+	}
 	fn = ctxFn(ctx, fn)
 	for {
 		var v T
@@ -152,6 +176,9 @@ func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn fu
 			return v, err
 		}
 		t.setKey(&v, key) // the key cannot be changed by the closure
+		if err := t.valid(key, &v); err != nil {
+			return v, err
+		}
 		*t.version(&v) = read + 1
 		stored := t.fresh(&v) // the closure may keep references into v
 		if err := s.lock(ctx); err != nil {
@@ -174,6 +201,11 @@ func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn fu
 // sorted by id; nil for none. The lock is held only to collect the stored
 // values; filtering and copying them happen outside it.
 func list[T any](ctx context.Context, s *Store, t *table[T], x *index[T], k string, keep func(*T) bool) ([]T, error) {
+	if x.validGroup != nil {
+		if err := x.validGroup(k); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.rlock(ctx); err != nil {
 		return nil, err
 	}
@@ -188,6 +220,9 @@ func list[T any](ctx context.Context, s *Store, t *table[T], x *index[T], k stri
 // remove deletes t[key] if check, given a copy of the stored value, allows;
 // check runs under the lock, so nothing changes between it and the delete.
 func remove[T any](ctx context.Context, s *Store, t *table[T], key string, check func(T) error) error {
+	if err := t.valid(key, nil); err != nil {
+		return err
+	}
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -284,6 +319,9 @@ func (s *Store) UpdateNotification(ctx context.Context, callID string, fn func(*
 }
 
 func (s *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
+	if err := validActivityKey(a.AgentID, a.CallID); err != nil {
+		return err
+	}
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -298,6 +336,9 @@ func (s *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 }
 
 func (s *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Activity, error) {
+	if err := validAgentID(agentID); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
 	if err := s.rlock(ctx); err != nil {
 		return nil, err
 	}
@@ -308,6 +349,16 @@ func (s *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Ac
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b mayday.Activity) int { return cmp.Compare(a.CallID, b.CallID) })
 	return out, nil
+}
+
+// validActivityKey checks an activity's key: the agent's id and the call's.
+func validActivityKey(agentID, callID string) error {
+	for _, err := range []error{validAgentID(agentID), validCallID(callID)} {
+		if err != nil {
+			return fmt.Errorf("activity: %w", err)
+		}
+	}
+	return nil
 }
 
 // ctxFn fails the update once the context is done, as a network store would.
@@ -327,6 +378,9 @@ func (s *Store) ReadSetup(ctx context.Context, agentID, callID string) (mayday.A
 		a mayday.Agent
 		c mayday.Call
 	)
+	if err := errors.Join(s.agents.valid(agentID, nil), s.calls.valid(callID, nil)); err != nil {
+		return a, c, err
+	}
 	if err := s.rlock(ctx); err != nil {
 		return a, c, err
 	}
@@ -376,6 +430,17 @@ func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.A
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
+	}
+	if err := s.calls.valid(call.ID, &call); err != nil {
+		return fail(err)
+	}
+	if err := s.agents.valid(agent.ID, &agent); err != nil {
+		return fail(err)
+	}
+	if number != nil {
+		if err := s.numbers.valid(number.Number, number); err != nil {
+			return fail(err)
+		}
 	}
 	conflict := &mayday.SetupConflict{}
 	c, a := call, agent

@@ -27,10 +27,10 @@ func calls(s *Store, ctx context.Context) map[string]func() error {
 		"AgentsAtSite": func() error { return err(s.AgentsAtSite(ctx, "site-1")) },
 		"GetCall":      func() error { return err(s.GetCall(ctx, "c-1")) },
 		"UpdateCall":   func() error { return err(s.UpdateCall(ctx, "c-1", func(*mayday.Call) error { return nil })) },
-		"GetNumber":    func() error { return err(s.GetNumber(ctx, "+1")) },
-		"UpdateNumber": func() error { return err(s.UpdateNumber(ctx, "+1", none)) },
+		"GetNumber":    func() error { return err(s.GetNumber(ctx, "+14255550001")) },
+		"UpdateNumber": func() error { return err(s.UpdateNumber(ctx, "+14255550001", none)) },
 		"DeleteNumber": func() error {
-			return s.DeleteNumber(ctx, "+1", func(mayday.CallbackNumber) error { return nil })
+			return s.DeleteNumber(ctx, "+14255550001", func(mayday.CallbackNumber) error { return nil })
 		},
 		"ListNumbers":      func() error { return err(s.ListNumbers(ctx, "US")) },
 		"ListAllNumbers":   func() error { return err(s.ListNumbers(ctx, "")) },
@@ -50,7 +50,7 @@ func calls(s *Store, ctx context.Context) map[string]func() error {
 			return err
 		},
 		"WriteSetup": func() error {
-			_, _, _, err := s.WriteSetup(ctx, mayday.Call{ID: "c-3"}, mayday.Agent{ID: "a-3"}, &mayday.CallbackNumber{Number: "+3"})
+			_, _, _, err := s.WriteSetup(ctx, mayday.Call{ID: "c-3"}, mayday.Agent{ID: "a-3"}, &mayday.CallbackNumber{Number: "+14255550003"})
 			return err
 		},
 	}
@@ -67,7 +67,7 @@ func seeded(t *testing.T) *Store {
 		}(),
 		func() error { _, err := s.UpdateCall(ctx, "c-1", func(*mayday.Call) error { return nil }); return err }(),
 		func() error {
-			_, err := s.UpdateNumber(ctx, "+1", func(n *mayday.CallbackNumber) error {
+			_, err := s.UpdateNumber(ctx, "+14255550001", func(n *mayday.CallbackNumber) error {
 				n.Country, n.Lease = "US", &mayday.Lease{AgentID: "a-1"}
 				return nil
 			})
@@ -151,11 +151,11 @@ func TestContextDoneWhileWaiting(t *testing.T) {
 func TestContextDoneBeforeTheWrite(t *testing.T) {
 	s := seeded(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := s.UpdateNumber(ctx, "+1", func(n *mayday.CallbackNumber) error { n.Country = "GB"; cancel(); return nil })
+	_, err := s.UpdateNumber(ctx, "+14255550001", func(n *mayday.CallbackNumber) error { n.Country = "GB"; cancel(); return nil })
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("UpdateNumber = %v, want context.Canceled", err)
 	}
-	if n, _ := s.GetNumber(context.Background(), "+1"); n.Country != "US" || n.Version != 1 {
+	if n, _ := s.GetNumber(context.Background(), "+14255550001"); n.Country != "US" || n.Version != 1 {
 		t.Errorf("stored %+v, want it unchanged", n)
 	}
 }
@@ -169,6 +169,7 @@ func TestCallersShareNothing(t *testing.T) {
 	agent, call := filled[mayday.Agent](t, false), filled[mayday.Call](t, false)
 	number, site := filled[mayday.CallbackNumber](t, false), filled[mayday.Site](t, false)
 	note, act := filled[mayday.Notification](t, false), filled[mayday.Activity](t, false)
+	number.Number = "+14255550001" // the store keys numbers by E.164 only
 
 	// write: the closure keeps its value and the caller changes the result;
 	// the closures store values equal to, but apart from, those above
@@ -285,10 +286,10 @@ func TestIndexesFollowWrites(t *testing.T) {
 		if r.IntN(3) == 0 {
 			return nil
 		}
-		return &mayday.Lease{AgentID: pick(agents), ExpiresAt: now.Add(time.Duration(r.IntN(10)) * time.Minute)}
+		return &mayday.Lease{AgentID: pick(agents[1:]), ExpiresAt: now.Add(time.Duration(r.IntN(10)) * time.Minute)}
 	}
 	for i := range 3000 {
-		key := fmt.Sprintf("+1%03d", r.IntN(60))
+		key := fmt.Sprintf("+1425555%04d", r.IntN(60))
 		switch op := r.IntN(10); {
 		case op < 5:
 			if _, err := s.UpdateNumber(ctx, key, func(n *mayday.CallbackNumber) error {
@@ -355,7 +356,7 @@ func checkIndexes(t *testing.T, s *Store, now time.Time, countries, agents, site
 	for _, c := range countries[1:] {
 		expect(t, "ListNumbers "+c, where(numbers, func(n mayday.CallbackNumber) bool { return n.Country == c }))(s.ListNumbers(ctx, c))
 	}
-	for _, a := range agents {
+	for _, a := range agents[1:] {
 		expect(t, "LeasesHeldBy "+a, where(numbers, func(n mayday.CallbackNumber) bool { return n.Lease != nil && n.Lease.AgentID == a }))(s.LeasesHeldBy(ctx, a))
 	}
 	for m := range 11 {
@@ -363,8 +364,8 @@ func checkIndexes(t *testing.T, s *Store, now time.Time, countries, agents, site
 		expect(t, "LeasesExpiringBy", where(numbers, func(n mayday.CallbackNumber) bool { return n.Lease != nil && !n.Lease.ExpiresAt.After(by) }))(s.LeasesExpiringBy(ctx, by))
 		expect(t, "AgentsInEmergencySince", where(as, func(a mayday.Agent) bool { return a.InEmergency() && !a.Emergency.Since.After(by) }))(s.AgentsInEmergencySince(ctx, by))
 	}
-	for _, x := range sites {
-		expect(t, "AgentsAtSite "+x, where(as, func(a mayday.Agent) bool { return x != "" && a.SiteID == x }))(s.AgentsAtSite(ctx, x))
+	for _, x := range sites[1:] {
+		expect(t, "AgentsAtSite "+x, where(as, func(a mayday.Agent) bool { return a.SiteID == x }))(s.AgentsAtSite(ctx, x))
 	}
 	expect(t, "ListSites", scan(s.sites, func(x mayday.Site) string { return x.ID }))(s.ListSites(ctx))
 }

@@ -1,6 +1,7 @@
 package inmem
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -20,6 +21,24 @@ type table[T any] struct {
 	// cloneAll deep-copies a listing; nil: clone each.
 	cloneAll func([]*T) []T
 	indexes  []*index[T]
+	// validKey refuses a key DynamoDB's store refuses too (mayday.ValidID
+	// or ValidE164), so that the two hold the same ids; validValue (nil:
+	// none) refuses a value whose other ids are not such ids.
+	validKey   func(string) error
+	validValue func(*T) error
+}
+
+// valid checks a key and, when v is not nil, the value to be stored under it.
+func (t *table[T]) valid(key string, v *T) error {
+	if err := t.validKey(key); err != nil {
+		return fmt.Errorf("%s: %w", t.what, err)
+	}
+	if v != nil && t.validValue != nil {
+		if err := t.validValue(v); err != nil {
+			return fmt.Errorf("%s: %w", t.what, err)
+		}
+	}
+	return nil
 }
 
 // get returns the stored value, not a copy: read only, do not change it.
@@ -79,6 +98,8 @@ func (t *table[T]) copies(ps []*T) []T {
 type index[T any] struct {
 	key    func(*T) (string, bool)
 	groups map[string][]entry[T]
+	// validGroup (nil: any) refuses a group key that is no valid id.
+	validGroup func(string) error
 }
 
 type entry[T any] struct {

@@ -19,9 +19,13 @@ const (
 	MaxTextLength = 200
 )
 
-// ValidID checks an id (agent, site, call) against [A-Za-z0-9._:@-]{1,128},
-// naming field: both stores then hold exactly the same ids, and an id is
-// safe in a log line, a URL path and a DynamoDB key.
+// IDPattern is what ValidID accepts, as a regular expression; the API's
+// description publishes it.
+const IDPattern = `^[A-Za-z0-9._:@-]{1,128}$`
+
+// ValidID checks an id (agent, site, call) against IDPattern, naming field:
+// both stores then hold exactly the same ids, and an id is safe in a log
+// line, a URL path and a DynamoDB key.
 func ValidID(field, id string) error {
 	if id == "" {
 		return fmt.Errorf("%w: %s is required", ErrInvalid, field)
@@ -45,6 +49,39 @@ func ValidOptionalID(field, id string) error {
 		return nil
 	}
 	return ValidID(field, id)
+}
+
+// ValidE164 checks a number is E.164 as a store keeps it: ParseE164 would
+// return it unchanged. Like ValidID, it does not echo the number.
+func ValidE164(field, number string) error {
+	if n, err := ParseE164(number); err != nil || n != number {
+		return fmt.Errorf("%w: %s: want an E.164 number like +14255550001, without punctuation", ErrInvalid, field)
+	}
+	return nil
+}
+
+// ValidStoredIDs checks the ids an agent carries besides its own: its home
+// site, which a store indexes it by.
+func (a Agent) ValidStoredIDs() error {
+	return ValidOptionalID("siteId", a.SiteID)
+}
+
+// ValidStoredIDs checks the ids a callback number carries besides its own:
+// its site, the agent it belongs to and its lease's holder, which a store
+// indexes it by.
+func (n CallbackNumber) ValidStoredIDs() error {
+	if err := ValidOptionalID("siteId", n.SiteID); err != nil {
+		return err
+	}
+	if err := ValidOptionalID("agentId", n.AgentID); err != nil {
+		return err
+	}
+	if n.Lease != nil {
+		if err := ValidID("lease.agentId", n.Lease.AgentID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func idByte(c byte) bool {

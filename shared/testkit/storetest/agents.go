@@ -210,7 +210,6 @@ func testAgentsAtSite(t *testing.T, e env) {
 		{"s-1", []string{"a-1", "a-2", "a-5"}},
 		{"s-2", []string{"a-3", "s-1"}},
 		{"s-9", nil},
-		{"", nil}, // an agent without a site is at none
 	} {
 		e.expectAgents(t, fmt.Sprintf("AgentsAtSite(%q)", tc.site), atSite(tc.site), stored, tc.want...)
 	}

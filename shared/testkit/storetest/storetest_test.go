@@ -187,7 +187,10 @@ func (l *lagging) ListNumbers(_ context.Context, country string) ([]mayday.Callb
 	}), nil
 }
 
-func (l *lagging) LeasesHeldBy(_ context.Context, agentID string) ([]mayday.CallbackNumber, error) {
+func (l *lagging) LeasesHeldBy(ctx context.Context, agentID string) ([]mayday.CallbackNumber, error) {
+	if _, err := l.Store.LeasesHeldBy(ctx, agentID); err != nil { // refuses what the store refuses
+		return nil, err
+	}
 	return l.numbersWhere(func(n mayday.CallbackNumber) bool { return n.Lease != nil && n.Lease.AgentID == agentID }), nil
 }
 
@@ -213,8 +216,11 @@ func (l *lagging) AgentsInEmergencySince(_ context.Context, t time.Time) ([]mayd
 	return l.agentsWhere(func(a mayday.Agent) bool { return a.InEmergency() && !a.Emergency.Since.After(t) }), nil
 }
 
-func (l *lagging) AgentsAtSite(_ context.Context, siteID string) ([]mayday.Agent, error) {
-	return l.agentsWhere(func(a mayday.Agent) bool { return siteID != "" && a.SiteID == siteID }), nil
+func (l *lagging) AgentsAtSite(ctx context.Context, siteID string) ([]mayday.Agent, error) {
+	if _, err := l.Store.AgentsAtSite(ctx, siteID); err != nil { // refuses what the store refuses
+		return nil, err
+	}
+	return l.agentsWhere(func(a mayday.Agent) bool { return a.SiteID == siteID }), nil
 }
 
 func (l *lagging) ListSites(context.Context) ([]mayday.Site, error) {

@@ -19,7 +19,12 @@
 //     lists every number of country c, its sites' numbers included;
 //     ListNumbers("") every number stored, whatever its country (supported
 //     or not: mayday.SupportedCountries is the domain's rule for adding
-//     numbers, not a filter of the store). AgentsAtSite("") lists none.
+//     numbers, not a filter of the store).
+//   - Every method refuses, with mayday.ErrInvalid and without echoing it,
+//     an agent, call or site id that mayday.ValidID refuses — a key, a
+//     query's id, or an id a written value is indexed by — and a callback
+//     number that is not E.164 as stored (mayday.ValidE164); it then reads
+//     and writes nothing. "" is such an id: AgentsAtSite("") fails too.
 //   - ReadSetup reads an agent and a call, absent ones as their zero values
 //     with the id set and Version 0. WriteSetup writes a call, an agent and
 //     optionally a number all or none, each only if the stored Version is
@@ -48,6 +53,7 @@
 //	notifications.go  notifications: their kind, round trips, claims
 //	history.go        call history
 //	setup.go          the dial's setup: ReadSetup, WriteSetup, their races
+//	ids.go            the ids every adapter refuses, and the edge ids it keeps
 //	concurrency.go    concurrent writers: lost updates, double leases and claims
 //	asserts.go        comparison and the checks of index-backed reads
 package storetest
@@ -144,6 +150,12 @@ func contract() []group {
 			{"Conflicts", testSetupConflicts},
 			{"WithoutNumber", testSetupWithoutNumber},
 			{"Indexes", testSetupIndexes},
+		}},
+		{"IDs", []contractCase{
+			{"Refused", testRefusedIDs},
+			{"RefusedNumbers", testRefusedNumbers},
+			{"RefusedLeaveStored", testRefusedLeaveStored},
+			{"Edge", testEdgeIDs},
 		}},
 		{"Concurrency", []contractCase{
 			{"AgentUpdates", testConcurrentAgentUpdates},

@@ -25,6 +25,9 @@ type kind[T any] struct {
 	sample func() T
 	// change alters a value in a visible way.
 	change func(*T)
+	// keys are the key the cases use and another valid one; zero: "k-1"
+	// and "other".
+	keys [2]string
 }
 
 // keyed is v with its key set.
@@ -71,7 +74,10 @@ func (k kind[T]) put(t *testing.T, s mayday.Store, key string, v T) T {
 // kind of record.
 func (k kind[T]) run(t *testing.T, e env) {
 	ctx := context.Background()
-	const key = "k-1"
+	key, other := "k-1", "other"
+	if k.keys != [2]string{} {
+		key, other = k.keys[0], k.keys[1]
+	}
 
 	if k.get != nil {
 		t.Run("GetMissing", func(t *testing.T) {
@@ -209,7 +215,7 @@ func (k kind[T]) run(t *testing.T, e env) {
 		s := e.newStore(t)
 		for i := range 2 { // on create, then on update
 			got, err := k.update(ctx, s, key, func(p *T) error {
-				*k.key(p) = "other"
+				*k.key(p) = other
 				k.change(p)
 				return nil
 			})
@@ -223,7 +229,7 @@ func (k kind[T]) run(t *testing.T, e env) {
 			if !ok || *k.key(&stored) != key || *k.ver(&stored) != int64(i+1) {
 				t.Errorf("update %d: stored under %q: %+v (found %v), want key %q, Version %d", i, key, stored, ok, key, i+1)
 			}
-			if _, ok := k.peek(t, s, "other"); ok {
+			if _, ok := k.peek(t, s, other); ok {
 				t.Errorf("update %d: the closure moved the value to another key", i)
 			}
 		}
