@@ -39,7 +39,9 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 		return fmt.Errorf("agent %s: %w", d.AgentID, err)
 	}
 	var site Site
-	if s, err := e.sites.load(ctx, e.store, d.SiteID); err != nil {
+	// A remote agent's call is at no site; their home site's desk still
+	// hears of it.
+	if s, err := e.sites.load(ctx, e.store, cmp.Or(d.SiteID, agent.SiteID)); err != nil {
 		return err
 	} else if s != nil {
 		site = *s
@@ -65,15 +67,17 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 		return nil
 	}
 	data := NotificationData{AgentName: agent.Name, AgentEmail: agent.Email, AgentID: agent.ID,
-		DialedNumber: d.DialedNumber, Country: d.Country, Location: d.Location, SiteName: site.Name,
-		Address: site.Address.String(), CallbackNumber: cmp.Or(d.CallbackNumber, d.CallerID, PlatformDefaultNumber),
+		DialedNumber: d.DialedNumber, Country: d.Country, Location: d.Location,
+		CallbackNumber: cmp.Or(d.CallbackNumber, d.CallerID, PlatformDefaultNumber),
 		CallerIDSource: callerIDWords[d.CallerIDSource], StartedAt: d.StartedAt, CallID: d.CallID}
+	if d.SiteID != "" { // the call was placed from the site, not just its desk told
+		data.SiteName, data.Address = site.Name, site.Address.String()
+	}
 	if a := d.Address; a != nil {
 		// What the call sent, which for a remote agent is not a site's.
 		data.Address = Address{HouseNumber: a.HouseNumber, Street: a.Street, City: a.City, Region: a.Region,
 			PostalCode: a.PostalCode, Country: a.Country}.String()
 		if d.LocationKind == LocationRemote {
-			data.SiteName = ""
 			data.AddressNote = "Address confirmed by the agent."
 			if !d.LocationValidated {
 				data.AddressNote = "Address given by the agent; it could not be verified."

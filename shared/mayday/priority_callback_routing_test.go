@@ -73,10 +73,15 @@ func TestRemoteAgentsOwnNumber(t *testing.T) {
 	// emergency service got.
 	f.deliver(events.EmergencyCallStarted)
 	f.deliver(events.CallbackLeaseAllocated)
-	if mails := f.mail.Emails(); len(mails) != 1 || !strings.Contains(mails[0].Text, "Remote: 2121 7th Ave, Seattle, WA 98121, US (Home office)") ||
+	mails := f.mail.Emails()
+	if len(mails) != 1 || !strings.Contains(mails[0].Text, "Remote: 2121 7th Ave, Seattle, WA 98121, US (Home office)") ||
 		!strings.Contains(mails[0].Text, "Callback number: "+ownNumber) || !strings.Contains(mails[0].Text, "The agent's own number") ||
 		!strings.Contains(mails[0].Text, "Address confirmed by the agent") {
 		t.Fatalf("emails %+v", mails)
+	}
+	// The home site's desk hears of it, but the office is not the location.
+	if m := mails[0]; !slices.Contains(m.To, "security@example.com") || strings.Contains(m.Text, "Seattle HQ") {
+		t.Errorf("to %v, text:\n%s\nwant the home site's desk told, and only the remote address", m.To, m.Text)
 	}
 	f.end("c-1")
 	f.clock.Advance(10 * time.Minute)
