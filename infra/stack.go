@@ -54,6 +54,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	topic := newAlarms(stack, cfg, fns, delivery)
 	newFailureAlarms(stack, topic, failed, fns)
+	newRejectionAlarms(stack, topic, fns, hooks)
 	newOutputs(stack, table, bus, hooks)
 	newDeliveryOutputs(stack, delivery)
 	return stack
