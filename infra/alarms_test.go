@@ -26,7 +26,7 @@ func TestAlarms(t *testing.T) {
 
 	// One per DLQ, on that queue.
 	dlqAlarm := func(dims any) *map[string]any {
-		return &map[string]any{"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Dimensions": dims}
+		return &map[string]any{"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Statistic": "Sum", "Dimensions": dims}
 	}
 	check(t, func() {
 		// The rules' DLQs and the failed-invocations queue.

@@ -68,7 +68,7 @@ func newFailedInvocations(stack awscdk.Stack, delivery []ruleDelivery, fns map[s
 	return queue
 }
 
-// newFailureAlarms raises an alarm on a message in the failed-invocations
+// newFailureAlarms raises an alarm on each new message in the failed-invocations
 // queue, and on any 5xx answer of an HTTP function: a failed secret read or
 // a store outage answers 503 from an invocation that succeeded, which the
 // Errors alarm never sees. The 5xx are counted by a metric filter on the
@@ -78,7 +78,7 @@ func newFailureAlarms(stack awscdk.Stack, topic awssns.ITopic, failed awssqs.Que
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	addAlarm(stack, topic, "FailedInvocationsAlarm",
 		"Mayday: an event consumer failed on an event after Lambda's retries; the event is in the failed-invocations queue. Fix the cause, then `mayday replay` (docs/DEPLOY.md).",
-		failed.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}))
+		newMessages(failed))
 
 	var http []string
 	for _, r := range httpapi.Routes {

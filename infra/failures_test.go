@@ -64,7 +64,7 @@ func TestAsyncInvocationFailures(t *testing.T) {
 	hasProperties(t, "AWS::SQS::Queue", queue, map[string]any{"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 24 * 3600})
 	check(t, func() {
 		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
-			"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+			"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Statistic": "Sum",
 			"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": getAttOf(queue, "QueueName")}}})
 		template.HasOutput(jsii.String(FailedInvocationsOutput), &map[string]any{"Value": refOf(queue)})
 	})
