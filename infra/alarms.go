@@ -92,6 +92,11 @@ func addAlarm(stack awscdk.Stack, topic awssns.ITopic, id, description string, m
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+	addAlarmAction(a, topic)
+}
+
+// addAlarmAction sends the alarm's state changes to topic.
+func addAlarmAction(a awscloudwatch.Alarm, topic awssns.ITopic) {
 	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 }
 

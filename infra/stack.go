@@ -55,6 +55,8 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	topic := newAlarms(stack, cfg, fns, delivery)
 	newFailureAlarms(stack, topic, failed, fns)
 	newRejectionAlarms(stack, topic, fns, hooks)
+	newHeartbeat(stack, topic, fns)
+	newDashboard(stack, fns, failed)
 	newOutputs(stack, table, bus, hooks)
 	newDeliveryOutputs(stack, delivery)
 	return stack
