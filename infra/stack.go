@@ -1,12 +1,12 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/functions"
-	"github.com/mayday/mayday/shared/settings"
 )
 
 // MaydayStackProps configures the stack.
@@ -29,14 +29,10 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 		props.AssetDir = "build"
 	}
 	cfg := props.Config
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfg.Validate(), cfg.Guards()); err != nil {
 		panic(err)
 	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	if isPlaceholderSender(cfg) {
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("mayday:sender"),
-			jsii.String("sender "+cfg.Get(settings.Sender)+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
-	}
 
 	checkRegion(stack)
 	table := newTable(stack)
@@ -60,12 +56,4 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newOutputs(stack, table, bus, hooks)
 	newDeliveryOutputs(stack, delivery)
 	return stack
-}
-
-func isPlaceholderSender(c Config) bool {
-	switch c.SenderDomain() {
-	case "example.com", "example.org", "example.net":
-		return true
-	}
-	return false
 }
