@@ -42,6 +42,10 @@ func TestAsyncInvocationFailures(t *testing.T) {
 					"DestinationConfig": assertions.Match_ObjectEquals(&map[string]any{
 						"OnFailure": map[string]any{"Destination": getAttOf(queue, "Arn")}}),
 				})
+				// Its own alarm on new failures, beside the shared queue's.
+				template.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+					"Namespace": "AWS/Lambda", "MetricName": "AsyncEventsDropped", "Statistic": "Sum", "Threshold": 0,
+					"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": refOf(fns[name])}}}, jsii.Number(1))
 			})
 			sendsToQueue := false
 			role := getAtt(resources[fns[name]].Properties["Role"], "Arn")
