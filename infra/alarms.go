@@ -11,14 +11,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
 )
 
 // newAlarms raises an alarm, to one SNS topic, on:
-//   - any message in a dead-letter queue (an event that was never handled:
-//     a lease, an email or a presence restore may be missing);
+//   - any new message in a dead-letter queue (an event that was never
+//     handled: a lease, an email or a presence restore may be missing);
 //   - any function error;
 //   - each operator event, one alarm per detail-type of the operator-alarm
 //     rule ("Callback Pool Exhausted", "Emergency Dial Unsupported", ...).
@@ -47,8 +48,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function
 		alarm(constructID(d.Rule.Name)+"DLQAlarm",
 			"Mayday: an event of rule "+d.Rule.Name+" could not be delivered to "+d.Rule.Target+
 				" after retries and is in its dead-letter queue. Fix the cause, then mayday replay (docs/DEPLOY.md).",
-			d.DLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-				Period: minute, Statistic: jsii.String("Maximum")}))
+			newMessages(d.DLQ))
 	}
 
 	names := make([]string, 0, len(fns))
@@ -92,6 +92,11 @@ func addAlarm(stack awscdk.Stack, topic awssns.ITopic, id, description string, m
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+	addAlarmAction(a, topic)
+}
+
+// addAlarmAction sends the alarm's state changes to topic.
+func addAlarmAction(a awscloudwatch.Alarm, topic awssns.ITopic) {
 	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 }
 
@@ -105,4 +110,14 @@ func detailTypesOf(r events.Rule) []string {
 		}
 	}
 	return out
+}
+
+// newMessages counts the messages sent to a queue each minute. The alarm
+// watches new messages, not the queue's depth: depth stays above 0 until
+// someone drains the queue (14 days), so the alarm would stay in ALARM and
+// a second failure would notify nobody; on new messages it returns to OK
+// the next minute and fires again on the next failure.
+func newMessages(q awssqs.IQueue) awscloudwatch.IMetric {
+	return q.MetricNumberOfMessagesSent(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")})
 }

@@ -27,6 +27,12 @@ type Config struct {
 	CallbackPool []PoolNumber
 	// AlarmEmail, when set, is subscribed to the alarm topic (context "alarmEmail").
 	AlarmEmail string
+	// AllowPlaceholderSender and AllowNoAlarmEmail acknowledge a deployment
+	// that cannot email anyone (a placeholder sender) or whose alarms reach
+	// nobody (no alarmEmail): without them synth fails (context
+	// "allowPlaceholderSender=true", "allowNoAlarmEmail=true").
+	AllowPlaceholderSender bool
+	AllowNoAlarmEmail      bool
 }
 
 // PoolNumber is one callback number of a country's pool.
@@ -39,6 +45,9 @@ type PoolNumber struct {
 const (
 	ctxCallbackPool = "callbackPool"
 	ctxAlarmEmail   = "alarmEmail"
+
+	ctxAllowPlaceholderSender = "allowPlaceholderSender"
+	ctxAllowNoAlarmEmail      = "allowNoAlarmEmail"
 )
 
 // fromContext lists the settings a deployment sets from its context.
@@ -88,6 +97,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		}
 	}
 	c.AlarmEmail, _ = str(ctxAlarmEmail)
+	allow := func(key string) bool { v, _ := str(key); return v == "true" }
+	c.AllowPlaceholderSender, c.AllowNoAlarmEmail = allow(ctxAllowPlaceholderSender), allow(ctxAllowNoAlarmEmail)
 	pool, _ := str(ctxCallbackPool)
 	var err error
 	if c.CallbackPool, err = ParsePool(pool); err != nil {
@@ -111,12 +122,42 @@ func (c Config) Validate() error {
 	if err := settings.CheckTwilio(c.lookup); err != nil {
 		errs = append(errs, fmt.Errorf("context (twilioAccountSid is set): %w", err))
 	}
+	// Unset, every ordinary call through the Twilio webhooks is answered 503
+	// (and fires the 5xx alarm on each).
+	if c.Get(settings.TwilioAccountSID) != "" && c.Get(settings.TwilioOrdinaryURL) == "" {
+		errs = append(errs, fmt.Errorf("context (twilioAccountSid is set): %s is required: the customer's TwiML URL for ordinary calls", settings.TwilioOrdinaryURL.Context))
+	}
 	if c.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
 			errs = append(errs, fmt.Errorf("context %s=%q: want a plain email address", ctxAlarmEmail, c.AlarmEmail))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Guards reports what makes a deployment silent unless acknowledged: a
+// placeholder sender (no email reaches an emergency contact) and no alarm
+// email (alarms reach nobody). Separate from Validate: a configuration can
+// be valid and still not be one to deploy unawares.
+func (c Config) Guards() error {
+	var errs []error
+	if isPlaceholderSender(c) && !c.AllowPlaceholderSender {
+		errs = append(errs, fmt.Errorf("context sender=%q is a placeholder: set -c sender=<address of a verified SES identity>, or acknowledge with -c %s=true",
+			c.Get(settings.Sender), ctxAllowPlaceholderSender))
+	}
+	if c.AlarmEmail == "" && !c.AllowNoAlarmEmail {
+		errs = append(errs, fmt.Errorf("no context %s: the alarms would reach nobody; set -c %s=<address>, or acknowledge with -c %s=true",
+			ctxAlarmEmail, ctxAlarmEmail, ctxAllowNoAlarmEmail))
+	}
+	return errors.Join(errs...)
+}
+
+func isPlaceholderSender(c Config) bool {
+	switch c.SenderDomain() {
+	case "example.com", "example.org", "example.net":
+		return true
+	}
+	return false
 }
 
 // SenderDomain is the domain part of the sender address.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -77,8 +78,10 @@ func TestConfigWithTwilio(t *testing.T) {
 			[]string{"defaultCallerId"}},
 		{"a fallback that is no number", map[string]any{"twilioAccountSid": sid, "callbackFallback": "desk-queue",
 			"defaultCallerId": "US=+12065550100"}, []string{"callbackFallback", "E.164"}},
+		{"no URL for ordinary calls", map[string]any{"twilioAccountSid": sid, "callbackFallback": "+14255559999",
+			"defaultCallerId": "US=+12065550100,GB=+442071230000"}, []string{"twilioOrdinaryUrl"}},
 		{"all set", map[string]any{"twilioAccountSid": sid, "callbackFallback": "+14255559999",
-			"defaultCallerId": "US=+12065550100,GB=+442071230000"}, nil},
+			"defaultCallerId": "US=+12065550100,GB=+442071230000", "twilioOrdinaryUrl": "https://voice.contoso.com/twiml"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &tc.context}).Node())
@@ -92,4 +95,43 @@ func TestConfigWithTwilio(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGuards: a placeholder sender and a missing alarm email fail the synth
+// unless the context acknowledges them.
+func TestGuards(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		context map[string]any
+		want    []string // each in the error; none: passes
+	}{
+		{"defaults", map[string]any{}, []string{"placeholder", "allowPlaceholderSender", "allowNoAlarmEmail"}},
+		{"placeholder acknowledged", map[string]any{"allowPlaceholderSender": "true"}, []string{"allowNoAlarmEmail"}},
+		{"both acknowledged", map[string]any{"allowPlaceholderSender": true, "allowNoAlarmEmail": true}, nil},
+		{"set", map[string]any{"sender": "mayday@contoso.com", "alarmEmail": "oncall@contoso.com"}, nil},
+		{"no alarm email", map[string]any{"sender": "mayday@contoso.com", "allowNoAlarmEmail": "false"}, []string{"alarmEmail"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &tc.context}).Node())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Guards()
+			if len(tc.want) == 0 && err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want it to name %q", err, w)
+				}
+			}
+		})
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "placeholder") {
+			t.Errorf("synth with the placeholder sender: %v, want a panic naming it", r)
+		}
+	}()
+	NewMaydayStack(awscdk.NewApp(nil), "Placeholder", &MaydayStackProps{Config: Config{
+		Values: testCfg.With(settings.Sender, "mayday@example.com").Values, AlarmEmail: testCfg.AlarmEmail}, AssetDir: assetDir})
 }

@@ -132,6 +132,10 @@ func TestConnectWithInstance(t *testing.T) {
 	check(t, func() {
 		tpl.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), &map[string]any{"Runtime": "provided.al2023"},
 			jsii.Number(float64(len(functionSpecs)+len(connectFunctionSpecs))))
+		// Connect invokes connect-flow directly: a throttle is a call unhandled.
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+			"Namespace": "AWS/Lambda", "MetricName": "Throttles",
+			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": refOf(flow)}}}, jsii.Number(1))
 	})
 	if got := res[flow].Properties["Timeout"]; got != float64(8) {
 		t.Errorf("connect-flow timeout %v, want 8 (Connect's limit)", got)

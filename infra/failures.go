@@ -40,7 +40,7 @@ const FailedInvocationsOutput = "FailedInvocationsQueueUrl"
 // with the original event (requestPayload): one place to look, one alarm,
 // and replay re-invokes the function the record names. Functions are found
 // from the rules, so a function added as a target is covered.
-func newFailedInvocations(stack awscdk.Stack, delivery []ruleDelivery, fns map[string]awslambda.Function) awssqs.Queue {
+func newFailedInvocations(stack awscdk.Stack, topic awssns.ITopic, delivery []ruleDelivery, fns map[string]awslambda.Function) awssqs.Queue {
 	queue := awssqs.NewQueue(stack, jsii.String("FailedInvocations"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
@@ -55,6 +55,14 @@ func newFailedInvocations(stack awscdk.Stack, delivery []ruleDelivery, fns map[s
 	}
 	sort.Strings(targets)
 	for _, name := range targets {
+		// Per function, beside the queue's alarm: one failure record that
+		// waits for replay must not hide a later failure of another function.
+		// AsyncEventsDropped counts each event Lambda gave up on, sent to the
+		// on-failure destination or not.
+		addAlarm(stack, topic, constructID(name)+"AsyncFailedAlarm",
+			"Mayday: "+name+" failed on an event after Lambda's retries (or could not run it within an hour); the event is in the failed-invocations queue. Fix the cause, then `mayday replay` (docs/DEPLOY.md).",
+			fns[name].Metric(jsii.String("AsyncEventsDropped"), &awscloudwatch.MetricOptions{
+				Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")}))
 		fns[name].ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
 			RetryAttempts: jsii.Number(asyncRetryAttempts),
 			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(asyncMaxEventAgeH)),
@@ -68,7 +76,7 @@ func newFailedInvocations(stack awscdk.Stack, delivery []ruleDelivery, fns map[s
 	return queue
 }
 
-// newFailureAlarms raises an alarm on a message in the failed-invocations
+// newFailureAlarms raises an alarm on each new message in the failed-invocations
 // queue, and on any 5xx answer of an HTTP function: a failed secret read or
 // a store outage answers 503 from an invocation that succeeded, which the
 // Errors alarm never sees. The 5xx are counted by a metric filter on the
@@ -78,7 +86,7 @@ func newFailureAlarms(stack awscdk.Stack, topic awssns.ITopic, failed awssqs.Que
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	addAlarm(stack, topic, "FailedInvocationsAlarm",
 		"Mayday: an event consumer failed on an event after Lambda's retries; the event is in the failed-invocations queue. Fix the cause, then `mayday replay` (docs/DEPLOY.md).",
-		failed.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}))
+		newMessages(failed))
 
 	var http []string
 	for _, r := range httpapi.Routes {

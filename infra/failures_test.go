@@ -42,6 +42,10 @@ func TestAsyncInvocationFailures(t *testing.T) {
 					"DestinationConfig": assertions.Match_ObjectEquals(&map[string]any{
 						"OnFailure": map[string]any{"Destination": getAttOf(queue, "Arn")}}),
 				})
+				// Its own alarm on new failures, beside the shared queue's.
+				template.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+					"Namespace": "AWS/Lambda", "MetricName": "AsyncEventsDropped", "Statistic": "Sum", "Threshold": 0,
+					"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": refOf(fns[name])}}}, jsii.Number(1))
 			})
 			sendsToQueue := false
 			role := getAtt(resources[fns[name]].Properties["Role"], "Arn")
@@ -64,7 +68,7 @@ func TestAsyncInvocationFailures(t *testing.T) {
 	hasProperties(t, "AWS::SQS::Queue", queue, map[string]any{"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 24 * 3600})
 	check(t, func() {
 		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
-			"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+			"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Statistic": "Sum",
 			"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": getAttOf(queue, "QueueName")}}})
 		template.HasOutput(jsii.String(FailedInvocationsOutput), &map[string]any{"Value": refOf(queue)})
 	})

@@ -14,6 +14,9 @@ import (
 func main() {
 	app := awscdk.NewApp(nil)
 	cfg, err := ConfigFromContext(app.Node())
+	if err == nil {
+		err = cfg.Guards()
+	}
 	if err != nil {
 		jsii.Close()
 		fmt.Fprintln(os.Stderr, "mayday infra:", err)

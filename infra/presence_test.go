@@ -77,7 +77,7 @@ func TestPresencePushTaskRouter(t *testing.T) {
 // other function reads, and is given neither the webhook secret nor the
 // Twilio auth token (which the two webhooks always read).
 func TestPresencePushOtherPlatforms(t *testing.T) {
-	noneCfg := Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values}
+	noneCfg := Config{Values: DefaultConfig().With(settings.MaxEmergency, "2h").Values, AllowPlaceholderSender: true, AllowNoAlarmEmail: true}
 	none := presencePushTemplate(t, "none", noneCfg)
 	if n := count(t, none, "AWS::Lambda::Function", presencePushDescription); n != 0 {
 		t.Errorf("platform none: %d presence-push functions", n)
@@ -97,7 +97,7 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 
 	webhookCfg := Config{Values: DefaultConfig().
 		With(settings.PresencePlatform, settings.PlatformWebhook).
-		With(settings.PresenceWebhookURL, "https://presence.contoso.com/mayday").Values}
+		With(settings.PresenceWebhookURL, "https://presence.contoso.com/mayday").Values, AllowPlaceholderSender: true, AllowNoAlarmEmail: true}
 	webhook := presencePushTemplate(t, "webhook", webhookCfg)
 	// The notices have their own secret: the receiver holds its key, and
 	// must not hold the key that signs dials and callbacks.
@@ -233,7 +233,7 @@ func TestPresencePushConnect(t *testing.T) {
 	cfg := Config{Values: DefaultConfig().
 		With(settings.PresencePlatform, settings.PlatformConnect).
 		With(settings.ConnectInstanceARN, connectInstance).With(settings.ConnectDNDStatus, connectDND).
-		With(settings.ConnectRoutableStatus, connectRoutable).Values}
+		With(settings.ConnectRoutableStatus, connectRoutable).Values, AllowPlaceholderSender: true, AllowNoAlarmEmail: true}
 	_, res := synth(t, "MaydayConnectPresence", cfg)
 	var fn string
 	for id, r := range res {

@@ -20,6 +20,10 @@ var noFunctionURLs = []string{
 	"eu-south-2",     // Europe (Spain)
 	"il-central-1",   // Israel (Tel Aviv)
 	"me-central-1",   // Middle East (UAE)
+	"ap-southeast-5", // Asia Pacific (Malaysia)
+	"ap-southeast-6", // Asia Pacific (New Zealand)
+	"ap-southeast-7", // Asia Pacific (Thailand)
+	"ap-east-2",      // Asia Pacific (Taipei)
 }
 
 // regionProblem says why the stack cannot work in region, or "".

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/functions"
-	"github.com/mayday/mayday/shared/settings"
 )
 
 // MaydayStackProps configures the stack.
@@ -29,14 +29,10 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 		props.AssetDir = "build"
 	}
 	cfg := props.Config
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfg.Validate(), cfg.Guards()); err != nil {
 		panic(err)
 	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	if isPlaceholderSender(cfg) {
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("mayday:sender"),
-			jsii.String("sender "+cfg.Get(settings.Sender)+" is a placeholder: deploy with -c sender=<address of a verified SES identity>"))
-	}
 
 	checkRegion(stack)
 	table := newTable(stack)
@@ -50,19 +46,14 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newPresencePush(stack, cfg, fns, twilioToken)
 	delivery := newRules(stack, bus, fns)
 	newConnect(stack, cfg, fns)
-	failed := newFailedInvocations(stack, delivery, fns)
-	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	topic := newAlarms(stack, cfg, fns, delivery)
+	failed := newFailedInvocations(stack, topic, delivery, fns)
+	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	newFailureAlarms(stack, topic, failed, fns)
+	newRejectionAlarms(stack, topic, fns, hooks)
+	newHeartbeat(stack, topic, fns)
+	newDashboard(stack, fns, failed)
 	newOutputs(stack, table, bus, hooks)
 	newDeliveryOutputs(stack, delivery)
 	return stack
-}
-
-func isPlaceholderSender(c Config) bool {
-	switch c.SenderDomain() {
-	case "example.com", "example.org", "example.net":
-		return true
-	}
-	return false
 }

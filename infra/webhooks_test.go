@@ -78,7 +78,8 @@ func TestRegionCheck(t *testing.T) {
 	for _, tc := range []struct {
 		region string
 		fails  bool
-	}{{"eu-central-2", true}, {"me-central-1", true}, {"us-east-1", false}, {"eu-west-2", false}} {
+	}{{"eu-central-2", true}, {"me-central-1", true}, {"ap-southeast-5", true}, {"ap-southeast-6", true},
+		{"ap-southeast-7", true}, {"ap-east-2", true}, {"us-east-1", false}, {"eu-west-2", false}} {
 		if got := regionProblem(tc.region); (got != "") != tc.fails || tc.fails && !strings.Contains(got, "Function URLs") {
 			t.Errorf("%s: %q", tc.region, got)
 		}
