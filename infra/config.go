@@ -27,6 +27,10 @@ type Config struct {
 	CallbackPool []PoolNumber
 	// AlarmEmail, when set, is subscribed to the alarm topic (context "alarmEmail").
 	AlarmEmail string
+	// WebhookReservedConcurrency is reserved for each function the
+	// platform calls during a dial, 0 for none (context
+	// "webhookReservedConcurrency", concurrency.go).
+	WebhookReservedConcurrency int
 }
 
 // PoolNumber is one callback number of a country's pool.
@@ -93,6 +97,10 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	if c.CallbackPool, err = ParsePool(pool); err != nil {
 		return c, err
 	}
+	reserved, _ := str(ctxWebhookReservedConcurrency)
+	if c.WebhookReservedConcurrency, err = parseReservedConcurrency(reserved, c); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
 }
 
@@ -110,6 +118,9 @@ func (c Config) Validate() error {
 	}
 	if err := settings.CheckTwilio(c.lookup); err != nil {
 		errs = append(errs, fmt.Errorf("context (twilioAccountSid is set): %w", err))
+	}
+	if err := checkReservedConcurrency(c); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {
