@@ -32,7 +32,7 @@ func rulesDeployed(cfg Config) []events.Rule {
 	for _, f := range deployedSpecs(cfg) {
 		deployed[f.Name] = true
 	}
-	return events.RulesTo(func(target string) bool { return deployed[target] || toLogGroup(target) })
+	return events.RulesTo(func(target string) bool { return deployed[target] || toLogGroup(target) }, cfg.Get(settings.ConnectInstanceARN))
 }
 
 // TestNoConnectWithoutInstance: the stack of the other tests has no
@@ -170,10 +170,13 @@ func TestConnectWithInstance(t *testing.T) {
 			rule = r
 		}
 	}
-	var pattern any
+	var pattern map[string]any
 	if err := json.Unmarshal([]byte(rule.Pattern), &pattern); err != nil {
 		t.Fatal(err)
 	}
+	// The default bus carries every instance of the account: the rule
+	// matches the configured one's contacts only.
+	pattern["detail"].(map[string]any)["instanceArn"] = []any{connectInstance}
 	ruleID, dlq := idOf("AWS::Events::Rule", constructID(rule.Name)), idOf("AWS::SQS::Queue", constructID(rule.Name)+"DLQ")
 	check(t, func() {
 		one := assertions.Template_FromJSON(&map[string]any{"Resources": map[string]any{ruleID: (*tpl.ToJSON())["Resources"].(map[string]any)[ruleID]}},

@@ -48,7 +48,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, cfg, hooks, fns)
 	newPresencePush(stack, cfg, fns, twilioToken)
-	delivery := newRules(stack, bus, fns)
+	delivery := newRules(stack, cfg, bus, fns)
 	newConnect(stack, cfg, fns)
 	failed := newFailedInvocations(stack, delivery, fns)
 	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
