@@ -14,13 +14,17 @@ import (
 	"github.com/mayday/mayday/functions"
 )
 
+// fixtureInstance is the instance of the Connect fixtures.
+const fixtureInstance = "arn:aws:connect:us-west-2:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111"
+
 // TestConnectRule: the Connect rule listens on the default bus and matches
-// exactly the disconnected voice contacts among Connect's contact events
-// (fixtures shaped after AWS's examples, under testdata/connect/), and none
-// of Mayday's own events; connect-events' sample is that fixture.
+// exactly the disconnected voice contacts of the deployment's instance
+// among Connect's contact events (fixtures shaped after AWS's examples,
+// under testdata/connect/), and none of Mayday's own events; connect-events'
+// sample is that fixture.
 func TestConnectRule(t *testing.T) {
 	var rules []events.Rule
-	for _, r := range events.Rules {
+	for _, r := range events.RulesTo(func(string) bool { return true }, fixtureInstance) {
 		if r.Bus == events.DefaultBus {
 			rules = append(rules, r)
 		}
@@ -41,6 +45,8 @@ func TestConnectRule(t *testing.T) {
 		"contact-event-disconnected.json":      true,
 		"contact-event-connected.json":         false,
 		"contact-event-chat-disconnected.json": false,
+		// Another instance of the account: its contact ids are not calls here.
+		"contact-event-disconnected-other-instance.json": false,
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {

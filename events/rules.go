@@ -94,14 +94,44 @@ func connectContactEvents(types ...string) string {
 // RulesTo is the rules whose target is there (has says which are): a
 // deployment leaves out the rules of what it does not run, such as presence
 // push with no presence platform, or Connect's events with no instance.
-func RulesTo(has func(target string) bool) []Rule {
+// Connect's rules match only the contacts of connectInstanceARN, the
+// deployment's instance: the default bus carries every instance of the
+// account, and another instance's contact ids mean nothing here. With no
+// instance they are left out.
+func RulesTo(has func(target string) bool, connectInstanceARN string) []Rule {
 	var out []Rule
 	for _, r := range Rules {
-		if has(r.Target) {
-			out = append(out, r)
+		if !has(r.Target) {
+			continue
 		}
+		if r.Bus == DefaultBus && r.Pattern != "" {
+			if connectInstanceARN == "" {
+				continue
+			}
+			r.Pattern = ofInstance(r.Pattern, connectInstanceARN)
+		}
+		out = append(out, r)
 	}
 	return out
+}
+
+// ofInstance narrows a pattern on Connect's events to one instance's.
+func ofInstance(pattern, instanceARN string) string {
+	var p map[string]any
+	if err := json.Unmarshal([]byte(pattern), &p); err != nil {
+		panic(fmt.Sprintf("events: pattern: %v", err))
+	}
+	detail, _ := p["detail"].(map[string]any)
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["instanceArn"] = []string{instanceARN}
+	p["detail"] = detail
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(fmt.Sprintf("events: pattern: %v", err))
+	}
+	return string(b)
 }
 
 // detailTypes builds the pattern {"source":["mayday"],"detail-type":[...]}.

@@ -184,13 +184,19 @@ func TestTargetsExist(t *testing.T) {
 	}
 }
 
-// RulesTo leaves out exactly the rules whose target is not there.
+// RulesTo leaves out exactly the rules whose target is not there, and
+// Connect's rule with no instance to narrow it to.
 func TestRulesTo(t *testing.T) {
-	all := events.RulesTo(func(string) bool { return true })
+	all := events.RulesTo(func(string) bool { return true }, fixtureInstance)
 	if len(all) != len(events.Rules) {
 		t.Errorf("every target there: %d rules, want %d", len(all), len(events.Rules))
 	}
-	noPush := events.RulesTo(func(target string) bool { return target != functions.PresencePush })
+	noInstance := events.RulesTo(func(string) bool { return true }, "")
+	if slices.ContainsFunc(noInstance, func(r events.Rule) bool { return r.Bus == events.DefaultBus && r.Pattern != "" }) ||
+		len(noInstance) != len(events.Rules)-1 {
+		t.Errorf("no Connect instance: %v, want every rule but Connect's", noInstance)
+	}
+	noPush := events.RulesTo(func(target string) bool { return target != functions.PresencePush }, fixtureInstance)
 	if slices.ContainsFunc(noPush, func(r events.Rule) bool { return r.Target == functions.PresencePush }) {
 		t.Errorf("without presence push: %v", noPush)
 	}

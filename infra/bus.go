@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/settings"
 )
 
 // Delivery settings of every rule target: EventBridge retries a failed
@@ -46,9 +47,9 @@ func newBus(stack awscdk.Stack) awsevents.EventBus {
 // definition the local bus applies — each with its own dead-letter
 // queue. Pattern rules are on the custom bus; schedule rules on the default
 // bus (schedules only run there).
-func newRules(stack awscdk.Stack, bus awsevents.EventBus, fns map[string]awslambda.Function) []ruleDelivery {
+func newRules(stack awscdk.Stack, cfg Config, bus awsevents.EventBus, fns map[string]awslambda.Function) []ruleDelivery {
 	var out []ruleDelivery
-	for _, r := range events.RulesTo(func(target string) bool { return fns[target] != nil || toLogGroup(target) }) {
+	for _, r := range events.RulesTo(func(target string) bool { return fns[target] != nil || toLogGroup(target) }, cfg.Get(settings.ConnectInstanceARN)) {
 		id := constructID(r.Name)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"DLQ"), &awssqs.QueueProps{
 			Encryption:      awssqs.QueueEncryption_SQS_MANAGED, // EventBridge can write to SSE-SQS queues; a KMS-encrypted DLQ needs a key policy

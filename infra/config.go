@@ -33,6 +33,10 @@ type Config struct {
 	// "allowPlaceholderSender=true", "allowNoAlarmEmail=true").
 	AllowPlaceholderSender bool
 	AllowNoAlarmEmail      bool
+	// WebhookReservedConcurrency is reserved for each function the
+	// platform calls during a dial, 0 for none (context
+	// "webhookReservedConcurrency", concurrency.go).
+	WebhookReservedConcurrency int
 }
 
 // PoolNumber is one callback number of a country's pool.
@@ -104,6 +108,10 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	if c.CallbackPool, err = ParsePool(pool); err != nil {
 		return c, err
 	}
+	reserved, _ := str(ctxWebhookReservedConcurrency)
+	if c.WebhookReservedConcurrency, err = parseReservedConcurrency(reserved, c); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
 }
 
@@ -126,6 +134,9 @@ func (c Config) Validate() error {
 	// (and fires the 5xx alarm on each).
 	if c.Get(settings.TwilioAccountSID) != "" && c.Get(settings.TwilioOrdinaryURL) == "" {
 		errs = append(errs, fmt.Errorf("context (twilioAccountSid is set): %s is required: the customer's TwiML URL for ordinary calls", settings.TwilioOrdinaryURL.Context))
+	}
+	if err := checkReservedConcurrency(c); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(c.AlarmEmail); err != nil || a.Address != c.AlarmEmail {

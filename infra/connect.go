@@ -17,7 +17,8 @@ import (
 // this instance only), the function is associated with the instance so
 // contact flows can pick it, and it may read and set the instance's agents'
 // status (the callback bypass) and read the statuses' types (an Offline
-// agent's callback goes to the fallback).
+// agent's callback goes to the fallback); lease expiry may describe the
+// instance's contacts.
 func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function) {
 	instance := cfg.Get(settings.ConnectInstanceARN)
 	if instance == "" {
@@ -45,6 +46,13 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 		Sid:       jsii.String("ConnectReadAgentStatusTypes"),
 		Actions:   jsii.Strings("connect:DescribeAgentStatus"),
 		Resources: jsii.Strings(instance + "/agent-state/*"),
+	}))
+	// Contact events are best effort: lease expiry asks Connect whether an
+	// open call's contact has disconnected.
+	fns[functions.LeaseExpiry].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ConnectDescribeContacts"),
+		Actions:   jsii.Strings("connect:DescribeContact"),
+		Resources: jsii.Strings(instance + "/contact/*"),
 	}))
 	awscdk.NewCfnOutput(stack, jsii.String("ConnectFlowFunctionArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The function the contact flows' \"Invoke AWS Lambda function\" blocks call (docs/connect/)"),

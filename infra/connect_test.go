@@ -32,7 +32,7 @@ func rulesDeployed(cfg Config) []events.Rule {
 	for _, f := range deployedSpecs(cfg) {
 		deployed[f.Name] = true
 	}
-	return events.RulesTo(func(target string) bool { return deployed[target] || toLogGroup(target) })
+	return events.RulesTo(func(target string) bool { return deployed[target] || toLogGroup(target) }, cfg.Get(settings.ConnectInstanceARN))
 }
 
 // TestNoConnectWithoutInstance: the stack of the other tests has no
@@ -111,8 +111,9 @@ func synth(t *testing.T, name string, cfg Config) (assertions.Template, map[stri
 // what they read; Connect may invoke connect-flow from that instance only;
 // the function is associated with the instance; the default-bus rule feeds
 // connect-events with the retries and dead-letter queue of every rule; and
-// the Connect actions are granted to connect-flow alone, on the instance's
-// users and agent statuses.
+// the Connect actions are granted to connect-flow, on the instance's users
+// and agent statuses, and to lease-expiry, DescribeContact on its contacts,
+// alone.
 func TestConnectWithInstance(t *testing.T) {
 	tpl, res := synthConnect(t)
 	idOf := func(typ, construct string) string {
@@ -174,10 +175,13 @@ func TestConnectWithInstance(t *testing.T) {
 			rule = r
 		}
 	}
-	var pattern any
+	var pattern map[string]any
 	if err := json.Unmarshal([]byte(rule.Pattern), &pattern); err != nil {
 		t.Fatal(err)
 	}
+	// The default bus carries every instance of the account: the rule
+	// matches the configured one's contacts only.
+	pattern["detail"].(map[string]any)["instanceArn"] = []any{connectInstance}
 	ruleID, dlq := idOf("AWS::Events::Rule", constructID(rule.Name)), idOf("AWS::SQS::Queue", constructID(rule.Name)+"DLQ")
 	check(t, func() {
 		one := assertions.Template_FromJSON(&map[string]any{"Resources": map[string]any{ruleID: (*tpl.ToJSON())["Resources"].(map[string]any)[ruleID]}},
@@ -193,15 +197,19 @@ func TestConnectWithInstance(t *testing.T) {
 		})
 	})
 
-	// Connect actions: connect-flow's role only, scoped to the instance.
+	// Connect actions: connect-flow's role, and lease expiry's to describe
+	// contacts (the reconciliation of lost disconnects), scoped to the instance.
 	flowRole := getAtt(res[flow].Properties["Role"], "Arn")
+	expiryRole := getAtt(res[idOf("AWS::Lambda::Function", constructID(functions.LeaseExpiry))].Properties["Role"], "Arn")
 	grants := grantsByRole(res, "connect:")
-	if _, ok := grants[flowRole]; !ok || len(grants) != 1 {
-		t.Errorf("Connect actions granted by role: %v, want connect-flow's role only", grants)
+	_, okFlow := grants[flowRole]
+	if _, okExpiry := grants[expiryRole]; !okFlow || !okExpiry || len(grants) != 2 {
+		t.Errorf("Connect actions granted by role: %v, want connect-flow's and lease-expiry's roles only", grants)
 	}
 	flowGrants := maps.Clone(agentStatusGrants)
 	flowGrants["connect:DescribeAgentStatus"] = []string{connectInstance + "/agent-state/*"}
 	checkGrants(t, "connect-flow", grants[flowRole], flowGrants)
+	checkGrants(t, "lease-expiry", grants[expiryRole], map[string][]string{"connect:DescribeContact": {connectInstance + "/contact/*"}})
 }
 
 // agentStatusGrants are the Connect actions that look up, read and set an

@@ -104,7 +104,7 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 			SystemLogLevelV2:             awslambda.SystemLogLevel_INFO,
 			LogGroup:                     logs,
 			Tracing:                      awslambda.Tracing_ACTIVE,
-			ReservedConcurrentExecutions: reservedConcurrency(spec.Name),
+			ReservedConcurrentExecutions: reservedConcurrency(spec.Name, p.Config),
 		})
 		nagFunction(fn)
 		p.Table.GrantReadWriteData(fn)

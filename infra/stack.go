@@ -44,7 +44,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, cfg, hooks, fns)
 	newPresencePush(stack, cfg, fns, twilioToken)
-	delivery := newRules(stack, bus, fns)
+	delivery := newRules(stack, cfg, bus, fns)
 	newConnect(stack, cfg, fns)
 	topic := newAlarms(stack, cfg, fns, delivery)
 	failed := newFailedInvocations(stack, topic, delivery, fns)

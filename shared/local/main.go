@@ -119,7 +119,8 @@ func (m *Main) Open() error {
 	for name, fn := range Targets(m.UseCases, m.Log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
-	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }), targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
+	// No Connect instance locally: Connect's events never reach this bus.
+	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }, ""), targets, localbus.Options{MaxAttempts: m.Config.BusAttempts,
 		Backoff: m.Config.BusBackoff, Timeout: m.Config.BusTimeout, Clock: m.Clock, Log: m.Log})
 	if err != nil {
 		return err

@@ -46,7 +46,7 @@ func newBus(t *testing.T, failures map[string]int) (*localbus.Bus, map[string]*r
 	t.Helper()
 	recs := map[string]*recorder{}
 	targets := map[string]lambda.Handler{}
-	rules := events.RulesTo(noPresencePush) // the default chain: no presence platform
+	rules := events.RulesTo(noPresencePush, "") // the default chain: no presence platform
 	for _, r := range rules {
 		if _, ok := recs[r.Target]; !ok {
 			recs[r.Target] = &recorder{failures: failures[r.Target]}
@@ -144,7 +144,7 @@ func TestEveryPatternRuleNeedsATarget(t *testing.T) {
 
 func TestHungHandlerIsTimedOutAndDeadLettered(t *testing.T) {
 	targets := map[string]lambda.Handler{}
-	rules := events.RulesTo(noPresencePush) // one target for Emergency Call Started
+	rules := events.RulesTo(noPresencePush, "") // one target for Emergency Call Started
 	for _, r := range rules {
 		targets[r.Target] = lambda.NewHandler(func(ctx context.Context, _ lambdaevents.EventBridgeEvent) error {
 			<-ctx.Done() // a dependency that never answers
@@ -293,7 +293,7 @@ func noPresencePush(target string) bool { return target != functions.PresencePus
 // hours does not grow the runner without end.
 func TestDeadLettersKeepTheNewest(t *testing.T) {
 	targets := map[string]lambda.Handler{}
-	rules := events.RulesTo(noPresencePush)
+	rules := events.RulesTo(noPresencePush, "")
 	for _, r := range rules {
 		targets[r.Target] = lambda.NewHandler(func(context.Context, lambdaevents.EventBridgeEvent) error {
 			return errors.New("down")

@@ -62,6 +62,10 @@ type Options struct {
 	// emergency addresses, which the readiness report consults; nil: no
 	// such check.
 	Numbers NumberRegistry
+	// Contacts is the platform's view of its calls, which lease expiry
+	// reconciles open emergency calls with; nil: none (their end events
+	// are relied on, and the watchdog).
+	Contacts ContactStatus
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it

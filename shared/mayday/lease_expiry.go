@@ -9,24 +9,41 @@ import (
 )
 
 // LeaseExpiry is the lease-expiry function's use case, run every minute: it
-// releases expired callback leases ("Callback Lease Expired") and runs the
-// presence watchdog ("Presence Watchdog Restored").
-type LeaseExpiry struct{ ports }
+// releases expired callback leases ("Callback Lease Expired"), ends the
+// calls the platform reports ended (Reconcile) and runs the presence
+// watchdog ("Presence Watchdog Restored").
+type LeaseExpiry struct {
+	ports
+	// contacts is optional (Options.Contacts); dial ends the calls it
+	// reports ended, as their end events would.
+	contacts ContactStatus
+	dial     *DialDetection
+}
 
-// NewLeaseExpiry builds the use case; every port is required.
+// NewLeaseExpiry builds the use case; every port is required but
+// Options.Contacts.
 func NewLeaseExpiry(store Store, events Publisher, o Options) (*LeaseExpiry, error) {
 	p, err := newPorts("lease expiry", o, store, events, port{"store", store}, port{"publisher", events})
 	if err != nil {
 		return nil, err
 	}
-	return &LeaseExpiry{p}, nil
+	l := &LeaseExpiry{ports: p}
+	if !isNil(o.Contacts) {
+		if l.dial, err = NewDialDetection(store, events, o); err != nil {
+			return nil, err
+		}
+		l.contacts = o.Contacts
+	}
+	return l, nil
 }
 
-// Run is one scheduled run: the sweep, then the watchdog.
+// Run is one scheduled run: the sweep, the reconciliation, then the
+// watchdog.
 func (l *LeaseExpiry) Run(ctx context.Context) error {
 	_, err := l.Sweep(ctx)
+	_, rerr := l.Reconcile(ctx)
 	_, werr := l.Watchdog(ctx)
-	return errors.Join(err, werr)
+	return errors.Join(err, rerr, werr)
 }
 
 // Sweep releases expired leases and announces each expiry. Run it on a

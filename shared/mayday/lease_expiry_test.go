@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/amazonconnect"
 	"github.com/mayday/mayday/shared/mayday"
+	"github.com/mayday/mayday/shared/testkit/presencetest"
 )
 
 func TestWatchdog(t *testing.T) {
@@ -86,5 +88,70 @@ func TestWatchdogCountsFromReceipt(t *testing.T) {
 				t.Fatalf("watchdog at the limit after receipt restored %d, %v; want a-1 back to Busy", n, err)
 			}
 		})
+	}
+}
+
+// TestReconcileLostDisconnect: a Connect call whose disconnect event was
+// lost ends at the next run of lease expiry, from Connect's own view of the
+// contact (the adapter over the local fake of its API), and the agent's
+// presence is restored then, not at the watchdog; an ongoing contact and a
+// call Connect does not know are left open.
+func TestReconcileLostDisconnect(t *testing.T) {
+	ctx := context.Background()
+	const contact, other = "5ca32fbd-8f92-46af-92a5-6b0f970f0efe", "c-elsewhere"
+	f := newFixture(t)
+	f.agents("a-2")
+	fake := presencetest.NewConnect(t)
+	fake.AddContact(contact)
+	cs, err := amazonconnect.NewContactStatus(fake.API(), fake.InstanceARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts
+	o.Contacts = cs
+	le, err := mayday.NewLeaseExpiry(f.store, f.bus, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.dial(contact) // the flow's call id is the contact id
+	f.call(mayday.CallEventDialed, other, "a-2", "911")
+	f.deliver(events.EmergencyCallStarted)
+
+	if n, err := le.Reconcile(ctx); err != nil || n != 0 {
+		t.Fatalf("reconcile with the contact ongoing: %d, %v; want 0", n, err)
+	}
+	f.clock.Advance(10 * time.Minute)
+	disconnected := f.clock.Now()
+	fake.Disconnect(contact, disconnected) // its DISCONNECTED event is lost
+	f.clock.Advance(time.Minute)
+	if err := le.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.deliver(events.EmergencyCallEnded); n != 1 {
+		t.Fatalf("%d emergency ends, want the contact's", n)
+	}
+	if p := f.presence("a-1"); p != mayday.Busy {
+		t.Fatalf("a-1 presence = %s, want Busy restored at the sweep", p)
+	}
+	if p := f.presence("a-2"); p != mayday.DoNotDisturb {
+		t.Fatalf("a-2 presence = %s, want still DoNotDisturb (a call Connect does not know)", p)
+	}
+	if c, err := f.store.GetCall(ctx, contact); err != nil || !c.EndedAt.Equal(disconnected) {
+		t.Fatalf("call %+v, %v; want ended at Connect's disconnect %s", c, err, disconnected)
+	}
+	if n, err := le.Reconcile(ctx); err != nil || n != 0 {
+		t.Fatalf("second reconcile: %d, %v; want 0", n, err)
+	}
+	if n := len(f.bus.take(events.PresenceWatchdogRestored)); n != 0 {
+		t.Fatalf("watchdog restored %d", n)
+	}
+}
+
+// Without the port, Reconcile does nothing and asks nobody.
+func TestReconcileWithoutContacts(t *testing.T) {
+	f := newFixture(t)
+	f.dial("c-1")
+	if n, err := f.uc.LeaseExpiry.Reconcile(context.Background()); err != nil || n != 0 {
+		t.Fatalf("reconcile = %d, %v", n, err)
 	}
 }

@@ -144,7 +144,7 @@ var Functions = map[string][]Setting{
 	functions.EmailNotification:       {Table, Sender, SESConfigurationSet},
 	functions.PresenceRestore:         {Table},
 	functions.CallHistory:             {Table},
-	functions.LeaseExpiry:             {Table, Bus},
+	functions.LeaseExpiry:             {Table, Bus, ConnectInstanceARN}, // Connect: open calls reconciled with DescribeContact
 	functions.PresencePush:            {Table, PresencePlatform},
 	functions.ConnectFlow:             {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
 	functions.ConnectEvents:           {Table, Bus},

@@ -71,7 +71,7 @@ func New(api API, cfg Config) (*Statuses, error) {
 	if api == nil {
 		return nil, errors.New("agentstatus: no Connect client")
 	}
-	id, err := instanceID(cfg.InstanceARN)
+	id, err := InstanceID(cfg.InstanceARN)
 	if err != nil {
 		return nil, fmt.Errorf("agentstatus: %w", err)
 	}
@@ -90,8 +90,8 @@ func NewPresence(api API, cfg Config) (*Statuses, error) {
 // ErrNoDoNotDisturb: the presence port needs the Do Not Disturb status.
 var ErrNoDoNotDisturb = errors.New("agentstatus: no Do Not Disturb agent status id configured")
 
-// instanceID is the instance id of a Connect instance ARN.
-func instanceID(arn string) (string, error) {
+// InstanceID is the instance id of a Connect instance ARN.
+func InstanceID(arn string) (string, error) {
 	const marker = ":instance/"
 	i := strings.Index(arn, marker)
 	if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":connect:") || i < 0 {

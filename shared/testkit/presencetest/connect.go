@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -17,7 +18,8 @@ import (
 // Connect is a local fake of the Amazon Connect API (REST-JSON), enough for
 // presence and the contact flows: SearchUsers by exact user name,
 // GetCurrentUserData for one agent (nothing for a logged-out one),
-// PutUserStatus, DescribeAgentStatus (the status's type). It checks what AWS checks as far as a fake can: a
+// PutUserStatus, DescribeAgentStatus (the status's type), DescribeContact
+// (a contact's disconnect timestamp once it ended). It checks what AWS checks as far as a fake can: a
 // SigV4 Authorization for the connect service in the client's region, the
 // instance id in every request; an unknown user's status is a 404
 // ResourceNotFoundException, as in Connect. A user is the Mayday agent id
@@ -31,8 +33,9 @@ type Connect struct {
 	mu       sync.Mutex
 	users    map[string]*connectUser // user id → user
 	failNext int
-	moves    map[string][]string // agent → statuses set, in order
-	requests []string            // "METHOD path", in order
+	moves    map[string][]string  // agent → statuses set, in order
+	contacts map[string]time.Time // contact id → disconnected at (zero: ongoing)
+	requests []string             // "METHOD path", in order
 }
 
 var _ Fake = (*Connect)(nil)
@@ -56,7 +59,8 @@ var connectStatusTypes = map[string]string{ConnectAvailable: "ROUTABLE", Connect
 // NewConnect starts the fake; it is closed with the test.
 func NewConnect(t testing.TB) *Connect {
 	f := &Connect{Region: "us-west-2", instance: "aaaaaaaa-bbbb-cccc-dddd-111111111111", t: t,
-		users: map[string]*connectUser{}, moves: map[string][]string{}}
+		users: map[string]*connectUser{}, moves: map[string][]string{},
+		contacts: map[string]time.Time{}}
 	f.InstanceARN = "arn:aws:connect:us-west-2:111122223333:instance/" + f.instance
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
@@ -79,6 +83,21 @@ func (f *Connect) AddAgent(agentID, status string) {
 	defer f.mu.Unlock()
 	id := "user-" + agentID
 	f.users[id] = &connectUser{id: id, name: agentID, status: status}
+}
+
+// AddContact creates an ongoing voice contact of the instance.
+func (f *Connect) AddContact(contactID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.contacts[contactID] = time.Time{}
+}
+
+// Disconnect ends the contact at at, as Connect records it whether or not
+// its contact event reaches anyone.
+func (f *Connect) Disconnect(contactID string, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.contacts[contactID] = at
 }
 
 // Status is the agent's current agent status id ("" for an unknown agent).
@@ -197,6 +216,19 @@ func (f *Connect) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"AgentStatus": map[string]any{"AgentStatusId": id,
 			"AgentStatusARN": f.InstanceARN + "/agent-state/" + id, "Name": "status " + id[:8], "Type": typ, "State": "ENABLED"}})
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/contacts/"+f.instance+"/"):
+		id := strings.TrimPrefix(r.URL.Path, "/contacts/"+f.instance+"/")
+		at, ok := f.contacts[id]
+		if !ok {
+			fail(http.StatusNotFound, "ResourceNotFoundException", "no such contact")
+			return
+		}
+		contact := map[string]any{"Id": id, "Arn": f.InstanceARN + "/contact/" + id, "Channel": "VOICE",
+			"InitiationMethod": "OUTBOUND"}
+		if !at.IsZero() {
+			contact["DisconnectTimestamp"] = float64(at.UnixMilli()) / 1000 // epoch seconds, as REST-JSON sends
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"Contact": contact})
 	default:
 		f.t.Errorf("Connect fake: unexpected %s %s", r.Method, r.URL.Path)
 		fail(http.StatusBadRequest, "InvalidRequestException", "unexpected request")

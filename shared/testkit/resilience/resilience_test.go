@@ -402,7 +402,7 @@ func newEventBridgeSystem(t *testing.T, plan *faults.Plan) (*system, *ebpublishe
 	for name, fn := range local.Targets(uc, log) {
 		targets[name] = lambda.NewHandler(fn)
 	}
-	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }), targets, localbus.Options{MaxAttempts: 3, Backoff: 5 * time.Millisecond, Log: log})
+	bus, err := localbus.New(events.RulesTo(func(t string) bool { return targets[t] != nil }, ""), targets, localbus.Options{MaxAttempts: 3, Backoff: 5 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
