@@ -123,6 +123,9 @@ type CallbackRoutedDetail struct {
 	AgentID        string    `json:"agentId,omitempty"`
 	Target         string    `json:"target,omitempty"`
 	RoutedAt       time.Time `json:"routedAt"`
+	// EmergencyCallID is the call the number was leased for, whose
+	// record the callback joins; empty when the lease is gone.
+	EmergencyCallID string `json:"emergencyCallId,omitempty"`
 }
 
 // LeaseExpiredDetail is the detail of "Callback Lease Expired".

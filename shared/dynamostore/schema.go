@@ -97,8 +97,11 @@ func (s TableSchema) KeyAttributes() []KeyAttribute {
 
 // TableInput is Schema as a CreateTable request, with on-demand billing.
 // TTL is not part of CreateTable; CreateTable enables it afterwards.
-func TableInput(table string) *dynamodb.CreateTableInput {
-	schema := Schema()
+func TableInput(table string) *dynamodb.CreateTableInput { return Schema().Input(table) }
+
+// Input is the schema as a CreateTable request for the named table, with
+// on-demand billing.
+func (schema TableSchema) Input(table string) *dynamodb.CreateTableInput {
 	keys := func(pk, sk KeyAttribute) []types.KeySchemaElement {
 		ks := []types.KeySchemaElement{{AttributeName: aws.String(pk.Name), KeyType: types.KeyTypeHash}}
 		if sk.Name != "" {
@@ -130,7 +133,12 @@ func TableInput(table string) *dynamodb.CreateTableInput {
 // for and has TTL enabled if needed, so the local runner can call it on every
 // start; its schema is not compared. In AWS the CDK stack owns the table.
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
-	_, err := client.CreateTable(ctx, TableInput(table))
+	return createTable(ctx, client, table, Schema())
+}
+
+// createTable creates a table of the schema, as CreateTable describes.
+func createTable(ctx context.Context, client *dynamodb.Client, table string, schema TableSchema) error {
+	_, err := client.CreateTable(ctx, schema.Input(table))
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", table, err)
@@ -141,7 +149,7 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
 		return fmt.Errorf("table %s: wait until active: %w", table, err)
 	}
-	ttl := Schema().TTLAttribute
+	ttl := schema.TTLAttribute
 	desc, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
 	if err != nil {
 		return fmt.Errorf("table %s: describe ttl: %w", table, err)

@@ -62,13 +62,20 @@ func localClient(t *testing.T) *dynamodb.Client {
 // newTable creates a fresh table with a random name, deleted after the test.
 func newTable(t *testing.T) (*dynamodb.Client, string) {
 	t.Helper()
+	return newTableOf(t, "mayday-test-", dynamostore.CreateTable)
+}
+
+// newTableOf creates a table with create, named prefix and a random
+// suffix, and deletes it when the test ends.
+func newTableOf(t *testing.T, prefix string, create func(context.Context, *dynamodb.Client, string) error) (*dynamodb.Client, string) {
+	t.Helper()
 	c := localClient(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	table := "mayday-test-" + hex.EncodeToString(b)
+	table := prefix + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := dynamostore.CreateTable(ctx, c, table); err != nil {
+	if err := create(ctx, c, table); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

@@ -19,6 +19,8 @@ type SentEmail struct {
 	Text    string    `json:"text"`
 	HTML    string    `json:"html"`
 	SentAt  time.Time `json:"sentAt"`
+	// MessageID is the id the outbox gave it, as SES gives its MessageId.
+	MessageID string `json:"messageId"`
 }
 
 // Outbox is a mailer that renders stored templates and keeps the newest
@@ -28,9 +30,13 @@ type Outbox struct {
 	templates map[string]emailtemplate.Template
 	sent      []SentEmail
 	clock     mayday.Clock
+	count     int
 }
 
-var _ mayday.Mailer = (*Outbox)(nil)
+var (
+	_ mayday.Mailer        = (*Outbox)(nil)
+	_ mayday.MessageMailer = (*Outbox)(nil)
+)
 
 // KeepEmails bounds the emails an Outbox keeps (the newest).
 const KeepEmails = 500
@@ -60,29 +66,37 @@ func (o *Outbox) Template(name string) (emailtemplate.Template, error) {
 }
 
 func (o *Outbox) Send(ctx context.Context, e mayday.Email) error {
+	_, err := o.SendMessage(ctx, e)
+	return err
+}
+
+// SendMessage sends as Send does and returns the message's id.
+func (o *Outbox) SendMessage(ctx context.Context, e mayday.Email) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return "", err
 	}
 	if err := mayday.ValidateRecipients(e.To); err != nil {
-		return fmt.Errorf("outbox: %w", err)
+		return "", fmt.Errorf("outbox: %w", err)
 	}
 	o.mu.Lock()
 	t, ok := o.templates[e.Template]
 	o.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("%w: email template %s", mayday.ErrNotFound, e.Template)
+		return "", fmt.Errorf("%w: email template %s", mayday.ErrNotFound, e.Template)
 	}
 	r, err := render.Render(t, emailtemplate.TemplateData(e.Data))
 	if err != nil {
-		return err
+		return "", err
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.sent = append(o.sent, SentEmail{To: slices.Clone(e.To), Subject: r.Subject, Text: r.Text, HTML: r.HTML, SentAt: o.clock.Now()})
+	o.count++
+	id := fmt.Sprintf("local-%06d", o.count)
+	o.sent = append(o.sent, SentEmail{To: slices.Clone(e.To), Subject: r.Subject, Text: r.Text, HTML: r.HTML, SentAt: o.clock.Now(), MessageID: id})
 	if over := len(o.sent) - KeepEmails; over > 0 {
 		o.sent = slices.Delete(o.sent, 0, over)
 	}
-	return nil
+	return id, nil
 }
 
 // Emails lists what was sent, newest first.

@@ -66,6 +66,9 @@ type Options struct {
 	// reconciles open emergency calls with; nil: none (their end events
 	// are relied on, and the watchdog).
 	Contacts ContactStatus
+	// Record is the emergency record, to which the use cases that send
+	// messages append what they sent; nil: they append nothing.
+	Record RecordStore
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it

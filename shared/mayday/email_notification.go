@@ -17,6 +17,7 @@ type EmailNotification struct {
 	ports
 	mailer Mailer
 	sites  *siteCache
+	record RecordStore
 }
 
 // NewEmailNotification builds the use case; every port is required.
@@ -25,7 +26,7 @@ func NewEmailNotification(store Store, mailer Mailer, o Options) (*EmailNotifica
 	if err != nil {
 		return nil, err
 	}
-	return &EmailNotification{ports: p, mailer: mailer, sites: newSiteCache()}, nil
+	return &EmailNotification{ports: p, mailer: mailer, sites: newSiteCache(), record: o.Record}, nil
 }
 
 // Notify handles "Callback Lease Allocated" and "Callback Lease Unavailable":
@@ -87,7 +88,8 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 	if d.CallbackExpiresAt != nil {
 		data.CallbackExpiresAt = *d.CallbackExpiresAt
 	}
-	if err := e.send(ctx, to, data); err != nil {
+	sent, err := e.send(ctx, to, data)
+	if err != nil {
 		// Give the claim back so the retry sends.
 		if _, rerr := e.store.UpdateNotification(ctx, d.CallID, func(n *Notification) error {
 			if n.Status != NotificationSending {
@@ -108,6 +110,11 @@ func (e *EmailNotification) Notify(ctx context.Context, d events.CallbackLeaseDe
 		// which beats losing it.
 		log.Error("notification sent but not recorded", "err", err)
 	}
+	if err := recordNotification(ctx, e.record, e.clock, d.CallID, "email", "email-notification", sent); err != nil {
+		// The email went and is marked sent: failing now would not resend
+		// it, and a lost entry is what the log line is for.
+		log.Error("notification sent but not in the emergency record", "err", err)
+	}
 	log.Info("emergency contacts notified", "recipients", len(to))
 	return nil
 }
@@ -118,12 +125,23 @@ const PlatformDefaultNumber = "the platform's default number"
 
 // send sends the email, in as many messages as SES's recipient limit asks
 // for: the agent's contacts and the site's recipients may each be at it.
-func (e *EmailNotification) send(ctx context.Context, to []string, data NotificationData) error {
+// It returns what went, with SES's message ids when the mailer gives them.
+func (e *EmailNotification) send(ctx context.Context, to []string, data NotificationData) ([]SentMessage, error) {
 	vars := data.Map()
+	var sent []SentMessage
 	for batch := range slices.Chunk(to, maxContacts) {
-		if err := e.mailer.Send(ctx, Email{To: batch, Template: TemplateName, Data: vars}); err != nil {
-			return err
+		msg := Email{To: batch, Template: TemplateName, Data: vars}
+		var id string
+		var err error
+		if m, ok := e.mailer.(MessageMailer); ok {
+			id, err = m.SendMessage(ctx, msg)
+		} else {
+			err = e.mailer.Send(ctx, msg)
 		}
+		if err != nil {
+			return sent, err
+		}
+		sent = append(sent, SentMessage{MessageID: id, Recipients: len(batch), At: e.now()})
 	}
-	return nil
+	return sent, nil
 }

@@ -67,6 +67,14 @@ func (m *flakyMailer) Send(ctx context.Context, e mayday.Email) error {
 	return m.Outbox.Send(ctx, e)
 }
 
+func (m *flakyMailer) SendMessage(ctx context.Context, e mayday.Email) (string, error) {
+	if m.failures > 0 {
+		m.failures--
+		return "", errors.New("smtp down")
+	}
+	return m.Outbox.SendMessage(ctx, e)
+}
+
 type fixture struct {
 	t     *testing.T
 	uc    mayday.UseCases

@@ -134,6 +134,12 @@ type Mailer interface {
 	Send(ctx context.Context, e Email) error
 }
 
+// MessageMailer is a Mailer that tells the provider's id of each message
+// it sends (SES's MessageId), which the emergency record keeps.
+type MessageMailer interface {
+	SendMessage(ctx context.Context, e Email) (messageID string, err error)
+}
+
 // Clock tells the time; tests inject a fixed one.
 type Clock interface {
 	Now() time.Time

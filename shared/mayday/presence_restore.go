@@ -2,6 +2,8 @@ package mayday
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/mayday/mayday/events"
 )
@@ -9,7 +11,10 @@ import (
 // PresenceRestore is the presence-restore function's use case: on
 // "Emergency Call Ended" the conversation ends and, when it was the agent's
 // last, presence returns to what it was before the first.
-type PresenceRestore struct{ ports }
+type PresenceRestore struct {
+	ports
+	record RecordStore
+}
 
 // NewPresenceRestore builds the use case; it needs only the store.
 func NewPresenceRestore(store Store, o Options) (*PresenceRestore, error) {
@@ -17,7 +22,7 @@ func NewPresenceRestore(store Store, o Options) (*PresenceRestore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PresenceRestore{p}, nil
+	return &PresenceRestore{ports: p, record: o.Record}, nil
 }
 
 // Restore handles "Emergency Call Ended": the conversation ends and,
@@ -32,5 +37,15 @@ func (p *PresenceRestore) Restore(ctx context.Context, d events.CallEndedDetail)
 	}
 	p.log.Info("emergency conversation ended", "callId", d.CallID, "agentId", d.AgentID,
 		"stillActive", len(a.Emergency.Active), "presence", a.Presence)
+	if len(a.Emergency.Active) == 0 && p.record != nil {
+		// Presence is back: the record says so, once per call ended (the
+		// entry's id is the call's and the event's).
+		_, err := AppendRecord(ctx, p.record, p.clock, d.CallID, RecordDraft{
+			ID: RecordID(RecordPresenceRestored, d.CallID, d.EndedAt.UTC().Format(time.RFC3339Nano)), Kind: RecordPresenceRestored,
+			At: p.now(), Source: "presence-restore", Fields: fields("agentId", d.AgentID, "presence", string(a.Presence))})
+		if err != nil {
+			return fmt.Errorf("call %s: presence restored: %w", d.CallID, err)
+		}
+	}
 	return nil
 }

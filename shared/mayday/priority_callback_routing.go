@@ -95,7 +95,7 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 	}
 	if err := r.publish(ctx, events.Event{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRoutedDetail{
 		CallID: in.CallID, CallbackNumber: to, Route: decision.Route, AgentID: decision.AgentID,
-		Target: decision.Target, RoutedAt: now}}); err != nil {
+		Target: decision.Target, RoutedAt: now, EmergencyCallID: leasedFor(num)}}); err != nil {
 		log.Error("callback routed event not published", "err", err)
 	}
 	log.Info("emergency callback routed", "route", decision.Route)
@@ -146,4 +146,13 @@ func (r *PriorityCallbackRouting) ownNumberLease(ctx context.Context, num Callba
 		return Lease{}, false, nil
 	}
 	return Lease{AgentID: a.ID, ExpiresAt: a.CallbackExpiresAt}, true, nil
+}
+
+// leasedFor is the emergency call the number's lease (live or expired but
+// not yet released) was taken for.
+func leasedFor(n CallbackNumber) string {
+	if n.Lease == nil {
+		return ""
+	}
+	return n.Lease.CallID
 }

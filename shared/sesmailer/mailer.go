@@ -25,7 +25,10 @@ type Mailer struct {
 	configurationSet string
 }
 
-var _ mayday.Mailer = (*Mailer)(nil)
+var (
+	_ mayday.Mailer        = (*Mailer)(nil)
+	_ mayday.MessageMailer = (*Mailer)(nil)
+)
 
 // New returns a mailer sending from the given (verified) address, through the
 // configuration set when it is not empty.
@@ -39,12 +42,18 @@ func New(client *sesv2.Client, from string, configurationSet string) *Mailer {
 // data carries HTML-escaped twins of every variable (emailtemplate.TemplateData)
 // because SES does not escape variables in the HTML part.
 func (m *Mailer) Send(ctx context.Context, e mayday.Email) error {
+	_, err := m.SendMessage(ctx, e)
+	return err
+}
+
+// SendMessage sends as Send does and returns SES's MessageId.
+func (m *Mailer) SendMessage(ctx context.Context, e mayday.Email) (string, error) {
 	if err := mayday.ValidateRecipients(e.To); err != nil {
-		return fmt.Errorf("ses send %s: %w", e.Template, err)
+		return "", fmt.Errorf("ses send %s: %w", e.Template, err)
 	}
 	data, err := json.Marshal(emailtemplate.TemplateData(e.Data))
 	if err != nil {
-		return fmt.Errorf("ses send %s: template data: %w", e.Template, err)
+		return "", fmt.Errorf("ses send %s: template data: %w", e.Template, err)
 	}
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.from),
@@ -56,13 +65,14 @@ func (m *Mailer) Send(ctx context.Context, e mayday.Email) error {
 	if m.configurationSet != "" {
 		in.ConfigurationSetName = aws.String(m.configurationSet)
 	}
-	if _, err := m.client.SendEmail(ctx, in); err != nil {
+	out, err := m.client.SendEmail(ctx, in)
+	if err != nil {
 		if isNotFound(err) {
-			return fmt.Errorf("%w: ses send: email template %s: %w", mayday.ErrNotFound, e.Template, err)
+			return "", fmt.Errorf("%w: ses send: email template %s: %w", mayday.ErrNotFound, e.Template, err)
 		}
-		return fmt.Errorf("ses send %s to %d recipient(s): %w", e.Template, len(e.To), err)
+		return "", fmt.Errorf("ses send %s to %d recipient(s): %w", e.Template, len(e.To), err)
 	}
-	return nil
+	return aws.ToString(out.MessageId), nil
 }
 
 // PutTemplate stores t in SES: it updates the template of that name, or
