@@ -76,9 +76,17 @@ var Rules = []Rule{
 		Pattern: detailTypes(EmergencyCallStarted, EmergencyCallbackRouted, EmergencyCallEnded, PresenceWatchdogRestored), Target: functions.PresencePush},
 	{Name: "expire-leases", Description: "Release expired callback leases",
 		Schedule: SweepSchedule, Target: functions.LeaseExpiry},
+	{Name: "record-emergency-events", Description: "Append the emergency events to each call's emergency record",
+		Pattern: detailTypes(RecordedEvents...), Target: functions.EmergencyRecord},
 	{Name: "end-call-on-connect-disconnect", Description: "End the call of an Amazon Connect voice contact when it disconnects",
 		Pattern: connectContactEvents(ConnectDisconnected), Target: functions.ConnectEvents, Bus: DefaultBus},
 }
+
+// RecordedEvents are the detail-types the emergency record is built from;
+// more (acknowledgements, escalations) join it as they are published.
+var RecordedEvents = []string{EmergencyCallStarted, CallbackLeaseAllocated, CallbackLeaseUnavailable,
+	CallbackPoolExhausted, EmergencyCallbackRouted, EmergencyCallEnded, CallbackLeaseExpired,
+	PresenceWatchdogRestored, EmergencyLocationUnknownSite}
 
 // connectContactEvents builds the pattern of Connect's voice contact events
 // of the given types.

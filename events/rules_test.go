@@ -26,6 +26,9 @@ var routes = map[string][]string{
 		"emergency-dial-location-unknown", "emergency-dial-unknown-agent", "presence-watchdog-restored"},
 	"audit-callbacks-and-expiry": {"emergency-callback-routed", "callback-lease-expired"},
 	"push-presence-to-platform":  {"emergency-call-started", "emergency-callback-routed", "emergency-call-ended", "presence-watchdog-restored"},
+	"record-emergency-events": {"emergency-call-started", "callback-lease-allocated", "callback-lease-unavailable",
+		"callback-pool-exhausted", "emergency-callback-routed", "emergency-call-ended", "callback-lease-expired",
+		"presence-watchdog-restored", "emergency-location-unknown-site"},
 }
 
 // pattern is the shape of every rule pattern: source and detail-type only.

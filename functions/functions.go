@@ -19,6 +19,8 @@ const (
 	PresencePush            = "presence-push"
 	ConnectFlow             = "connect-flow"
 	ConnectEvents           = "connect-events"
+	EmergencyRecord         = "emergency-record"
+	AuditAPI                = "audit-api"
 )
 
 // Trigger says what invokes a function.
@@ -68,6 +70,8 @@ var All = []Function{
 	{LeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", Event, Core},
 	{PresencePush, "Moves the agent's presence in the contact-center platform during emergency conversations, and back", Event, Presence},
 	{ConnectFlow, "Amazon Connect contact flows: emergency dial detection (action=dial) and PSAP callback routing (action=inbound)", ContactFlow, AmazonConnect},
+	{EmergencyRecord, "Appends the emergency events to each call's emergency record (append-only, hash-chained)", Event, Core},
+	{AuditAPI, "Reads the emergency record (GET /v1/emergencies/{callId}/record; IAM-authorised, the audit role only)", Admin, Core},
 	{ConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", Event, AmazonConnect},
 }
 

@@ -37,7 +37,8 @@ type Function struct {
 }
 
 // Start reads the named function's settings and loads the AWS configuration,
-// or exits. The logger is the Lambda logger (JSON when the function's log
+// or exits; a function that reads the record table gets the emergency
+// record in its Options. The logger is the Lambda logger (JSON when the function's log
 // format is JSON) with personal data masked (package redact).
 func Start(name string) *Function {
 	log := slog.New(redact.Handler(lambdacontext.NewLogger().Handler()))
@@ -47,6 +48,11 @@ func Start(name string) *Function {
 	}
 	f.Log, f.Options.Log = log, log
 	f.Must(err)
+	if _, ok := f.values[settings.RecordTable.Env]; ok {
+		// The use cases that send or restore append to the emergency
+		// record themselves.
+		f.Options.Record = f.Record()
+	}
 	return f
 }
 
@@ -100,6 +106,16 @@ func (f *Function) Duration(s settings.Setting) time.Duration {
 // Store is the DynamoDB store of the function's table.
 func (f *Function) Store() mayday.Store {
 	return dynamostore.New(DynamoDB(f.AWS), f.Setting(settings.Table))
+}
+
+// Record is the DynamoDB emergency record of the function, its entries
+// kept for the retention setting when the function reads it.
+func (f *Function) Record() mayday.RecordStore {
+	var retention time.Duration
+	if _, ok := f.values[settings.RecordRetention.Env]; ok {
+		retention = f.Duration(settings.RecordRetention)
+	}
+	return dynamostore.NewRecord(DynamoDB(f.AWS), f.Setting(settings.RecordTable), retention)
 }
 
 // Must ends a cold start that cannot succeed, with one structured line.

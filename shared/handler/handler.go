@@ -78,6 +78,16 @@ func (h CallHistory) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent
 	return h.UseCase.Record(ctx, d)
 }
 
+// EmergencyRecord appends the emergency events to the emergency record.
+type EmergencyRecord struct{ UseCase *mayday.EmergencyRecord }
+
+func (h EmergencyRecord) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
+	if err := h.UseCase.Append(ctx, e.DetailType, e.Detail); err != nil {
+		return fmt.Errorf("event %s (%s): %w", e.ID, e.DetailType, err)
+	}
+	return nil
+}
+
 // LeaseExpiry handles the every-minute schedule: it releases expired leases
 // and runs the presence watchdog.
 type LeaseExpiry struct{ UseCase *mayday.LeaseExpiry }

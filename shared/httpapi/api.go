@@ -26,6 +26,7 @@ const (
 	FnDialDetection   = functions.DialDetection
 	FnCallbackRouting = functions.PriorityCallbackRouting
 	FnAdmin           = functions.AdminAPI
+	FnAudit           = functions.AuditAPI
 )
 
 // Access says who may call a route.
@@ -39,6 +40,9 @@ const (
 	// TwilioSigned routes are Twilio's webhooks, signed with the account's
 	// auth token (X-Twilio-Signature); mounted only when one is configured.
 	TwilioSigned
+	// Audit routes read the emergency record: IAM-authorised in AWS on a
+	// function of their own (the audit role only), loopback-only locally.
+	Audit
 )
 
 // Route is one entry of the routing table.
@@ -74,6 +78,7 @@ var Routes = []Route{
 	{"POST", "/v1/twilio/status", FnDialDetection, TwilioSigned, (*API).twilioStatus},
 	{"POST", "/v1/twilio/inbound", FnCallbackRouting, TwilioSigned, (*API).twilioInbound},
 	{"GET", "/v1/agents", FnAdmin, Admin, (*API).listAgents},
+	{"GET", "/v1/emergencies/{callId}/record", FnAudit, Audit, (*API).emergencyRecord},
 }
 
 // AccessLogMessage is the message of the one access line per request
@@ -93,6 +98,7 @@ type API struct {
 	DialDetection           *mayday.DialDetection
 	PriorityCallbackRouting *mayday.PriorityCallbackRouting
 	AdminAPI                *mayday.AdminAPI
+	AuditAPI                *mayday.AuditAPI
 	// Secrets supplies, per request, the secrets a webhook signature may be
 	// made with (Secrets Manager in AWS, with the previous secret during a
 	// rotation window; plain values locally).
@@ -100,6 +106,8 @@ type API struct {
 	// AdminGuard authorises admin routes; nil allows all (in AWS the
 	// function URL's IAM auth has already run). Locally: LoopbackOnly.
 	AdminGuard func(*http.Request) error
+	// AuditGuard authorises the audit routes, as AdminGuard the admin ones.
+	AuditGuard func(*http.Request) error
 	// Clock checks signature ages (default: the wall clock); Log gets one
 	// access line per request (default: slog.Default()).
 	Clock mayday.Clock
@@ -120,7 +128,8 @@ type API struct {
 // ForUseCases is the API of every function over one set of use cases, for
 // the local runner and tests; set the secret and guard on it.
 func ForUseCases(u mayday.UseCases) *API {
-	return &API{DialDetection: u.DialDetection, PriorityCallbackRouting: u.PriorityCallbackRouting, AdminAPI: u.AdminAPI}
+	return &API{DialDetection: u.DialDetection, PriorityCallbackRouting: u.PriorityCallbackRouting, AdminAPI: u.AdminAPI,
+		AuditAPI: u.AuditAPI}
 }
 
 // Handler serves the routes of the given functions, or all when none given.
@@ -151,6 +160,9 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 		if r.Access == TwilioSigned && a.TwilioAuthToken == nil {
 			continue // no Twilio account configured: its routes are not served
 		}
+		if r.Access == Audit && a.AuditAPI == nil && len(functions) == 0 {
+			continue // no emergency record kept: its route is not served
+		}
 		serve = append(serve, r)
 		if !a.serves(r.Function) {
 			lacks = append(lacks, "the "+r.Function+" use case")
@@ -177,6 +189,8 @@ func (a *API) serves(function string) bool {
 		return a.PriorityCallbackRouting != nil
 	case FnAdmin:
 		return a.AdminAPI != nil
+	case FnAudit:
+		return a.AuditAPI != nil
 	}
 	return false
 }
@@ -224,6 +238,12 @@ func (a *API) serve(r Route, w http.ResponseWriter, req *http.Request) error {
 	case Admin:
 		if a.AdminGuard != nil {
 			if err := a.AdminGuard(req); err != nil {
+				return fmt.Errorf("%w: %w", errForbidden, err)
+			}
+		}
+	case Audit:
+		if a.AuditGuard != nil {
+			if err := a.AuditGuard(req); err != nil {
 				return fmt.Errorf("%w: %w", errForbidden, err)
 			}
 		}

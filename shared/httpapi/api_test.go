@@ -32,6 +32,9 @@ func newUseCases(t *testing.T) mayday.UseCases {
 	t.Helper()
 	uc, err := mayday.NewUseCases(inmem.NewStore(), nopBus{}, inmem.NewOutbox(mayday.SystemClock{}),
 		mayday.Options{Config: settings.Defaults()})
+	if err == nil {
+		err = uc.WithRecord(inmem.NewRecord(), mayday.Options{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func newAPI(t *testing.T, guard func(*http.Request) error) http.Handler {
 	t.Helper()
 	uc := newUseCases(t)
 	api := httpapi.ForUseCases(uc)
-	api.Secrets, api.AdminGuard = webhooksecret.Static(string(secret)), guard
+	api.Secrets, api.AdminGuard, api.AuditGuard = webhooksecret.Static(string(secret)), guard, guard
 	return mustHandler(t, api)
 }
 

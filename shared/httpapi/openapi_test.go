@@ -147,7 +147,7 @@ func TestOpenAPIDocumentsErrorAnswers(t *testing.T) {
 			`"address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"}}`,
 	}
 	in := func(r httpapi.Route, agent, site, number string) string {
-		return strings.NewReplacer("{agentId}", agent, "{siteId}", site, "{number}", number).Replace(r.Path)
+		return strings.NewReplacer("{agentId}", agent, "{siteId}", site, "{number}", number, "{callId}", agent).Replace(r.Path)
 	}
 	for _, r := range httpapi.Routes {
 		key := r.Method + " " + r.Path

@@ -53,7 +53,7 @@ func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[strin
 	// A function URL reaches the function after IAM or with its webhook
 	// signature: no admin guard, as in AWS (this route is loopback-only).
 	urlAPI := *api
-	urlAPI.AdminGuard = nil
+	urlAPI.AdminGuard, urlAPI.AuditGuard = nil, nil
 	var httpFns []string
 	for _, r := range httpapi.Routes {
 		if !slices.Contains(httpFns, r.Function) {

@@ -30,6 +30,8 @@ import (
 type Main struct {
 	Config Config
 	Store  mayday.Store
+	// Record is the emergency record (default: embedded, apart from Store).
+	Record mayday.RecordStore
 	Mailer mayday.Mailer
 	Clock  mayday.Clock
 	Log    *slog.Logger
@@ -86,6 +88,9 @@ func (m *Main) Open() error {
 	if m.Store == nil {
 		m.Store = inmem.NewStore()
 	}
+	if m.Record == nil {
+		m.Record = inmem.NewRecord()
+	}
 	if m.Mailer == nil {
 		m.Outbox = inmem.NewOutbox(m.Clock)
 		m.Mailer = m.Outbox
@@ -104,8 +109,11 @@ func (m *Main) Open() error {
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
-	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log,
-		Addresses: inmem.Geocoder{}, Numbers: numbers})
+	o := mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log, Addresses: inmem.Geocoder{}, Numbers: numbers, Record: m.Record}
+	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, o)
+	if err == nil {
+		err = m.UseCases.WithRecord(m.Record, o)
+	}
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
@@ -193,6 +201,7 @@ func (m *Main) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := httpapi.ForUseCases(m.UseCases)
 	api.Secrets, api.AdminGuard, api.Clock, api.Log = webhooksecret.Static(m.Config.Secret, m.Config.SecretPrevious), httpapi.LoopbackOnly, m.Clock, m.Log
+	api.AuditGuard = httpapi.LoopbackOnly
 	api.TwilioAuthToken = webhooksecret.Static(m.Config.TwilioAuthToken)
 	api.TwilioAccountSID, api.TwilioOrdinaryURL, api.TwilioPublicURL = m.Config.TwilioAccountSID, m.Config.TwilioOrdinaryURL, m.Config.TwilioPublicURL
 	if err := api.Mount(mux); err != nil {

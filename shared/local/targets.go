@@ -26,6 +26,9 @@ func Targets(u mayday.UseCases, log *slog.Logger) map[string]func(context.Contex
 		events.TargetAudit:                handler.Audit{Log: log}.Handle,
 		functions.ConnectEvents:           amazonconnect.ContactEvents{Dial: u.DialDetection, Log: log}.Handle,
 	}
+	if u.EmergencyRecord != nil { // an emergency record is kept
+		t[functions.EmergencyRecord] = handler.EmergencyRecord{UseCase: u.EmergencyRecord}.Handle
+	}
 	if u.PresencePush != nil { // a presence platform is configured
 		t[functions.PresencePush] = handler.PresencePush{UseCase: u.PresencePush}.Handle
 	}

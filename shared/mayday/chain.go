@@ -17,6 +17,19 @@ type UseCases struct {
 	// PresencePush is nil unless a presence platform is configured:
 	// NewUseCases leaves it for the caller that has one (NewPresencePush).
 	PresencePush *PresencePush
+	// EmergencyRecord and AuditAPI are nil unless the caller has an
+	// emergency record (WithRecord).
+	EmergencyRecord *EmergencyRecord
+	AuditAPI        *AuditAPI
+}
+
+// WithRecord builds the use cases of the emergency record: the writer of
+// the events and the reader.
+func (u *UseCases) WithRecord(record RecordStore, o Options) error {
+	var errs [2]error
+	u.EmergencyRecord, errs[0] = NewEmergencyRecord(record, o)
+	u.AuditAPI, errs[1] = NewAuditAPI(record, o)
+	return errors.Join(errs[:]...)
 }
 
 // NewUseCases builds every use case; every port is required.

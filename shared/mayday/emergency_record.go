@@ -33,11 +33,6 @@ func NewEmergencyRecord(record RecordStore, o Options) (*EmergencyRecord, error)
 	return &EmergencyRecord{record: record, clock: clock}, nil
 }
 
-// RecordedEvents are the detail-types the record is built from.
-var RecordedEvents = []string{events.EmergencyCallStarted, events.CallbackLeaseAllocated, events.CallbackLeaseUnavailable,
-	events.CallbackPoolExhausted, events.EmergencyCallbackRouted, events.EmergencyCallEnded, events.CallbackLeaseExpired,
-	events.PresenceWatchdogRestored, events.EmergencyLocationUnknownSite}
-
 // Append appends what one event says to the record of each call it names.
 // An event of another detail-type is refused (ErrInvalid).
 func (r *EmergencyRecord) Append(ctx context.Context, detailType string, detail json.RawMessage) error {

@@ -93,6 +93,10 @@ var (
 		Doc: "address the local runner listens on", check: nonEmpty}
 	SweepInterval = Setting{Env: "MAYDAY_SWEEP_INTERVAL", Default: "1m", Source: NotDeployed,
 		Doc: "how often the local runner releases expired leases (in AWS: every minute)", check: positiveDuration}
+	RecordTable = Setting{Env: "MAYDAY_RECORD_TABLE", Source: FromResource,
+		Doc: "DynamoDB table of the emergency record, which the functions may only add to (the stack's RecordTableName output)", check: nonEmpty}
+	RecordRetention = Setting{Env: "MAYDAY_RECORD_RETENTION", Default: "9600h", Context: "recordRetention", Source: FromContext,
+		Doc: "how long the emergency record keeps an entry (default 400 days; DynamoDB TTL deletes it after)", check: positiveDuration}
 	ConnectInstanceARN = Setting{Env: "MAYDAY_CONNECT_INSTANCE_ARN", Context: "connectInstanceArn", Source: IfConfigured,
 		Doc: "Amazon Connect instance whose contact flows invoke Mayday; unset: no Connect functions", check: connectInstanceARN}
 	ConnectDNDStatus = Setting{Env: "MAYDAY_CONNECT_DND_STATUS_ID", Context: "connectDndStatusId", Source: IfConfigured,
@@ -132,7 +136,7 @@ var All = []Setting{Table, Bus, PlaceIndex, WebhookSecretARN, WebhookSecret, Sen
 	CallbackLease, CallbackFallback, DialPrefix, MaxEmergency, DefaultCallerID, LocationValidFor, Addr, SweepInterval,
 	TwilioAuthTokenARN, TwilioAuthToken, TwilioAccountSID, TwilioOrdinaryURL, TwilioPublicURL,
 	WebhookSecretPrevious, WebhookSecretOverlap,
-	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus, AdminURL, ConsoleAddr}
+	ConnectInstanceARN, ConnectDNDStatus, ConnectRoutableStatus, AdminURL, ConsoleAddr, RecordTable, RecordRetention}
 
 // Functions lists, for each function of functions.All, what it reads
 // besides Domain (presence push: besides its platform's, Reads).
@@ -141,13 +145,15 @@ var Functions = map[string][]Setting{
 	functions.PriorityCallbackRouting: append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.AdminAPI:                {Table, PlaceIndex, TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken}, // Twilio: the readiness report's number check
 	functions.CallbackLeaseAllocation: {Table, Bus},
-	functions.EmailNotification:       {Table, Sender, SESConfigurationSet},
-	functions.PresenceRestore:         {Table},
+	functions.EmailNotification:       {Table, Sender, SESConfigurationSet, RecordTable, RecordRetention}, // the record: each message sent
+	functions.PresenceRestore:         {Table, RecordTable, RecordRetention},                              // the record: presence restored
 	functions.CallHistory:             {Table},
 	functions.LeaseExpiry:             {Table, Bus, ConnectInstanceARN}, // Connect: open calls reconciled with DescribeContact
 	functions.PresencePush:            {Table, PresencePlatform},
 	functions.ConnectFlow:             {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
 	functions.ConnectEvents:           {Table, Bus},
+	functions.EmergencyRecord:         {RecordTable, RecordRetention},
+	functions.AuditAPI:                {RecordTable},
 }
 
 // Lookup reads a variable, as os.LookupEnv does.
