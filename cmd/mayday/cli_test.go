@@ -77,6 +77,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"replay", "help"}, "replay", nil},
 		{[]string{"console", "-h"}, "console", []string{"MAYDAY_ADMIN_URL", "MAYDAY_CONSOLE_ADDR", "-admin-url"}},
 		{[]string{"console", "help"}, "console", nil},
+		{[]string{"audit", "-h"}, "audit", []string{"MAYDAY_RECORD_TABLE", "-since", "AWS_ENDPOINT_URL_DYNAMODB"}},
+		{[]string{"audit", "export", "--help"}, "audit", nil},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
