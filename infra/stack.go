@@ -40,6 +40,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newEmailTemplate(stack)
 	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
 	grantSendEmail(stack, fns[functions.EmailNotification], cfg)
+	record := newEmergencyRecord(stack, fns)
 	newPlaceIndex(stack, fns)
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, cfg, hooks, fns)
@@ -55,5 +56,6 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newDashboard(stack, fns, failed)
 	newOutputs(stack, table, bus, hooks)
 	newDeliveryOutputs(stack, delivery)
+	newRecordOutputs(stack, record)
 	return stack
 }

@@ -20,15 +20,17 @@ func TestFunctionURLs(t *testing.T) {
 	fns := functionIDs(t)
 	typ := jsii.String("AWS::Lambda::Url")
 	check(t, func() {
-		template.ResourceCountIs(typ, jsii.Number(3))
-		for fn, auth := range map[string]string{functions.DialDetection: "NONE", functions.PriorityCallbackRouting: "NONE", functions.AdminAPI: "AWS_IAM"} {
+		template.ResourceCountIs(typ, jsii.Number(4))
+		for fn, auth := range map[string]string{functions.DialDetection: "NONE", functions.PriorityCallbackRouting: "NONE", functions.AdminAPI: "AWS_IAM",
+			functions.AuditAPI: "AWS_IAM"} {
 			template.HasResourceProperties(typ, &map[string]any{
 				"AuthType":          auth,
 				"InvokeMode":        "RESPONSE_STREAM",
 				"TargetFunctionArn": getAttOf(fns[fn], "Arn"),
 			})
 		}
-		for _, k := range []string{"DialDetectionWebhookUrl", "CallbackRoutingWebhookUrl", "AdminUrl", "TableName", "BusName", "WebhookSecretArn"} {
+		for _, k := range []string{"DialDetectionWebhookUrl", "CallbackRoutingWebhookUrl", "AdminUrl", "TableName", "BusName", "WebhookSecretArn",
+			"AuditUrl", "AuditRoleArn", "RecordTableName"} {
 			template.HasOutput(jsii.String(k), &map[string]any{"Value": assertions.Match_AnyValue()})
 		}
 	})
