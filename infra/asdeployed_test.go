@@ -175,9 +175,14 @@ func TestAsDeployed(t *testing.T) {
 		t.Errorf("place index searches: %+v", reqs)
 	}
 
-	// An unsigned webhook is refused by the deployed function.
+	// An unsigned webhook is refused by the deployed function, and the
+	// template's metric filter counts the refusal for its alarm.
+	rejected := logicalID(t, "AWS::Logs::MetricFilter", constructID(functions.DialDetection)+"RejectedFilter")
 	if r := c.call(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), false); r.Status != http.StatusUnauthorized {
 		t.Fatalf("unsigned dial: %d %s", r.Status, r.Body)
+	}
+	if n, err := d.MetricFilterCount(rejected); err != nil || n != 1 {
+		t.Fatalf("%s after one unsigned dial: %d, %v; want 1", rejected, n, err)
 	}
 
 	// The emergency call: the dial's answer presents the leased number.
@@ -336,6 +341,18 @@ func TestAsDeployed(t *testing.T) {
 	d.Lambda.Wait()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
 		t.Fatalf("state after the second call: %v", st)
+	}
+	// The run answered no request 5xx and refused no other: the alarms'
+	// filters count only what they should.
+	for _, fn := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
+		for suffix, want := range map[string]int{"5xxFilter": 0, "RejectedFilter": 0} {
+			if fn == functions.DialDetection && suffix == "RejectedFilter" {
+				want = 1
+			}
+			if n, err := d.MetricFilterCount(logicalID(t, "AWS::Logs::MetricFilter", constructID(fn)+suffix)); err != nil || n != want {
+				t.Errorf("%s %s: %d, %v; want %d", fn, suffix, n, err, want)
+			}
+		}
 	}
 	t.Logf("as deployed: %v in all", time.Since(start).Round(time.Millisecond))
 }
