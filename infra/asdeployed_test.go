@@ -354,6 +354,10 @@ func TestAsDeployed(t *testing.T) {
 			}
 		}
 	}
+	// The dashboard's count of emergency dials by caller ID saw both.
+	if n, err := d.MetricFilterCount(logicalID(t, "AWS::Logs::MetricFilter", constructID(functions.DialDetection)+"CallerIdFilter")); err != nil || n != 2 {
+		t.Errorf("emergency dials counted for the dashboard: %d, %v; want 2", n, err)
+	}
 	t.Logf("as deployed: %v in all", time.Since(start).Round(time.Millisecond))
 }
 
