@@ -74,6 +74,7 @@ var Routes = []Route{
 	{"POST", "/v1/twilio/status", FnDialDetection, TwilioSigned, (*API).twilioStatus},
 	{"POST", "/v1/twilio/inbound", FnCallbackRouting, TwilioSigned, (*API).twilioInbound},
 	{"GET", "/v1/agents", FnAdmin, Admin, (*API).listAgents},
+	{"GET", "/v1/overview", FnAdmin, Admin, (*API).overview},
 }
 
 // AccessLogMessage is the message of the one access line per request

@@ -23,6 +23,15 @@ type NumberRegistry interface {
 	Unregistered(ctx context.Context, numbers []string) ([]string, error)
 }
 
+// The readiness checks a NumberRegistry answers, which the overview
+// leaves to the readiness route: each asks the platform.
+const (
+	CheckPlatformEmergencyCalling = "platformEmergencyCalling"
+	CheckEmergencyAddresses       = "emergencyAddresses"
+)
+
+var registryCheckNames = []string{CheckPlatformEmergencyCalling, CheckEmergencyAddresses}
+
 // registryChecks are the readiness checks a NumberRegistry answers: the
 // platform calls emergency services from where the agent works, and
 // every number a dial of the agent may present (pool, the site's ECBN,
@@ -35,7 +44,7 @@ func (api *AdminAPI) registryChecks(ctx context.Context, a Agent, site *Site, po
 		countries = append(countries, NormaliseCountry(cur.Address.Country))
 	}
 	countries = slices.Compact(slices.DeleteFunc(countries, func(c string) bool { return c == "" }))
-	calling := Check{Name: "platformEmergencyCalling", OK: true}
+	calling := Check{Name: CheckPlatformEmergencyCalling, OK: true}
 	for _, c := range countries {
 		if !reg.EmergencyCalling(c) {
 			calling = Check{Name: calling.Name, Fix: fmt.Sprintf("%s does not place emergency calls with a registered address from %s: "+
@@ -43,7 +52,7 @@ func (api *AdminAPI) registryChecks(ctx context.Context, a Agent, site *Site, po
 		}
 	}
 	numbers := presentable(a, site, pool, api.cfg.DefaultCallerID, countries, now)
-	addresses := Check{Name: "emergencyAddresses", OK: true}
+	addresses := Check{Name: CheckEmergencyAddresses, OK: true}
 	var missing []string
 	var err error
 	if len(numbers) > 0 {
