@@ -11,7 +11,7 @@ import (
 )
 
 var twilioFallbackCommand = &command{
-	name: "twilio-fallback",
+	name:    "twilio-fallback",
 	args:    "[-part callback|app]",
 	summary: "what Twilio runs when Mayday cannot answer: the Voice Fallback URLs' TwiML Bin and Twilio Function",
 	about: `Prints, for the operator to host on Twilio (so that it works while Mayday is
