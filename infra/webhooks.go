@@ -30,7 +30,7 @@ type webhooks struct {
 // functions reject any request without a valid X-Mayday-Signature (HMAC-SHA256
 // with the generated secret, 5-minute window). The admin/state routes need
 // SigV4-signed requests from a principal allowed lambda:InvokeFunctionUrl
-// (AuthType AWS_IAM).
+// and lambda:InvokeFunction (AuthType AWS_IAM; newAdminAccess).
 func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks {
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("WebhookSecret"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Mayday: HMAC-SHA256 key of the telephony webhooks' X-Mayday-Signature"),

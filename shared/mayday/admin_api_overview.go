@@ -59,9 +59,7 @@ func (api *AdminAPI) Overview(ctx context.Context) (Overview, error) {
 		site, country := homeSite(a, bySite[a.SiteID])
 		o := OverviewAgent{Agent: a, State: desktopState(a, held[a.ID], now),
 			Readiness: Assess(a, site, len(poolOf(numbers, country, a.SiteID)), now)}
-		if api.numbers != nil {
-			o.OnDemand = slices.Clone(registryCheckNames)
-		}
+		o.OnDemand = api.onDemandChecks()
 		out.Agents = append(out.Agents, o)
 	}
 	return out, nil
