@@ -30,6 +30,7 @@ func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]
 		functions.DialDetection:           hooks.DialDetection,
 		functions.PriorityCallbackRouting: hooks.CallbackRouting,
 		functions.AdminAPI:                hooks.Admin,
+		functions.AgentState:              hooks.AgentState,
 	}
 	names := make([]string, 0, len(urls))
 	for name := range urls {

@@ -16,7 +16,7 @@ func TestRejectionAlarms(t *testing.T) {
 	fns := functionIDs(t)
 	topic := resourceID(t, "AWS::SNS::Topic")
 	alarm := jsii.String("AWS::CloudWatch::Alarm")
-	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI, functions.AgentState} {
 		t.Run(name, func(t *testing.T) {
 			group := ref(resources[fns[name]].Properties["LoggingConfig"].(map[string]any)["LogGroup"])
 			metric := assertions.NewCapture(nil)
@@ -45,9 +45,9 @@ func TestRejectionAlarms(t *testing.T) {
 			}
 		})
 	}
-	// Only the public functions: the event consumers are not throttled by
+	// Only the HTTP functions: the event consumers are not throttled by
 	// a platform's traffic.
 	check(t, func() {
-		template.ResourcePropertiesCountIs(alarm, &map[string]any{"MetricName": "Throttles"}, jsii.Number(3))
+		template.ResourcePropertiesCountIs(alarm, &map[string]any{"MetricName": "Throttles"}, jsii.Number(4))
 	})
 }

@@ -54,7 +54,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newHeartbeat(stack, topic, fns)
 	newDashboard(stack, fns, failed)
 	newOutputs(stack, table, bus, hooks)
-	newAdminAccess(stack, fns)
+	newInvokeAccess(stack, fns)
 	newDeliveryOutputs(stack, delivery)
 	return stack
 }
