@@ -38,6 +38,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/functions"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/redrive"
@@ -66,7 +67,7 @@ func TestAsDeployed(t *testing.T) {
 		t.Skip(err)
 	}
 	ctx := context.Background()
-	cfg, err := coldstart.Load(ctx)
+	cfg, err := awsclients.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
