@@ -226,7 +226,7 @@ func handlerOnly(b *testing.B, pool int) (mayday.UseCases, *inmem.Store, http.Ha
 	}
 	ctx := context.Background()
 	if _, err := uc.AdminAPI.PutSite(ctx, "b-site", mayday.Site{Name: "Bench site", Country: "US",
-		Address:                 mayday.Address{Street: "1 Main St", City: "Seattle", PostalCode: "98101", Country: "US"},
+		Address:                 mayday.Address{Street: "1 Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"},
 		EmergencyCallbackNumber: "+18005550001"}); err != nil {
 		b.Fatal(err)
 	}
