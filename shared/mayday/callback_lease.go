@@ -175,6 +175,13 @@ func (p ports) passOverBusy(ctx context.Context, busy map[string]bool, c Choice,
 // view has nothing left, the pool is read again.
 func (l *leaser) lostRace(number, held string) {
 	l.done()
+	if !l.fresh {
+		// A view this dial did not read may have lost to what it never
+		// saw (a release, an expiry), not to another dial: read the pool
+		// and choose as if first.
+		l.view, l.fresh, l.lost = nil, true, map[string]bool{}
+		return
+	}
 	l.lost[number] = true
 	l.losses++
 	if number == held || l.view == nil || len(l.lost) >= l.view.size() {

@@ -113,8 +113,18 @@ func TestLeaserClaims(t *testing.T) {
 	n := v.numbers[0]
 	n.Lease = &Lease{AgentID: "a", ExpiresAt: spreadNow.Add(time.Hour)}
 	a.wrote(n)
-	// b lost +02 to another function: it draws among the 8 oldest free
-	// numbers not lost (+03 .. +10; +03 is c's), the draw taking the last.
+	// A race lost on a view the dial did not read itself only sends it to
+	// read the pool: the number may have changed in a way it never saw.
+	stale := newLeaser(plan, ps)
+	choose(stale, "s")
+	if stale.lostRace("+04", ""); stale.view != nil || !stale.fresh || stale.losses != 0 || len(stale.lost) != 0 {
+		t.Fatalf("a race lost on a cached view: view kept %v, fresh %v, %d losses, lost %v; want a read and no loss",
+			stale.view != nil, stale.fresh, stale.losses, stale.lost)
+	}
+	// b lost +02 to another function on a view it read: it draws among the
+	// 8 oldest free numbers not lost (+03 .. +10; +03 is c's), the draw
+	// taking the last.
+	b.fresh = true
 	b.lostRace("+02", "")
 	if got := choose(b, "b"); got != "+10" || draws != 1 {
 		t.Fatalf("after a lost race b chose %s with %d draws, want +10 with 1", got, draws)
