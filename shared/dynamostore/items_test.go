@@ -137,6 +137,11 @@ var (
 		EmergencyCallbackNumber: "+12065550100",
 		Notify:                  []string{"security@example.com", "facilities@example.com"},
 		Networks:                []string{"10.1.0.0/16", "2001:db8:1::/48"},
+		NotifySMS:               []string{"+12065550150"},
+		NotifyWebhook:           "https://hooks.example.com/services/T000/B000/XXXX",
+		EscalateAfter:           90 * time.Second,
+		Escalate:                []string{"director@example.com", "+12065550160"},
+		TestAlerts:              true,
 		UpdatedAt:               t0,
 		Version:                 4,
 	}

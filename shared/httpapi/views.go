@@ -70,7 +70,13 @@ type siteView struct {
 	EmergencyCallbackNumber string      `json:"emergencyCallbackNumber,omitempty"`
 	Notify                  []string    `json:"notify"`
 	Networks                []string    `json:"networks,omitempty"`
-	UpdatedAt               time.Time   `json:"updatedAt,omitzero"`
+	NotifySMS               []string    `json:"notifySms,omitempty"`
+	NotifyWebhook           string      `json:"notifyWebhook,omitempty"`
+	// EscalateAfter is always shown, the default included.
+	EscalateAfter string    `json:"escalateAfter"`
+	Escalate      []string  `json:"escalate,omitempty"`
+	TestAlerts    bool      `json:"testAlerts"`
+	UpdatedAt     time.Time `json:"updatedAt,omitzero"`
 }
 
 type sitesView struct {
@@ -79,7 +85,9 @@ type sitesView struct {
 
 func viewSite(s mayday.Site) siteView {
 	v := siteView{SiteID: s.ID, Name: s.Name, Country: s.Country, Address: viewAddress(s.Address),
-		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, Networks: s.Networks, UpdatedAt: s.UpdatedAt}
+		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, Networks: s.Networks, UpdatedAt: s.UpdatedAt,
+		NotifySMS: s.NotifySMS, NotifyWebhook: s.NotifyWebhook, EscalateAfter: s.EscalationDelay().String(),
+		Escalate: s.Escalate, TestAlerts: s.TestAlerts}
 	if v.Notify == nil {
 		v.Notify = []string{}
 	}

@@ -119,6 +119,8 @@ func cloneSite(s *mayday.Site) mayday.Site {
 	x := *s // Address: values only
 	x.Notify = slices.Clone(s.Notify)
 	x.Networks = slices.Clone(s.Networks)
+	x.NotifySMS = slices.Clone(s.NotifySMS)
+	x.Escalate = slices.Clone(s.Escalate)
 	return x
 }
 
