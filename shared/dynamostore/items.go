@@ -200,6 +200,7 @@ type notificationItem struct {
 	ClaimedAt time.Time `dynamodbav:"claimedAt"`
 	SentAt    time.Time `dynamodbav:"sentAt"`
 	Attempts  int       `dynamodbav:"attempts"`
+	Delivered []string  `dynamodbav:"delivered,omitempty"`
 	ExpiresAt time.Time `dynamodbav:"expiresAt"`
 	Version   int64     `dynamodbav:"version"`
 }
@@ -510,6 +511,7 @@ func toNotificationItem(x *mayday.Notification) notificationItem {
 		ClaimedAt: x.ClaimedAt,
 		SentAt:    x.SentAt,
 		Attempts:  x.Attempts,
+		Delivered: x.Delivered,
 		ExpiresAt: x.ExpiresAt,
 		Version:   x.Version,
 	}
@@ -522,6 +524,7 @@ func fromNotificationItem(it *notificationItem) mayday.Notification {
 		ClaimedAt: it.ClaimedAt,
 		SentAt:    it.SentAt,
 		Attempts:  it.Attempts,
+		Delivered: it.Delivered,
 		ExpiresAt: it.ExpiresAt,
 		Version:   it.Version,
 	}

@@ -151,6 +151,7 @@ var (
 		ClaimedAt: t0.Add(time.Second),
 		SentAt:    t0.Add(2 * time.Second),
 		Attempts:  2,
+		Delivered: []string{"desk/email/0", "desk/sms/+12065550150"},
 		ExpiresAt: t0.Add(7*24*time.Hour + time.Second),
 		Version:   3,
 	}

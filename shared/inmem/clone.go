@@ -126,7 +126,11 @@ func cloneSite(s *mayday.Site) mayday.Site {
 
 func settleSite(s *mayday.Site) { wall(&s.UpdatedAt) }
 
-func cloneNotification(n *mayday.Notification) mayday.Notification { return *n } // values only
+func cloneNotification(n *mayday.Notification) mayday.Notification {
+	x := *n
+	x.Delivered = slices.Clone(n.Delivered)
+	return x
+}
 
 func settleNotification(n *mayday.Notification) {
 	wall(&n.ClaimedAt)
