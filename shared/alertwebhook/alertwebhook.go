@@ -76,6 +76,9 @@ func (p *Poster) PostAlert(ctx context.Context, url string, a mayday.Alert) erro
 	if err != nil {
 		return fmt.Errorf("alert webhook: %w", err)
 	}
+	if p.Secret == nil {
+		return errors.New("alert webhook: no secret configured")
+	}
 	keys, err := p.Secret(ctx)
 	if err != nil {
 		return fmt.Errorf("alert webhook: %w", err)

@@ -9,13 +9,13 @@ import (
 // each validated where the site is, and what GET answers for them.
 func TestSiteAlertChannels(t *testing.T) {
 	h := newAPI(t, nil)
-	const site = `"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"}`
+	const site = `"name":"Seattle HQ","country":"US","address":{"street":"1 Main St","city":"Seattle","region":"WA","postalCode":"98101","country":"US"},"networks":["10.1.0.0/16"]`
 	for _, tc := range []struct {
 		name, body string
 		status     int
 		want       string
 	}{
-		{"defaults", `{` + site + `}`, 200, `"escalateAfter":"2m0s","testAlerts":false`},
+		{"defaults", `{` + site + `}`, 200, `"networks":["10.1.0.0/16"],"testAlerts":false`},
 		{"all", `{` + site + `,"notifySms":["+1 (206) 555-0150"],"notifyWebhook":"https://hooks.example.com/services/T/B/X","escalateAfter":"90s","escalate":["director@example.com","+1 206 555 0160"],"testAlerts":true}`,
 			200, `"notifySms":["+12065550150"],"notifyWebhook":"https://hooks.example.com/services/T/B/X","escalateAfter":"1m30s","escalate":["director@example.com","+12065550160"],"testAlerts":true`},
 		{"smsNotE164", `{` + site + `,"notifySms":["555-0150"]}`, 400, "notifySms"},
