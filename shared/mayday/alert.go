@@ -160,7 +160,8 @@ func (a Alert) Text() string {
 
 // SMSText is the alert as one text message: within one segment where it
 // can be. The callback number is never cut: to fit, the location's detail
-// goes first, then the acknowledgement link, then the site's name. When
+// goes first, then the acknowledgement link instead (the detail back),
+// then both, then the site's name too. When
 // even that does not fit (a long address, a name outside GSM-7), nothing
 // is dropped: the text goes whole, in several segments.
 func (a Alert) SMSText() string {
@@ -174,7 +175,7 @@ func (a Alert) SMSText() string {
 		return t
 	}
 	for _, v := range []struct{ detail, link, site bool }{
-		{true, true, true}, {false, true, true}, {false, false, true}, {false, false, false},
+		{true, true, true}, {false, true, true}, {true, false, true}, {false, false, true}, {false, false, false},
 	} {
 		if t := text(v.detail, v.link, v.site); SMSSegments(t) == 1 {
 			return t

@@ -48,8 +48,10 @@ func TestSMSText(t *testing.T) {
 	}{
 		{"noLinkFitsAll", func(a *mayday.Alert) { a.Link = "" }, 1,
 			[]string{"EMERGENCY:", "Ada Lovelace", "9-911", "21:00Z", "+14255550001 (callback lease)", "Seattle HQ", "400 Broad St", "Building 4, floor 2"}, nil},
-		{"linkDropsDetailThenLink", func(*mayday.Alert) {}, 1,
+		{"detailAndLinkBothDropped", func(a *mayday.Alert) { a.Detail = "Building 4, floor 2, room 2.117" }, 1,
 			[]string{"+14255550001", "Seattle HQ, 400 Broad St"}, []string{"Building 4", "Ack:"}},
+		{"linkDroppedDetailKept", func(a *mayday.Alert) { a.AgentName, a.Address = "Ada Agent", "1 Main St, Seattle, WA 98101, US" }, 1,
+			[]string{"+14255550001", "Seattle HQ, 1 Main St", "Building 4, floor 2"}, []string{"Ack:"}},
 		{"shortLinkKeptWithoutDetail", func(a *mayday.Alert) { a.Link, a.Address = "/v1/alerts/al-1?token=1.x", "1 Main St, Seattle" }, 1,
 			[]string{"Ack: /v1/alerts/al-1?token=1.x", "Seattle HQ"}, []string{"Building 4"}},
 		{"longAddressDropsSiteName", func(a *mayday.Alert) {
