@@ -44,7 +44,9 @@ type SentAlert struct {
 }
 
 // Outbox is a mailer that renders stored templates and keeps the newest
-// KeepEmails emails, for GET /local/outbox and for tests.
+// KeepEmails emails, and an SMS sender and alert poster that keep the texts
+// and webhook posts instead of sending them, for GET /local/outbox and for
+// tests.
 type Outbox struct {
 	mu        sync.Mutex
 	templates map[string]emailtemplate.Template
