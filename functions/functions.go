@@ -11,6 +11,7 @@ const (
 	DialDetection           = "dial-detection"
 	PriorityCallbackRouting = "priority-callback-routing"
 	AdminAPI                = "admin-api"
+	AgentState              = "agent-state"
 	CallbackLeaseAllocation = "callback-lease-allocation"
 	EmailNotification       = "email-notification"
 	PresenceRestore         = "presence-restore"
@@ -61,6 +62,7 @@ var All = []Function{
 	{DialDetection, "Webhook: call lifecycle; detects emergency dials (POST /v1/telephony/events)", Webhook, Core},
 	{PriorityCallbackRouting, "Webhook: routing decision for inbound calls; PSAP callbacks at emergency priority (POST /v1/telephony/inbound)", Webhook, Core},
 	{AdminAPI, "Admin and agent-state routes (IAM-authorised)", Admin, Core},
+	{AgentState, "The agent desktop's read-only state route, on a URL of its own (IAM-authorised)", Admin, Core},
 	{CallbackLeaseAllocation, "Confirms and announces the callback lease the dial took (or what it presented instead); applies Do Not Disturb where the dial could not (a store fault)", Event, Core},
 	{EmailNotification, "Emails the agent's emergency contacts (SES v2 template) and alerts the site's security desk (email, SMS, webhook)", Event, Core},
 	{PresenceRestore, "Restores presence when the last emergency conversation ends", Event, Core},

@@ -55,6 +55,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newHeartbeat(stack, topic, fns)
 	newDashboard(stack, fns, failed)
 	newOutputs(stack, table, bus, hooks)
+	newInvokeAccess(stack, fns)
 	newDeliveryOutputs(stack, delivery)
 	return stack
 }

@@ -59,7 +59,7 @@ var (
 
 // commands is every command, in the order `mayday -h` lists them.
 var commands = []*command{localCommand, simulateCommand, benchCommand,
-	sitesCommand, numbersCommand, contactsCommand, readinessCommand, templateCommand, replayCommand, consoleCommand}
+	sitesCommand, numbersCommand, contactsCommand, readinessCommand, templateCommand, replayCommand, consoleCommand, twilioFallbackCommand}
 
 func find(name string) *command {
 	for _, c := range commands {

@@ -77,6 +77,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"replay", "help"}, "replay", nil},
 		{[]string{"console", "-h"}, "console", []string{"MAYDAY_ADMIN_URL", "MAYDAY_CONSOLE_ADDR", "-admin-url"}},
 		{[]string{"console", "help"}, "console", nil},
+		{[]string{"twilio-fallback", "-h"}, "twilio-fallback", []string{"MAYDAY_CALLBACK_FALLBACK", "MAYDAY_DEFAULT_CALLER_ID",
+			"MAYDAY_DIAL_PREFIX", "MAYDAY_TWILIO_ORDINARY_URL", "-part"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

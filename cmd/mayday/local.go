@@ -12,7 +12,6 @@ import (
 
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/awsclients"
-	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
@@ -88,7 +87,7 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 		if err != nil {
 			return err
 		}
-		aws, err := coldstart.Load(ctx)
+		aws, err := awsclients.Load(ctx)
 		if err != nil {
 			return err
 		}

@@ -164,17 +164,22 @@ type Contention struct {
 	Elapsed                               time.Duration // dials sent → chain settled
 }
 
-// contention fires n concurrent dials from n agents at one site with a pool
-// of numbers numbers, times each answer and reads what it presented, waits
-// for the chain to settle, checks the leases and the emails, then ends
-// every call concurrently and checks that presence came back.
+// contention is burst on the embedded store.
 func contention(prefix string, n, numbers, series int) (Contention, error) {
-	c := Contention{Agents: n, Pool: numbers, Budget: settings.WebhookBudget}
 	s, err := boot(nil, nil)
 	if err != nil {
-		return c, err
+		return Contention{Agents: n, Pool: numbers}, err
 	}
 	defer s.Close()
+	return burst(s, prefix, n, numbers, series)
+}
+
+// burst fires n concurrent dials from n agents at one site with a pool of
+// numbers numbers on s, times each answer and reads what it presented,
+// waits for the chain to settle, checks the leases and the emails, then
+// ends every call concurrently and checks that presence came back.
+func burst(s *system, prefix string, n, numbers, series int) (Contention, error) {
+	c := Contention{Agents: n, Pool: numbers, Budget: settings.WebhookBudget}
 	if err := s.seed(prefix, n, numbers, series); err != nil {
 		return c, err
 	}

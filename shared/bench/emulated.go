@@ -300,11 +300,12 @@ func newEmulated(d Samples, made awscount.Snapshot) Emulated {
 // callback lease. Before each dial the store forgets what it remembered
 // (as a Lambda that has not seen this agent), and what the dial publishes
 // is held until its answer and AWS calls are taken, so that the chain
-// behind it neither adds calls to it nor competes with it.
-func (e *emulated) dialAnswers(prefix string, from, n int) (Emulated, error) {
+// behind it neither adds calls to it nor competes with it. After each,
+// floor issues the raw calls the dial made, back to back.
+func (e *emulated) dialAnswers(prefix string, from, n int, floor *floorRun) (Emulated, error) {
 	return e.timedDials(prefix, "d", from, n, func(int, string) (func(int, []byte) error, error) {
 		return e.s.leaseAnswer, e.s.nextDial()
-	})
+	}, func(i int, made awscount.Snapshot) error { return floor.sequence(i, dialAnswerFloor, made) })
 }
 
 // remoteDialAnswers times, as dialAnswers does, the dial of agents who
@@ -316,13 +317,15 @@ func (e *emulated) remoteDialAnswers(prefix string, from, n int) (Emulated, erro
 		own := number(remoteSeries, i)
 		check := func(code int, resp []byte) error { return e.s.ownNumberAnswer(code, resp, own) }
 		return check, e.s.confirmHome(agent, own)
-	})
+	}, nil)
 }
 
 // timedDials times n dials of agents from on (calls <prefix>-<kind>NNNNN);
-// prepare runs untimed before each and gives the check of its answer.
+// prepare runs untimed before each and gives the check of its answer;
+// after, if set, runs untimed after each with the AWS calls it made.
 func (e *emulated) timedDials(prefix, kind string, from, n int,
-	prepare func(i int, agent string) (check func(int, []byte) error, err error)) (Emulated, error) {
+	prepare func(i int, agent string) (check func(int, []byte) error, err error),
+	after func(i int, made awscount.Snapshot) error) (Emulated, error) {
 	s := e.s
 	out := make(Samples, 0, n)
 	var calls awscount.Snapshot
@@ -340,7 +343,8 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 		start := time.Now()
 		code, resp := s.serve(http.MethodPost, "/v1/telephony/events", body, true)
 		d := time.Since(start)
-		calls = calls.Add(e.counter.Snapshot().Sub(before))
+		made := e.counter.Snapshot().Sub(before)
+		calls = calls.Add(made)
 		if err := check(code, resp); err != nil {
 			return Emulated{}, err
 		}
@@ -349,6 +353,11 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 			return Emulated{}, err
 		}
 		s.m.Bus.Wait()
+		if after != nil {
+			if err := after(i, made); err != nil {
+				return Emulated{}, err
+			}
+		}
 	}
 	return newEmulated(out, calls), nil
 }
@@ -356,12 +365,13 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 // FloorPart is one AWS call of a round-trip floor.
 type FloorPart struct {
 	Call string
-	// Times is how many of this call the floor counts per sample: one, or
-	// for the site read, which a warm function makes once in 30 s, as many
-	// as the measured samples made.
+	// Times is how many of this call the floor issued per sample: one, or
+	// for a cached read (the site's, which a warm function makes once in
+	// 30 s; the pool's, once a second), as many as the measured samples
+	// made.
 	Times float64
 	Made  float64 // calls of this kind the measured samples made, per sample
-	// The raw call timed alone, ms.
+	// The raw call as timed within the sequences, ms.
 	P50, P99 float64
 }
 
@@ -370,7 +380,7 @@ type FloorPart struct {
 // for.
 type floorCall struct{ name, counted string }
 
-// The raw SDK calls the floors are made of, timed alone by floorSamples.
+// The raw SDK calls the floors are made of (floorRun.sequence).
 var (
 	floorSetupRead = floorCall{"DynamoDB.BatchGetItem agent + call (2 keys, consistent; the call not there yet)",
 		"DynamoDB.BatchGetItem batch"}
@@ -384,8 +394,8 @@ var (
 	floorSendEmail   = floorCall{"SESv2.SendEmail (stored template, the chain's recipients and data)", "SESv2.SendEmail"}
 )
 
-// floorTerm is one call of a floor. A cached call counts as often per
-// sample as the measured samples made it; any other once.
+// floorTerm is one call of a floor. A cached call is issued as often in a
+// sequence as its measured sample made it; any other once.
 type floorTerm struct {
 	call   floorCall
 	cached bool
@@ -408,23 +418,55 @@ var dialAnswerFloor = []floorTerm{{call: floorSetupRead}, {call: floorSiteRead, 
 var roundtripFloor = append(slices.Clone(dialAnswerFloor),
 	floorTerm{call: floorAgentRead}, floorTerm{call: floorNotifyClaim}, floorTerm{call: floorSendEmail})
 
-// floor sums the medians of the raw calls of terms, each as many times per
-// sample as the term says; made is what the n measured samples called.
-func floor(terms []floorTerm, raw map[string]Samples, made awscount.Snapshot, n int) (float64, []FloorPart) {
+// floorRun is one floor's samples: for each measured sample, the raw SDK
+// calls it made, issued back to back on copies of the floor items (one
+// sequence per sample), so that the floor's p50 and p99 compare to the
+// measurement's, taken in the same run.
+type floorRun struct {
+	prepare func(i int) error            // untimed, before sample i: the items as the service found them
+	do      map[string]func(i int) error // by floorCall name
+	seq     Samples                      // one per sequence
+	calls   map[string]Samples           // each raw call, as timed within the sequences
+}
+
+// sequence issues terms' calls for sample i, each once, a cached one as
+// many times as made (the measured sample's calls) has of its kind, and
+// times the whole.
+func (f *floorRun) sequence(i int, terms []floorTerm, made awscount.Snapshot) error {
+	if err := f.prepare(i); err != nil {
+		return err
+	}
 	counts, _ := kinds(made)
-	total := 0.0
+	begin := time.Now()
+	for _, t := range terms {
+		times := 1
+		if t.cached {
+			times = counts[t.call.counted]
+		}
+		for range times {
+			start := time.Now()
+			if err := f.do[t.call.name](i); err != nil {
+				return fmt.Errorf("floor %s: %w", t.call.name, err)
+			}
+			f.calls[t.call.name] = append(f.calls[t.call.name], time.Since(start))
+		}
+	}
+	f.seq = append(f.seq, time.Since(begin))
+	return nil
+}
+
+// summary is the floor: its sequences' times, and each call's; made is
+// what the measured samples called.
+func (f *floorRun) summary(terms []floorTerm, made awscount.Snapshot) (Summary, []FloorPart) {
+	counts, _ := kinds(made)
+	n := float64(len(f.seq))
 	parts := make([]FloorPart, 0, len(terms))
 	for _, t := range terms {
-		per := float64(counts[t.call.counted]) / float64(n)
-		times := 1.0
-		if t.cached {
-			times = per
-		}
-		sum := Summarise(raw[t.call.name])
-		total += times * float64(Median(raw[t.call.name])) / float64(time.Millisecond)
-		parts = append(parts, FloorPart{Call: t.call.name, Times: round3(times), Made: round3(per), P50: sum.P50, P99: sum.P99})
+		c := Summarise(f.calls[t.call.name])
+		parts = append(parts, FloorPart{Call: t.call.name, Times: round3(float64(c.N) / n),
+			Made: round3(float64(counts[t.call.counted]) / n), P50: c.P50, P99: c.P99})
 	}
-	return round3(total), parts
+	return Summarise(f.seq), parts
 }
 
 // unfloored lists the kinds of calls in made (PutEvents aside: the local
@@ -570,11 +612,11 @@ func (e *emulated) readFloorItems(ctx context.Context, dialed, fresh, callID str
 	return nil
 }
 
-// floorSamples times each raw SDK call of the floors n times, one call
-// after the other, on copies of the floor items of their own (round tells
-// the rounds apart: their keys have the length of the service's); the pool
-// query and the site read read the bench site's pool and site themselves.
-func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]Samples, error) {
+// newFloorRun makes the raw SDK calls of the floors, on copies of the
+// floor items of their own (round tells the runs apart: their keys have
+// the length of the service's); the pool query and the site read read the
+// bench site's pool and site themselves.
+func (e *emulated) newFloorRun(ctx context.Context, round int) (*floorRun, error) {
 	ddb, ses, table, f := e.plain.DynamoDB, e.plain.SES, e.table, e.floor
 	if f == nil {
 		return nil, fmt.Errorf("floor: no floor items")
@@ -591,12 +633,13 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 	if err != nil {
 		return nil, err
 	}
-	for i := range n { // untimed: the agent and the number as the dial finds them
+	prepare := func(i int) error { // the agent and the number as the dial finds them
 		for _, it := range []item{copyAs(f.agentBefore, agentKey(i), 0), copyAs(f.numberFree, numberKey(i), 0)} {
 			if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: it}); err != nil {
-				return nil, fmt.Errorf("floor setup: %w", err)
+				return fmt.Errorf("floor setup: %w", err)
 			}
 		}
+		return nil
 	}
 	data, err := json.Marshal(emailtemplate.TemplateData(f.email.Data))
 	if err != nil {
@@ -615,8 +658,6 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 			ExpressionAttributeValues:           map[string]ddbtypes.AttributeValue{":0": numAttr(v)},
 			ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld}
 	}
-	// In this order: the transaction writes the agents the email's read
-	// reads.
 	calls := []struct {
 		call floorCall
 		do   func(i int) error
@@ -675,17 +716,28 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 			return err
 		}},
 	}
-	all := map[string]Samples{}
+	run := &floorRun{prepare: prepare, do: map[string]func(int) error{}, calls: map[string]Samples{}}
 	for _, c := range calls {
-		samples := make(Samples, 0, n)
-		for i := range n {
-			start := time.Now()
-			if err := c.do(i); err != nil {
-				return nil, fmt.Errorf("floor %s: %w", c.call.name, err)
-			}
-			samples = append(samples, time.Since(start))
-		}
-		all[c.call.name] = samples
+		run.do[c.call.name] = c.do
 	}
-	return all, nil
+	return run, nil
+}
+
+// A fire alarm's burst at one site: this many agents dial at once, the
+// site's pool having burstPool free numbers.
+const (
+	burstDials = 20
+	burstPool  = 25
+)
+
+// siteBurstEmulated is burst on DynamoDB Local and aws-ses-v2-local, in a
+// table of its own: burstDials concurrent dials, one site, burstPool free
+// numbers.
+func siteBurstEmulated(ctx context.Context) (Contention, error) {
+	e, err := bootEmulated(ctx)
+	if err != nil {
+		return Contention{Agents: burstDials, Pool: burstPool}, err
+	}
+	defer e.s.Close()
+	return burst(e.s, "bu", burstDials, burstPool, 7)
 }

@@ -33,6 +33,17 @@ const (
 	AttrGSI3SK = "gsi3sk" // "<number>" / "<siteId>"
 	AttrTTL    = "ttl"    // epoch seconds (N), calls and notifications only
 
+	// The partition-key prefixes of the table's items, one per kind: an
+	// item's pk is its prefix and its id. The stack's IAM policies name the
+	// kinds each function may touch (dynamodb:LeadingKeys), so a prefix
+	// is part of the table's contract, like an attribute name.
+	AgentPartition        = "AGENT#"
+	CallPartition         = "CALL#"
+	NumberPartition       = "NUMBER#"
+	SitePartition         = "SITE#"
+	NotificationPartition = "NOTIFY#"
+	HistoryPartition      = "HISTORY#"
+
 	// IndexLeasesByAgent lists the numbers leased to an agent, and the
 	// agents of a site.
 	IndexLeasesByAgent = "gsi1"

@@ -297,6 +297,11 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		plan    []callerStep
 		l       *leaser
 	)
+	defer func() {
+		if l != nil {
+			l.done()
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		agent, stored, err := d.store.ReadSetup(ctx, call.AgentID, call.ID)
 		if err != nil {
@@ -316,7 +321,7 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 				return d.present(w, plan, FallbackStoreUnavailable), err
 			}
 			located = true
-			l = newLeaser(plan)
+			l = newLeaser(plan, d.pools)
 		}
 		pr := presented{where: w, presenceApplied: true}
 		var (
@@ -326,9 +331,9 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		// An id operators never created may be anyone's: it gets no
 		// number a real agent's callback could reach, only the ECBN or
 		// the default.
-		known := agent.Known()
+		known, held := agent.Known(), agent.CallbackNumber
 		if known {
-			if choice, ok, err = l.choose(ctx, d.ports, d.pools, agent, now); err != nil {
+			if choice, ok, err = l.choose(ctx, d.ports, agent, now); err != nil {
 				return d.present(w, plan, FallbackStoreUnavailable), err
 			}
 		}
@@ -381,7 +386,7 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		case conflict.Number && number != nil:
 			// Another dial took the number, or renewed it for this agent:
 			// walk on down the list, then read the pool again.
-			l.lostRace(number.Number, agent)
+			l.lostRace(number.Number, held)
 		}
 		// An agent or call conflict: a duplicate of this dial, or another
 		// dial of the agent, wrote first. Read again and decide on that.
@@ -447,8 +452,9 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 			return d.present(w, plan, FallbackStoreUnavailable)
 		}
 		v := &poolView{numbers: numbers}
-		choice, ok := v.choose(agent, nil, busy, now)
-		choice, ok, err = d.passOverBusy(ctx, v, agent, nil, busy, now, choice, ok)
+		again := func() (Choice, bool) { return v.choose(agent, spread{}, busy, now) }
+		choice, ok := again()
+		choice, ok, err = d.passOverBusy(ctx, busy, choice, ok, again)
 		if err != nil {
 			return d.present(w, plan, FallbackStoreUnavailable)
 		}

@@ -140,6 +140,7 @@ var Functions = map[string][]Setting{
 	functions.DialDetection:           append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.PriorityCallbackRouting: append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.AdminAPI:                {Table, PlaceIndex, TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken}, // Twilio: the readiness report's number check
+	functions.AgentState:              {Table},
 	functions.CallbackLeaseAllocation: {Table, Bus},
 	functions.EmailNotification:       {Table, Sender, SESConfigurationSet},
 	functions.PresenceRestore:         {Table},

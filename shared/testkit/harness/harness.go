@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
@@ -120,7 +121,7 @@ func Boot(ctx context.Context, o Options) (*System, error) {
 	m := &local.Main{Config: cfg, Store: o.Store, Mailer: o.Mailer, Clock: o.Clock, Presence: o.Presence,
 		Log: cmp.Or(o.Log, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	if (o.DynamoDB && o.Store == nil) || (o.SES && o.Mailer == nil) {
-		aws, err := coldstart.Load(ctx)
+		aws, err := awsclients.Load(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -40,6 +40,9 @@ type Options struct {
 	// Lambda's default of two retries and the queue of this name (created
 	// here) as its on-failure destination, instead of discarding the event.
 	FallbackOnFailure string
+	// EnforceIAM puts each function's role between it and DynamoDB
+	// (iam.go): a request its policies do not allow is denied.
+	EnforceIAM bool
 }
 
 // Deployment is the template running locally.
@@ -62,9 +65,12 @@ type Deployment struct {
 	Fallback []string
 
 	functions map[string]*deployed
-	fired     int
-	mu        sync.Mutex
-	stops     []func()
+	// denied and dynamoActions: what EnforceIAM's authorisers saw.
+	denied        []Denial
+	dynamoActions map[string]map[string]int
+	fired         int
+	mu            sync.Mutex
+	stops         []func()
 }
 
 type deployed struct {
@@ -156,7 +162,7 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		return nil, err
 	}
 	d := &Deployment{Template: tpl, Physical: map[string]Physical{}, LogGroups: map[string][]json.RawMessage{},
-		functions: map[string]*deployed{}}
+		functions: map[string]*deployed{}, dynamoActions: map[string]map[string]int{}}
 	d.SQS = awsfake.NewSQS()
 	d.stops = append(d.stops, d.SQS.Close)
 	d.Secrets = awsfake.NewSecrets()
@@ -274,6 +280,11 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 			return d, err
 		}
 		d.functions[id] = f
+	}
+	if o.EnforceIAM {
+		if err := d.authorize(o.Endpoints["AWS_ENDPOINT_URL_DYNAMODB"], ids); err != nil {
+			return d, err
+		}
 	}
 	var (
 		wg   sync.WaitGroup

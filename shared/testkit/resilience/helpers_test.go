@@ -34,7 +34,7 @@ var (
 
 const slack = time.Second // generous: CI runs packages in parallel on 2 cores
 
-// withFaults is the production AWS configuration (coldstart.Load: the
+// withFaults is the production AWS configuration (awsclients.Load: the
 // standard retryer) with the backoff cut to a few milliseconds so that
 // retries do not slow the tests, and the fault plan installed. It reports
 // the retryer's attempts per call.

@@ -55,6 +55,7 @@
 //	setup.go          the dial's setup: ReadSetup, WriteSetup, their races
 //	ids.go            the ids every adapter refuses, and the edge ids it keeps
 //	concurrency.go    concurrent writers: lost updates, double leases and claims
+//	burst.go          a burst of dials at one site, through the dial use case
 //	asserts.go        comparison and the checks of index-backed reads
 package storetest
 
@@ -163,6 +164,7 @@ func contract() []group {
 			{"NotificationClaims", testConcurrentClaims},
 			{"HistoryAdds", testConcurrentHistoryAdds},
 			{"Setups", testConcurrentSetups},
+			{"DialBurst", testDialBurst},
 		}},
 	}
 }
