@@ -64,7 +64,7 @@ var All = []Function{
 	{AdminAPI, "Admin and agent-state routes (IAM-authorised)", Admin, Core},
 	{AgentState, "The agent desktop's read-only state route, on a URL of its own (IAM-authorised)", Admin, Core},
 	{CallbackLeaseAllocation, "Confirms and announces the callback lease the dial took (or what it presented instead); applies Do Not Disturb where the dial could not (a store fault)", Event, Core},
-	{EmailNotification, "Emails the agent's emergency contacts (SES v2 template)", Event, Core},
+	{EmailNotification, "Emails the agent's emergency contacts (SES v2 template) and alerts the site's security desk (email, SMS, webhook)", Event, Core},
 	{PresenceRestore, "Restores presence when the last emergency conversation ends", Event, Core},
 	{CallHistory, "Records ordinary calls in call history (never emergency calls)", Event, Core},
 	{LeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", Event, Core},

@@ -115,7 +115,9 @@ func TestLeastPrivilege(t *testing.T) {
 		acts := actionsOf(roleOf(f.Name))
 		_, secret := acts["secretsmanager:GetSecretValue"]
 		// The admin function reads the Twilio token: testCfg has an account.
-		if want := f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.PresencePush || f.Name == functions.AdminAPI; secret != want {
+		// The email function signs alerts' links and webhook posts.
+		if want := f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.PresencePush || f.Name == functions.AdminAPI ||
+			f.Name == functions.EmailNotification; secret != want {
 			t.Errorf("%s: reads a secret = %v", f.Name, secret)
 		}
 		_, ses := acts["ses:SendEmail"]

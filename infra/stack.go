@@ -40,6 +40,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	newEmailTemplate(stack)
 	fns := newFunctions(stack, functionsProps{AssetDir: props.AssetDir, Config: cfg, Table: table, Bus: bus})
 	grantSendEmail(stack, fns[functions.EmailNotification], cfg)
+	newAlertChannels(stack, cfg, fns)
 	newPlaceIndex(stack, fns)
 	hooks := newWebhooks(stack, fns)
 	twilioToken := newTwilio(stack, cfg, hooks, fns)

@@ -214,6 +214,7 @@ func coldStartEnv() []string {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=http://127.0.0.1:9", "AWS_ENDPOINT_URL_LOCATION=http://127.0.0.1:9",
 		"MAYDAY_TABLE=mayday", "MAYDAY_BUS=mayday", "MAYDAY_SENDER=mayday@example.com", "MAYDAY_PLACE_INDEX=mayday-places",
 		"MAYDAY_WEBHOOK_SECRET=bench", "TZ=UTC",
+		"MAYDAY_ALERT_SECRET=bench", "MAYDAY_ALERT_WEBHOOK_SECRET=bench",
 		// The platform functions as deployed with a platform.
 		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
 		"MAYDAY_PRESENCE_SECRET_ARN=arn:aws:secretsmanager:us-east-1:111122223333:secret:presence",

@@ -137,6 +137,11 @@ var (
 		EmergencyCallbackNumber: "+12065550100",
 		Notify:                  []string{"security@example.com", "facilities@example.com"},
 		Networks:                []string{"10.1.0.0/16", "2001:db8:1::/48"},
+		NotifySMS:               []string{"+12065550150"},
+		NotifyWebhook:           "https://hooks.example.com/services/T000/B000/XXXX",
+		EscalateAfter:           90 * time.Second,
+		Escalate:                []string{"director@example.com", "+12065550160"},
+		TestAlerts:              true,
 		UpdatedAt:               t0,
 		Version:                 4,
 	}
@@ -146,6 +151,7 @@ var (
 		ClaimedAt: t0.Add(time.Second),
 		SentAt:    t0.Add(2 * time.Second),
 		Attempts:  2,
+		Delivered: []string{"desk/email/0", "desk/sms/+12065550150"},
 		ExpiresAt: t0.Add(7*24*time.Hour + time.Second),
 		Version:   3,
 	}

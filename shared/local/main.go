@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +47,10 @@ type Main struct {
 	// locally unless configured.
 	ConnectAgents amazonconnect.Agents
 
-	Outbox   *inmem.Outbox // set when the embedded mailer is in use
+	Outbox *inmem.Outbox // set when the embedded mailer is in use
+	// Alerts keeps the texts and webhook posts (the Outbox when in use):
+	// locally they are never sent.
+	Alerts   *inmem.Outbox
 	Bus      *localbus.Bus
 	UseCases mayday.UseCases
 	URL      string
@@ -90,6 +94,7 @@ func (m *Main) Open() error {
 		m.Outbox = inmem.NewOutbox(m.Clock)
 		m.Mailer = m.Outbox
 	}
+	m.Alerts = cmp.Or(m.Outbox, inmem.NewOutbox(m.Clock))
 	if m.WrapMailer != nil {
 		m.Mailer = m.WrapMailer(m.Mailer)
 	}
@@ -105,7 +110,8 @@ func (m *Main) Open() error {
 		return fmt.Errorf("local: %w", err)
 	}
 	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log,
-		Addresses: inmem.Geocoder{}, Numbers: numbers})
+		Addresses: inmem.Geocoder{}, Numbers: numbers, SMS: m.Alerts, Webhooks: m.Alerts,
+		AlertSecret: mayday.AlertSecret(webhooksecret.Static(m.Config.AlertSecret)), AlertBaseURL: m.Config.AlertBaseURL})
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
@@ -217,10 +223,13 @@ func (m *Main) handler() (http.Handler, error) {
 	mux.Handle("GET /local/events", local(func() any { return map[string]any{"events": m.Bus.Events()} }))
 	mux.Handle("GET /local/dead-letters", local(func() any { return map[string]any{"deadLetters": m.Bus.DeadLetters()} }))
 	mux.Handle("GET /local/outbox", local(func() any {
+		// Texts and webhook posts are kept here even when emails go to
+		// an SES endpoint: nothing local sends them.
+		alerts := m.Alerts.Alerts()
 		if m.Outbox == nil {
-			return map[string]any{"emails": []any{}, "note": "emails go to the configured SES endpoint"}
+			return map[string]any{"emails": []any{}, "alerts": alerts, "note": "emails go to the configured SES endpoint"}
 		}
-		return map[string]any{"emails": m.Outbox.Emails()}
+		return map[string]any{"emails": m.Outbox.Emails(), "alerts": alerts}
 	}))
 	if err := m.mountConsole(mux); err != nil {
 		return nil, err

@@ -66,6 +66,14 @@ type Options struct {
 	// reconciles open emergency calls with; nil: none (their end events
 	// are relied on, and the watchdog).
 	Contacts ContactStatus
+	// SMS and Webhooks are the security-desk alert channels beside email;
+	// nil: a site's numbers or URL are not alerted (logged as an error).
+	SMS      SMSSender
+	Webhooks AlertPoster
+	// AlertSecret signs the alerts' acknowledgement links, relative to
+	// AlertBaseURL ("": a path); nil: alerts carry no link.
+	AlertSecret  AlertSecret
+	AlertBaseURL string
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it

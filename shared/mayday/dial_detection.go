@@ -166,8 +166,12 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		}
 		if cls.Reason == ReasonTestCall {
 			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-			d.answer(&out, d.preview(wctx, e, cls.Country))
+			pr := d.preview(wctx, e, cls.Country)
 			cancel()
+			d.answer(&out, pr)
+			if first { // the site's desk may want to hear of it, once
+				evs = append(evs, events.Event{DetailType: events.EmergencyTestCall, Detail: startedDetail(e, cls, call, pr)})
+			}
 		}
 		return out, d.publish(ctx, evs...)
 	}
@@ -180,6 +184,22 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 			"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
 	}
 	d.answer(&out, pr)
+	started := startedDetail(e, cls, call, pr)
+	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: started}}
+	if !pr.repeat {
+		evs = append(evs, d.locationEvents(e, cls, countryUnknown, pr)...)
+	}
+	if perr := d.publish(ctx, evs...); perr != nil {
+		return out, perr
+	}
+	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID, "locationKind", started.LocationKind,
+		"locationSource", started.LocationSource, "presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
+	return out, nil
+}
+
+// startedDetail is what the dial presented, for "Emergency Call Started"
+// (and a test call's "Emergency Test Call").
+func startedDetail(e CallEvent, cls Classification, call Call, pr presented) events.EmergencyCallStartedDetail {
 	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
 		ReceivedAt: call.ReceivedAt, PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
@@ -194,16 +214,7 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	if !pr.expires.IsZero() {
 		started.LeaseExpiresAt = &pr.expires
 	}
-	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: started}}
-	if !pr.repeat {
-		evs = append(evs, d.locationEvents(e, cls, countryUnknown, pr)...)
-	}
-	if perr := d.publish(ctx, evs...); perr != nil {
-		return out, perr
-	}
-	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID, "locationKind", started.LocationKind,
-		"locationSource", started.LocationSource, "presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
-	return out, nil
+	return started
 }
 
 // classify decides whether the dial is an emergency call. A call that

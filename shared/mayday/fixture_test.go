@@ -148,7 +148,11 @@ func (f *fixture) deliver(detailType string) int {
 		var err error
 		switch d := e.Detail.(type) {
 		case events.EmergencyCallStartedDetail:
-			err = f.uc.CallbackLeaseAllocation.Allocate(ctx, d)
+			if e.DetailType == events.EmergencyTestCall {
+				err = f.uc.EmailNotification.NotifyTest(ctx, d)
+			} else {
+				err = f.uc.CallbackLeaseAllocation.Allocate(ctx, d)
+			}
 		case events.CallbackLeaseDetail:
 			err = f.uc.EmailNotification.Notify(ctx, d)
 		case events.CallEndedDetail:

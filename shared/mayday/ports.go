@@ -134,6 +134,27 @@ type Mailer interface {
 	Send(ctx context.Context, e Email) error
 }
 
+// SMS is one text message of an alert.
+type SMS struct {
+	To      string // E.164
+	Text    string
+	AlertID string
+	// AckLink is the alert's link, which Text may have left out to fit.
+	AckLink string
+}
+
+// SMSSender sends text messages (AWS End User Messaging SMS; locally the
+// outbox). The message id is the provider's.
+type SMSSender interface {
+	SendSMS(ctx context.Context, m SMS) (messageID string, err error)
+}
+
+// AlertPoster posts an alert, signed, to a site's webhook URL (locally the
+// outbox keeps it).
+type AlertPoster interface {
+	PostAlert(ctx context.Context, url string, a Alert) error
+}
+
 // Clock tells the time; tests inject a fixed one.
 type Clock interface {
 	Now() time.Time
