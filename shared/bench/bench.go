@@ -171,7 +171,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		// One fresh agent per dial at one site with a pool of sitePool
 		// numbers, released whenever all are leased.
 		agents := 100 + o.Webhooks + o.HTTPWebhooks
-		s, err := boot(nil, nil)
+		s, err := boot(nil, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	err = phase("dial → email (embedded)", func() error {
-		s, err := boot(nil, nil)
+		s, err := boot(nil, nil, nil)
 		if err != nil {
 			return err
 		}

@@ -192,7 +192,7 @@ func BenchmarkVerifySignature(b *testing.B) {
 // bootB starts an embedded runner with agents and a pool at one site.
 func bootB(b *testing.B, agents, numbers int) *system {
 	b.Helper()
-	s, err := boot(nil, nil)
+	s, err := boot(nil, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -170,7 +170,7 @@ type Contention struct {
 // every call concurrently and checks that presence came back.
 func contention(prefix string, n, numbers, series int) (Contention, error) {
 	c := Contention{Agents: n, Pool: numbers, Budget: settings.WebhookBudget}
-	s, err := boot(nil, nil)
+	s, err := boot(nil, nil, nil)
 	if err != nil {
 		return c, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -63,7 +64,11 @@ func bootEmulated(ctx context.Context) (*emulated, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := boot(store, mailer)
+	stream, err := local.NewStreamRelay(ctx, plain.DynamoDB, table)
+	if err != nil {
+		return nil, err
+	}
+	s, err := boot(store, mailer, stream)
 	if err != nil {
 		return nil, err
 	}

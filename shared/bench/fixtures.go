@@ -52,15 +52,16 @@ type system struct {
 
 // boot starts the local runner in process (local.InProcess) over store
 // (nil: embedded) and inner (nil: the embedded outbox), with the mailer
-// timestamped and the publisher recorded.
-func boot(store mayday.Store, inner mayday.Mailer) (*system, error) {
+// timestamped and the publisher recorded; stream reads a DynamoDB store's
+// outbox (nil for the embedded store).
+func boot(store mayday.Store, inner mayday.Mailer, stream *local.StreamRelay) (*system, error) {
 	cfg, err := local.InProcess(secret, fallback)
 	if err != nil {
 		return nil, fmt.Errorf("bench: runner configuration: %w", err)
 	}
 	var mailer *stampMailer
 	var pub *recorder
-	m := &local.Main{Config: cfg, Store: store, Mailer: inner, Log: quietLog(),
+	m := &local.Main{Config: cfg, Store: store, Mailer: inner, Log: quietLog(), Stream: stream,
 		WrapMailer:    func(m mayday.Mailer) mayday.Mailer { mailer = newStampMailer(m); return mailer },
 		WrapPublisher: func(p mayday.Publisher) mayday.Publisher { pub = &recorder{inner: p}; return pub }}
 	if err := m.Open(); err != nil {
