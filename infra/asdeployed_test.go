@@ -139,9 +139,10 @@ func TestAsDeployed(t *testing.T) {
 	presence.Secret = []byte(presenceSecret)
 	admin, dial, inbound := ids[functions.AdminAPI], ids[functions.DialDetection], ids[functions.PriorityCallbackRouting]
 
-	// Every function reads what the template gives it, nothing else.
+	// Every function reads what the template gives it, nothing else; the
+	// stream's publisher gets the table's records, never its name.
 	for name, id := range ids {
-		if d.Env(id)["MAYDAY_TABLE"] == "" || d.Function(id) == nil {
+		if f, _ := functions.Get(name); d.Function(id) == nil || f.Trigger != functions.Stream && d.Env(id)["MAYDAY_TABLE"] == "" {
 			t.Fatalf("%s (%s): not deployed with its table: %v", name, id, d.Env(id))
 		}
 	}
@@ -190,7 +191,7 @@ func TestAsDeployed(t *testing.T) {
 	if d.Secrets.Reads() == 0 {
 		t.Fatal("the webhook secret was not read from Secrets Manager")
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if n, _ := d.Lambda.Counts(ids[functions.CallbackLeaseAllocation]); n == 0 {
 		t.Fatalf("lease allocation not invoked; events: %v", eventTypes(d))
 	}
@@ -210,7 +211,7 @@ func TestAsDeployed(t *testing.T) {
 	}
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call1}), true)
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": callback1}), true)
-	d.Lambda.Wait()
+	d.Settle()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" || harness.Get(st, "emergency.active") != false {
 		t.Fatalf("state after the calls: %v", st)
 	}
@@ -238,11 +239,13 @@ func TestAsDeployed(t *testing.T) {
 	if err := d.FireSchedules(); err != nil {
 		t.Fatal(err)
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
 		t.Fatalf("history: %v", h)
 	}
-	for _, fn := range []string{functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
+	// The chain's events came through the table's stream: the dial
+	// recorded them, the outbox publisher put them on the bus.
+	for _, fn := range []string{functions.OutboxPublisher, functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
 		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
 			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
 		}
@@ -263,7 +266,7 @@ func TestAsDeployed(t *testing.T) {
 	if r["emergency"] != true || r["callerId"] != number {
 		t.Fatalf("second dial (SES paused: the call is not held up): %v", r)
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if attempts, _ := d.Lambda.Counts(email); attempts-attempts0 != 1+dest.Retries {
 		t.Fatalf("email function: %d attempts, want %d (1 + %d retries)", attempts-attempts0, 1+dest.Retries, dest.Retries)
 	}
@@ -333,7 +336,7 @@ func TestAsDeployed(t *testing.T) {
 	}
 	// The chain completes: the call ends, presence comes back.
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call2}), true)
-	d.Lambda.Wait()
+	d.Settle()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
 		t.Fatalf("state after the second call: %v", st)
 	}

@@ -32,6 +32,10 @@ type StreamRelay struct {
 	// shard about four times a second; locally a shorter wait keeps the
 	// email as quick as the bus.
 	Poll time.Duration
+	// OnIdle, when set, is called after each pass over the shards that
+	// found no record: every record written before the pass began has been
+	// handled (a test's settle point).
+	OnIdle func()
 }
 
 // DefaultStreamPoll is StreamRelay.Poll's default.
@@ -92,6 +96,9 @@ func (r *StreamRelay) Run(ctx context.Context, handle streamHandler, log *slog.L
 			progressed = progressed || got
 		}
 		if !progressed {
+			if r.OnIdle != nil {
+				r.OnIdle()
+			}
 			select {
 			case <-ctx.Done():
 			case <-time.After(r.Poll):
