@@ -403,6 +403,23 @@ func (r *recorder) gate(on bool) {
 	r.mu.Unlock()
 }
 
+// waitHeld waits until at least n events are held.
+func (r *recorder) waitHeld(n int, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		r.mu.Lock()
+		held := len(r.held)
+		r.mu.Unlock()
+		if held >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d events published within %v, want %d", held, within, n)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
 // release passes the held events on and reports how many there were.
 func (r *recorder) release() (int, error) {
 	r.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -71,6 +72,8 @@ type Main struct {
 	// outboxHandler is the outbox publisher's handler, as the relay and
 	// the Invoke API run it.
 	outboxHandler handler.OutboxPublisher
+	// streamIdle counts the stream relay's passes that found nothing.
+	streamIdle atomic.Int64
 	// relayStop ends the outbox relay; relayDone closes when it has.
 	relayStop context.CancelFunc
 	relayDone chan struct{}
@@ -198,6 +201,9 @@ func (m *Main) startRelay(pub mayday.Publisher) error {
 	switch {
 	case m.Stream != nil:
 		m.outboxHandler.Region = m.Stream.Region
+		if m.Stream.OnIdle == nil {
+			m.Stream.OnIdle = func() { m.streamIdle.Add(1) }
+		}
 		go func() {
 			defer close(m.relayDone)
 			m.Stream.Run(ctx, m.outboxHandler.Handle, m.Log)

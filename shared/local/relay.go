@@ -76,3 +76,31 @@ func RelayEmbedded(ctx context.Context, box EmbeddedOutbox, pub *mayday.OutboxPu
 		}
 	}
 }
+
+// Settle waits until what the store's writes recorded has been published
+// and the bus has delivered it all, what that delivery recorded in turn
+// included: the runner is idle.
+func (m *Main) Settle() {
+	for range 2 {
+		m.waitRelay()
+		m.Bus.Wait()
+	}
+}
+
+// waitRelay waits until the relay has published what was recorded before
+// the call (at most 10 s).
+func (m *Main) waitRelay() {
+	deadline := time.Now().Add(10 * time.Second)
+	if m.Stream != nil {
+		seen := m.streamIdle.Load()
+		for m.streamIdle.Load() < seen+2 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		return
+	}
+	if box, ok := m.Store.(EmbeddedOutbox); ok {
+		for len(box.PendingEvents()) > 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+}
