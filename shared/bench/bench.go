@@ -34,7 +34,11 @@ type Options struct {
 	Callbacks      int // inbound routing decisions timed (1000)
 	Emergencies    int // emergency calls whose AWS calls are counted (10)
 	FloorSamples   int // samples of each AWS call of the floors (200)
-	InitRuns       int // cold starts per function (5)
+	// OutageEmergencies are dialled and ended while PutEvents fails for
+	// Outage (100, 30 s).
+	OutageEmergencies int
+	Outage            time.Duration
+	InitRuns          int // cold starts per function (5)
 	// Emulated runs the emulator measurements; by default when
 	// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SESV2 are both set.
 	Emulated *bool
@@ -62,6 +66,10 @@ func (o *Options) defaults() {
 	def(&o.Emergencies, 10)
 	def(&o.FloorSamples, 200)
 	def(&o.InitRuns, 5)
+	def(&o.OutageEmergencies, 100)
+	if o.Outage <= 0 {
+		o.Outage = 30 * time.Second
+	}
 	if o.Emulated == nil {
 		on := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ENDPOINT_URL_SESV2") != ""
 		o.Emulated = &on
@@ -114,6 +122,13 @@ type Result struct {
 	SiteExhaustionNotified        int     `json:"site_exhaustion_notified"`
 	SiteExhaustionDuplicateLeases int     `json:"site_exhaustion_duplicate_leases"`
 
+	EventBridgeOutageEmergencies   int     `json:"eventbridge_outage_emergencies"`
+	EventBridgeOutageEmails        int     `json:"eventbridge_outage_emails"`
+	EventBridgeOutageRestored      int     `json:"eventbridge_outage_restored"`
+	EventBridgeOutageLost          int     `json:"eventbridge_outage_lost"`
+	EventBridgeOutageDuplicates    int     `json:"eventbridge_outage_duplicates"`
+	EventBridgeOutageRecoveryP99Ms float64 `json:"eventbridge_outage_recovery_p99_ms"`
+
 	CallbackRouteP99Ms float64  `json:"callback_route_p99_ms"`
 	BinaryBytesMax     *int64   `json:"binary_bytes_max"`
 	InitMs             *float64 `json:"init_ms"`
@@ -130,6 +145,7 @@ type Report struct {
 	DialAnswerFloor, Floor                           []FloorPart
 	AWSCalls                                         *AWSCalls
 	Contention, Exhaustion                           Contention
+	Outage                                           Outage
 	Binaries                                         []Binary
 	Elapsed                                          time.Duration
 }
@@ -246,6 +262,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		res.SiteExhaustionOverBudget, res.SiteExhaustionLeases, res.SiteExhaustionECBN = c.OverBudget, c.Leases, c.ECBN
 		res.SiteExhaustionWithoutCallerID = c.Agents - c.Leases - c.ECBN
 		res.SiteExhaustionNotified, res.SiteExhaustionDuplicateLeases = c.Emails, c.DuplicateLeases
+		return err
+	})
+	if err != nil {
+		return rep, err
+	}
+
+	err = phase(fmt.Sprintf("EventBridge outage (%d emergencies, %v)", o.OutageEmergencies, o.Outage), func() error {
+		x, err := eventBridgeOutage("eo", o.OutageEmergencies, o.Outage)
+		rep.Outage = x
+		res.EventBridgeOutageEmergencies, res.EventBridgeOutageEmails, res.EventBridgeOutageRestored = x.Emergencies, x.Emails, x.Restored
+		res.EventBridgeOutageLost, res.EventBridgeOutageDuplicates = x.Lost, x.Duplicates
+		res.EventBridgeOutageRecoveryP99Ms = x.Recovery.P99
 		return err
 	})
 	if err != nil {
@@ -409,6 +437,11 @@ var Goals = map[string]string{
 	"site_exhaustion_without_caller_id":   "0",
 	"site_exhaustion_notified":            "= N",
 	"site_exhaustion_duplicate_leases":    "0",
+	"eventbridge_outage_emails":           "= emergencies",
+	"eventbridge_outage_restored":         "= emergencies",
+	"eventbridge_outage_lost":             "0",
+	"eventbridge_outage_duplicates":       "0",
+	"eventbridge_outage_recovery_p99_ms":  "≤ 60000 ms",
 	"init_ms":                             "≤ 30 ms",
 	"binary_bytes_max":                    "≤ 10 MB (10,485,760)",
 }
@@ -502,6 +535,16 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("contention_duplicate_leases", fmt.Sprint(res.ContentionDuplicateLeases), adapterEmbedded, fmt.Sprintf("unleased=%d", c.Unleased), yes(c.DuplicateLeases == 0))
 	row("contention_emails", fmt.Sprint(res.ContentionEmails), adapterEmbedded, fmt.Sprintf("calls emailed twice=%d dead letters=%d", c.DuplicateEmails, c.DeadLetters), yes(c.Emails == c.Agents && c.DuplicateEmails == 0))
 	row("contention_restored", fmt.Sprint(res.ContentionRestored), adapterEmbedded, "", yes(c.Restored == c.Agents))
+	ob := r.Outage
+	outageNote := fmt.Sprintf("%d dialled and ended while PutEvents failed for %v (%d refused)", ob.Emergencies, ob.Outage, ob.Refused)
+	row("eventbridge_outage_emergencies", fmt.Sprint(res.EventBridgeOutageEmergencies), adapterEmbedded, outageNote, "")
+	row("eventbridge_outage_emails", fmt.Sprint(res.EventBridgeOutageEmails), adapterEmbedded, "", yes(ob.Emails == ob.Emergencies))
+	row("eventbridge_outage_restored", fmt.Sprint(res.EventBridgeOutageRestored), adapterEmbedded, "", yes(ob.Restored == ob.Emergencies))
+	row("eventbridge_outage_lost", fmt.Sprint(res.EventBridgeOutageLost), adapterEmbedded, "", yes(ob.Lost == 0))
+	row("eventbridge_outage_duplicates", fmt.Sprint(res.EventBridgeOutageDuplicates), adapterEmbedded, "calls emailed twice", yes(ob.Duplicates == 0))
+	row("eventbridge_outage_recovery_p99_ms", f(res.EventBridgeOutageRecoveryP99Ms), adapterEmbedded,
+		fmt.Sprintf("after recovery: %s; last email %s", n(ob.Recovery), ob.LastEmail.Round(time.Millisecond)),
+		yes(ob.Recovery.N == ob.Emergencies && ob.LastEmail <= recoveryLimit))
 	x := r.Exhaustion
 	row("site_exhaustion_answer_p50_ms", f(res.SiteExhaustionAnswerP50Ms), adapterEmbedded,
 		fmt.Sprintf("N=%d, pool %d: %s; settled in %s", x.Agents, x.Pool, n(x.Answer), x.Elapsed.Round(time.Millisecond)), "")

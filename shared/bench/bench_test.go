@@ -65,7 +65,7 @@ func TestRunSmall(t *testing.T) {
 		t.Skip("short")
 	}
 	o := Options{N: 100, Webhooks: 100, HTTPWebhooks: 50, Chains: 20, DialAnswers: 10, EmulatedChains: 10, Callbacks: 50,
-		Emergencies: 2, FloorSamples: 10, SkipBinaries: true}
+		Emergencies: 2, FloorSamples: 10, SkipBinaries: true, OutageEmergencies: 5, Outage: time.Second}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -356,6 +357,18 @@ type recorder struct {
 	exhausted []events.PoolExhaustedDetail
 	gated     bool
 	held      []events.Event
+	// down: EventBridge refuses every PutEvents (an outage); refused
+	// counts them.
+	down    bool
+	refused int
+}
+
+// setDown starts or ends an outage; it returns the PutEvents refused.
+func (r *recorder) setDown(down bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = down
+	return r.refused
 }
 
 // putEventsEntries is PutEvents' per-request entry limit.
@@ -367,6 +380,11 @@ func (r *recorder) Publish(ctx context.Context, evs ...events.Event) error {
 	}
 	r.mu.Lock()
 	calls := (len(evs) + putEventsEntries - 1) / putEventsEntries
+	if r.down {
+		r.refused += calls
+		r.mu.Unlock()
+		return errors.New("eventbridge: service unavailable")
+	}
 	r.putEvents += calls
 	if r.counter != nil {
 		r.counter.Add("EventBridge", "PutEvents", calls)
