@@ -251,6 +251,38 @@ func TestAsDeployed(t *testing.T) {
 		}
 	}
 
+	// EventBridge goes down: the dial still answers with its lease at once,
+	// and its start and end, recorded with its writes, are published from
+	// the table's stream once EventBridge is back: one email, presence
+	// restored, no webhook retried.
+	d.EventBridge.Unavailable.Store(true)
+	call4 := agent + "-c4"
+	outageStart := time.Now()
+	if r := c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": call4, "agentId": agent, "siteId": site}), true); r["emergency"] != true || r["callerId"] != number {
+		t.Fatalf("dial while EventBridge is down: %v", r)
+	}
+	answered := time.Since(outageStart)
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call4}), true)
+	time.Sleep(500 * time.Millisecond) // the publisher tries, and fails
+	if got := ses.emails(t, call4); len(got) != 0 {
+		t.Fatalf("an email while EventBridge was down: %q", got)
+	}
+	d.EventBridge.Unavailable.Store(false)
+	recovered := time.Now()
+	for len(ses.emails(t, call4)) == 0 && time.Since(recovered) < 60*time.Second {
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.Settle()
+	if got := ses.emails(t, call4); len(got) != 1 || !strings.Contains(got[0], number) {
+		t.Fatalf("emails for %s after EventBridge came back: %q", call4, got)
+	}
+	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
+		t.Fatalf("state after the outage: %v", st)
+	}
+	t.Logf("EventBridge outage: dial answered in %v; email %v after recovery", answered.Round(time.Millisecond),
+		time.Since(recovered).Round(time.Millisecond))
+
 	// SES pauses the account's sending: the email function fails, Lambda
 	// retries, then hands the event to the on-failure destination.
 	email := ids[functions.EmailNotification]
