@@ -88,3 +88,18 @@ func TestOutboxPublisher(t *testing.T) {
 		})
 	}
 }
+
+// The sample beside the function is the fixture the handler is tested on.
+func TestOutboxPublisherSample(t *testing.T) {
+	sample, err := os.ReadFile("../../functions/outbox-publisher/event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture, err := os.ReadFile("testdata/outbox-stream.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(sample) != string(fixture) {
+		t.Error("functions/outbox-publisher/event.json differs from testdata/outbox-stream.json: copy it again")
+	}
+}
