@@ -20,6 +20,7 @@ const (
 	PresencePush            = "presence-push"
 	ConnectFlow             = "connect-flow"
 	ConnectEvents           = "connect-events"
+	OutboxPublisher         = "outbox-publisher"
 )
 
 // Trigger says what invokes a function.
@@ -34,6 +35,8 @@ const (
 	Event
 	// ContactFlow: Amazon Connect's contact flows.
 	ContactFlow
+	// Stream: the table's DynamoDB stream (an event source mapping).
+	Stream
 )
 
 // Platform says which deployments have a function.
@@ -70,6 +73,7 @@ var All = []Function{
 	{LeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", Event, Core},
 	{PresencePush, "Moves the agent's presence in the contact-center platform during emergency conversations, and back", Event, Presence},
 	{ConnectFlow, "Amazon Connect contact flows: emergency dial detection (action=dial) and PSAP callback routing (action=inbound)", ContactFlow, AmazonConnect},
+	{OutboxPublisher, "Publishes the events the dial recorded with its writes (the table's stream: outbox items), at least once", Stream, Core},
 	{ConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", Event, AmazonConnect},
 }
 

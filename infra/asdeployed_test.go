@@ -151,9 +151,10 @@ func TestAsDeployed(t *testing.T) {
 	admin, dial, inbound := ids[functions.AdminAPI], ids[functions.DialDetection], ids[functions.PriorityCallbackRouting]
 	state := ids[functions.AgentState]
 
-	// Every function reads what the template gives it, nothing else.
+	// Every function reads what the template gives it, nothing else; the
+	// stream's publisher gets the table's records, never its name.
 	for name, id := range ids {
-		if d.Env(id)["MAYDAY_TABLE"] == "" || d.Function(id) == nil {
+		if f, _ := functions.Get(name); d.Function(id) == nil || f.Trigger != functions.Stream && d.Env(id)["MAYDAY_TABLE"] == "" {
 			t.Fatalf("%s (%s): not deployed with its table: %v", name, id, d.Env(id))
 		}
 	}
@@ -227,7 +228,7 @@ func TestAsDeployed(t *testing.T) {
 	if d.Secrets.Reads() == 0 {
 		t.Fatal("the webhook secret was not read from Secrets Manager")
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if n, _ := d.Lambda.Counts(ids[functions.CallbackLeaseAllocation]); n == 0 {
 		t.Fatalf("lease allocation not invoked; events: %v", eventTypes(d))
 	}
@@ -247,7 +248,7 @@ func TestAsDeployed(t *testing.T) {
 	}
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call1}), true)
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": callback1}), true)
-	d.Lambda.Wait()
+	d.Settle()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" || harness.Get(st, "emergency.active") != false {
 		t.Fatalf("state after the calls: %v", st)
 	}
@@ -275,15 +276,49 @@ func TestAsDeployed(t *testing.T) {
 	if err := d.FireSchedules(); err != nil {
 		t.Fatal(err)
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
 		t.Fatalf("history: %v", h)
 	}
-	for _, fn := range []string{functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
+	// The chain's events came through the table's stream: the dial
+	// recorded them, the outbox publisher put them on the bus.
+	for _, fn := range []string{functions.OutboxPublisher, functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
 		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
 			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
 		}
 	}
+
+	// EventBridge goes down: the dial still answers with its lease at once,
+	// and its start and end, recorded with its writes, are published from
+	// the table's stream once EventBridge is back: one email, presence
+	// restored, no webhook retried.
+	d.EventBridge.Unavailable.Store(true)
+	call4 := agent + "-c4"
+	outageStart := time.Now()
+	if r := c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": call4, "agentId": agent, "siteId": site}), true); r["emergency"] != true || r["callerId"] != number {
+		t.Fatalf("dial while EventBridge is down: %v", r)
+	}
+	answered := time.Since(outageStart)
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call4}), true)
+	time.Sleep(500 * time.Millisecond) // the publisher tries, and fails
+	if got := ses.emails(t, call4); len(got) != 0 {
+		t.Fatalf("an email while EventBridge was down: %q", got)
+	}
+	d.EventBridge.Unavailable.Store(false)
+	recovered := time.Now()
+	for len(ses.emails(t, call4)) == 0 && time.Since(recovered) < 60*time.Second {
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.Settle()
+	if got := ses.emails(t, call4); len(got) != 1 || !strings.Contains(got[0], number) {
+		t.Fatalf("emails for %s after EventBridge came back: %q", call4, got)
+	}
+	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
+		t.Fatalf("state after the outage: %v", st)
+	}
+	t.Logf("EventBridge outage: dial answered in %v; email %v after recovery", answered.Round(time.Millisecond),
+		time.Since(recovered).Round(time.Millisecond))
 
 	// SES pauses the account's sending: the email function fails, Lambda
 	// retries, then hands the event to the on-failure destination.
@@ -300,7 +335,7 @@ func TestAsDeployed(t *testing.T) {
 	if r["emergency"] != true || r["callerId"] != number {
 		t.Fatalf("second dial (SES paused: the call is not held up): %v", r)
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if attempts, _ := d.Lambda.Counts(email); attempts-attempts0 != 1+dest.Retries {
 		t.Fatalf("email function: %d attempts, want %d (1 + %d retries)", attempts-attempts0, 1+dest.Retries, dest.Retries)
 	}
@@ -370,7 +405,7 @@ func TestAsDeployed(t *testing.T) {
 	}
 	// The chain completes: the call ends, presence comes back.
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call2}), true)
-	d.Lambda.Wait()
+	d.Settle()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
 		t.Fatalf("state after the second call: %v", st)
 	}

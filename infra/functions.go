@@ -27,7 +27,7 @@ type functionSpec struct {
 // contact flow's function (the flow answers within its own 3 s budget);
 // event consumers get 30 s.
 var timeouts = map[functions.Trigger]float64{functions.Webhook: 10, functions.Admin: 10,
-	functions.ContactFlow: 8, functions.Event: 30}
+	functions.ContactFlow: 8, functions.Event: 30, functions.Stream: 30}
 
 // specsOf is the listed functions keep keeps, as the stack deploys them.
 func specsOf(keep func(functions.Function) bool) []functionSpec {

@@ -51,6 +51,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	failed := newFailedInvocations(stack, topic, delivery, fns)
 	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	newFailureAlarms(stack, topic, failed, fns)
+	newOutboxPublisher(stack, table, topic, fns)
 	newRejectionAlarms(stack, topic, fns, hooks)
 	newHeartbeat(stack, topic, fns)
 	newDashboard(stack, fns, failed)

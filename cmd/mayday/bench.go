@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mayday/mayday/shared/bench"
 )
@@ -41,6 +42,8 @@ func runBench(ctx context.Context, c *call, args []string) error {
 	fs.IntVar(&o.Callbacks, "callbacks", 1000, "inbound routing decisions timed")
 	fs.IntVar(&o.Emergencies, "emergencies", 10, "emergency calls whose AWS calls are counted")
 	fs.IntVar(&o.InitRuns, "init-runs", 5, "cold starts per Lambda bootstrap")
+	fs.IntVar(&o.OutageEmergencies, "outage-emergencies", 100, "emergencies dialled and ended while EventBridge's PutEvents fails")
+	fs.DurationVar(&o.Outage, "outage", 30*time.Second, "how long PutEvents fails in the EventBridge outage")
 	fs.BoolVar(&o.SkipBinaries, "skip-binaries", false, "do not build the bootstraps (binary_bytes_max and init_ms null)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	rest, err := c.parse(args)

@@ -274,6 +274,7 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 			}
 			// This runner, not another one, took the call.
 			if tt.action == "dial" && code == 0 {
+				sys.Main.Settle() // the outbox publishes the dial's event
 				var events strings.Builder
 				for _, e := range sys.Main.Bus.Events() {
 					events.Write(e)

@@ -109,7 +109,11 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 			if err != nil {
 				return err
 			}
-			if m.Store, err = awsclients.EnsureStore(ctx, clients, cmp.Or(*table, envTable, localTable)); err != nil {
+			name := cmp.Or(*table, envTable, localTable)
+			if m.Store, err = awsclients.EnsureStore(ctx, clients, name); err != nil {
+				return err
+			}
+			if m.Stream, err = local.NewStreamRelay(ctx, clients.DynamoDB, name); err != nil {
 				return err
 			}
 		}

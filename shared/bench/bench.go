@@ -33,7 +33,11 @@ type Options struct {
 	EmulatedChains int // dial → email samples on the emulators (200)
 	Callbacks      int // inbound routing decisions timed (1000)
 	Emergencies    int // emergency calls whose AWS calls are counted (10)
-	InitRuns       int // cold starts per function (5)
+	// OutageEmergencies are dialled and ended while PutEvents fails for
+	// Outage (100, 30 s).
+	OutageEmergencies int
+	Outage            time.Duration
+	InitRuns          int // cold starts per function (5)
 	// Emulated runs the emulator measurements; by default when
 	// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SESV2 are both set.
 	Emulated *bool
@@ -60,6 +64,10 @@ func (o *Options) defaults() {
 	def(&o.Callbacks, 1000)
 	def(&o.Emergencies, 10)
 	def(&o.InitRuns, 5)
+	def(&o.OutageEmergencies, 100)
+	if o.Outage <= 0 {
+		o.Outage = 30 * time.Second
+	}
 	if o.Emulated == nil {
 		on := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ENDPOINT_URL_SESV2") != ""
 		o.Emulated = &on
@@ -100,9 +108,11 @@ type Result struct {
 	AWSCallsByStep       []StepCount `json:"aws_calls_by_step"`
 	// The same by step, one key each (in Steps order).
 	AWSCallsDial            *float64 `json:"aws_calls_per_emergency_dial"`
+	AWSCallsOutboxStart     *float64 `json:"aws_calls_per_emergency_outbox_start"`
 	AWSCallsLeaseAllocation *float64 `json:"aws_calls_per_emergency_lease_allocation"`
 	AWSCallsEmail           *float64 `json:"aws_calls_per_emergency_email"`
 	AWSCallsEnd             *float64 `json:"aws_calls_per_emergency_end"`
+	AWSCallsOutboxEnd       *float64 `json:"aws_calls_per_emergency_outbox_end"`
 	AWSCallsRestore         *float64 `json:"aws_calls_per_emergency_restore"`
 
 	SiteContentionDistinctCallerIDs int     `json:"site_contention_distinct_caller_ids"`
@@ -129,6 +139,13 @@ type Result struct {
 	SiteExhaustionNotified        int     `json:"site_exhaustion_notified"`
 	SiteExhaustionDuplicateLeases int     `json:"site_exhaustion_duplicate_leases"`
 
+	EventBridgeOutageEmergencies   int     `json:"eventbridge_outage_emergencies"`
+	EventBridgeOutageEmails        int     `json:"eventbridge_outage_emails"`
+	EventBridgeOutageRestored      int     `json:"eventbridge_outage_restored"`
+	EventBridgeOutageLost          int     `json:"eventbridge_outage_lost"`
+	EventBridgeOutageDuplicates    int     `json:"eventbridge_outage_duplicates"`
+	EventBridgeOutageRecoveryP99Ms float64 `json:"eventbridge_outage_recovery_p99_ms"`
+
 	CallbackRouteP99Ms float64  `json:"callback_route_p99_ms"`
 	BinaryBytesMax     *int64   `json:"binary_bytes_max"`
 	InitMs             *float64 `json:"init_ms"`
@@ -147,6 +164,7 @@ type Report struct {
 	Contention, Exhaustion                           Contention
 	Burst                                            *Contention // on the emulators
 	DialAnswerFloorSummary, FloorSummary             Summary
+	Outage                                           Outage
 	Binaries                                         []Binary
 	Elapsed                                          time.Duration
 }
@@ -188,7 +206,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		// One fresh agent per dial at one site with a pool of sitePool
 		// numbers, released whenever all are leased.
 		agents := 100 + o.Webhooks + o.HTTPWebhooks
-		s, err := boot(nil, nil)
+		s, err := boot(nil, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -224,7 +242,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	err = phase("dial → email (embedded)", func() error {
-		s, err := boot(nil, nil)
+		s, err := boot(nil, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -263,6 +281,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		res.SiteExhaustionOverBudget, res.SiteExhaustionLeases, res.SiteExhaustionECBN = c.OverBudget, c.Leases, c.ECBN
 		res.SiteExhaustionWithoutCallerID = c.Agents - c.Leases - c.ECBN
 		res.SiteExhaustionNotified, res.SiteExhaustionDuplicateLeases = c.Emails, c.DuplicateLeases
+		return err
+	})
+	if err != nil {
+		return rep, err
+	}
+
+	err = phase(fmt.Sprintf("EventBridge outage (%d emergencies, %v)", o.OutageEmergencies, o.Outage), func() error {
+		x, err := eventBridgeOutage("eo", o.OutageEmergencies, o.Outage)
+		rep.Outage = x
+		res.EventBridgeOutageEmergencies, res.EventBridgeOutageEmails, res.EventBridgeOutageRestored = x.Emergencies, x.Emails, x.Restored
+		res.EventBridgeOutageLost, res.EventBridgeOutageDuplicates = x.Lost, x.Duplicates
+		res.EventBridgeOutageRecoveryP99Ms = x.Recovery.P99
 		return err
 	})
 	if err != nil {
@@ -357,7 +387,7 @@ func emulatedPhase(ctx context.Context, o Options, rep *Report, progress func(st
 		return fmt.Errorf("AWS calls: %w", err)
 	}
 	rep.AWSCalls, res.AWSCallsPerEmergency = &calls, &calls.PerEmergency
-	byStep := []**float64{&res.AWSCallsDial, &res.AWSCallsLeaseAllocation, &res.AWSCallsEmail, &res.AWSCallsEnd, &res.AWSCallsRestore}
+	byStep := []**float64{&res.AWSCallsDial, &res.AWSCallsOutboxStart, &res.AWSCallsLeaseAllocation, &res.AWSCallsEmail, &res.AWSCallsEnd, &res.AWSCallsOutboxEnd, &res.AWSCallsRestore}
 	for i, st := range calls.PerStep {
 		res.AWSCallsByStep = append(res.AWSCallsByStep, StepCount{Step: st.Step, Calls: st.Calls})
 		*byStep[i] = &calls.PerStep[i].Calls
@@ -463,14 +493,19 @@ var Goals = map[string]string{
 	"site_exhaustion_without_caller_id":   "0",
 	"site_exhaustion_notified":            "= N",
 	"site_exhaustion_duplicate_leases":    "0",
+	"eventbridge_outage_emails":           "= emergencies",
+	"eventbridge_outage_restored":         "= emergencies",
+	"eventbridge_outage_lost":             "0",
+	"eventbridge_outage_duplicates":       "0",
+	"eventbridge_outage_recovery_p99_ms":  "≤ 60000 ms",
 	"init_ms":                             fmt.Sprintf("≤ %g ms", InitMsGoal),
 	"binary_bytes_max":                    fmt.Sprintf("≤ 10 MiB (%d)", BinaryBytesGoal),
 }
 
 // stepKeys are the JSON keys of aws_calls_per_emergency by step, in Steps
 // order.
-var stepKeys = []string{"aws_calls_per_emergency_dial", "aws_calls_per_emergency_lease_allocation",
-	"aws_calls_per_emergency_email", "aws_calls_per_emergency_end", "aws_calls_per_emergency_restore"}
+var stepKeys = []string{"aws_calls_per_emergency_dial", "aws_calls_per_emergency_outbox_start", "aws_calls_per_emergency_lease_allocation",
+	"aws_calls_per_emergency_email", "aws_calls_per_emergency_end", "aws_calls_per_emergency_outbox_end", "aws_calls_per_emergency_restore"}
 
 // Adapters that each figure ran on.
 const (
@@ -549,7 +584,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		row("aws_calls_per_emergency", pf(res.AWSCallsPerEmergency), adapterCounted,
 			fmt.Sprintf("mean of %d calls; %.1f HTTP requests incl. retries; by step below", r.AWSCalls.Runs, r.AWSCalls.Attempts),
 			yes(*res.AWSCallsPerEmergency <= 10))
-		for i, v := range []*float64{res.AWSCallsDial, res.AWSCallsLeaseAllocation, res.AWSCallsEmail, res.AWSCallsEnd, res.AWSCallsRestore} {
+		for i, v := range []*float64{res.AWSCallsDial, res.AWSCallsOutboxStart, res.AWSCallsLeaseAllocation, res.AWSCallsEmail, res.AWSCallsEnd, res.AWSCallsOutboxEnd, res.AWSCallsRestore} {
 			row(stepKeys[i], pf(v), adapterCounted, r.AWSCalls.PerStep[i].Step, "")
 		}
 	} else {
@@ -580,6 +615,16 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("contention_duplicate_leases", fmt.Sprint(res.ContentionDuplicateLeases), adapterEmbedded, fmt.Sprintf("unleased=%d", c.Unleased), yes(c.DuplicateLeases == 0))
 	row("contention_emails", fmt.Sprint(res.ContentionEmails), adapterEmbedded, fmt.Sprintf("calls emailed twice=%d dead letters=%d", c.DuplicateEmails, c.DeadLetters), yes(c.Emails == c.Agents && c.DuplicateEmails == 0))
 	row("contention_restored", fmt.Sprint(res.ContentionRestored), adapterEmbedded, "", yes(c.Restored == c.Agents))
+	ob := r.Outage
+	outageNote := fmt.Sprintf("%d dialled and ended while PutEvents failed for %v (%d refused)", ob.Emergencies, ob.Outage, ob.Refused)
+	row("eventbridge_outage_emergencies", fmt.Sprint(res.EventBridgeOutageEmergencies), adapterEmbedded, outageNote, "")
+	row("eventbridge_outage_emails", fmt.Sprint(res.EventBridgeOutageEmails), adapterEmbedded, "", yes(ob.Emails == ob.Emergencies))
+	row("eventbridge_outage_restored", fmt.Sprint(res.EventBridgeOutageRestored), adapterEmbedded, "", yes(ob.Restored == ob.Emergencies))
+	row("eventbridge_outage_lost", fmt.Sprint(res.EventBridgeOutageLost), adapterEmbedded, "", yes(ob.Lost == 0))
+	row("eventbridge_outage_duplicates", fmt.Sprint(res.EventBridgeOutageDuplicates), adapterEmbedded, "calls emailed twice", yes(ob.Duplicates == 0))
+	row("eventbridge_outage_recovery_p99_ms", f(res.EventBridgeOutageRecoveryP99Ms), adapterEmbedded,
+		fmt.Sprintf("after recovery: %s; last email %s", n(ob.Recovery), ob.LastEmail.Round(time.Millisecond)),
+		yes(ob.Recovery.N == ob.Emergencies && ob.LastEmail <= recoveryLimit))
 	x := r.Exhaustion
 	row("site_exhaustion_answer_p50_ms", f(res.SiteExhaustionAnswerP50Ms), adapterEmbedded,
 		fmt.Sprintf("N=%d, pool %d: %s; settled in %s", x.Agents, x.Pool, n(x.Answer), x.Elapsed.Round(time.Millisecond)), "")

@@ -21,6 +21,7 @@ import (
 	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -63,7 +64,11 @@ func bootEmulated(ctx context.Context) (*emulated, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := boot(store, mailer)
+	stream, err := local.NewStreamRelay(ctx, plain.DynamoDB, table)
+	if err != nil {
+		return nil, err
+	}
+	s, err := boot(store, mailer, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +122,10 @@ func itemKind(_, _ string, input any) string {
 }
 
 // Steps of one emergency call, in the order the chain runs them.
-var Steps = []string{"dial webhook", "lease allocation", "email notification", "end webhook", "presence restore"}
+// The outbox publisher puts the events the webhooks' writes recorded on the
+// bus: its PutEvents are its own step, not the webhook's.
+var Steps = []string{"dial webhook", "outbox publisher (start)", "lease allocation", "email notification", "end webhook",
+	"outbox publisher (end)", "presence restore"}
 
 // AWSCalls is what one emergency call costs in AWS requests.
 type AWSCalls struct {
@@ -174,11 +182,28 @@ func (e *emulated) awsCallsPerEmergency(prefix string, first, runs int) (AWSCall
 			stepTimes[step] = append(stepTimes[step], time.Since(lastAt))
 			last, lastAt = now, time.Now()
 		}
+		// markRecorded marks a webhook's step once the outbox publisher has
+		// published what it recorded (held by the gate): the PutEvents are
+		// the publisher's step.
+		markRecorded := func(step int, what string, answered time.Time) error {
+			if err := s.pub.waitHeld(1, 10*time.Second); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			e.store.Forget()
+			now := e.counter.Snapshot()
+			webhook, publisher := splitPutEvents(now.Sub(last))
+			perStep[step] = perStep[step].Add(webhook)
+			perStep[step+1] = perStep[step+1].Add(publisher)
+			stepTimes[step] = append(stepTimes[step], answered.Sub(lastAt))
+			stepTimes[step+1] = append(stepTimes[step+1], time.Since(answered))
+			last, lastAt = now, time.Now()
+			return nil
+		}
 		advance := func(what string) error {
 			if _, err := s.pub.release(); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
-			s.m.Bus.Wait()
+			s.m.Bus.Wait() // the step records nothing: no outbox to wait for
 			return nil
 		}
 		emailsBefore, _ := s.mailer.counts()
@@ -186,32 +211,37 @@ func (e *emulated) awsCallsPerEmergency(prefix string, first, runs int) (AWSCall
 		if err != nil {
 			return out, fmt.Errorf("dial: %w", err)
 		}
+		answered := time.Now()
 		if err := s.leaseAnswer(code, resp); err != nil {
 			return out, err
 		}
-		mark(0)
+		if err := markRecorded(0, "dial", answered); err != nil {
+			return out, err
+		}
 		if err := advance("lease allocation"); err != nil {
 			return out, err
 		}
-		mark(1)
+		mark(2)
 		if err := advance("email notification"); err != nil {
 			return out, err
 		}
-		mark(2)
+		mark(3)
 		if n, _ := s.mailer.counts(); n != emailsBefore+1 {
 			return out, fmt.Errorf("call %s: %d emails, want 1 (dead letters: %d)", callID, n-emailsBefore, len(s.m.Bus.DeadLetters()))
 		}
 		if code, resp, err := s.post("/v1/telephony/events", endBody(callID), true); err != nil || code != http.StatusOK {
 			return out, fmt.Errorf("end: %d %s %v", code, resp, err)
 		}
-		mark(3)
+		if err := markRecorded(4, "end", time.Now()); err != nil {
+			return out, err
+		}
 		if err := advance("presence restore"); err != nil {
 			return out, err
 		}
 		if err := advance("after restore"); err != nil { // anything the restore published
 			return out, err
 		}
-		mark(4)
+		mark(6)
 		d := e.counter.Snapshot().Sub(begin)
 		total += d.Total()
 		attempts += d.TotalAttempts()
@@ -352,7 +382,7 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 		if _, err := s.pub.release(); err != nil {
 			return Emulated{}, err
 		}
-		s.m.Bus.Wait()
+		s.m.Settle()
 		if after != nil {
 			if err := after(i, made); err != nil {
 				return Emulated{}, err
@@ -387,8 +417,8 @@ var (
 	floorSiteRead  = floorCall{"DynamoDB.GetItem site (consistent)", "DynamoDB.GetItem SITE"}
 	floorPoolQuery = floorCall{"DynamoDB.Query gsi3 (the site's country pool, 100 numbers, as the dial reads it)",
 		"DynamoDB.Query index gsi3"}
-	floorSetupWrite = floorCall{"DynamoDB.TransactWriteItems [Put call (new), Put agent, Put number] (each conditional)",
-		"DynamoDB.TransactWriteItems [Put CALL, Put AGENT, Put NUMBER]"}
+	floorSetupWrite = floorCall{"DynamoDB.TransactWriteItems [Put call (new), Put agent, Put number, Put outbox] (each conditional but the outbox)",
+		"DynamoDB.TransactWriteItems [Put CALL, Put AGENT, Put NUMBER, Put OUTBOX]"}
 	floorAgentRead   = floorCall{"DynamoDB.GetItem agent (consistent; the email's contacts)", "DynamoDB.GetItem AGENT"}
 	floorNotifyClaim = floorCall{"DynamoDB.PutItem notification claim (conditional: new)", "DynamoDB.PutItem NOTIFY"}
 	floorSendEmail   = floorCall{"SESv2.SendEmail (stored template, the chain's recipients and data)", "SESv2.SendEmail"}
@@ -500,6 +530,22 @@ type floorItems struct {
 	notifyClaimed item // the notification as its claim wrote it
 	siteKey       item // the bench site
 	email         mayday.Email
+}
+
+// outboxItem is an outbox item of the size the dial records: "Emergency
+// Call Started" with a site's address.
+func outboxItem(round, i int) item {
+	id := fmt.Sprintf("f%d-c%05d/Emergency Call Started", round, i)
+	it := keyOf(dynamostore.OutboxPrefix+id, dynamostore.OutboxSortKey)
+	it["eventId"], it["detailType"], it["region"] = strAttr(id), strAttr("Emergency Call Started"), strAttr("us-east-1")
+	it["detail"] = strAttr(`{"callId":"` + id + `","agentId":"a-00001","dialedNumber":"911","emergencyNumber":"911","country":"US",` +
+		`"startedAt":"2026-12-06T14:00:00Z","receivedAt":"2026-12-06T14:00:00Z","presenceApplied":true,"siteId":"site-1",` +
+		`"locationKind":"site","locationSource":"home","address":{"houseNumber":"1","street":"Main St","city":"Seattle",` +
+		`"region":"WA","postalCode":"98101","country":"US"},"locationValidated":true,"callerId":"+14255550001",` +
+		`"callerIdSource":"lease","leaseExpiresAt":"2026-12-06T15:00:00Z"}`)
+	it["createdAt"], it["expiresAt"] = strAttr("2026-12-06T14:00:00Z"), strAttr("2026-12-08T14:00:00Z")
+	it[dynamostore.AttrTTL] = numAttr(time.Now().Add(48 * time.Hour).Unix())
+	return it
 }
 
 func strAttr(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
@@ -694,6 +740,7 @@ func (e *emulated) newFloorRun(ctx context.Context, round int) (*floorRun, error
 				{Put: isNew(f.call, callKey(i))},
 				{Put: isVersion(f.agentAfter, agentKey(i), agentV)},
 				{Put: isVersion(f.numberLeased, numberKey(i), numberV)},
+				{Put: &ddbtypes.Put{TableName: &table, Item: outboxItem(round, i)}},
 			}})
 			return err
 		}},
@@ -740,4 +787,13 @@ func siteBurstEmulated(ctx context.Context) (Contention, error) {
 	}
 	defer e.s.Close()
 	return burst(e.s, "bu", burstDials, burstPool, 7)
+}
+
+// splitPutEvents splits a webhook step's calls: its own, and the outbox
+// publisher's PutEvents.
+func splitPutEvents(d awscount.Snapshot) (webhook, publisher awscount.Snapshot) {
+	key := awscount.Key("EventBridge", "PutEvents")
+	publisher = awscount.Snapshot{Calls: map[string]int{key: d.Calls[key]}, Attempts: map[string]int{key: d.Attempts[key]}}
+	webhook = d.Sub(publisher)
+	return webhook, publisher
 }

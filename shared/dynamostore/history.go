@@ -48,7 +48,7 @@ func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
+	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)), nil)
 	if err != nil && !conditionFailed(err) {
 		return fmt.Errorf("activity %s/%s: put: %w", a.AgentID, a.CallID, err)
 	}

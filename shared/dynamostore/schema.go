@@ -110,6 +110,8 @@ func TableInput(table string) *dynamodb.CreateTableInput {
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		KeySchema:   keys(schema.PartitionKey, schema.SortKey),
+		// The stream carries the outbox items to the outbox publisher.
+		StreamSpecification: streamSpec(),
 	}
 	for _, k := range schema.KeyAttributes() {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
@@ -123,6 +125,14 @@ func TableInput(table string) *dynamodb.CreateTableInput {
 		})
 	}
 	return in
+}
+
+// StreamView is what the table's stream records carry: the new image, all
+// the outbox publisher reads.
+const StreamView = types.StreamViewTypeNewImage
+
+func streamSpec() *types.StreamSpecification {
+	return &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: StreamView}
 }
 
 // CreateTable creates the table (TableInput), waits until it is ACTIVE and
@@ -140,6 +150,9 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	})
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
 		return fmt.Errorf("table %s: wait until active: %w", table, err)
+	}
+	if err := enableStream(ctx, client, table); err != nil {
+		return err
 	}
 	ttl := Schema().TTLAttribute
 	desc, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
@@ -159,6 +172,21 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	})
 	if err != nil {
 		return fmt.Errorf("table %s: enable ttl on %s: %w", table, ttl, err)
+	}
+	return nil
+}
+
+// enableStream turns the stream on for a table created before it had one.
+func enableStream(ctx context.Context, client *dynamodb.Client, table string) error {
+	d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return fmt.Errorf("table %s: describe: %w", table, err)
+	}
+	if s := d.Table.StreamSpecification; s != nil && aws.ToBool(s.StreamEnabled) {
+		return nil
+	}
+	if _, err := client.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(table), StreamSpecification: streamSpec()}); err != nil {
+		return fmt.Errorf("table %s: enable stream: %w", table, err)
 	}
 	return nil
 }

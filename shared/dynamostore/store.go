@@ -80,6 +80,9 @@ type Store struct {
 	table  string
 	// MaxAttempts bounds the read-modify-write retries of one update.
 	MaxAttempts int
+	// Region is written into every outbox item: the region whose
+	// publisher publishes it (the client's region by default).
+	Region string
 	// seen holds the items this store last wrote, as first guesses.
 	seen seenItems
 }
@@ -90,7 +93,7 @@ var _ mayday.Store = (*Store)(nil)
 // CreateTable creates. The client is the caller's: the store never loads
 // AWS configuration itself.
 func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table, MaxAttempts: DefaultMaxAttempts}
+	return &Store{client: client, table: table, MaxAttempts: DefaultMaxAttempts, Region: client.Options().Region}
 }
 
 // seenItems remembers the items a store wrote, by key, so a warm Lambda's

@@ -67,6 +67,7 @@ func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[strin
 	} else {
 		fns[functions.ConnectFlow] = lambda.NewHandler(flow.Handle)
 	}
+	fns[functions.OutboxPublisher] = lambda.NewHandler(m.outboxHandler.Handle)
 	for _, f := range functions.All {
 		if _, ok := fns[f.Name]; !ok && missing[f.Name] == "" {
 			missing[f.Name] = "no local handler"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,6 +17,7 @@ import (
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
+	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
@@ -67,6 +69,18 @@ type Main struct {
 	// consoleStop ends the console's state streams, which would hold up
 	// the server's shutdown.
 	consoleStop chan struct{}
+
+	// Stream, set when Store is DynamoDB's, reads the table's stream for
+	// the outbox publisher; the embedded store needs none.
+	Stream *StreamRelay
+	// outboxHandler is the outbox publisher's handler, as the relay and
+	// the Invoke API run it.
+	outboxHandler handler.OutboxPublisher
+	// streamIdle counts the stream relay's passes that found nothing.
+	streamIdle atomic.Int64
+	// relayStop ends the outbox relay; relayDone closes when it has.
+	relayStop context.CancelFunc
+	relayDone chan struct{}
 }
 
 // timeouts are the server's: a request's head, a whole request, and an
@@ -132,6 +146,9 @@ func (m *Main) Open() error {
 		return err
 	}
 	m.Bus, late.bus = bus, bus
+	if err := m.startRelay(pub); err != nil {
+		return err
+	}
 	if m.Handler, err = m.handler(); err != nil {
 		return err
 	}
@@ -170,8 +187,43 @@ func (m *Main) Close() error {
 	defer cancel()
 	err := m.server.Shutdown(ctx)
 	m.async.wg.Wait()
+	m.relayStop()
+	<-m.relayDone
 	m.Bus.Close()
 	return err
+}
+
+// startRelay publishes what the store's writes record, with pub: from the
+// embedded store's outbox, or from the table's stream (Stream).
+func (m *Main) startRelay(pub mayday.Publisher) error {
+	op, err := mayday.NewOutboxPublisher(pub, m.Log)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	m.relayStop, m.relayDone = stop, make(chan struct{})
+	box, embedded := m.Store.(EmbeddedOutbox)
+	m.outboxHandler = handler.OutboxPublisher{UseCase: op, Log: m.Log}
+	switch {
+	case m.Stream != nil:
+		m.outboxHandler.Region = m.Stream.Region
+		if m.Stream.OnIdle == nil {
+			m.Stream.OnIdle = func() { m.streamIdle.Add(1) }
+		}
+		go func() {
+			defer close(m.relayDone)
+			m.Stream.Run(ctx, m.outboxHandler.Handle, m.Log)
+		}()
+	case embedded:
+		go func() {
+			defer close(m.relayDone)
+			RelayEmbedded(ctx, box, op, m.Log)
+		}()
+	default:
+		stop()
+		return fmt.Errorf("local: the store %T records events no relay reads: set Stream for DynamoDB", m.Store)
+	}
+	return nil
 }
 
 // sweep fires the lease-expiry schedule every SweepInterval.

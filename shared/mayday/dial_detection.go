@@ -151,18 +151,22 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	}
 
 	if !cls.Emergency {
-		stored, first, err := d.recordStart(ctx, call)
+		_, first, err := d.recordStartAnnouncing(ctx, call, func(c Call) []events.Event {
+			var evs []events.Event
+			if c.Kind == KindUnsupported {
+				evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{
+					CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: d.now()}})
+			}
+			if c.Ended() && c.Kind == KindOrdinary { // its end came first
+				evs = append(evs, endedEvent(c))
+			}
+			return evs
+		})
 		if err != nil {
 			return out, err
 		}
-		var evs []events.Event
 		if first && call.Kind == KindUnsupported {
 			log.Warn("emergency number dialed from an unsupported location", "country", cls.Country)
-			evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{
-				CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: d.now()}})
-		}
-		if stored.Ended() && stored.Kind == KindOrdinary { // its end came first
-			evs = append(evs, endedEvent(stored))
 		}
 		if cls.Reason == ReasonTestCall {
 			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
@@ -170,31 +174,40 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 			cancel()
 			d.answer(&out, pr)
 			if first { // the site's desk may want to hear of it, once
-				evs = append(evs, events.Event{DetailType: events.EmergencyTestCall, Detail: startedDetail(e, cls, call, pr)})
+				return out, d.publish(ctx, events.Event{DetailType: events.EmergencyTestCall, Detail: startedDetail(e, cls, call, pr)})
 			}
 		}
-		return out, d.publish(ctx, evs...)
+		return out, nil
 	}
 
+	announce := func(pr presented) []events.Event { return d.startEvents(e, call, cls, countryUnknown, pr) }
 	wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-	pr, err := d.setUp(wctx, call, e)
+	pr, err := d.setUp(wctx, call, e, announce)
 	cancel()
+	d.answer(&out, pr)
 	if err != nil {
 		log.Error("call set up without a lease; the lease allocator announces what was presented", "err", err,
 			"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
+		// Nothing was recorded to publish from: the chain starts from
+		// this publish alone.
+		if perr := d.publish(ctx, announce(pr)...); perr != nil {
+			return out, perr
+		}
 	}
-	d.answer(&out, pr)
-	started := startedDetail(e, cls, call, pr)
-	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: started}}
+	log.Info("emergency call started", "country", cls.Country, "siteId", pr.where.siteID(),
+		"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source, "outboxed", err == nil)
+	return out, nil
+}
+
+// startEvents are the events of an emergency dial that presents pr:
+// "Emergency Call Started" and, unless the dial repeats one already set
+// up, the operator events of what Mayday could not establish.
+func (d *DialDetection) startEvents(e CallEvent, call Call, cls Classification, countryUnknown bool, pr presented) []events.Event {
+	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: startedDetail(e, cls, call, pr)}}
 	if !pr.repeat {
 		evs = append(evs, d.locationEvents(e, cls, countryUnknown, pr)...)
 	}
-	if perr := d.publish(ctx, evs...); perr != nil {
-		return out, perr
-	}
-	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID, "locationKind", started.LocationKind,
-		"locationSource", started.LocationSource, "presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
-	return out, nil
+	return evs
 }
 
 // startedDetail is what the dial presented, for "Emergency Call Started"
@@ -287,10 +300,11 @@ func (d *DialDetection) answer(out *CallOutcome, pr presented) {
 // setUp records the emergency call, puts the agent on Do Not Disturb and
 // takes (or renews) the agent's callback lease, so that the answer can
 // present it: one read of the agent and the call, one of the pool, one
-// write of the three together. Whatever fails or runs out of time, it
+// write of the three together with the events announce names (the
+// outbox), so that the chain starts from what was written. Whatever fails or runs out of time, it
 // returns what to present instead (callerIDPlan). A repeat of the dial
 // presents what the first presented.
-func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (presented, error) {
+func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent, announce func(presented) []events.Event) (presented, error) {
 	var (
 		w       whereabouts
 		located bool
@@ -371,7 +385,11 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		if rec.Ended() {
 			rec.ExpiresAt = rec.EndedAt.Add(callRetention)
 		}
-		_, _, _, err = d.store.WriteSetup(ctx, rec, agent, number)
+		evs, err := outboxEvents(call.ID, now, announce(pr)...)
+		if err != nil {
+			return d.present(w, plan, FallbackStoreUnavailable), fmt.Errorf("call %s: %w", call.ID, err)
+		}
+		_, _, _, err = d.store.WriteSetup(ctx, rec, agent, number, evs)
 		var conflict *SetupConflict
 		switch {
 		case err == nil:
@@ -576,25 +594,23 @@ func addressDetail(a Address) *events.AddressDetail {
 
 func (d *DialDetection) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	at := e.OccurredAt.UTC()
-	call, err := d.store.UpdateCall(ctx, e.CallID, func(c *Call) error {
+	now := d.now()
+	call, err := d.store.UpdateCallAnnouncing(ctx, e.CallID, func(c *Call) ([]OutboxEvent, error) {
 		if c.Ended() {
-			return ErrNoChange
+			return nil, ErrNoChange // announced with the first end
 		}
 		c.EndedAt = at
 		c.ExpiresAt = at.Add(callRetention)
-		return nil
+		switch c.Kind {
+		case KindOutbound, KindCallback, KindOrdinary:
+			return outboxEvents(c.ID, now, endedEvent(*c))
+		}
+		return nil, nil // not started yet: its start will see the end
 	})
 	if err != nil {
 		return CallOutcome{}, fmt.Errorf("%w: call %s: record end: %w", ErrUnavailable, e.CallID, err)
 	}
-	out := CallOutcome{CallID: e.CallID, Emergency: call.Kind.Emergency()}
-	// A repeat publishes again: the first publish may have failed, and every
-	// consumer is idempotent.
-	switch call.Kind {
-	case KindOutbound, KindCallback, KindOrdinary:
-		return out, d.publish(ctx, endedEvent(call))
-	}
-	return out, nil // not started yet: its start will see the end
+	return CallOutcome{CallID: e.CallID, Emergency: call.Kind.Emergency()}, nil
 }
 
 func endedEvent(c Call) events.Event {

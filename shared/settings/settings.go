@@ -149,6 +149,7 @@ var Functions = map[string][]Setting{
 	functions.PresencePush:            {Table, PresencePlatform},
 	functions.ConnectFlow:             {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
 	functions.ConnectEvents:           {Table, Bus},
+	functions.OutboxPublisher:         {Bus},
 }
 
 // Lookup reads a variable, as os.LookupEnv does.

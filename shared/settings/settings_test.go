@@ -56,7 +56,9 @@ func TestFunctionsMatchTheList(t *testing.T) {
 	var declared []string
 	for name, reads := range settings.Functions {
 		declared = append(declared, name)
-		if !slices.ContainsFunc(reads, func(s settings.Setting) bool { return s.Env == settings.Table.Env }) {
+		// The stream's publisher gets the table's records; it never calls it.
+		if f, _ := functions.Get(name); f.Trigger != functions.Stream &&
+			!slices.ContainsFunc(reads, func(s settings.Setting) bool { return s.Env == settings.Table.Env }) {
 			t.Errorf("%s does not read %s: every function uses the table", name, settings.Table.Env)
 		}
 	}

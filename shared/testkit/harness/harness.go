@@ -138,6 +138,9 @@ func Boot(ctx context.Context, o Options) (*System, error) {
 				_, _ = ddb.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &s.Table})
 			})
 			m.Store = dynamostore.New(ddb, s.Table)
+			if m.Stream, err = local.NewStreamRelay(ctx, ddb, s.Table); err != nil {
+				return nil, err
+			}
 		}
 		if o.SES && o.Mailer == nil {
 			s.SES = strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL_SESV2"), "/")

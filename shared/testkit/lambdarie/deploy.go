@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mayday/mayday/shared/dynamostore"
@@ -71,6 +72,7 @@ type Deployment struct {
 	fired         int
 	mu            sync.Mutex
 	stops         []func()
+	streams       []*streamMapping
 }
 
 type deployed struct {
@@ -191,7 +193,12 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 			d.stops = append(d.stops, func() {
 				_, _ = o.DynamoDB.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name})
 			})
-			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/" + name}}
+			desc, err := o.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+			if err != nil {
+				return d, err
+			}
+			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/" + name,
+				"StreamArn": aws.ToString(desc.Table.LatestStreamArn)}}
 		case "AWS::Events::EventBus":
 			name := id + "-" + suffix
 			d.EventBridge.AddBus(name)
@@ -313,6 +320,9 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	for _, id := range ids {
 		f := d.functions[id]
 		d.Lambda.Add(id, f.proc.Invoke, f.async)
+	}
+	if err := d.startStreams(o.DynamoDB); err != nil {
+		return d, err
 	}
 	return d, nil
 }

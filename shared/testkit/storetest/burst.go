@@ -22,9 +22,9 @@ type countingStore struct {
 	writes atomic.Int64
 }
 
-func (c *countingStore) WriteSetup(ctx context.Context, call mayday.Call, a mayday.Agent, n *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+func (c *countingStore) WriteSetup(ctx context.Context, call mayday.Call, a mayday.Agent, n *mayday.CallbackNumber, evs []mayday.OutboxEvent) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
 	c.writes.Add(1)
-	return c.Store.WriteSetup(ctx, call, a, n)
+	return c.Store.WriteSetup(ctx, call, a, n, evs)
 }
 
 type discard struct{}

@@ -33,6 +33,8 @@
 //     *mayday.SetupConflict (an ErrConflict) naming exactly the items that
 //     had changed. Of concurrent setups that read one agent, exactly one
 //     writes. The index-backed reads see what it wrote.
+//   - The events WriteSetup and UpdateCallAnnouncing name are recorded
+//     (the outbox) iff the write is, in the same write.
 //   - Result order of the list methods is not part of the contract, except
 //     ListSites: sorted by id.
 //
@@ -53,6 +55,7 @@
 //	notifications.go  notifications: their kind, round trips, claims
 //	history.go        call history
 //	setup.go          the dial's setup: ReadSetup, WriteSetup, their races
+//	outbox.go         the events a write records, iff it writes
 //	ids.go            the ids every adapter refuses, and the edge ids it keeps
 //	concurrency.go    concurrent writers: lost updates, double leases and claims
 //	burst.go          a burst of dials at one site, through the dial use case
@@ -151,6 +154,10 @@ func contract() []group {
 			{"Conflicts", testSetupConflicts},
 			{"WithoutNumber", testSetupWithoutNumber},
 			{"Indexes", testSetupIndexes},
+		}},
+		{"Outbox", []contractCase{
+			{"WithSetup", testOutboxWithSetup},
+			{"WithCall", testOutboxWithCall},
 		}},
 		{"IDs", []contractCase{
 			{"Refused", testRefusedIDs},
