@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mayday/mayday/events"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/handler"
@@ -54,7 +55,7 @@ func (b *flakyBus) published() []string {
 func TestStreamRelayOnDynamoDBLocal(t *testing.T) {
 	integration.Endpoint(t, "AWS_ENDPOINT_URL_DYNAMODB")
 	ctx := context.Background()
-	cfg, err := coldstart.Load(ctx)
+	cfg, err := awsclients.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
