@@ -39,6 +39,7 @@ const (
 	siteItems         = dynamostore.SitePartition
 	notificationItems = dynamostore.NotificationPartition
 	historyItems      = dynamostore.HistoryPartition
+	outboxItems       = dynamostore.OutboxPrefix
 )
 
 // tableAccess is what a function may do on the table: on the table's items,
@@ -47,20 +48,23 @@ const (
 type tableAccess struct {
 	Items   map[string][]string
 	Indexes map[string][]string
+	// Stream: the function reads the table's stream, through its event
+	// source mapping (which grants the stream's read actions).
+	Stream bool
 }
 
 // dial is what the dial (dial-detection, connect-flow's action=dial) does:
 // it reads the agent, the call and the site; ReadSetup batch-reads the
 // agent and the call; WriteSetup and the call's end write the call, the
 // agent and the number presented; the pool and the sites are read from
-// gsi3. routing is a callback's route (priority-callback-routing,
+// gsi3; the start and the end record their events in the outbox. routing is a callback's route (priority-callback-routing,
 // connect-flow's action=inbound): the call, the number, the agent.
 var (
 	dial = tableAccess{
 		Items: map[string][]string{
 			getItem:      {agentItems, callItems, siteItems},
 			batchGetItem: {agentItems, callItems},
-			putItem:      {agentItems, callItems, numberItems},
+			putItem:      {agentItems, callItems, numberItems, outboxItems},
 		},
 		Indexes: map[string][]string{query: {dynamostore.IndexPool}},
 	}
@@ -120,11 +124,12 @@ var functionTableAccess = map[string]tableAccess{
 	}},
 	// Releases expired leases (gsi2's lease partition), restores agents
 	// stuck in an emergency (gsi2's emergency partition), and with Amazon
-	// Connect ends the calls Connect reports disconnected.
+	// Connect ends the calls Connect reports disconnected (their end's
+	// events recorded in the outbox).
 	functions.LeaseExpiry: {
 		Items: map[string][]string{
 			getItem: {agentItems, callItems, numberItems},
-			putItem: {agentItems, callItems, numberItems},
+			putItem: {agentItems, callItems, numberItems, outboxItems},
 		},
 		Indexes: map[string][]string{query: {dynamostore.IndexLeasesByExpiry}},
 	},
@@ -134,11 +139,13 @@ var functionTableAccess = map[string]tableAccess{
 		getItem: {agentItems, callItems},
 		putItem: {agentItems, callItems},
 	}},
-	// Ends the call.
+	// Ends the call, recording its end's events in the outbox.
 	functions.ConnectEvents: {Items: map[string][]string{
 		getItem: {callItems},
-		putItem: {callItems},
+		putItem: {callItems, outboxItems},
 	}},
+	// Publishes what the others recorded: the stream only, no item.
+	functions.OutboxPublisher: {Stream: true},
 }
 
 // union is what a function doing both a's and b's work may do.

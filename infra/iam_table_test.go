@@ -15,8 +15,8 @@ import (
 // functionTableAccess gives it: item actions on the table under a
 // dynamodb:LeadingKeys condition naming its kinds of item, index actions on
 // the named indexes only; no Scan but admin-api's of gsi3, no UpdateItem
-// (the store writes with conditional Puts), no BatchWriteItem, no stream
-// action (the table has no stream). The Connect functions: in the Connect
+// (the store writes with conditional Puts), no BatchWriteItem, the
+// stream's read actions only for the outbox publisher. The Connect functions: in the Connect
 // stack.
 func TestTableAccess(t *testing.T) {
 	_, connectRes := synthConnect(t)
@@ -61,6 +61,9 @@ func TestTableAccess(t *testing.T) {
 						t.Errorf("%s: %v, want %v", a.what, a.got, a.want)
 					}
 				}
+				if got.Stream != want.Stream {
+					t.Errorf("reads the table's stream = %v, want %v", got.Stream, want.Stream)
+				}
 			})
 		}
 	}
@@ -104,6 +107,12 @@ func tableAccessOf(t *testing.T, res map[string]resource, role string) tableAcce
 			}
 			for _, rv := range resList {
 				switch index := indexOf(rv); {
+				case getAtt(rv, "StreamArn") != "":
+					if w := []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}; !slices.Contains(w, actions[0]) ||
+						slices.ContainsFunc(actions, func(a string) bool { return !slices.Contains(w, a) }) {
+						t.Errorf("%s: %v on the stream, want only its read actions", id, actions)
+					}
+					out.Stream = true
 				case getAtt(rv, "Arn") != "" && strings.HasPrefix(getAtt(rv, "Arn"), "Table"):
 					if len(kinds) == 0 {
 						t.Errorf("%s: %v on the table without dynamodb:LeadingKeys", id, actions)
