@@ -9,12 +9,12 @@ export CDK_DISABLE_CLI_TELEMETRY = true
 export CDK_DISABLE_VERSION_CHECK = true
 export npm_config_update_notifier = false
 
-.PHONY: run test build host-build vet unit integration race fuzz synth clean
+.PHONY: run test build host-build vet unit integration benchmarks race fuzz synth clean
 
 run:
 	$(GO) run ./cmd/mayday local
 
-test: node_modules vet build integration fuzz synth
+test: node_modules vet build integration benchmarks fuzz synth
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -29,6 +29,11 @@ unit:
 # the bootstraps built for this machine under aws-lambda-rie.
 integration: build host-build
 	MAYDAY_REQUIRE_INTEGRATION=1 MAYDAY_HOST_BOOTSTRAPS=$(CURDIR)/build/host scripts/services.sh run $(GO) test -count=1 ./...
+
+# Each benchmark once: a benchmark whose fixture the code outgrew fails
+# here, not when someone measures.
+benchmarks:
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./shared/bench ./shared/inmem > /tmp/mayday-bench.log 2>&1 || { cat /tmp/mayday-bench.log; exit 1; }
 
 # The race detector over everything but the CDK app (slow to instrument).
 race:

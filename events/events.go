@@ -30,7 +30,11 @@ const (
 	// operators never created; it answered with no callback lease.
 	EmergencyDialUnknownAgent = "Emergency Dial Unknown Agent"
 	CallEnded                 = "Call Ended"
-	PresenceWatchdogRestored  = "Presence Watchdog Restored"
+	// EmergencyTestCall: a test call (933) that reads back the caller ID
+	// and address; its detail is EmergencyCallStartedDetail, with what the
+	// call presented. Not an emergency: only the site's desk may be told.
+	EmergencyTestCall        = "Emergency Test Call"
+	PresenceWatchdogRestored = "Presence Watchdog Restored"
 )
 
 // Event is one event to publish: a detail-type and its typed detail.

@@ -41,6 +41,7 @@ var fixtures = []struct {
 	{"emergency-location-unknown-site", events.Source, events.EmergencyLocationUnknownSite, func() any { return new(events.LocationUnknownDetail) }},
 	{"emergency-dial-location-unknown", events.Source, events.EmergencyDialLocationUnknown, func() any { return new(events.LocationUnknownDetail) }},
 	{"emergency-dial-unknown-agent", events.Source, events.EmergencyDialUnknownAgent, func() any { return new(events.LocationUnknownDetail) }},
+	{"emergency-test-call", events.Source, events.EmergencyTestCall, func() any { return new(events.EmergencyCallStartedDetail) }},
 	{"presence-watchdog-restored", events.Source, events.PresenceWatchdogRestored, func() any { return new(events.WatchdogRestoredDetail) }},
 	{"scheduled-event", events.ScheduleSource, events.ScheduledEvent, func() any { return new(scheduledDetail) }},
 }

@@ -61,8 +61,8 @@ const SweepSchedule = "rate(1 minute)"
 var Rules = []Rule{
 	{Name: "lease-on-emergency-call", Description: "Confirm and announce the callback lease the dial took, and apply Do Not Disturb where the dial could not, when an emergency call starts",
 		Pattern: detailTypes(EmergencyCallStarted), Target: functions.CallbackLeaseAllocation},
-	{Name: "notify-on-lease", Description: "Email the agent's emergency contacts, with or without a callback number",
-		Pattern: detailTypes(CallbackLeaseAllocated, CallbackLeaseUnavailable), Target: functions.EmailNotification},
+	{Name: "notify-on-lease", Description: "Email the agent's emergency contacts and alert the site's security desk (email, SMS, webhook), with or without a callback number; a test call only where the site asks",
+		Pattern: detailTypes(CallbackLeaseAllocated, CallbackLeaseUnavailable, EmergencyTestCall), Target: functions.EmailNotification},
 	{Name: "restore-on-emergency-end", Description: "Restore presence when an emergency conversation ends",
 		Pattern: detailTypes(EmergencyCallEnded), Target: functions.PresenceRestore},
 	{Name: "history-on-call-end", Description: "Record ordinary calls in call history (never emergency calls)",

@@ -19,7 +19,7 @@ import (
 // it delivers to its target.
 var routes = map[string][]string{
 	"lease-on-emergency-call":  {"emergency-call-started"},
-	"notify-on-lease":          {"callback-lease-allocated", "callback-lease-unavailable"},
+	"notify-on-lease":          {"callback-lease-allocated", "callback-lease-unavailable", "emergency-test-call"},
 	"restore-on-emergency-end": {"emergency-call-ended"},
 	"history-on-call-end":      {"call-ended"},
 	"alarm-on-operator-events": {"callback-pool-exhausted", "emergency-dial-unsupported", "emergency-location-unknown-site",

@@ -11,6 +11,7 @@ const (
 	DialDetection           = "dial-detection"
 	PriorityCallbackRouting = "priority-callback-routing"
 	AdminAPI                = "admin-api"
+	AgentState              = "agent-state"
 	CallbackLeaseAllocation = "callback-lease-allocation"
 	EmailNotification       = "email-notification"
 	PresenceRestore         = "presence-restore"
@@ -19,6 +20,7 @@ const (
 	PresencePush            = "presence-push"
 	ConnectFlow             = "connect-flow"
 	ConnectEvents           = "connect-events"
+	OutboxPublisher         = "outbox-publisher"
 	EmergencyRecord         = "emergency-record"
 	AuditAPI                = "audit-api"
 )
@@ -35,6 +37,8 @@ const (
 	Event
 	// ContactFlow: Amazon Connect's contact flows.
 	ContactFlow
+	// Stream: the table's DynamoDB stream (an event source mapping).
+	Stream
 )
 
 // Platform says which deployments have a function.
@@ -63,13 +67,15 @@ var All = []Function{
 	{DialDetection, "Webhook: call lifecycle; detects emergency dials (POST /v1/telephony/events)", Webhook, Core},
 	{PriorityCallbackRouting, "Webhook: routing decision for inbound calls; PSAP callbacks at emergency priority (POST /v1/telephony/inbound)", Webhook, Core},
 	{AdminAPI, "Admin and agent-state routes (IAM-authorised)", Admin, Core},
+	{AgentState, "The agent desktop's read-only state route, on a URL of its own (IAM-authorised)", Admin, Core},
 	{CallbackLeaseAllocation, "Confirms and announces the callback lease the dial took (or what it presented instead); applies Do Not Disturb where the dial could not (a store fault)", Event, Core},
-	{EmailNotification, "Emails the agent's emergency contacts (SES v2 template)", Event, Core},
+	{EmailNotification, "Emails the agent's emergency contacts (SES v2 template) and alerts the site's security desk (email, SMS, webhook)", Event, Core},
 	{PresenceRestore, "Restores presence when the last emergency conversation ends", Event, Core},
 	{CallHistory, "Records ordinary calls in call history (never emergency calls)", Event, Core},
 	{LeaseExpiry, "Releases expired callback leases and runs the presence watchdog (every minute)", Event, Core},
 	{PresencePush, "Moves the agent's presence in the contact-center platform during emergency conversations, and back", Event, Presence},
 	{ConnectFlow, "Amazon Connect contact flows: emergency dial detection (action=dial) and PSAP callback routing (action=inbound)", ContactFlow, AmazonConnect},
+	{OutboxPublisher, "Publishes the events the dial recorded with its writes (the table's stream: outbox items), at least once", Stream, Core},
 	{EmergencyRecord, "Appends the emergency events to each call's emergency record (append-only, hash-chained)", Event, Core},
 	{AuditAPI, "Reads the emergency record (GET /v1/emergencies/{callId}/record; IAM-authorised, the audit role only)", Admin, Core},
 	{ConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", Event, AmazonConnect},

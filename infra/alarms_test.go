@@ -17,12 +17,13 @@ func TestAlarms(t *testing.T) {
 	alarm := jsii.String("AWS::CloudWatch::Alarm")
 	topic := resourceID(t, "AWS::SNS::Topic")
 	check(t, func() {
-		// All but the heartbeat, which fires on too few invocations.
+		// All but the heartbeat, which fires on too few invocations, and
+		// the outbox publisher's iterator age, over a minute behind.
 		template.ResourcePropertiesCountIs(alarm, &map[string]any{
 			"AlarmActions":       []any{refOf(topic)},
 			"Threshold":          0,
 			"ComparisonOperator": "GreaterThanThreshold",
-		}, jsii.Number(float64(len(ofType("AWS::CloudWatch::Alarm"))-1)))
+		}, jsii.Number(float64(len(ofType("AWS::CloudWatch::Alarm"))-2)))
 	})
 
 	// One per DLQ, on that queue.
@@ -30,9 +31,10 @@ func TestAlarms(t *testing.T) {
 		return &map[string]any{"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Statistic": "Sum", "Dimensions": dims}
 	}
 	check(t, func() {
-		// The rules' DLQs and the failed-invocations queue.
-		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(rulesDeployed(testCfg))+1)))
-		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(rulesDeployed(testCfg))+1)))
+		// The rules' DLQs, the failed-invocations queue and the outbox
+		// publisher's failures queue.
+		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(rulesDeployed(testCfg))+2)))
+		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(rulesDeployed(testCfg))+2)))
 	})
 	for _, r := range rulesDeployed(testCfg) {
 		dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")

@@ -4,8 +4,10 @@ package main
 // machine, each under the Lambda Runtime Interface Emulator with exactly the
 // environment this template gives it; events routed by this template's rules
 // and targets; webhooks and admin routes as Function URL events; DynamoDB
-// Local and aws-ses-v2-local behind them (package lambdarie). One emergency
-// call goes through the whole chain; then SES pauses sending, the email
+// Local and aws-ses-v2-local behind them (package lambdarie), each function
+// reaching DynamoDB under its role's policies from the template (a request
+// they do not allow is denied, and fails the test). One emergency call goes
+// through the whole chain, with the admin and state routes around it; then SES pauses sending, the email
 // function's retries run out, the event lands in the on-failure destination,
 // and `mayday replay`'s re-drive delivers it once SES is back.
 
@@ -36,6 +38,7 @@ import (
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/functions"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/redrive"
@@ -64,7 +67,7 @@ func TestAsDeployed(t *testing.T) {
 		t.Skip(err)
 	}
 	ctx := context.Background()
-	cfg, err := coldstart.Load(ctx)
+	cfg, err := awsclients.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +112,7 @@ func TestAsDeployed(t *testing.T) {
 		Endpoints: map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": ddbURL, "AWS_ENDPOINT_URL_SESV2": ses.URL},
 		// Until the stack has its own on-failure destinations.
 		FallbackOnFailure: "rie-failed-invocations",
+		EnforceIAM:        true,
 	})
 	t.Logf("%d functions started under the emulator in %v", len(boots), time.Since(start).Round(time.Millisecond))
 	// Once the stack configures asynchronous invocation, every rule target
@@ -126,6 +130,13 @@ func TestAsDeployed(t *testing.T) {
 		if t.Failed() {
 			t.Log(d.Logs())
 		}
+		// Every DynamoDB request each function made, allowed by its role.
+		for _, denied := range d.DynamoDBDenied() {
+			t.Errorf("denied by %s's role: %s on %s, keys %q", denied.Function, denied.Action, denied.Resource, denied.Keys)
+		}
+		for id, actions := range d.DynamoDBActions() {
+			t.Logf("%s: DynamoDB %v", id, actions)
+		}
 	})
 	secret, err := d.Secret(logicalID(t, "AWS::SecretsManager::Secret", "WebhookSecret"))
 	if err != nil {
@@ -138,11 +149,18 @@ func TestAsDeployed(t *testing.T) {
 	}
 	presence.Secret = []byte(presenceSecret)
 	admin, dial, inbound := ids[functions.AdminAPI], ids[functions.DialDetection], ids[functions.PriorityCallbackRouting]
+	state := ids[functions.AgentState]
 
-	// Every function reads what the template gives it, nothing else.
+	// Every function reads what the template gives it, nothing else: its
+	// tables' names where it reads them (the stream's publisher gets the
+	// table's records, never its name).
 	for name, id := range ids {
-		if d.Env(id)["MAYDAY_TABLE"] == "" || d.Function(id) == nil {
-			t.Fatalf("%s (%s): not deployed with its table: %v", name, id, d.Env(id))
+		fn, _ := functions.Get(name)
+		f := functionSpec{Function: fn}
+		for _, s := range []settings.Setting{settings.Table, settings.RecordTable} {
+			if d.Function(id) == nil || f.reads(s) != (d.Env(id)[s.Env] != "") {
+				t.Fatalf("%s (%s): %s deployed = %v, want %v: %v", name, id, s.Env, d.Env(id)[s.Env] != "", f.reads(s), d.Env(id))
+			}
 		}
 	}
 
@@ -153,6 +171,26 @@ func TestAsDeployed(t *testing.T) {
 	c.ok(admin, "PUT", "/v1/agents/"+agent, harness.Sample(t, "admin/agent.json", map[string]any{"siteId": site}), false)
 	presence.AddAgent(agent, presencetest.StatusAvailable)
 	c.ok(admin, "POST", "/v1/callback-numbers", fmt.Sprintf(`{"number":%q,"country":"US","siteId":%q}`, number, site), false)
+	// The admin routes' reads and deletes, under admin-api's role: every
+	// pool (a scan of gsi3), the sites, every agent (every index), a number
+	// and an empty site added and deleted.
+	spare, empty := fmt.Sprintf("+1425%07d", (time.Now().UnixNano()+1)%10_000_000), "rie-empty-"+stamp
+	c.ok(admin, "POST", "/v1/callback-numbers", fmt.Sprintf(`{"number":%q,"country":"US"}`, spare), false)
+	if l := c.ok(admin, "GET", "/v1/callback-numbers", "", false); !strings.Contains(fmt.Sprint(l), spare) {
+		t.Fatalf("pools: %v", l)
+	}
+	c.ok(admin, "DELETE", "/v1/callback-numbers/"+url.PathEscape(spare), "", false)
+	c.ok(admin, "PUT", "/v1/sites/"+empty, harness.Sample(t, "admin/site.json", nil), false)
+	c.ok(admin, "GET", "/v1/sites", "", false)
+	c.ok(admin, "DELETE", "/v1/sites/"+empty, "", false)
+	c.ok(admin, "GET", "/v1/agents", "", false)
+	// agent-state serves the state route and no admin route.
+	c.ok(state, "GET", "/v1/agents/"+agent+"/state", "", false)
+	for _, r := range [][2]string{{"PUT", "/v1/agents/" + agent}, {"GET", "/v1/agents/" + agent}, {"GET", "/v1/sites"}} {
+		if got := c.call(state, r[0], r[1], harness.Sample(t, "admin/agent.json", nil), false); got.Status != http.StatusNotFound {
+			t.Errorf("agent-state %s %s: %d, want 404", r[0], r[1], got.Status)
+		}
+	}
 
 	// A remote agent confirms an address: admin-api searches the template's
 	// place index (signed for geo); a real place validates, a house that is
@@ -175,9 +213,14 @@ func TestAsDeployed(t *testing.T) {
 		t.Errorf("place index searches: %+v", reqs)
 	}
 
-	// An unsigned webhook is refused by the deployed function.
+	// An unsigned webhook is refused by the deployed function, and the
+	// template's metric filter counts the refusal for its alarm.
+	rejected := logicalID(t, "AWS::Logs::MetricFilter", constructID(functions.DialDetection)+"RejectedFilter")
 	if r := c.call(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), false); r.Status != http.StatusUnauthorized {
 		t.Fatalf("unsigned dial: %d %s", r.Status, r.Body)
+	}
+	if n, err := filterCount(d, rejected, 1); err != nil || n != 1 {
+		t.Fatalf("%s after one unsigned dial: %d, %v; want 1", rejected, n, err)
 	}
 
 	// The emergency call: the dial's answer presents the leased number.
@@ -190,7 +233,7 @@ func TestAsDeployed(t *testing.T) {
 	if d.Secrets.Reads() == 0 {
 		t.Fatal("the webhook secret was not read from Secrets Manager")
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if n, _ := d.Lambda.Counts(ids[functions.CallbackLeaseAllocation]); n == 0 {
 		t.Fatalf("lease allocation not invoked; events: %v", eventTypes(d))
 	}
@@ -198,7 +241,7 @@ func TestAsDeployed(t *testing.T) {
 	if len(emails) != 1 || !strings.Contains(emails[0], number) {
 		t.Fatalf("emails for %s: %q", call1, emails)
 	}
-	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "DoNotDisturb" ||
+	if st := c.ok(state, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "DoNotDisturb" ||
 		harness.Get(st, "emergency.callbackNumber") != number {
 		t.Fatalf("state during the call: %v", st)
 	}
@@ -210,7 +253,7 @@ func TestAsDeployed(t *testing.T) {
 	}
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call1}), true)
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": callback1}), true)
-	d.Lambda.Wait()
+	d.Settle()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" || harness.Get(st, "emergency.active") != false {
 		t.Fatalf("state after the calls: %v", st)
 	}
@@ -226,6 +269,22 @@ func TestAsDeployed(t *testing.T) {
 	if audit := d.LogGroupEvents(logicalID(t, "AWS::Logs::LogGroup", constructID(events.TargetAudit)+"Events")); !strings.Contains(fmt.Sprint(rawStrings(audit)), events.EmergencyCallbackRouted) {
 		t.Errorf("audit log group: %s", rawStrings(audit))
 	}
+	// The emergency record, read through audit-api under its role: what
+	// emergency-record appended from the events, the email with SES's
+	// message id (email-notification's own append), chained.
+	record := c.ok(ids[functions.AuditAPI], "GET", "/v1/emergencies/"+call1+"/record", "", false)
+	var kinds []string
+	entries, _ := record["entries"].([]any)
+	for _, e := range entries {
+		e := e.(map[string]any)
+		kinds = append(kinds, e["kind"].(string))
+		if e["kind"] == "notification-sent" && (harness.Get(e, "fields.channel") != "email" || harness.Get(e, "fields.messageId") == "") {
+			t.Errorf("notification entry: %v", e)
+		}
+	}
+	if record["verified"] != true || !slices.Contains(kinds, "notification-sent") || len(kinds) < 3 {
+		t.Errorf("record of %s: verified %v, kinds %v", call1, record["verified"], kinds)
+	}
 
 	// An ordinary call goes to call history; the every-minute schedule
 	// runs the sweep.
@@ -238,15 +297,49 @@ func TestAsDeployed(t *testing.T) {
 	if err := d.FireSchedules(); err != nil {
 		t.Fatal(err)
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if h := c.ok(admin, "GET", "/v1/agents/"+agent+"/history", "", false); !strings.Contains(fmt.Sprint(h["activities"]), ordinary) {
 		t.Fatalf("history: %v", h)
 	}
-	for _, fn := range []string{functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
+	// The chain's events came through the table's stream: the dial
+	// recorded them, the outbox publisher put them on the bus.
+	for _, fn := range []string{functions.OutboxPublisher, functions.CallHistory, functions.LeaseExpiry, functions.PresenceRestore, functions.CallbackLeaseAllocation, functions.EmailNotification, functions.PresencePush} {
 		if n, errs := d.Lambda.Counts(ids[fn]); n == 0 || errs != 0 {
 			t.Errorf("%s: %d invocations, %d errors", fn, n, errs)
 		}
 	}
+
+	// EventBridge goes down: the dial still answers with its lease at once,
+	// and its start and end, recorded with its writes, are published from
+	// the table's stream once EventBridge is back: one email, presence
+	// restored, no webhook retried.
+	d.EventBridge.Unavailable.Store(true)
+	call4 := agent + "-c4"
+	outageStart := time.Now()
+	if r := c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json",
+		map[string]any{"callId": call4, "agentId": agent, "siteId": site}), true); r["emergency"] != true || r["callerId"] != number {
+		t.Fatalf("dial while EventBridge is down: %v", r)
+	}
+	answered := time.Since(outageStart)
+	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call4}), true)
+	time.Sleep(500 * time.Millisecond) // the publisher tries, and fails
+	if got := ses.emails(t, call4); len(got) != 0 {
+		t.Fatalf("an email while EventBridge was down: %q", got)
+	}
+	d.EventBridge.Unavailable.Store(false)
+	recovered := time.Now()
+	for len(ses.emails(t, call4)) == 0 && time.Since(recovered) < 60*time.Second {
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.Settle()
+	if got := ses.emails(t, call4); len(got) != 1 || !strings.Contains(got[0], number) {
+		t.Fatalf("emails for %s after EventBridge came back: %q", call4, got)
+	}
+	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
+		t.Fatalf("state after the outage: %v", st)
+	}
+	t.Logf("EventBridge outage: dial answered in %v; email %v after recovery", answered.Round(time.Millisecond),
+		time.Since(recovered).Round(time.Millisecond))
 
 	// SES pauses the account's sending: the email function fails, Lambda
 	// retries, then hands the event to the on-failure destination.
@@ -263,7 +356,7 @@ func TestAsDeployed(t *testing.T) {
 	if r["emergency"] != true || r["callerId"] != number {
 		t.Fatalf("second dial (SES paused: the call is not held up): %v", r)
 	}
-	d.Lambda.Wait()
+	d.Settle()
 	if attempts, _ := d.Lambda.Counts(email); attempts-attempts0 != 1+dest.Retries {
 		t.Fatalf("email function: %d attempts, want %d (1 + %d retries)", attempts-attempts0, 1+dest.Retries, dest.Retries)
 	}
@@ -333,11 +426,42 @@ func TestAsDeployed(t *testing.T) {
 	}
 	// The chain completes: the call ends, presence comes back.
 	c.ok(dial, "POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": call2}), true)
-	d.Lambda.Wait()
+	d.Settle()
 	if st := c.ok(admin, "GET", "/v1/agents/"+agent+"/state", "", false); st["presence"] != "Busy" {
 		t.Fatalf("state after the second call: %v", st)
 	}
+	// The run answered no request 5xx and refused no other: the alarms'
+	// filters count only what they should.
+	for _, fn := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
+		for suffix, want := range map[string]int{"5xxFilter": 0, "RejectedFilter": 0} {
+			if fn == functions.DialDetection && suffix == "RejectedFilter" {
+				want = 1
+			}
+			if n, err := filterCount(d, logicalID(t, "AWS::Logs::MetricFilter", constructID(fn)+suffix), want); err != nil || n != want {
+				t.Errorf("%s %s: %d, %v; want %d", fn, suffix, n, err, want)
+			}
+		}
+	}
+	// The dashboard's count of emergency dials by caller ID saw the run's
+	// three: the first, SES paused, EventBridge down.
+	if n, err := filterCount(d, logicalID(t, "AWS::Logs::MetricFilter", constructID(functions.DialDetection)+"CallerIdFilter"), 3); err != nil || n != 3 {
+		t.Errorf("emergency dials counted for the dashboard: %d, %v; want 3", n, err)
+	}
 	t.Logf("as deployed: %v in all", time.Since(start).Round(time.Millisecond))
+}
+
+// filterCount is a metric filter's count once it reaches want or a few
+// seconds have passed: a function's log line may reach the emulator's
+// output after its answer.
+func filterCount(d *lambdarie.Deployment, id string, want int) (int, error) {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		n, err := d.MetricFilterCount(id)
+		if err != nil || n == want || time.Now().After(deadline) {
+			return n, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // hostBootstraps returns the directory of bootstraps built for this machine.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
+	"net/netip"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -127,6 +129,9 @@ func (c Config) Validate() error {
 	if err := settings.CheckPresence(c.lookup); err != nil {
 		errs = append(errs, fmt.Errorf("context: %w", err))
 	}
+	if err := checkPresenceWebhookURL(c.Get(settings.PresenceWebhookURL)); err != nil {
+		errs = append(errs, fmt.Errorf("context %s: %w", settings.PresenceWebhookURL.Context, err))
+	}
 	if err := settings.CheckTwilio(c.lookup); err != nil {
 		errs = append(errs, fmt.Errorf("context (twilioAccountSid is set): %w", err))
 	}
@@ -215,4 +220,26 @@ func ParsePool(s string) ([]PoolNumber, error) {
 		return slices.Compare([]string{out[i].Country, out[i].Number}, []string{out[j].Country, out[j].Number}) < 0
 	})
 	return out, nil
+}
+
+// checkPresenceWebhookURL refuses a presence webhook URL that is not https:
+// the notices name agents and their status, and the signature proves who
+// sent them, not that nobody read them. Plain http is accepted only to a
+// loopback host, which no deployed function can reach but the stack's
+// emulator tests do.
+func checkPresenceWebhookURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("%q: %w", v, err)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); u.Scheme == "http" && (u.Hostname() == "localhost" || err == nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("%q: want an https URL (the notices name agents)", v)
 }

@@ -135,3 +135,31 @@ func TestGuards(t *testing.T) {
 	NewMaydayStack(awscdk.NewApp(nil), "Placeholder", &MaydayStackProps{Config: Config{
 		Values: testCfg.With(settings.Sender, "mayday@example.com").Values, AlarmEmail: testCfg.AlarmEmail}, AssetDir: assetDir})
 }
+
+// TestPresenceWebhookURL: the presence notices go over https; plain http
+// only to a loopback host (the emulator tests' receiver).
+func TestPresenceWebhookURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://presence.contoso.com/notices", true},
+		{"http://presence.contoso.com/notices", false},
+		{"http://10.0.0.5:8080/notices", false},
+		{"ftp://presence.contoso.com/notices", false},
+		{"http://127.0.0.1:8080/notices", true},
+		{"http://[::1]:8080/notices", true},
+		{"http://localhost:8080/notices", true},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			context := map[string]any{"presencePlatform": "webhook", "presenceWebhookUrl": tc.url}
+			_, err := ConfigFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &context}).Node())
+			if tc.ok && err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "presenceWebhookUrl") || !strings.Contains(err.Error(), "https")) {
+				t.Errorf("err = %v, want presenceWebhookUrl refused for want of https", err)
+			}
+		})
+	}
+}

@@ -15,10 +15,11 @@ import (
 
 // newConnect wires the instance to connect-flow: Connect may invoke it (from
 // this instance only), the function is associated with the instance so
-// contact flows can pick it, and it may read and set the instance's agents'
-// status (the callback bypass) and read the statuses' types (an Offline
-// agent's callback goes to the fallback); lease expiry may describe the
-// instance's contacts.
+// contact flows can pick it, and it may look up the instance's agents, read
+// their status and the statuses' types (an Offline agent's callback goes to
+// the fallback), and move an agent to the routable status and to no other
+// (the callback bypass; with no connectRoutableStatusId it moves nobody);
+// lease expiry may describe the instance's contacts.
 func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Function) {
 	instance := cfg.Get(settings.ConnectInstanceARN)
 	if instance == "" {
@@ -40,7 +41,10 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 		IntegrationType: jsii.String("LAMBDA_FUNCTION"),
 		IntegrationArn:  flow.FunctionArn(),
 	})
-	grantConnectAgentStatus(flow, instance)
+	grantConnectReadAgents(flow, instance)
+	if routable := cfg.Get(settings.ConnectRoutableStatus); routable != "" {
+		grantConnectPutStatus(flow, instance, instance+"/agent-state/"+routable)
+	}
 	// Whether a callback's agent is Offline: the type of their status.
 	flow.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ConnectReadAgentStatusTypes"),
@@ -61,20 +65,32 @@ func newConnect(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Functio
 }
 
 // grantConnectAgentStatus lets fn look the instance's users up, read their
-// current status and set it (package agentstatus): on the instance, its
-// users (agent/*) and its agent statuses (agent-state/*) only. The presence
-// function needs the same.
+// current status and set it to any of the instance's agent statuses
+// (agent-state/*): presence push moves an agent to Do Not Disturb and back
+// to whatever they were on.
 func grantConnectAgentStatus(fn awslambda.Function, instance string) {
-	users, statuses := instance+"/agent/*", instance+"/agent-state/*"
+	grantConnectReadAgents(fn, instance)
+	grantConnectPutStatus(fn, instance, instance+"/agent-state/*")
+}
+
+// grantConnectReadAgents lets fn look the instance's users up and read
+// their current status (package agentstatus): on the instance and its
+// users (agent/*) only.
+func grantConnectReadAgents(fn awslambda.Function, instance string) {
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ConnectReadAgents"),
 		Actions:   jsii.Strings("connect:SearchUsers", "connect:GetCurrentUserData"),
-		Resources: jsii.Strings(instance, users),
+		Resources: jsii.Strings(instance, instance+"/agent/*"),
 	}))
+}
+
+// grantConnectPutStatus lets fn put the instance's users on the statuses
+// named by statuses (an agent-state ARN or agent-state/*).
+func grantConnectPutStatus(fn awslambda.Function, instance, statuses string) {
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ConnectSetAgentStatus"),
 		Actions:   jsii.Strings("connect:PutUserStatus"),
-		Resources: jsii.Strings(users, statuses),
+		Resources: jsii.Strings(instance+"/agent/*", statuses),
 	}))
 }
 

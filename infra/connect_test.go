@@ -206,7 +206,9 @@ func TestConnectWithInstance(t *testing.T) {
 	if _, okExpiry := grants[expiryRole]; !okFlow || !okExpiry || len(grants) != 2 {
 		t.Errorf("Connect actions granted by role: %v, want connect-flow's and lease-expiry's roles only", grants)
 	}
+	// connect-flow moves an agent to the routable status, to no other.
 	flowGrants := maps.Clone(agentStatusGrants)
+	flowGrants["connect:PutUserStatus"] = []string{connectInstance + "/agent/*", connectInstance + "/agent-state/" + connectRoutable}
 	flowGrants["connect:DescribeAgentStatus"] = []string{connectInstance + "/agent-state/*"}
 	checkGrants(t, "connect-flow", grants[flowRole], flowGrants)
 	checkGrants(t, "lease-expiry", grants[expiryRole], map[string][]string{"connect:DescribeContact": {connectInstance + "/contact/*"}})

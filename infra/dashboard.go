@@ -6,12 +6,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/mayday/mayday/functions"
+	"github.com/mayday/mayday/shared/mayday"
 )
 
 // heartbeatMinutes: lease-expiry runs every minute; five minutes without
@@ -76,9 +78,48 @@ func newDashboard(stack awscdk.Stack, fns map[string]awslambda.Function, failed 
 		Title: jsii.String("Alarms"), Alarms: &alarms, Width: jsii.Number(24)}))
 	dash.AddWidgets(
 		graph("Dial answers (webhook requests)", invocations(functions.DialDetection, functions.PriorityCallbackRouting, functions.ConnectFlow)...),
+		graph("Emergency dials by caller ID presented", callerIDSources(stack, fns)...))
+	dash.AddWidgets(
 		graph("Callback leases (allocation, expiry)", invocations(functions.CallbackLeaseAllocation, functions.LeaseExpiry)...))
 	dash.AddWidgets(
 		graph("Emails", invocations(functions.EmailNotification)...),
 		graph("Failures (errors, failed invocations)", append(errs, newMessages(failed))...))
 	dash.AddWidgets(graph("Throttles", throttles...))
+}
+
+// startedPattern matches the line the dial logs once an emergency call is
+// set up, which names the caller ID's source (lease, ecbn, agent, default,
+// none): a dashboard that shows ECBNs or defaults climbing shows an
+// exhausted pool or a slow store before anyone calls back.
+const startedPattern = `{ $.message = "emergency call started" }`
+
+// callerIDSources counts the emergency dials of the functions that answer
+// them, by the source of the caller ID presented.
+func callerIDSources(stack awscdk.Stack, fns map[string]awslambda.Function) []awscloudwatch.IMetric {
+	namespace := "Mayday/" + *stack.StackName()
+	var out []awscloudwatch.IMetric
+	for _, name := range []string{functions.DialDetection, functions.ConnectFlow} {
+		fn, ok := fns[name]
+		if !ok {
+			continue
+		}
+		id := constructID(name)
+		awslogs.NewMetricFilter(stack, jsii.String(id+"CallerIdFilter"), &awslogs.MetricFilterProps{
+			LogGroup:        fn.LogGroup(),
+			FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(startedPattern)),
+			MetricNamespace: jsii.String(namespace),
+			MetricName:      jsii.String("EmergencyDials"),
+			MetricValue:     jsii.String("1"),
+			Dimensions:      &map[string]*string{"CallerIdSource": jsii.String("$.callerIdSource")},
+		})
+	}
+	for _, source := range []string{mayday.CallerLease, mayday.CallerECBN, mayday.CallerAgent, mayday.CallerDefault, mayday.CallerNone} {
+		out = append(out, awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(namespace), MetricName: jsii.String("EmergencyDials"),
+			DimensionsMap: &map[string]*string{"CallerIdSource": jsii.String(source)},
+			Period:        awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum"),
+			Label: jsii.String(source),
+		}))
+	}
+	return out
 }

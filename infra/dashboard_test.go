@@ -42,7 +42,7 @@ func TestDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(b)
-	for _, title := range []string{"Alarms", "Dial answers", "Callback leases", "Emails", "Failures", "Throttles"} {
+	for _, title := range []string{"Alarms", "Dial answers", "Emergency dials by caller ID", "Callback leases", "Emails", "Failures", "Throttles"} {
 		if !strings.Contains(text, `\"title\":\"`+title) {
 			t.Errorf("dashboard has no %q widget", title)
 		}
@@ -52,6 +52,19 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("dashboard's alarm widget lacks %s", id)
 		}
 	}
+	for _, source := range []string{"lease", "ecbn", "agent", "default", "none"} {
+		if !strings.Contains(text, `[\"Mayday/Mayday\",\"EmergencyDials\",\"CallerIdSource\",\"`+source+`\"`) {
+			t.Errorf("dashboard does not graph emergency dials presenting %s", source)
+		}
+	}
+	check(t, func() {
+		template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), &map[string]any{
+			"LogGroupName":  refOf(ref(resources[functionIDs(t)[functions.DialDetection]].Properties["LoggingConfig"].(map[string]any)["LogGroup"])),
+			"FilterPattern": startedPattern,
+			"MetricTransformations": []any{map[string]any{"MetricNamespace": "Mayday/Mayday", "MetricName": "EmergencyDials", "MetricValue": "1",
+				"Dimensions": []any{map[string]any{"Key": "CallerIdSource", "Value": "$.callerIdSource"}}}},
+		})
+	})
 	if len(ofType("AWS::CloudWatch::Alarm")) < 20 {
 		t.Errorf("only %d alarms", len(ofType("AWS::CloudWatch::Alarm")))
 	}

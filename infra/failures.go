@@ -89,9 +89,9 @@ func newFailureAlarms(stack awscdk.Stack, topic awssns.ITopic, failed awssqs.Que
 		newMessages(failed))
 
 	var http []string
-	for _, r := range httpapi.Routes {
-		if _, ok := fns[r.Function]; ok && !slices.Contains(http, r.Function) {
-			http = append(http, r.Function)
+	for _, name := range httpapi.HTTPFunctions() {
+		if _, ok := fns[name]; ok {
+			http = append(http, name)
 		}
 	}
 	sort.Strings(http)

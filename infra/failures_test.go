@@ -73,7 +73,7 @@ func TestAsyncInvocationFailures(t *testing.T) {
 		template.HasOutput(jsii.String(FailedInvocationsOutput), &map[string]any{"Value": refOf(queue)})
 	})
 	// The HTTP functions are not asynchronous targets.
-	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI, functions.AgentState} {
 		check(t, func() {
 			template.ResourcePropertiesCountIs(typ, &map[string]any{"FunctionName": refOf(fns[name])}, jsii.Number(0))
 		})
@@ -178,7 +178,7 @@ func TestAuditLogGroupRetryable(t *testing.T) {
 // counts its access lines with a 5xx status, with an alarm on it.
 func TestWebhook5xxAlarms(t *testing.T) {
 	fns := functionIDs(t)
-	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI, functions.AgentState} {
 		t.Run(name, func(t *testing.T) {
 			group := ref(resources[fns[name]].Properties["LoggingConfig"].(map[string]any)["LogGroup"])
 			check(t, func() {

@@ -27,7 +27,7 @@ type functionSpec struct {
 // contact flow's function (the flow answers within its own 3 s budget);
 // event consumers get 30 s.
 var timeouts = map[functions.Trigger]float64{functions.Webhook: 10, functions.Admin: 10,
-	functions.ContactFlow: 8, functions.Event: 30}
+	functions.ContactFlow: 8, functions.Event: 30, functions.Stream: 30}
 
 // specsOf is the listed functions keep keeps, as the stack deploys them.
 func specsOf(keep func(functions.Function) bool) []functionSpec {
@@ -77,8 +77,8 @@ type functionsProps struct {
 }
 
 // newFunctions creates the functions, keyed by name. Access is granted
-// here only for what every function needs (the table) and for publishing;
-// the webhook secret and SES are granted where they are created.
+// here for the table (each function its own actions, iam.go) and for
+// publishing; the webhook secret and SES are granted where they are created.
 func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Function {
 	fns := map[string]awslambda.Function{}
 	resources := map[string]*string{settings.Table.Env: p.Table.TableName(), settings.Bus.Env: p.Bus.EventBusName()}
@@ -107,7 +107,7 @@ func newFunctions(stack awscdk.Stack, p functionsProps) map[string]awslambda.Fun
 			ReservedConcurrentExecutions: reservedConcurrency(spec.Name, p.Config),
 		})
 		nagFunction(fn)
-		p.Table.GrantReadWriteData(fn)
+		grantTable(fn, p.Table, "Table", functionTableAccess[spec.Name])
 		if spec.reads(settings.Bus) {
 			p.Bus.GrantPutEventsTo(fn, nil)
 		}

@@ -34,7 +34,7 @@ func TestFunctions(t *testing.T) {
 	for _, f := range functionSpecs {
 		t.Run(f.Name, func(t *testing.T) {
 			wantTimeout := 30
-			if f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.AdminAPI ||
+			if f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.AdminAPI || f.Name == functions.AgentState ||
 				f.Name == functions.AuditAPI {
 				wantTimeout = 10
 			}

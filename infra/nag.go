@@ -37,8 +37,8 @@ func nagFunction(fn awslambda.Function) {
 			"AWSLambdaBasicExecutionRole only lets the function write its own logs; the AWS managed policy is the documented minimum for Lambda.",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
 		suppress("AwsSolutions-IAM5",
-			"X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions (Resource *); DynamoDB grants cover the table's own indexes (<table>/index/*), no other table.",
-			"Resource::*", regex(`/^Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*$/g`)),
+			"X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions (Resource *). DynamoDB is granted per function on the table and on named indexes, no wildcard.",
+			"Resource::*"),
 		suppress("Serverless-LambdaDLQ",
 			"A DLQ serves asynchronous invocations only: the HTTP functions are invoked synchronously, and the event consumers' failures go to the on-failure destination of their EventInvokeConfig (the failed-invocations queue), which supersedes a DLQ and keeps the error and the event."),
 	}, jsii.Bool(true))

@@ -23,6 +23,7 @@ func newOutputs(stack awscdk.Stack, table awsdynamodb.TableV2, bus awsevents.Eve
 	out("DialDetectionWebhookUrl", "Telephony call-lifecycle webhook (POST, signed)", route(w.DialDetection, "/v1/telephony/events"))
 	out("CallbackRoutingWebhookUrl", "Telephony inbound-routing webhook (POST, signed)", route(w.CallbackRouting, "/v1/telephony/inbound"))
 	out("AdminUrl", "Admin and agent-state API base URL (IAM/SigV4, service lambda)", w.Admin.Url())
+	out("AgentStateUrl", "The agent desktop's read-only state route alone, GET /v1/agents/{agentId}/state (IAM/SigV4, service lambda)", w.AgentState.Url())
 	out("TableName", "DynamoDB table", table.TableName())
 	out("BusName", "EventBridge bus", bus.EventBusName())
 	out("WebhookSecretArn", "Secrets Manager secret holding the webhook HMAC key", w.Secret.SecretArn())

@@ -41,6 +41,7 @@ func newPresencePush(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Fu
 	var env string
 	switch presencePlatform(cfg) {
 	case settings.PlatformTaskRouter:
+		// Validate has required the account: newTwilio made the secret.
 		secret, env = twilioToken, settings.TwilioAuthTokenARN.Env
 	case settings.PlatformWebhook:
 		s := awssecretsmanager.NewSecret(stack, jsii.String("PresenceSecret"), &awssecretsmanager.SecretProps{

@@ -84,7 +84,8 @@ func TestPresencePushOtherPlatforms(t *testing.T) {
 	}
 	check(t, func() {
 		none.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(rulesDeployed(noneCfg)))))
-		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) // the webhook secret, the Twilio auth token
+		// the webhook secret (no Twilio account, no token), the alert links' and alert webhooks' keys
+		none.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(3))
 	})
 	// Without a Twilio account the admin function does not read the token.
 	if n := count(t, none, "AWS::Lambda::Function", map[string]any{

@@ -32,7 +32,7 @@ var recordWriteActions = []string{"dynamodb:UpdateItem", "dynamodb:DeleteItem", 
 // newEmergencyRecord creates the record's own table (so IAM can grant on it
 // apart from the operational table), lets the functions that read
 // MAYDAY_RECORD_TABLE append (PutItem, and Query to find the chain's end)
-// or, the audit function, only read, gives the audit function its own
+// or, the audit function, only read (recordTableAccess), gives the audit function its own
 // IAM-authorised URL, and creates the audit role: the only principal that
 // may invoke that URL or read the table. The admin function is granted
 // nothing on it.
@@ -61,7 +61,6 @@ func newEmergencyRecord(stack awscdk.Stack, fns map[string]awslambda.Function) e
 			ProjectionType: projection(ix.Projection),
 		})
 	}
-	tableARN := []*string{table.TableArn()}
 	indexARN := awscdk.Fn_Join(jsii.String(""), &[]*string{table.TableArn(), jsii.String("/index/" + dynamostore.RecordIndexByDay)})
 	deny := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Sid: jsii.String("RecordIsAppendOnly"),
 		Effect: awsiam.Effect_DENY, Actions: jsii.Strings(recordWriteActions...), Resources: &[]*string{table.TableArn(), indexARN}})
@@ -72,13 +71,7 @@ func newEmergencyRecord(stack awscdk.Stack, fns map[string]awslambda.Function) e
 			continue
 		}
 		fn.AddEnvironment(jsii.String(settings.RecordTable.Env), table.TableName(), nil)
-		allow := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Sid: jsii.String("AppendToRecord"),
-			Actions: jsii.Strings("dynamodb:PutItem", "dynamodb:Query"), Resources: &tableARN})
-		if f.Name == functions.AuditAPI {
-			allow = awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Sid: jsii.String("ReadRecord"),
-				Actions: jsii.Strings("dynamodb:Query"), Resources: &[]*string{table.TableArn(), indexARN}})
-		}
-		fn.AddToRolePolicy(allow)
+		grantTable(fn, table, "Record", recordTableAccess[f.Name])
 		fn.AddToRolePolicy(deny)
 	}
 

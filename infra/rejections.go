@@ -19,9 +19,9 @@ import (
 // token not yet in its secret answers 401/403 on every webhook, and an
 // exhausted reserved concurrency throttles (429). Either way every dial falls
 // to the platform's fallback with no Do Not Disturb, lease or email. Per
-// Function URL: a metric filter on 401/403 access lines, the URL's own
-// Url4xxCount (what the function never logged: a request Lambda refused),
-// and the function's Throttles; connect-flow, invoked by Connect rather
+// Function URL: a metric filter on 401/403 access lines, the webhook URLs'
+// own Url4xxCount (what the function never logged, a request Lambda refused,
+// and a platform's request it could not read), and the function's Throttles; connect-flow, invoked by Connect rather
 // than through a URL, gets the Throttles alarm.
 func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]awslambda.Function, hooks webhooks) {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
@@ -30,6 +30,7 @@ func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]
 		functions.DialDetection:           hooks.DialDetection,
 		functions.PriorityCallbackRouting: hooks.CallbackRouting,
 		functions.AdminAPI:                hooks.Admin,
+		functions.AgentState:              hooks.AgentState,
 	}
 	names := make([]string, 0, len(urls))
 	for name := range urls {
@@ -49,6 +50,11 @@ func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]
 		addAlarm(stack, topic, id+"RejectedAlarm",
 			"Mayday: "+name+" answered 401/403: the platform's signature or token does not match the secret (rotated, wrong URL). Every dial falls to the platform's fallback unhandled.",
 			filter.Metric(sum))
+		// The admin API answers 400/404 to operators' mistakes every day;
+		// its refusals are the filter's 401/403.
+		if name == functions.AdminAPI {
+			continue
+		}
 		addAlarm(stack, topic, id+"Url4xxAlarm",
 			"Mayday: "+name+"'s Function URL answered 4xx (refused by Lambda or the function). Check the platform's webhook configuration and the function's logs.",
 			awscloudwatch.NewMetric(&awscloudwatch.MetricProps{

@@ -47,7 +47,8 @@ var (
 			With(settings.CallbackFallback, "client:security-desk").
 			With(settings.DefaultCallerID, "US=+12065550100,GB=+442071230000").
 			With(settings.TaskRouterWorkspaceSID, "WS0123456789abcdef0123456789abcdef").
-			With(settings.TaskRouterDNDActivitySID, "WA0123456789abcdef0123456789abcdef").Values,
+			With(settings.TaskRouterDNDActivitySID, "WA0123456789abcdef0123456789abcdef").
+			With(settings.SMSOrigination, "+12065550199").Values,
 		CallbackPool: []PoolNumber{
 			{Country: "GB", Number: "+442071230001"},
 			{Country: "US", Number: "+14255550001"},

@@ -38,6 +38,8 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 		GlobalSecondaryIndexes: &gsis,
 		Billing:                awsdynamodb.Billing_OnDemand(nil),
 		TimeToLiveAttribute:    jsii.String(schema.TTLAttribute),
+		// The outbox publisher reads the outbox items from the stream.
+		DynamoStream: awsdynamodb.StreamViewType_NEW_IMAGE,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},

@@ -10,28 +10,29 @@ import (
 	"github.com/mayday/mayday/shared/settings"
 )
 
-// newTwilio wires Twilio Programmable Voice: a secret for the account's auth
-// token, readable by the two webhook functions only, which check
+// newTwilio wires Twilio Programmable Voice, when an account is configured
+// (twilioAccountSid; without one there is no secret, no function may read
+// one, and the functions serve no Twilio route): a secret for the account's
+// auth token, readable by the two webhook functions, which check
 // X-Twilio-Signature with it (read and cached as the webhook secret is, so
 // a rotated token is served within a minute and the previous one stays
 // accepted for the rotation window). The stack cannot know the token: the secret starts with a
 // generated placeholder, which no Twilio request matches (403), until the
 // operator puts the token in it. The account SID and the ordinary calls'
 // URL come from the context (settings TwilioAccountSID, TwilioOrdinaryURL).
-// The outputs are the URLs to enter in the Twilio console. With an account
-// configured (twilioAccountSid), the admin function reads the token too:
-// the readiness report asks Twilio's REST API which numbers have an
-// emergency address registered.
+// The outputs are the URLs to enter in the Twilio console. The admin
+// function reads the token too: the readiness report asks Twilio's REST API
+// which numbers have an emergency address registered (and presence push,
+// for TaskRouter, newPresencePush).
 func newTwilio(stack awscdk.Stack, cfg Config, w webhooks, fns map[string]awslambda.Function) awssecretsmanager.Secret {
+	if cfg.Get(settings.TwilioAccountSID) == "" {
+		return nil
+	}
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("TwilioAuthToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Mayday: the Twilio account's auth token, which signs Twilio's webhooks (X-Twilio-Signature); put the token here"),
 	})
 	nagManuallyRotatedSecret(secret, "Twilio issues the auth token (its console promotes the secondary token)")
-	readers := []string{functions.DialDetection, functions.PriorityCallbackRouting}
-	if cfg.Get(settings.TwilioAccountSID) != "" {
-		readers = append(readers, functions.AdminAPI)
-	}
-	for _, name := range readers {
+	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting, functions.AdminAPI} {
 		fns[name].AddEnvironment(jsii.String(settings.TwilioAuthTokenARN.Env), secret.SecretArn(), nil)
 		secret.GrantRead(fns[name], nil)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -89,4 +91,64 @@ func TestTwilio(t *testing.T) {
 			}}}})
 		}
 	})
+}
+
+// TestNoTwilioWithoutAccount: without twilioAccountSid there is no Twilio
+// secret, no function is given one or may read one (only the webhook
+// secret, by the two webhooks), and no Twilio output.
+func TestNoTwilioWithoutAccount(t *testing.T) {
+	tpl, res := synth(t, "MaydayNoTwilio", testCfg.With(settings.TwilioAccountSID, "").With(settings.PresencePlatform, settings.PlatformNone))
+	var webhookSecret string
+	for id, r := range res {
+		switch r.Type {
+		case "AWS::SecretsManager::Secret":
+			if strings.HasPrefix(id, "Alert") { // the alert keys: not Twilio's (alerts_test.go)
+				continue
+			}
+			if !strings.HasPrefix(id, "WebhookSecret") {
+				t.Errorf("secret %s without a Twilio account", id)
+			}
+			webhookSecret = id
+		case "AWS::Lambda::Function":
+			env, _ := r.Properties["Environment"].(map[string]any)
+			vars, _ := env["Variables"].(map[string]any)
+			if v, ok := vars[settings.TwilioAuthTokenARN.Env]; ok {
+				t.Errorf("%s: %s = %v", id, settings.TwilioAuthTokenARN.Env, v)
+			}
+		}
+	}
+	// The secrets read, by role: the webhook secret, by two roles.
+	readers := map[string][]string{}
+	for _, r := range res {
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		sts, _ := r.Properties["PolicyDocument"].(map[string]any)["Statement"].([]any)
+		for _, st := range sts {
+			st := st.(map[string]any)
+			if !slices.Contains(strList(st["Action"]), "secretsmanager:GetSecretValue") {
+				continue
+			}
+			if strings.HasPrefix(ref(st["Resource"]), "Alert") {
+				continue
+			}
+			for _, role := range r.Properties["Roles"].([]any) {
+				readers[ref(role)] = append(readers[ref(role)], ref(st["Resource"]))
+			}
+		}
+	}
+	if len(readers) != 2 {
+		t.Errorf("roles reading a secret: %v, want the two webhooks'", readers)
+	}
+	for role, secrets := range readers {
+		if !slices.Equal(secrets, []string{webhookSecret}) {
+			t.Errorf("%s reads %q, want only %s", role, secrets, webhookSecret)
+		}
+	}
+	outputs := tpl.FindOutputs(jsii.String("*"), nil)
+	for name := range *outputs {
+		if strings.HasPrefix(name, "Twilio") {
+			t.Errorf("output %s without a Twilio account", name)
+		}
+	}
 }

@@ -21,16 +21,21 @@ type webhooks struct {
 	DialDetection   awslambda.FunctionUrl
 	CallbackRouting awslambda.FunctionUrl
 	Admin           awslambda.FunctionUrl
+	// AgentState serves only the desktop's read-only state route: a
+	// desktop's principal may invoke it without the admin routes.
+	AgentState awslambda.FunctionUrl
 }
 
-// newWebhooks gives the three HTTP functions a Function URL each.
+// newWebhooks gives the four HTTP functions a Function URL each.
 //
 // The two webhooks (dial detection, priority callback routing) are public
 // (AuthType NONE): the telephony platform cannot sign AWS requests, and the
 // functions reject any request without a valid X-Mayday-Signature (HMAC-SHA256
 // with the generated secret, 5-minute window). The admin/state routes need
 // SigV4-signed requests from a principal allowed lambda:InvokeFunctionUrl
-// (AuthType AWS_IAM).
+// and lambda:InvokeFunction (AuthType AWS_IAM; newInvokeAccess): admin-api's
+// for every admin route, agent-state's for the desktop's read-only state
+// route alone.
 func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks {
 	secret := awssecretsmanager.NewSecret(stack, jsii.String("WebhookSecret"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Mayday: HMAC-SHA256 key of the telephony webhooks' X-Mayday-Signature"),
@@ -48,6 +53,7 @@ func newWebhooks(stack awscdk.Stack, fns map[string]awslambda.Function) webhooks
 		DialDetection:   url(functions.DialDetection, awslambda.FunctionUrlAuthType_NONE),
 		CallbackRouting: url(functions.PriorityCallbackRouting, awslambda.FunctionUrlAuthType_NONE),
 		Admin:           url(functions.AdminAPI, awslambda.FunctionUrlAuthType_AWS_IAM),
+		AgentState:      url(functions.AgentState, awslambda.FunctionUrlAuthType_AWS_IAM),
 	}
 	for _, name := range []string{functions.DialDetection, functions.PriorityCallbackRouting} {
 		fn := fns[name]

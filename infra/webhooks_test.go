@@ -13,15 +13,15 @@ import (
 	"github.com/mayday/mayday/functions"
 )
 
-// TestFunctionURLs: exactly three Function URLs — the two public webhooks and
-// the IAM-authorised admin API — in RESPONSE_STREAM mode (lambdaurl), and the
-// outputs an operator needs.
+// TestFunctionURLs: exactly four Function URLs — the two public webhooks,
+// the IAM-authorised admin API and agent state — in RESPONSE_STREAM mode
+// (lambdaurl), and the outputs an operator needs.
 func TestFunctionURLs(t *testing.T) {
 	fns := functionIDs(t)
 	typ := jsii.String("AWS::Lambda::Url")
 	check(t, func() {
-		template.ResourceCountIs(typ, jsii.Number(4))
-		for fn, auth := range map[string]string{functions.DialDetection: "NONE", functions.PriorityCallbackRouting: "NONE", functions.AdminAPI: "AWS_IAM",
+		template.ResourceCountIs(typ, jsii.Number(5))
+		for fn, auth := range map[string]string{functions.DialDetection: "NONE", functions.PriorityCallbackRouting: "NONE", functions.AdminAPI: "AWS_IAM", functions.AgentState: "AWS_IAM",
 			functions.AuditAPI: "AWS_IAM"} {
 			template.HasResourceProperties(typ, &map[string]any{
 				"AuthType":          auth,
@@ -29,7 +29,7 @@ func TestFunctionURLs(t *testing.T) {
 				"TargetFunctionArn": getAttOf(fns[fn], "Arn"),
 			})
 		}
-		for _, k := range []string{"DialDetectionWebhookUrl", "CallbackRoutingWebhookUrl", "AdminUrl", "TableName", "BusName", "WebhookSecretArn",
+		for _, k := range []string{"DialDetectionWebhookUrl", "CallbackRoutingWebhookUrl", "AdminUrl", "AgentStateUrl", "TableName", "BusName", "WebhookSecretArn",
 			"AuditUrl", "AuditRoleArn", "RecordTableName"} {
 			template.HasOutput(jsii.String(k), &map[string]any{"Value": assertions.Match_AnyValue()})
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mayday/mayday/shared/bench"
 )
@@ -15,8 +16,10 @@ var benchCommand = &command{
 JSON object. Each figure is shown with its goal and the adapter it ran on.
 The bootstraps are built by scripts/build-functions.sh, as by make build.
 The emulator measurements (the dial answer and dial → email on DynamoDB
-Local and aws-ses-v2-local beside their round-trip floors, AWS calls per
-emergency by step) run when both endpoints are set:
+Local and aws-ses-v2-local beside their floors, the raw SDK calls each
+sample made issued back to back after it; AWS calls per emergency by step;
+a burst of 20 dials at a site with 25 free numbers) run when both
+endpoints are set:
 scripts/services.sh run go run ./cmd/mayday bench -json`,
 	otherEnv: []otherVar{
 		{dynamoEndpoint.name, dynamoEndpoint.doc + "; with " + sesEndpoint.name + ", runs the emulator measurements"},
@@ -38,8 +41,9 @@ func runBench(ctx context.Context, c *call, args []string) error {
 	fs.IntVar(&o.EmulatedChains, "emulated-chains", 200, "dial → email samples on the emulators")
 	fs.IntVar(&o.Callbacks, "callbacks", 1000, "inbound routing decisions timed")
 	fs.IntVar(&o.Emergencies, "emergencies", 10, "emergency calls whose AWS calls are counted")
-	fs.IntVar(&o.FloorSamples, "floor-samples", 200, "samples of each AWS call of the round-trip floors")
 	fs.IntVar(&o.InitRuns, "init-runs", 5, "cold starts per Lambda bootstrap")
+	fs.IntVar(&o.OutageEmergencies, "outage-emergencies", 100, "emergencies dialled and ended while EventBridge's PutEvents fails")
+	fs.DurationVar(&o.Outage, "outage", 30*time.Second, "how long PutEvents fails in the EventBridge outage")
 	fs.BoolVar(&o.SkipBinaries, "skip-binaries", false, "do not build the bootstraps (binary_bytes_max and init_ms null)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	rest, err := c.parse(args)

@@ -59,7 +59,8 @@ var (
 
 // commands is every command, in the order `mayday -h` lists them.
 var commands = []*command{localCommand, simulateCommand, benchCommand,
-	sitesCommand, numbersCommand, contactsCommand, readinessCommand, templateCommand, replayCommand, consoleCommand, auditCommand}
+	sitesCommand, numbersCommand, contactsCommand, readinessCommand, templateCommand, replayCommand, consoleCommand, twilioFallbackCommand,
+	auditCommand}
 
 func find(name string) *command {
 	for _, c := range commands {

@@ -77,6 +77,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"replay", "help"}, "replay", nil},
 		{[]string{"console", "-h"}, "console", []string{"MAYDAY_ADMIN_URL", "MAYDAY_CONSOLE_ADDR", "-admin-url"}},
 		{[]string{"console", "help"}, "console", nil},
+		{[]string{"twilio-fallback", "-h"}, "twilio-fallback", []string{"MAYDAY_CALLBACK_FALLBACK", "MAYDAY_DEFAULT_CALLER_ID",
+			"MAYDAY_DIAL_PREFIX", "MAYDAY_TWILIO_ORDINARY_URL", "-part"}},
 		{[]string{"audit", "-h"}, "audit", []string{"MAYDAY_RECORD_TABLE", "-since", "AWS_ENDPOINT_URL_DYNAMODB"}},
 		{[]string{"audit", "export", "--help"}, "audit", nil},
 	}
@@ -240,6 +242,8 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 		{"demo: caller ID", "", "", "env", "demo", 0, `"callerId": "+14255550001"`},
 		{"demo: location", "", "", "env", "demo", 0, "\"location\": {\n      \"kind\": \"site\",\n      \"source\": \"call\",\n      \"siteId\": \"sea\",\n      \"name\": \"Seattle HQ\""},
 		{"demo: the email names the address", "", "", "env", "demo", 0, `Location:  Seattle HQ: 1 Main St, Seattle, WA 98101, US`},
+		{"demo: the desk's text", "", "", "env", "demo", 0, "\"channel\": \"sms\",\n        \"to\": \"+12065550150\",\n        \"text\": \"EMERGENCY: Ada Agent dialled 9-911"},
+		{"demo: the desk's webhook post", "", "", "env", "demo", 0, "\"channel\": \"webhook\",\n        \"to\": \"https://hooks.example.com/services/T000/B000/XXXX\""},
 		// The remote agent presents their own number and their home address.
 		{"demo: remote caller ID", "", "", "env", "demo", 0, `"callerId": "+12065550142",` + "\n" + `    "callerIdSource": "agent"`},
 		{"demo: remote location", "", "", "env", "demo", 0, "\"kind\": \"remote\",\n      \"source\": \"confirmed\",\n      \"address\": {\n        \"houseNumber\": \"2121\""},
@@ -272,6 +276,7 @@ func TestSimulateTargetsTheRunner(t *testing.T) {
 			}
 			// This runner, not another one, took the call.
 			if tt.action == "dial" && code == 0 {
+				sys.Main.Settle() // the outbox publishes the dial's event
 				var events strings.Builder
 				for _, e := range sys.Main.Bus.Events() {
 					events.Write(e)

@@ -37,7 +37,9 @@ var consoleCommand = &command{
 	about: `Serves the console and the agent desks on a loopback address and forwards
 their admin calls (/v1/...) to the stack's admin Function URL, each signed with
 SigV4 (service lambda) with your AWS credentials: nothing new is exposed, and the
-Function URL's IAM authorisation decides what you may do. The email template is
+Function URL's IAM authorisation decides what you may do (your role needs
+lambda:InvokeFunctionUrl and lambda:InvokeFunction on the admin function: the
+stack's AdminInvokePolicyArn policy). The email template is
 read from and pushed to SES as "mayday template push" does. The bus's events and
 dead letters are only in the local runner's console (mayday local).
 It prints its URL with a token made for the run: only a browser that opened

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mayday/mayday/shared/amazonconnect/agentstatus"
 	"github.com/mayday/mayday/shared/awsclients"
-	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/settings"
@@ -88,7 +87,7 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 		if err != nil {
 			return err
 		}
-		aws, err := coldstart.Load(ctx)
+		aws, err := awsclients.Load(ctx)
 		if err != nil {
 			return err
 		}
@@ -110,7 +109,11 @@ func runLocal(ctx context.Context, c *call, args []string) error {
 			if err != nil {
 				return err
 			}
-			if m.Store, err = awsclients.EnsureStore(ctx, clients, cmp.Or(*table, envTable, localTable)); err != nil {
+			name := cmp.Or(*table, envTable, localTable)
+			if m.Store, err = awsclients.EnsureStore(ctx, clients, name); err != nil {
+				return err
+			}
+			if m.Stream, err = local.NewStreamRelay(ctx, clients.DynamoDB, name); err != nil {
 				return err
 			}
 		}

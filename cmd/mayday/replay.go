@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/mayday/mayday/shared/coldstart"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/redrive"
 )
 
@@ -47,7 +47,7 @@ func runReplay(ctx context.Context, c *call, args []string) error {
 	if *queue == "" {
 		return c.usageErrorf("-queue is required")
 	}
-	cfg, err := coldstart.Load(ctx)
+	cfg, err := awsclients.Load(ctx)
 	if err != nil {
 		return err
 	}

@@ -234,8 +234,8 @@ func (s *simulator) demo(ctx context.Context) error {
 				step("an operator configures the agent and the callback pool")
 				return nil
 			}
-			step("an operator configures the site, then the agent and a callback number at the site")
-			return admin("PUT", "/v1/sites/"+site, "site.json")
+			step("an operator configures the site (its desk also texted and posted to), then the agent and a callback number at the site")
+			return s.demoSite(ctx, site)
 		},
 		func() error { return admin("PUT", "/v1/agents/"+s.agentID, "agent.json") },
 		func() error { return admin("POST", "/v1/callback-numbers", "callback-number.json") },
@@ -249,7 +249,7 @@ func (s *simulator) demo(ctx context.Context) error {
 			return admin("GET", "/v1/agents/"+s.agentID+"/state", "")
 		},
 		func() error {
-			step("the email to the agent's contacts and the site's recipients")
+			step("the email to the agent's contacts and the site's recipients; the desk's text and webhook post (alerts)")
 			return admin("GET", "/local/outbox", "")
 		},
 		func() error {
@@ -300,6 +300,28 @@ func (s *simulator) demo(ctx context.Context) error {
 	}
 	return nil
 }
+
+// demoSite puts the sample site with the security desk's other alert
+// channels: locally the text and the post land in the outbox.
+func (s *simulator) demoSite(ctx context.Context, site string) error {
+	m, err := s.sampleFields("admin", "site.json")
+	if err != nil {
+		return err
+	}
+	m["notifySms"] = []string{demoDeskSMS}
+	m["notifyWebhook"] = demoDeskWebhook
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, "PUT", "/v1/sites/"+site, body, false)
+}
+
+// The demo site's desk phone and chat webhook.
+const (
+	demoDeskSMS     = "+12065550150"
+	demoDeskWebhook = "https://hooks.example.com/services/T000/B000/XXXX"
+)
 
 // remoteAgent is the demo's agent working from home.
 const remoteAgent = "a-2"

@@ -1,7 +1,8 @@
-// Package awsclients builds every AWS client and adapter at once, for the
-// programs that use them all: the operator CLI, the local runner against
-// DynamoDB Local / aws-ses-v2-local, tests and benchmarks. Lambda functions
-// use coldstart and link only what they need.
+// Package awsclients loads the SDK's full default configuration chain (Load)
+// and builds every AWS client and adapter at once, for the programs that use
+// them all: the operator CLI, the local runner against DynamoDB Local /
+// aws-ses-v2-local, tests and benchmarks. Lambda functions read only what
+// their runtime sets (coldstart.AWS) and link only the clients they use.
 package awsclients
 
 import (
@@ -31,7 +32,7 @@ type Clients struct {
 // New loads the configuration once and builds every client, for the
 // operator CLI and the local runner (functions use coldstart instead).
 func New(ctx context.Context) (Clients, error) {
-	cfg, err := coldstart.Load(ctx)
+	cfg, err := Load(ctx)
 	if err != nil {
 		return Clients{}, err
 	}

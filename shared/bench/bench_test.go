@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,7 +66,7 @@ func TestRunSmall(t *testing.T) {
 		t.Skip("short")
 	}
 	o := Options{N: 100, Webhooks: 100, HTTPWebhooks: 50, Chains: 20, DialAnswers: 10, EmulatedChains: 10, Callbacks: 50,
-		Emergencies: 2, FloorSamples: 10, SkipBinaries: true}
+		Emergencies: 2, SkipBinaries: true, OutageEmergencies: 5, Outage: time.Second}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -94,28 +95,57 @@ func TestRunSmall(t *testing.T) {
 			t.Errorf("JSON lacks %s, which has a goal: %s", f, b)
 		}
 	}
-	for _, f := range []string{"webhook_p50_ms", "dial_answer_floor_ms", "roundtrip_floor_ms", "aws_calls_by_step"} {
+	for _, f := range append([]string{"webhook_p50_ms", "dial_answer_floor_p50_ms", "dial_answer_floor_p99_ms", "roundtrip_floor_p50_ms",
+		"roundtrip_floor_p99_ms", "aws_calls_by_step", "site_burst_emulated_distinct", "site_burst_emulated_ecbn"}, stepKeys...) {
 		if !strings.Contains(string(b), `"`+f+`"`) {
 			t.Errorf("JSON lacks %s: %s", f, b)
 		}
 	}
 	emulated := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ENDPOINT_URL_SESV2") != ""
-	for name, v := range map[string]*float64{"AWS calls": r.AWSCallsPerEmergency, "floor": r.RoundtripFloorMs,
-		"dial answer floor": r.DialAnswerFloorMs, "dial answer": r.DialAnswerEmulatedP99Ms, "dial → email": r.DialToEmailEmulatedP99Ms,
-		"remote dial answer": r.DialAnswerRemoteEmulatedP99Ms} {
+	for name, v := range map[string]*float64{"AWS calls": r.AWSCallsPerEmergency, "floor p50": r.RoundtripFloorP50Ms, "floor p99": r.RoundtripFloorP99Ms,
+		"dial answer floor p50": r.DialAnswerFloorP50Ms, "dial answer floor p99": r.DialAnswerFloorP99Ms,
+		"dial answer": r.DialAnswerEmulatedP99Ms, "dial → email": r.DialToEmailEmulatedP99Ms,
+		"remote dial answer": r.DialAnswerRemoteEmulatedP99Ms, "dial's AWS calls": r.AWSCallsDial, "restore's AWS calls": r.AWSCallsRestore,
+		"burst answer": r.SiteBurstEmulatedAnswerP99Ms} {
 		if emulated != (v != nil) {
 			t.Errorf("emulated=%v but %s = %v", emulated, name, v)
 		}
 	}
 	if emulated {
 		// A remote agent's dial reads the agent and the call and writes
-		// them (and publishes): no site, pool or number call.
+		// them with the outbox: no site, pool or number call.
 		if ra := rep.DialAnswerRemoteEmulated; ra.Calls > 3 || strings.Contains(ra.Detail, "Query") ||
 			strings.Contains(ra.Detail, "SITE") || strings.Contains(ra.Detail, "NUMBER") {
 			t.Errorf("a remote dial made %.1f AWS calls: %s; want the agent and call's read and write only", ra.Calls, ra.Detail)
 		}
-		if *r.AWSCallsPerEmergency < 3 || len(r.AWSCallsByStep) != len(Steps) || r.AWSCallsByStep[0].Calls < 3 {
+		if *r.AWSCallsPerEmergency < 3 || len(r.AWSCallsByStep) != len(Steps) || r.AWSCallsByStep[0].Calls < 2 {
 			t.Errorf("AWS calls per emergency = %v, by step %v: the counter missed calls", *r.AWSCallsPerEmergency, r.AWSCallsByStep)
+		}
+		// The steps' keys are the steps' counts, and add up to the whole.
+		sum := 0.0
+		for i, v := range []*float64{r.AWSCallsDial, r.AWSCallsOutboxStart, r.AWSCallsLeaseAllocation, r.AWSCallsEmail, r.AWSCallsEnd, r.AWSCallsOutboxEnd, r.AWSCallsRestore} {
+			if *v != r.AWSCallsByStep[i].Calls {
+				t.Errorf("%s = %v, want step %s's %v", stepKeys[i], *v, r.AWSCallsByStep[i].Step, r.AWSCallsByStep[i].Calls)
+			}
+			sum += *v
+		}
+		if math.Abs(sum-*r.AWSCallsPerEmergency) > 0.01 {
+			t.Errorf("the steps' AWS calls add up to %v, not %v", sum, *r.AWSCallsPerEmergency)
+		}
+		// A floor is one sequence per measured sample, its p99 no lower
+		// than its p50, the round trip's longer than the dial's.
+		if fl, rt := rep.DialAnswerFloorSummary, rep.FloorSummary; fl.N != o.DialAnswers || rt.N != o.EmulatedChains ||
+			fl.P50 <= 0 || fl.P99 < fl.P50 || rt.P99 < rt.P50 || rt.P50 <= fl.P50 ||
+			*r.DialAnswerFloorP50Ms != fl.P50 || *r.DialAnswerFloorP99Ms != fl.P99 || *r.RoundtripFloorP99Ms != rt.P99 ||
+			*r.DialAnswerFloorRatio != math.Round(*r.DialAnswerEmulatedP99Ms/fl.P99*1000)/1000 {
+			t.Errorf("floors: dial answer %+v, round trip %+v; result %+v", fl, rt, r)
+		}
+		// The burst: every dial answered with a caller ID of its own or the
+		// ECBN, none given twice.
+		if b := rep.Burst; b.Agents != burstDials || b.Pool != burstPool || b.Dials != burstDials ||
+			*r.SiteBurstEmulatedDistinct != b.DistinctCallerIDs || *r.SiteBurstEmulatedECBN != b.ECBN ||
+			b.Leases+b.ECBN != burstDials || b.DuplicateCallerIDs != 0 || b.DuplicateLeases != 0 || b.Emails != burstDials {
+			t.Errorf("burst: %+v", b)
 		}
 		// The floors are made of the calls the measured samples made: each
 		// kind they made is in the floor, each call of the floor was made.
@@ -192,7 +222,7 @@ func BenchmarkVerifySignature(b *testing.B) {
 // bootB starts an embedded runner with agents and a pool at one site.
 func bootB(b *testing.B, agents, numbers int) *system {
 	b.Helper()
-	s, err := boot(nil, nil)
+	s, err := boot(nil, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -226,7 +256,7 @@ func handlerOnly(b *testing.B, pool int) (mayday.UseCases, *inmem.Store, http.Ha
 	}
 	ctx := context.Background()
 	if _, err := uc.AdminAPI.PutSite(ctx, "b-site", mayday.Site{Name: "Bench site", Country: "US",
-		Address:                 mayday.Address{Street: "1 Main St", City: "Seattle", PostalCode: "98101", Country: "US"},
+		Address:                 mayday.Address{Street: "1 Main St", City: "Seattle", Region: "WA", PostalCode: "98101", Country: "US"},
 		EmergencyCallbackNumber: "+18005550001"}); err != nil {
 		b.Fatal(err)
 	}
@@ -371,11 +401,11 @@ func BenchmarkDialToEmail(b *testing.B) {
 		open = append(open, callID)
 		if len(open) == agents {
 			b.StopTimer()
-			s.m.Bus.Wait()
+			s.m.Settle()
 			for _, id := range open {
 				s.serve(http.MethodPost, "/v1/telephony/events", endBody(id), true)
 			}
-			s.m.Bus.Wait()
+			s.m.Settle()
 			open = open[:0]
 			b.StartTimer()
 		}

@@ -16,6 +16,13 @@ import (
 	"time"
 )
 
+// The goals of every bootstrap: Lambda's cold start downloads and maps the
+// binary, then runs its init.
+const (
+	BinaryBytesGoal = 10 << 20 // linux/arm64, as built for Lambda
+	InitMsGoal      = 25.0     // process start → first Runtime API poll
+)
+
 // Binary is one function's bootstrap.
 type Binary struct {
 	Function string
@@ -206,9 +213,12 @@ func coldStartEnv() []string {
 		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9", "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=http://127.0.0.1:9", "AWS_ENDPOINT_URL_LOCATION=http://127.0.0.1:9",
 		"MAYDAY_TABLE=mayday", "MAYDAY_BUS=mayday", "MAYDAY_SENDER=mayday@example.com", "MAYDAY_PLACE_INDEX=mayday-places",
+		"MAYDAY_RECORD_TABLE=mayday-record",
 		"MAYDAY_WEBHOOK_SECRET=bench", "TZ=UTC",
+		"MAYDAY_ALERT_SECRET=bench", "MAYDAY_ALERT_WEBHOOK_SECRET=bench",
 		// The platform functions as deployed with a platform.
 		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
+		"MAYDAY_PRESENCE_SECRET_ARN=arn:aws:secretsmanager:us-east-1:111122223333:secret:presence",
 		"MAYDAY_CONNECT_INSTANCE_ARN=arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-111111111111",
 	}
 }

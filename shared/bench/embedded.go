@@ -31,7 +31,7 @@ func webhookInProcess(s *system, prefix string, from, n int) (Samples, error) {
 			return nil, err
 		}
 		out = append(out, d)
-		s.m.Bus.Wait()
+		s.m.Settle()
 	}
 	return out, nil
 }
@@ -55,7 +55,7 @@ func webhookHTTP(s *system, prefix string, from, n int) (Samples, error) {
 			return nil, fmt.Errorf("over HTTP: %w", err)
 		}
 		out = append(out, d)
-		s.m.Bus.Wait()
+		s.m.Settle()
 	}
 	return out, nil
 }
@@ -90,11 +90,11 @@ func callbackRoutes(s *system, prefix string, n int) (Samples, error) {
 			return nil, fmt.Errorf("inbound: %d %s", code, resp)
 		}
 		out = append(out, d)
-		s.m.Bus.Wait()
+		s.m.Settle()
 		if code, resp := s.serve(http.MethodPost, "/v1/telephony/events", endBody(callID), true); code != http.StatusOK {
 			return nil, fmt.Errorf("end callback: %d %s", code, resp)
 		}
-		s.m.Bus.Wait()
+		s.m.Settle()
 	}
 	return out, nil
 }
@@ -129,7 +129,7 @@ func dialToEmail(s *system, prefix string, from, n int, before, after func()) (S
 		case <-time.After(20 * time.Second):
 			return nil, fmt.Errorf("call %s: no email after 20s (dead letters: %d)", callID, len(s.m.Bus.DeadLetters()))
 		}
-		s.m.Bus.Wait()
+		s.m.Settle()
 		if after != nil {
 			after()
 		}
@@ -164,17 +164,22 @@ type Contention struct {
 	Elapsed                               time.Duration // dials sent → chain settled
 }
 
-// contention fires n concurrent dials from n agents at one site with a pool
-// of numbers numbers, times each answer and reads what it presented, waits
-// for the chain to settle, checks the leases and the emails, then ends
-// every call concurrently and checks that presence came back.
+// contention is burst on the embedded store.
 func contention(prefix string, n, numbers, series int) (Contention, error) {
-	c := Contention{Agents: n, Pool: numbers, Budget: settings.WebhookBudget}
-	s, err := boot(nil, nil)
+	s, err := boot(nil, nil, nil)
 	if err != nil {
-		return c, err
+		return Contention{Agents: n, Pool: numbers}, err
 	}
 	defer s.Close()
+	return burst(s, prefix, n, numbers, series)
+}
+
+// burst fires n concurrent dials from n agents at one site with a pool of
+// numbers numbers on s, times each answer and reads what it presented,
+// waits for the chain to settle, checks the leases and the emails, then
+// ends every call concurrently and checks that presence came back.
+func burst(s *system, prefix string, n, numbers, series int) (Contention, error) {
+	c := Contention{Agents: n, Pool: numbers, Budget: settings.WebhookBudget}
 	if err := s.seed(prefix, n, numbers, series); err != nil {
 		return c, err
 	}
@@ -195,7 +200,7 @@ func contention(prefix string, n, numbers, series int) (Contention, error) {
 		sources[i], callerIDs[i], located[i] = src, a.CallerID, s.atSite(a)
 		return true
 	})
-	s.m.Bus.Wait()
+	s.m.Settle()
 	c.Elapsed = time.Since(start)
 	c.Dials = answered
 	c.Answer = Summarise(times)
@@ -281,7 +286,7 @@ func contention(prefix string, n, numbers, series int) (Contention, error) {
 		code, _ := s.serve(http.MethodPost, "/v1/telephony/events", endBody(fmt.Sprintf("%s-c%05d", prefix, i)), true)
 		return code == http.StatusOK
 	})
-	s.m.Bus.Wait()
+	s.m.Settle()
 	for i := range n {
 		a, err := s.m.UseCases.AdminAPI.GetAgent(context.Background(), agentID(prefix, i))
 		if err == nil && string(a.Presence) == initialPresence && !a.InEmergency() {

@@ -21,6 +21,7 @@ import (
 	"github.com/mayday/mayday/shared/awscount"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/mayday"
 )
 
@@ -63,7 +64,11 @@ func bootEmulated(ctx context.Context) (*emulated, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := boot(store, mailer)
+	stream, err := local.NewStreamRelay(ctx, plain.DynamoDB, table)
+	if err != nil {
+		return nil, err
+	}
+	s, err := boot(store, mailer, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +122,10 @@ func itemKind(_, _ string, input any) string {
 }
 
 // Steps of one emergency call, in the order the chain runs them.
-var Steps = []string{"dial webhook", "lease allocation", "email notification", "end webhook", "presence restore"}
+// The outbox publisher puts the events the webhooks' writes recorded on the
+// bus: its PutEvents are its own step, not the webhook's.
+var Steps = []string{"dial webhook", "outbox publisher (start)", "lease allocation", "email notification", "end webhook",
+	"outbox publisher (end)", "presence restore"}
 
 // AWSCalls is what one emergency call costs in AWS requests.
 type AWSCalls struct {
@@ -174,11 +182,28 @@ func (e *emulated) awsCallsPerEmergency(prefix string, first, runs int) (AWSCall
 			stepTimes[step] = append(stepTimes[step], time.Since(lastAt))
 			last, lastAt = now, time.Now()
 		}
+		// markRecorded marks a webhook's step once the outbox publisher has
+		// published what it recorded (held by the gate): the PutEvents are
+		// the publisher's step.
+		markRecorded := func(step int, what string, answered time.Time) error {
+			if err := s.pub.waitHeld(1, 10*time.Second); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			e.store.Forget()
+			now := e.counter.Snapshot()
+			webhook, publisher := splitPutEvents(now.Sub(last))
+			perStep[step] = perStep[step].Add(webhook)
+			perStep[step+1] = perStep[step+1].Add(publisher)
+			stepTimes[step] = append(stepTimes[step], answered.Sub(lastAt))
+			stepTimes[step+1] = append(stepTimes[step+1], time.Since(answered))
+			last, lastAt = now, time.Now()
+			return nil
+		}
 		advance := func(what string) error {
 			if _, err := s.pub.release(); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
-			s.m.Bus.Wait()
+			s.m.Bus.Wait() // the step records nothing: no outbox to wait for
 			return nil
 		}
 		emailsBefore, _ := s.mailer.counts()
@@ -186,32 +211,37 @@ func (e *emulated) awsCallsPerEmergency(prefix string, first, runs int) (AWSCall
 		if err != nil {
 			return out, fmt.Errorf("dial: %w", err)
 		}
+		answered := time.Now()
 		if err := s.leaseAnswer(code, resp); err != nil {
 			return out, err
 		}
-		mark(0)
+		if err := markRecorded(0, "dial", answered); err != nil {
+			return out, err
+		}
 		if err := advance("lease allocation"); err != nil {
 			return out, err
 		}
-		mark(1)
+		mark(2)
 		if err := advance("email notification"); err != nil {
 			return out, err
 		}
-		mark(2)
+		mark(3)
 		if n, _ := s.mailer.counts(); n != emailsBefore+1 {
 			return out, fmt.Errorf("call %s: %d emails, want 1 (dead letters: %d)", callID, n-emailsBefore, len(s.m.Bus.DeadLetters()))
 		}
 		if code, resp, err := s.post("/v1/telephony/events", endBody(callID), true); err != nil || code != http.StatusOK {
 			return out, fmt.Errorf("end: %d %s %v", code, resp, err)
 		}
-		mark(3)
+		if err := markRecorded(4, "end", time.Now()); err != nil {
+			return out, err
+		}
 		if err := advance("presence restore"); err != nil {
 			return out, err
 		}
 		if err := advance("after restore"); err != nil { // anything the restore published
 			return out, err
 		}
-		mark(4)
+		mark(6)
 		d := e.counter.Snapshot().Sub(begin)
 		total += d.Total()
 		attempts += d.TotalAttempts()
@@ -300,11 +330,12 @@ func newEmulated(d Samples, made awscount.Snapshot) Emulated {
 // callback lease. Before each dial the store forgets what it remembered
 // (as a Lambda that has not seen this agent), and what the dial publishes
 // is held until its answer and AWS calls are taken, so that the chain
-// behind it neither adds calls to it nor competes with it.
-func (e *emulated) dialAnswers(prefix string, from, n int) (Emulated, error) {
+// behind it neither adds calls to it nor competes with it. After each,
+// floor issues the raw calls the dial made, back to back.
+func (e *emulated) dialAnswers(prefix string, from, n int, floor *floorRun) (Emulated, error) {
 	return e.timedDials(prefix, "d", from, n, func(int, string) (func(int, []byte) error, error) {
 		return e.s.leaseAnswer, e.s.nextDial()
-	})
+	}, func(i int, made awscount.Snapshot) error { return floor.sequence(i, dialAnswerFloor, made) })
 }
 
 // remoteDialAnswers times, as dialAnswers does, the dial of agents who
@@ -316,13 +347,15 @@ func (e *emulated) remoteDialAnswers(prefix string, from, n int) (Emulated, erro
 		own := number(remoteSeries, i)
 		check := func(code int, resp []byte) error { return e.s.ownNumberAnswer(code, resp, own) }
 		return check, e.s.confirmHome(agent, own)
-	})
+	}, nil)
 }
 
 // timedDials times n dials of agents from on (calls <prefix>-<kind>NNNNN);
-// prepare runs untimed before each and gives the check of its answer.
+// prepare runs untimed before each and gives the check of its answer;
+// after, if set, runs untimed after each with the AWS calls it made.
 func (e *emulated) timedDials(prefix, kind string, from, n int,
-	prepare func(i int, agent string) (check func(int, []byte) error, err error)) (Emulated, error) {
+	prepare func(i int, agent string) (check func(int, []byte) error, err error),
+	after func(i int, made awscount.Snapshot) error) (Emulated, error) {
 	s := e.s
 	out := make(Samples, 0, n)
 	var calls awscount.Snapshot
@@ -340,7 +373,8 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 		start := time.Now()
 		code, resp := s.serve(http.MethodPost, "/v1/telephony/events", body, true)
 		d := time.Since(start)
-		calls = calls.Add(e.counter.Snapshot().Sub(before))
+		made := e.counter.Snapshot().Sub(before)
+		calls = calls.Add(made)
 		if err := check(code, resp); err != nil {
 			return Emulated{}, err
 		}
@@ -348,7 +382,12 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 		if _, err := s.pub.release(); err != nil {
 			return Emulated{}, err
 		}
-		s.m.Bus.Wait()
+		s.m.Settle()
+		if after != nil {
+			if err := after(i, made); err != nil {
+				return Emulated{}, err
+			}
+		}
 	}
 	return newEmulated(out, calls), nil
 }
@@ -356,12 +395,13 @@ func (e *emulated) timedDials(prefix, kind string, from, n int,
 // FloorPart is one AWS call of a round-trip floor.
 type FloorPart struct {
 	Call string
-	// Times is how many of this call the floor counts per sample: one, or
-	// for the site read, which a warm function makes once in 30 s, as many
-	// as the measured samples made.
+	// Times is how many of this call the floor issued per sample: one, or
+	// for a cached read (the site's, which a warm function makes once in
+	// 30 s; the pool's, once a second), as many as the measured samples
+	// made.
 	Times float64
 	Made  float64 // calls of this kind the measured samples made, per sample
-	// The raw call timed alone, ms.
+	// The raw call as timed within the sequences, ms.
 	P50, P99 float64
 }
 
@@ -370,22 +410,22 @@ type FloorPart struct {
 // for.
 type floorCall struct{ name, counted string }
 
-// The raw SDK calls the floors are made of, timed alone by floorSamples.
+// The raw SDK calls the floors are made of (floorRun.sequence).
 var (
 	floorSetupRead = floorCall{"DynamoDB.BatchGetItem agent + call (2 keys, consistent; the call not there yet)",
 		"DynamoDB.BatchGetItem batch"}
 	floorSiteRead  = floorCall{"DynamoDB.GetItem site (consistent)", "DynamoDB.GetItem SITE"}
 	floorPoolQuery = floorCall{"DynamoDB.Query gsi3 (the site's country pool, 100 numbers, as the dial reads it)",
 		"DynamoDB.Query index gsi3"}
-	floorSetupWrite = floorCall{"DynamoDB.TransactWriteItems [Put call (new), Put agent, Put number] (each conditional)",
-		"DynamoDB.TransactWriteItems [Put CALL, Put AGENT, Put NUMBER]"}
+	floorSetupWrite = floorCall{"DynamoDB.TransactWriteItems [Put call (new), Put agent, Put number, Put outbox] (each conditional but the outbox)",
+		"DynamoDB.TransactWriteItems [Put CALL, Put AGENT, Put NUMBER, Put OUTBOX]"}
 	floorAgentRead   = floorCall{"DynamoDB.GetItem agent (consistent; the email's contacts)", "DynamoDB.GetItem AGENT"}
 	floorNotifyClaim = floorCall{"DynamoDB.PutItem notification claim (conditional: new)", "DynamoDB.PutItem NOTIFY"}
 	floorSendEmail   = floorCall{"SESv2.SendEmail (stored template, the chain's recipients and data)", "SESv2.SendEmail"}
 )
 
-// floorTerm is one call of a floor. A cached call counts as often per
-// sample as the measured samples made it; any other once.
+// floorTerm is one call of a floor. A cached call is issued as often in a
+// sequence as its measured sample made it; any other once.
 type floorTerm struct {
 	call   floorCall
 	cached bool
@@ -408,23 +448,55 @@ var dialAnswerFloor = []floorTerm{{call: floorSetupRead}, {call: floorSiteRead, 
 var roundtripFloor = append(slices.Clone(dialAnswerFloor),
 	floorTerm{call: floorAgentRead}, floorTerm{call: floorNotifyClaim}, floorTerm{call: floorSendEmail})
 
-// floor sums the medians of the raw calls of terms, each as many times per
-// sample as the term says; made is what the n measured samples called.
-func floor(terms []floorTerm, raw map[string]Samples, made awscount.Snapshot, n int) (float64, []FloorPart) {
+// floorRun is one floor's samples: for each measured sample, the raw SDK
+// calls it made, issued back to back on copies of the floor items (one
+// sequence per sample), so that the floor's p50 and p99 compare to the
+// measurement's, taken in the same run.
+type floorRun struct {
+	prepare func(i int) error            // untimed, before sample i: the items as the service found them
+	do      map[string]func(i int) error // by floorCall name
+	seq     Samples                      // one per sequence
+	calls   map[string]Samples           // each raw call, as timed within the sequences
+}
+
+// sequence issues terms' calls for sample i, each once, a cached one as
+// many times as made (the measured sample's calls) has of its kind, and
+// times the whole.
+func (f *floorRun) sequence(i int, terms []floorTerm, made awscount.Snapshot) error {
+	if err := f.prepare(i); err != nil {
+		return err
+	}
 	counts, _ := kinds(made)
-	total := 0.0
+	begin := time.Now()
+	for _, t := range terms {
+		times := 1
+		if t.cached {
+			times = counts[t.call.counted]
+		}
+		for range times {
+			start := time.Now()
+			if err := f.do[t.call.name](i); err != nil {
+				return fmt.Errorf("floor %s: %w", t.call.name, err)
+			}
+			f.calls[t.call.name] = append(f.calls[t.call.name], time.Since(start))
+		}
+	}
+	f.seq = append(f.seq, time.Since(begin))
+	return nil
+}
+
+// summary is the floor: its sequences' times, and each call's; made is
+// what the measured samples called.
+func (f *floorRun) summary(terms []floorTerm, made awscount.Snapshot) (Summary, []FloorPart) {
+	counts, _ := kinds(made)
+	n := float64(len(f.seq))
 	parts := make([]FloorPart, 0, len(terms))
 	for _, t := range terms {
-		per := float64(counts[t.call.counted]) / float64(n)
-		times := 1.0
-		if t.cached {
-			times = per
-		}
-		sum := Summarise(raw[t.call.name])
-		total += times * float64(Median(raw[t.call.name])) / float64(time.Millisecond)
-		parts = append(parts, FloorPart{Call: t.call.name, Times: round3(times), Made: round3(per), P50: sum.P50, P99: sum.P99})
+		c := Summarise(f.calls[t.call.name])
+		parts = append(parts, FloorPart{Call: t.call.name, Times: round3(float64(c.N) / n),
+			Made: round3(float64(counts[t.call.counted]) / n), P50: c.P50, P99: c.P99})
 	}
-	return round3(total), parts
+	return Summarise(f.seq), parts
 }
 
 // unfloored lists the kinds of calls in made (PutEvents aside: the local
@@ -458,6 +530,22 @@ type floorItems struct {
 	notifyClaimed item // the notification as its claim wrote it
 	siteKey       item // the bench site
 	email         mayday.Email
+}
+
+// outboxItem is an outbox item of the size the dial records: "Emergency
+// Call Started" with a site's address.
+func outboxItem(round, i int) item {
+	id := fmt.Sprintf("f%d-c%05d/Emergency Call Started", round, i)
+	it := keyOf(dynamostore.OutboxPrefix+id, dynamostore.OutboxSortKey)
+	it["eventId"], it["detailType"], it["region"] = strAttr(id), strAttr("Emergency Call Started"), strAttr("us-east-1")
+	it["detail"] = strAttr(`{"callId":"` + id + `","agentId":"a-00001","dialedNumber":"911","emergencyNumber":"911","country":"US",` +
+		`"startedAt":"2026-12-06T14:00:00Z","receivedAt":"2026-12-06T14:00:00Z","presenceApplied":true,"siteId":"site-1",` +
+		`"locationKind":"site","locationSource":"home","address":{"houseNumber":"1","street":"Main St","city":"Seattle",` +
+		`"region":"WA","postalCode":"98101","country":"US"},"locationValidated":true,"callerId":"+14255550001",` +
+		`"callerIdSource":"lease","leaseExpiresAt":"2026-12-06T15:00:00Z"}`)
+	it["createdAt"], it["expiresAt"] = strAttr("2026-12-06T14:00:00Z"), strAttr("2026-12-08T14:00:00Z")
+	it[dynamostore.AttrTTL] = numAttr(time.Now().Add(48 * time.Hour).Unix())
+	return it
 }
 
 func strAttr(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
@@ -570,11 +658,11 @@ func (e *emulated) readFloorItems(ctx context.Context, dialed, fresh, callID str
 	return nil
 }
 
-// floorSamples times each raw SDK call of the floors n times, one call
-// after the other, on copies of the floor items of their own (round tells
-// the rounds apart: their keys have the length of the service's); the pool
-// query and the site read read the bench site's pool and site themselves.
-func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]Samples, error) {
+// newFloorRun makes the raw SDK calls of the floors, on copies of the
+// floor items of their own (round tells the runs apart: their keys have
+// the length of the service's); the pool query and the site read read the
+// bench site's pool and site themselves.
+func (e *emulated) newFloorRun(ctx context.Context, round int) (*floorRun, error) {
 	ddb, ses, table, f := e.plain.DynamoDB, e.plain.SES, e.table, e.floor
 	if f == nil {
 		return nil, fmt.Errorf("floor: no floor items")
@@ -591,12 +679,13 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 	if err != nil {
 		return nil, err
 	}
-	for i := range n { // untimed: the agent and the number as the dial finds them
+	prepare := func(i int) error { // the agent and the number as the dial finds them
 		for _, it := range []item{copyAs(f.agentBefore, agentKey(i), 0), copyAs(f.numberFree, numberKey(i), 0)} {
 			if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: it}); err != nil {
-				return nil, fmt.Errorf("floor setup: %w", err)
+				return fmt.Errorf("floor setup: %w", err)
 			}
 		}
+		return nil
 	}
 	data, err := json.Marshal(emailtemplate.TemplateData(f.email.Data))
 	if err != nil {
@@ -615,8 +704,6 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 			ExpressionAttributeValues:           map[string]ddbtypes.AttributeValue{":0": numAttr(v)},
 			ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld}
 	}
-	// In this order: the transaction writes the agents the email's read
-	// reads.
 	calls := []struct {
 		call floorCall
 		do   func(i int) error
@@ -653,6 +740,7 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 				{Put: isNew(f.call, callKey(i))},
 				{Put: isVersion(f.agentAfter, agentKey(i), agentV)},
 				{Put: isVersion(f.numberLeased, numberKey(i), numberV)},
+				{Put: &ddbtypes.Put{TableName: &table, Item: outboxItem(round, i)}},
 			}})
 			return err
 		}},
@@ -675,17 +763,37 @@ func (e *emulated) floorSamples(ctx context.Context, round, n int) (map[string]S
 			return err
 		}},
 	}
-	all := map[string]Samples{}
+	run := &floorRun{prepare: prepare, do: map[string]func(int) error{}, calls: map[string]Samples{}}
 	for _, c := range calls {
-		samples := make(Samples, 0, n)
-		for i := range n {
-			start := time.Now()
-			if err := c.do(i); err != nil {
-				return nil, fmt.Errorf("floor %s: %w", c.call.name, err)
-			}
-			samples = append(samples, time.Since(start))
-		}
-		all[c.call.name] = samples
+		run.do[c.call.name] = c.do
 	}
-	return all, nil
+	return run, nil
+}
+
+// A fire alarm's burst at one site: this many agents dial at once, the
+// site's pool having burstPool free numbers.
+const (
+	burstDials = 20
+	burstPool  = 25
+)
+
+// siteBurstEmulated is burst on DynamoDB Local and aws-ses-v2-local, in a
+// table of its own: burstDials concurrent dials, one site, burstPool free
+// numbers.
+func siteBurstEmulated(ctx context.Context) (Contention, error) {
+	e, err := bootEmulated(ctx)
+	if err != nil {
+		return Contention{Agents: burstDials, Pool: burstPool}, err
+	}
+	defer e.s.Close()
+	return burst(e.s, "bu", burstDials, burstPool, 7)
+}
+
+// splitPutEvents splits a webhook step's calls: its own, and the outbox
+// publisher's PutEvents.
+func splitPutEvents(d awscount.Snapshot) (webhook, publisher awscount.Snapshot) {
+	key := awscount.Key("EventBridge", "PutEvents")
+	publisher = awscount.Snapshot{Calls: map[string]int{key: d.Calls[key]}, Attempts: map[string]int{key: d.Attempts[key]}}
+	webhook = d.Sub(publisher)
+	return webhook, publisher
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,15 +53,16 @@ type system struct {
 
 // boot starts the local runner in process (local.InProcess) over store
 // (nil: embedded) and inner (nil: the embedded outbox), with the mailer
-// timestamped and the publisher recorded.
-func boot(store mayday.Store, inner mayday.Mailer) (*system, error) {
+// timestamped and the publisher recorded; stream reads a DynamoDB store's
+// outbox (nil for the embedded store).
+func boot(store mayday.Store, inner mayday.Mailer, stream *local.StreamRelay) (*system, error) {
 	cfg, err := local.InProcess(secret, fallback)
 	if err != nil {
 		return nil, fmt.Errorf("bench: runner configuration: %w", err)
 	}
 	var mailer *stampMailer
 	var pub *recorder
-	m := &local.Main{Config: cfg, Store: store, Mailer: inner, Log: quietLog(),
+	m := &local.Main{Config: cfg, Store: store, Mailer: inner, Log: quietLog(), Stream: stream,
 		WrapMailer:    func(m mayday.Mailer) mayday.Mailer { mailer = newStampMailer(m); return mailer },
 		WrapPublisher: func(p mayday.Publisher) mayday.Publisher { pub = &recorder{inner: p}; return pub }}
 	if err := m.Open(); err != nil {
@@ -355,6 +357,18 @@ type recorder struct {
 	exhausted []events.PoolExhaustedDetail
 	gated     bool
 	held      []events.Event
+	// down: EventBridge refuses every PutEvents (an outage); refused
+	// counts them.
+	down    bool
+	refused int
+}
+
+// setDown starts or ends an outage; it returns the PutEvents refused.
+func (r *recorder) setDown(down bool) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = down
+	return r.refused
 }
 
 // putEventsEntries is PutEvents' per-request entry limit.
@@ -366,6 +380,11 @@ func (r *recorder) Publish(ctx context.Context, evs ...events.Event) error {
 	}
 	r.mu.Lock()
 	calls := (len(evs) + putEventsEntries - 1) / putEventsEntries
+	if r.down {
+		r.refused += calls
+		r.mu.Unlock()
+		return errors.New("eventbridge: service unavailable")
+	}
 	r.putEvents += calls
 	if r.counter != nil {
 		r.counter.Add("EventBridge", "PutEvents", calls)
@@ -400,6 +419,23 @@ func (r *recorder) gate(on bool) {
 	r.mu.Lock()
 	r.gated = on
 	r.mu.Unlock()
+}
+
+// waitHeld waits until at least n events are held.
+func (r *recorder) waitHeld(n int, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		r.mu.Lock()
+		held := len(r.held)
+		r.mu.Unlock()
+		if held >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d events published within %v, want %d", held, within, n)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }
 
 // release passes the held events on and reports how many there were.

@@ -1,15 +1,13 @@
 // Package coldstart is a Lambda function's cold start: its settings read and
-// checked (as package settings declares them), one AWS configuration, the
-// DynamoDB store, and the logger. A function that cannot be wired exits at
-// once with one structured line, never at its first event. The AWS
-// configuration is loaded the same way by the operator CLI and the local
-// runner (Load). This package links the DynamoDB client only: a function
-// builds the EventBridge or SES client it uses itself, so that each binary
-// links only those.
+// checked (as package settings declares them), one AWS configuration read
+// from what the Lambda runtime sets (AWS), the DynamoDB store, and the
+// logger. A function that cannot be wired exits at once with one structured
+// line, never at its first event. This package links the DynamoDB client
+// only: a function builds the EventBridge or SES client it uses itself, so
+// that each binary links only those.
 package coldstart
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,15 +34,15 @@ type Function struct {
 	values  map[string]string
 }
 
-// Start reads the named function's settings and loads the AWS configuration,
-// or exits; a function that reads the record table gets the emergency
-// record in its Options. The logger is the Lambda logger (JSON when the function's log
+// Start reads the named function's settings and its AWS configuration, or
+// exits; a function that reads the record table gets the emergency record in
+// its Options. The logger is the Lambda logger (JSON when the function's log
 // format is JSON) with personal data masked (package redact).
 func Start(name string) *Function {
 	log := slog.New(redact.Handler(lambdacontext.NewLogger().Handler()))
 	f, err := Read(name, os.LookupEnv)
 	if err == nil {
-		f.AWS, err = Load(context.Background())
+		f.AWS, err = AWS(os.LookupEnv)
 	}
 	f.Log, f.Options.Log = log, log
 	f.Must(err)

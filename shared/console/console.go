@@ -27,6 +27,7 @@ import (
 
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/emailtemplate/render"
+	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/localbus"
 	"github.com/mayday/mayday/shared/mayday"
 )
@@ -132,6 +133,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /console/template", s.route(s.getTemplate))
 	mux.Handle("PUT /console/template", s.route(s.putTemplate))
 	mux.Handle("POST /console/template/preview", s.route(s.preview))
+	mux.Handle("GET /console/overview", s.route(s.overview))
 	mux.Handle("GET /console/events", s.route(s.events))
 	mux.Handle("GET /console/dead-letters", s.route(s.deadLetters))
 	mux.Handle("POST /console/dead-letters/{id}/replay", s.route(s.replay))
@@ -225,10 +227,15 @@ func (s *server) config(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readState reads the state route through the API, in process, as the
-// caller asked it (so the API's own guard sees the caller's address).
+// readState reads the state route through the API.
 func (s *server) readState(ctx context.Context, r *http.Request, id string) (int, []byte) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/v1/agents/"+url.PathEscape(id)+"/state", http.NoBody)
+	return s.read(ctx, r, "/v1/agents/"+url.PathEscape(id)+"/state")
+}
+
+// read GETs an admin route through the API, in process, as the caller
+// asked it (so the API's own guard sees the caller's address).
+func (s *server) read(ctx context.Context, r *http.Request, path string) (int, []byte) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, http.NoBody)
 	if err != nil {
 		return http.StatusBadRequest, nil
 	}
@@ -417,6 +424,39 @@ func (s *server) putTemplate(w http.ResponseWriter, r *http.Request) error {
 	s.Log.Info("email template pushed", "template", t.Name)
 	writeJSON(w, http.StatusOK, templateView{Name: t.Name, Subject: t.Subject, HTML: t.HTML, Text: t.Text})
 	return nil
+}
+
+// recentEvents is how many of the newest events the overview carries.
+const recentEvents = 50
+
+// overview is the console's one poll: the admin API's overview (one admin
+// call, whatever the number of agents) and, locally, the bus's newest
+// events and its dead letters. It carries an ETag: an unchanged answer is
+// a 304 with no body.
+func (s *server) overview(w http.ResponseWriter, r *http.Request) error {
+	status, body := s.read(r.Context(), r, "/v1/overview")
+	if status != http.StatusOK {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return nil
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(body, &out); err != nil {
+		return fmt.Errorf("overview: %w", err)
+	}
+	if s.Bus != nil {
+		evs := s.Bus.Events()
+		evs = evs[:min(len(evs), recentEvents)]
+		var err error
+		if out["events"], err = json.Marshal(evs); err != nil {
+			return fmt.Errorf("overview: events: %w", err)
+		}
+		if out["deadLetters"], err = json.Marshal(s.Bus.DeadLetters()); err != nil {
+			return fmt.Errorf("overview: dead letters: %w", err)
+		}
+	}
+	return httpapi.WriteJSONTagged(w, r, out)
 }
 
 func (s *server) events(w http.ResponseWriter, r *http.Request) error {

@@ -188,7 +188,7 @@ func TestDeadLetterReplayFromTheConsole(t *testing.T) {
 	fm.down.Store(false)
 	send(t, sys, "POST", "/console/dead-letters/"+id+"/replay", "", http.StatusAccepted)
 	harness.Eventually(t, "the email sent", func() bool { return len(sys.Emails(t)) == 1 })
-	sys.Main.Bus.Wait()
+	sys.Main.Settle()
 	if n := len(sys.Emails(t)); n != 1 {
 		t.Fatalf("%d emails after the replay, want 1", n)
 	}

@@ -54,7 +54,7 @@ func TestBrowserAnotherSitesPageCannotDriveTheRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, "the page's requests", `document.title === "done"`, 20*time.Second)
-	sys.Main.Bus.Wait()
+	sys.Main.Settle()
 	for _, n := range c.OK("GET", "/v1/callback-numbers", nil, false)["numbers"].([]any) {
 		if n.(map[string]any)["number"] == number {
 			t.Errorf("another site's page added %v to the pool", n)

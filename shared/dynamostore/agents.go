@@ -29,6 +29,10 @@ func (st *Store) UpdateCall(ctx context.Context, id string, fn func(*mayday.Call
 	return update(ctx, st, calls, id, fn)
 }
 
+func (st *Store) UpdateCallAnnouncing(ctx context.Context, id string, fn func(*mayday.Call) ([]mayday.OutboxEvent, error)) (mayday.Call, error) {
+	return updateAnnouncing(ctx, st, calls, id, fn)
+}
+
 func (st *Store) UpdateNotification(ctx context.Context, callID string, fn func(*mayday.Notification) error) (mayday.Notification, error) {
 	return update(ctx, st, notifications, callID, fn)
 }

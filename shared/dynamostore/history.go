@@ -15,11 +15,9 @@ import (
 
 // Call history.
 
-const historyPrefix = "HISTORY#"
-
 // historyKey is the key of an activity. Its error does not echo the ids.
 func historyKey(agentID, callID string) (map[string]types.AttributeValue, error) {
-	pk, err := partition(historyPrefix, validAgentID, agentID)
+	pk, err := partition(HistoryPartition, validAgentID, agentID)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +48,7 @@ func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)))
+	_, err = st.putIf(ctx, item, expression.AttributeNotExists(expression.Name(AttrPK)), nil)
 	if err != nil && !conditionFailed(err) {
 		return fmt.Errorf("activity %s/%s: put: %w", a.AgentID, a.CallID, err)
 	}
@@ -59,7 +57,7 @@ func (st *Store) AddActivity(ctx context.Context, a mayday.Activity) error {
 
 // ListActivities reads the agent's history partition, in call-id order.
 func (st *Store) ListActivities(ctx context.Context, agentID string) ([]mayday.Activity, error) {
-	pk, err := partition(historyPrefix, validAgentID, agentID)
+	pk, err := partition(HistoryPartition, validAgentID, agentID)
 	if err != nil {
 		return nil, err
 	}

@@ -168,8 +168,14 @@ type siteItem struct {
 	EmergencyCallbackNumber string      `dynamodbav:"emergencyCallbackNumber,omitempty"`
 	Notify                  []string    `dynamodbav:"notify,omitempty"`
 	Networks                []string    `dynamodbav:"networks,omitempty"`
-	UpdatedAt               time.Time   `dynamodbav:"updatedAt"`
-	Version                 int64       `dynamodbav:"version"`
+	NotifySMS               []string    `dynamodbav:"notifySms,omitempty"`
+	NotifyWebhook           string      `dynamodbav:"notifyWebhook,omitempty"`
+	// EscalateAfter is a Go duration ("90s"); absent: the default.
+	EscalateAfter string    `dynamodbav:"escalateAfter,omitempty"`
+	Escalate      []string  `dynamodbav:"escalate,omitempty"`
+	TestAlerts    bool      `dynamodbav:"testAlerts,omitempty"`
+	UpdatedAt     time.Time `dynamodbav:"updatedAt"`
+	Version       int64     `dynamodbav:"version"`
 }
 
 // addressItem is a civic address, a map inside the site item (always
@@ -194,6 +200,7 @@ type notificationItem struct {
 	ClaimedAt time.Time `dynamodbav:"claimedAt"`
 	SentAt    time.Time `dynamodbav:"sentAt"`
 	Attempts  int       `dynamodbav:"attempts"`
+	Delivered []string  `dynamodbav:"delivered,omitempty"`
 	ExpiresAt time.Time `dynamodbav:"expiresAt"`
 	Version   int64     `dynamodbav:"version"`
 }
@@ -454,9 +461,21 @@ func toSiteItem(x *mayday.Site) siteItem {
 		EmergencyCallbackNumber: x.EmergencyCallbackNumber,
 		Notify:                  x.Notify,
 		Networks:                x.Networks,
+		NotifySMS:               x.NotifySMS,
+		NotifyWebhook:           x.NotifyWebhook,
+		EscalateAfter:           durationItem(x.EscalateAfter),
+		Escalate:                x.Escalate,
+		TestAlerts:              x.TestAlerts,
 		UpdatedAt:               x.UpdatedAt,
 		Version:                 x.Version,
 	}
+}
+
+func durationItem(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }
 
 func fromSiteItem(it *siteItem) mayday.Site {
@@ -468,9 +487,21 @@ func fromSiteItem(it *siteItem) mayday.Site {
 		EmergencyCallbackNumber: it.EmergencyCallbackNumber,
 		Notify:                  it.Notify,
 		Networks:                it.Networks,
+		NotifySMS:               it.NotifySMS,
+		NotifyWebhook:           it.NotifyWebhook,
+		EscalateAfter:           fromDurationItem(it.EscalateAfter),
+		Escalate:                it.Escalate,
+		TestAlerts:              it.TestAlerts,
 		UpdatedAt:               it.UpdatedAt,
 		Version:                 it.Version,
 	}
+}
+
+// fromDurationItem reads what durationItem wrote; an unreadable value is
+// the default (zero), which Validate never lets in.
+func fromDurationItem(s string) time.Duration {
+	d, _ := time.ParseDuration(s)
+	return d
 }
 
 func toNotificationItem(x *mayday.Notification) notificationItem {
@@ -480,6 +511,7 @@ func toNotificationItem(x *mayday.Notification) notificationItem {
 		ClaimedAt: x.ClaimedAt,
 		SentAt:    x.SentAt,
 		Attempts:  x.Attempts,
+		Delivered: x.Delivered,
 		ExpiresAt: x.ExpiresAt,
 		Version:   x.Version,
 	}
@@ -492,6 +524,7 @@ func fromNotificationItem(it *notificationItem) mayday.Notification {
 		ClaimedAt: it.ClaimedAt,
 		SentAt:    it.SentAt,
 		Attempts:  it.Attempts,
+		Delivered: it.Delivered,
 		ExpiresAt: it.ExpiresAt,
 		Version:   it.Version,
 	}

@@ -137,6 +137,11 @@ var (
 		EmergencyCallbackNumber: "+12065550100",
 		Notify:                  []string{"security@example.com", "facilities@example.com"},
 		Networks:                []string{"10.1.0.0/16", "2001:db8:1::/48"},
+		NotifySMS:               []string{"+12065550150"},
+		NotifyWebhook:           "https://hooks.example.com/services/T000/B000/XXXX",
+		EscalateAfter:           90 * time.Second,
+		Escalate:                []string{"director@example.com", "+12065550160"},
+		TestAlerts:              true,
 		UpdatedAt:               t0,
 		Version:                 4,
 	}
@@ -146,6 +151,7 @@ var (
 		ClaimedAt: t0.Add(time.Second),
 		SentAt:    t0.Add(2 * time.Second),
 		Attempts:  2,
+		Delivered: []string{"desk/email/0", "desk/sms/+12065550150"},
 		ExpiresAt: t0.Add(7*24*time.Hour + time.Second),
 		Version:   3,
 	}
@@ -200,8 +206,34 @@ func activityCase(name string, a mayday.Activity, full bool) itemCase {
 	}
 }
 
+// outboxCase is a recorded event as WriteSetup and UpdateCallAnnouncing
+// put it, read back as the stream's publisher reads it.
+func outboxCase(name string) itemCase {
+	e := mayday.OutboxEvent{ID: "c-1/Emergency Call Ended", DetailType: "Emergency Call Ended",
+		Detail: []byte(`{"callId":"c-1","agentId":"a-1"}`), CreatedAt: t0, ExpiresAt: t0.Add(48 * time.Hour)}
+	st := &Store{table: "mayday", Region: "us-east-1"}
+	return itemCase{
+		name: name, value: e, full: true,
+		stored: func() (map[string]types.AttributeValue, error) {
+			puts, err := st.outboxPuts([]mayday.OutboxEvent{e})
+			if err != nil {
+				return nil, err
+			}
+			return puts[0].Put.Item, nil
+		},
+		back: func(item map[string]types.AttributeValue) ([]any, error) {
+			got, region, ok, err := OutboxEventOf(item)
+			if !ok || region != "us-east-1" {
+				return nil, fmt.Errorf("outbox item read back: ok %v, region %q", ok, region)
+			}
+			return []any{got}, err
+		},
+	}
+}
+
 func itemCases() []itemCase {
 	return []itemCase{
+		outboxCase("outbox"),
 		recordCase("agent", agents, fullAgent, fullAgent.ID, true),
 		recordCase("call", calls, fullCall, fullCall.ID, true),
 		recordCase("number", numbers, fullNumber, fullNumber.Number, true),
@@ -281,7 +313,7 @@ func TestItemWireFormat(t *testing.T) {
 // every versioned item must store its version there.
 func TestVersionAttribute(t *testing.T) {
 	for _, tc := range itemCases() {
-		if strings.HasPrefix(tc.name, "activity") || !tc.full {
+		if strings.HasPrefix(tc.name, "activity") || tc.name == "outbox" || !tc.full { // written once, never updated
 			continue
 		}
 		item, err := tc.stored()
@@ -326,7 +358,7 @@ func TestItemTypesNameEveryAttribute(t *testing.T) {
 			check(f.Type)
 		}
 	}
-	for _, v := range []any{agentItem{}, callItem{}, numberItem{}, siteItem{}, notificationItem{}, activityItem{}} {
+	for _, v := range []any{agentItem{}, callItem{}, numberItem{}, siteItem{}, notificationItem{}, activityItem{}, outboxItem{}} {
 		check(reflect.TypeOf(v))
 	}
 }

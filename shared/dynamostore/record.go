@@ -48,7 +48,7 @@ func RecordSchema() TableSchema {
 // CreateRecordTable creates the record table, as CreateTable does the
 // store's.
 func CreateRecordTable(ctx context.Context, client *dynamodb.Client, table string) error {
-	return createTable(ctx, client, table, RecordSchema())
+	return CreateTableOf(ctx, client, table, RecordSchema())
 }
 
 // Record is the DynamoDB adapter of mayday.RecordStore.

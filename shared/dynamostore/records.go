@@ -58,7 +58,7 @@ func (r record[T, I]) key(id string) (map[string]types.AttributeValue, error) {
 
 // partition is the index partition prefix+id, once id is valid: the agents
 // at a site (agentsOfSitePrefix, validSiteID), the numbers an agent holds
-// (leasesOfAgentPrefix, validAgentID), an agent's history (historyPrefix).
+// (leasesOfAgentPrefix, validAgentID), an agent's history (HistoryPartition).
 func partition(prefix string, valid func(string) error, id string) (string, error) {
 	if err := valid(id); err != nil {
 		return "", err // it names the field
@@ -84,7 +84,7 @@ var (
 		what:       "agent",
 		validID:    validAgentID,
 		validValue: func(a *mayday.Agent) error { return a.ValidStoredIDs() },
-		makeKey:    func(id string) map[string]types.AttributeValue { return key("AGENT#"+id, "AGENT") },
+		makeKey:    func(id string) map[string]types.AttributeValue { return key(AgentPartition+id, "AGENT") },
 		toItem:     toAgentItem,
 		fromItem:   fromAgentItem,
 		setID:      func(a *mayday.Agent, id string) { a.ID = id },
@@ -94,7 +94,7 @@ var (
 	calls = record[mayday.Call, callItem]{
 		what:     "call",
 		validID:  validCallID,
-		makeKey:  func(id string) map[string]types.AttributeValue { return key("CALL#"+id, "CALL") },
+		makeKey:  func(id string) map[string]types.AttributeValue { return key(CallPartition+id, "CALL") },
 		toItem:   toCallItem,
 		fromItem: fromCallItem,
 		setID:    func(c *mayday.Call, id string) { c.ID = id },
@@ -126,7 +126,7 @@ var (
 	notifications = record[mayday.Notification, notificationItem]{
 		what:     "notification",
 		validID:  validCallID,
-		makeKey:  func(id string) map[string]types.AttributeValue { return key("NOTIFY#"+id, "NOTIFY") },
+		makeKey:  func(id string) map[string]types.AttributeValue { return key(NotificationPartition+id, "NOTIFY") },
 		toItem:   toNotificationItem,
 		fromItem: fromNotificationItem,
 		setID:    func(x *mayday.Notification, id string) { x.CallID = id },
@@ -154,7 +154,7 @@ func agentIndexes(a *mayday.Agent) map[string]types.AttributeValue {
 }
 
 func siteKey(id string) map[string]types.AttributeValue {
-	return key("SITE#"+id, "SITE")
+	return key(SitePartition+id, "SITE")
 }
 
 // siteIndexes puts every site in the one sites partition of gsi3, so that
@@ -167,7 +167,7 @@ func siteIndexes(x *mayday.Site) map[string]types.AttributeValue {
 }
 
 func numberKey(number string) map[string]types.AttributeValue {
-	return key("NUMBER#"+number, "NUMBER")
+	return key(NumberPartition+number, "NUMBER")
 }
 
 // numberIndexes puts every number in its country's pool (gsi3) and a leased

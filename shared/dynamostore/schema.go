@@ -23,6 +23,9 @@ type TableSchema struct {
 	// always checked at read time (expiresAt > now); TTL deletion is lazy
 	// and only cleans up.
 	TTLAttribute string
+	// Stream: the table has a stream (NEW_IMAGE), which carries the outbox
+	// items to the outbox publisher.
+	Stream bool
 }
 
 // IndexSchema is one global secondary index.
@@ -72,6 +75,7 @@ func Schema() TableSchema {
 			{Name: IndexPool, PartitionKey: s(AttrGSI3PK), SortKey: s(AttrGSI3SK), Projection: ProjectAll},
 		},
 		TTLAttribute: AttrTTL,
+		Stream:       true,
 	}
 }
 
@@ -114,6 +118,9 @@ func (schema TableSchema) Input(table string) *dynamodb.CreateTableInput {
 		BillingMode: types.BillingModePayPerRequest,
 		KeySchema:   keys(schema.PartitionKey, schema.SortKey),
 	}
+	if schema.Stream {
+		in.StreamSpecification = streamSpec()
+	}
 	for _, k := range schema.KeyAttributes() {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
 			AttributeName: aws.String(k.Name), AttributeType: types.ScalarAttributeType(k.Type)})
@@ -128,16 +135,25 @@ func (schema TableSchema) Input(table string) *dynamodb.CreateTableInput {
 	return in
 }
 
+// StreamView is what the table's stream records carry: the new image, all
+// the outbox publisher reads.
+const StreamView = types.StreamViewTypeNewImage
+
+func streamSpec() *types.StreamSpecification {
+	return &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: StreamView}
+}
+
 // CreateTable creates the table (TableInput), waits until it is ACTIVE and
 // enables TTL on Schema's TTL attribute. A table that exists already is waited
 // for and has TTL enabled if needed, so the local runner can call it on every
 // start; its schema is not compared. In AWS the CDK stack owns the table.
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
-	return createTable(ctx, client, table, Schema())
+	return CreateTableOf(ctx, client, table, Schema())
 }
 
-// createTable creates a table of the schema, as CreateTable describes.
-func createTable(ctx context.Context, client *dynamodb.Client, table string, schema TableSchema) error {
+// CreateTableOf creates a table of the schema, as CreateTable describes
+// (no TTL attribute: TTL is left off).
+func CreateTableOf(ctx context.Context, client *dynamodb.Client, table string, schema TableSchema) error {
 	_, err := client.CreateTable(ctx, schema.Input(table))
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
@@ -149,7 +165,15 @@ func createTable(ctx context.Context, client *dynamodb.Client, table string, sch
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 5*time.Minute); err != nil {
 		return fmt.Errorf("table %s: wait until active: %w", table, err)
 	}
+	if schema.Stream {
+		if err := enableStream(ctx, client, table); err != nil {
+			return err
+		}
+	}
 	ttl := schema.TTLAttribute
+	if ttl == "" {
+		return nil
+	}
 	desc, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
 	if err != nil {
 		return fmt.Errorf("table %s: describe ttl: %w", table, err)
@@ -167,6 +191,21 @@ func createTable(ctx context.Context, client *dynamodb.Client, table string, sch
 	})
 	if err != nil {
 		return fmt.Errorf("table %s: enable ttl on %s: %w", table, ttl, err)
+	}
+	return nil
+}
+
+// enableStream turns the stream on for a table created before it had one.
+func enableStream(ctx context.Context, client *dynamodb.Client, table string) error {
+	d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return fmt.Errorf("table %s: describe: %w", table, err)
+	}
+	if s := d.Table.StreamSpecification; s != nil && aws.ToBool(s.StreamEnabled) {
+		return nil
+	}
+	if _, err := client.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(table), StreamSpecification: streamSpec()}); err != nil {
+		return fmt.Errorf("table %s: enable stream: %w", table, err)
 	}
 	return nil
 }

@@ -133,13 +133,13 @@ const (
 
 // WriteSetup writes the call, the agent and, when not nil, the number with
 // one TransactWriteItems of conditional Puts (call, agent, number, in this
-// order), each conditioned like an update's put on the Version the value
+// order) and the unconditional Puts of the outbox items of evs, each conditioned like an update's put on the Version the value
 // carries. A cancelled transaction whose reasons name a failed condition or
 // a concurrent transaction is a *mayday.SetupConflict naming those items;
 // any other failure is returned as it is. No ClientRequestToken is set: the
 // SDK fills one per call, so only its own retries of this call are
 // deduplicated, and deduplicating dials is the domain's job.
-func (st *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+func (st *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber, evs []mayday.OutboxEvent) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
 	// fail names no id: prepare has named the valid ones and refused the
 	// others without echoing them.
 	fail := func(err error) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
@@ -166,6 +166,11 @@ func (st *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.
 	for i, p := range puts {
 		items[i] = p.put
 	}
+	outbox, err := st.outboxPuts(evs)
+	if err != nil {
+		return fail(err)
+	}
+	items = append(items, outbox...)
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		for _, p := range puts {

@@ -119,7 +119,7 @@ func TestSetupRoundTrips(t *testing.T) {
 	k.expect(t, "ReadSetup", "BatchGetItem")
 	wc, wa, wn := setupOf("c-1")
 	wa.Version = a.Version
-	if _, _, _, err := st.WriteSetup(ctx, wc, wa, &wn); err != nil {
+	if _, _, _, err := st.WriteSetup(ctx, wc, wa, &wn, nil); err != nil {
 		t.Fatal(err)
 	}
 	k.expect(t, "WriteSetup", "TransactWriteItems")
@@ -151,7 +151,7 @@ func TestSetupRoundTrips(t *testing.T) {
 	}
 	wc, wa, _ = setupOf("c-2")
 	wa.Version = 3
-	_, _, _, err = st.WriteSetup(ctx, wc, wa, nil)
+	_, _, _, err = st.WriteSetup(ctx, wc, wa, nil, nil)
 	var conflict *mayday.SetupConflict
 	if !errors.As(err, &conflict) || *conflict != (mayday.SetupConflict{Agent: true}) {
 		t.Fatalf("WriteSetup with a stale agent = %v, want a conflict on the agent", err)
@@ -242,13 +242,13 @@ func TestWriteSetupCancellationReasons(t *testing.T) {
 	wc, wa, wn := setupOf("c-1")
 
 	reasons = []string{"None", "TransactionConflict", "ConditionalCheckFailed"}
-	_, _, _, err := st.WriteSetup(ctx, wc, wa, &wn)
+	_, _, _, err := st.WriteSetup(ctx, wc, wa, &wn, nil)
 	var conflict *mayday.SetupConflict
 	if !errors.As(err, &conflict) || *conflict != (mayday.SetupConflict{Agent: true, Number: true}) || !errors.Is(err, mayday.ErrConflict) {
 		t.Errorf("WriteSetup cancelled for %v = %v, want a conflict on the agent and the number", reasons, err)
 	}
 	reasons = []string{"ThrottlingError", "None"}
-	_, _, _, err = st.WriteSetup(ctx, wc, wa, nil)
+	_, _, _, err = st.WriteSetup(ctx, wc, wa, nil, nil)
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &conflict) || errors.Is(err, mayday.ErrConflict) || !errors.As(err, &cancelled) {
 		t.Errorf("WriteSetup cancelled for %v = %v, want the cancellation, not a conflict", reasons, err)
@@ -296,7 +296,7 @@ func TestWriteSetupItemLayout(t *testing.T) {
 	st := dynamostore.New(c, table)
 	ctx := context.Background()
 	wc, wa, wn := setupOf("c-1")
-	if _, _, _, err := st.WriteSetup(ctx, wc, wa, &wn); err != nil {
+	if _, _, _, err := st.WriteSetup(ctx, wc, wa, &wn, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

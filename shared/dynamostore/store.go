@@ -33,6 +33,17 @@ const (
 	AttrGSI3SK = "gsi3sk" // "<number>" / "<siteId>"
 	AttrTTL    = "ttl"    // epoch seconds (N), calls and notifications only
 
+	// The partition-key prefixes of the table's items, one per kind: an
+	// item's pk is its prefix and its id. The stack's IAM policies name the
+	// kinds each function may touch (dynamodb:LeadingKeys), so a prefix
+	// is part of the table's contract, like an attribute name.
+	AgentPartition        = "AGENT#"
+	CallPartition         = "CALL#"
+	NumberPartition       = "NUMBER#"
+	SitePartition         = "SITE#"
+	NotificationPartition = "NOTIFY#"
+	HistoryPartition      = "HISTORY#"
+
 	// IndexLeasesByAgent lists the numbers leased to an agent, and the
 	// agents of a site.
 	IndexLeasesByAgent = "gsi1"
@@ -69,6 +80,9 @@ type Store struct {
 	table  string
 	// MaxAttempts bounds the read-modify-write retries of one update.
 	MaxAttempts int
+	// Region is written into every outbox item: the region whose
+	// publisher publishes it (the client's region by default).
+	Region string
 	// seen holds the items this store last wrote, as first guesses.
 	seen seenItems
 }
@@ -79,7 +93,7 @@ var _ mayday.Store = (*Store)(nil)
 // CreateTable creates. The client is the caller's: the store never loads
 // AWS configuration itself.
 func New(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table, MaxAttempts: DefaultMaxAttempts}
+	return &Store{client: client, table: table, MaxAttempts: DefaultMaxAttempts, Region: client.Options().Region}
 }
 
 // seenItems remembers the items a store wrote, by key, so a warm Lambda's

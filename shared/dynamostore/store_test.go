@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mayday/mayday/shared/coldstart"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/mayday"
 	"github.com/mayday/mayday/shared/testkit/integration"
@@ -45,7 +45,7 @@ func localClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
 	integration.Endpoint(t, "AWS_ENDPOINT_URL_DYNAMODB")
 	clientOnce.Do(func() {
-		cfg, err := coldstart.Load(context.Background())
+		cfg, err := awsclients.Load(context.Background())
 		if err != nil {
 			clientErr = err
 			return

@@ -75,6 +75,13 @@ func versionIs(found bool, version int64) expression.ConditionBuilder {
 // uses. A closure that declines to write (ErrNoChange or an error) never acts
 // on a guess: the item is read consistently and the closure runs again.
 func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string, fn func(*T) error) (T, error) {
+	return updateAnnouncing(ctx, st, r, id, func(v *T) ([]mayday.OutboxEvent, error) { return nil, fn(v) })
+}
+
+// updateAnnouncing is update whose closure also names the events its write
+// records: their outbox items are put with the item in one
+// TransactWriteItems (putIf), all or none.
+func updateAnnouncing[T, I any](ctx context.Context, st *Store, r record[T, I], id string, fn func(*T) ([]mayday.OutboxEvent, error)) (T, error) {
 	var zero T
 	k, err := r.key(id)
 	if err != nil {
@@ -95,7 +102,8 @@ func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string,
 			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
 		read := *r.version(&v)
-		if err := fn(&v); err != nil {
+		evs, err := fn(&v)
+		if err != nil {
 			if !known {
 				needRead = true // decide on what is stored, not on a guess
 				continue
@@ -111,7 +119,7 @@ func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string,
 		if err != nil {
 			return zero, fmt.Errorf("%s %s: %w", r.what, id, err)
 		}
-		current, err := st.putIf(ctx, item, versionIs(stored != nil, read))
+		current, err := st.putIf(ctx, item, versionIs(stored != nil, read), evs)
 		if err == nil {
 			st.seen.put(k, item)
 			return v, nil
@@ -145,10 +153,15 @@ func update[T, I any](ctx context.Context, st *Store, r record[T, I], id string,
 
 // putIf writes item if cond holds; when it does not, it returns the item as
 // stored (nil when there is none) with the ConditionalCheckFailedException.
-func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, cond expression.ConditionBuilder) (map[string]types.AttributeValue, error) {
+// With evs it is one TransactWriteItems that also puts their outbox items,
+// its cancellation reported as the PutItem's would be.
+func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, cond expression.ConditionBuilder, evs []mayday.OutboxEvent) (map[string]types.AttributeValue, error) {
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
 		return nil, fmt.Errorf("condition: %w", err)
+	}
+	if len(evs) > 0 {
+		return st.putIfAnnouncing(ctx, item, expr, evs)
 	}
 	_, err = st.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           &st.table,
@@ -161,6 +174,38 @@ func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) && len(ccf.Item) > 0 {
 		return ccf.Item, err
+	}
+	return nil, err
+}
+
+func (st *Store) putIfAnnouncing(ctx context.Context, item map[string]types.AttributeValue, expr expression.Expression, evs []mayday.OutboxEvent) (map[string]types.AttributeValue, error) {
+	outbox, err := st.outboxPuts(evs)
+	if err != nil {
+		return nil, err
+	}
+	items := append([]types.TransactWriteItem{{Put: &types.Put{
+		TableName:                           &st.table,
+		Item:                                item,
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}, outbox...)
+	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) || len(cancelled.CancellationReasons) == 0 {
+		return nil, err
+	}
+	reason := cancelled.CancellationReasons[0]
+	switch aws.ToString(reason.Code) {
+	case reasonConditionFailed:
+		ccf := &types.ConditionalCheckFailedException{Message: cancelled.Message, Item: reason.Item}
+		if len(reason.Item) == 0 {
+			return nil, ccf
+		}
+		return reason.Item, ccf
+	case reasonTransactionConflict:
+		return nil, &types.TransactionConflictException{Message: cancelled.Message}
 	}
 	return nil, err
 }

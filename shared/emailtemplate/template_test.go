@@ -129,6 +129,26 @@ func TestDefaultRender(t *testing.T) {
 					}
 				}
 			}},
+		{"a test call is marked TEST", func(d map[string]string) { d["test"] = "TEST" },
+			func(t *testing.T, r render.Rendered) {
+				if !strings.HasPrefix(r.Subject, "TEST (not an emergency): ") || !strings.Contains(r.Text, "TEST CALL (933), not an emergency") ||
+					!strings.Contains(r.HTML, "TEST CALL (933), not an emergency") || strings.Contains(r.Text, "An emergency call was made") {
+					t.Errorf("not marked TEST:\n%s\n%s\n%s", r.Subject, r.Text, r.HTML)
+				}
+			}},
+		{"an emergency is not marked TEST, and has no link without one", nil,
+			func(t *testing.T, r render.Rendered) {
+				if strings.Contains(r.Subject+r.Text+r.HTML, "TEST") || strings.Contains(r.Text+r.HTML, "Acknowledge") {
+					t.Errorf("marked TEST or linked:\n%s\n%s", r.Subject, r.Text)
+				}
+			}},
+		{"the acknowledgement link", func(d map[string]string) { d["ackLink"] = "https://desk.example.com/v1/alerts/al-1?token=1.a&b" },
+			func(t *testing.T, r render.Rendered) {
+				if !strings.Contains(r.Text, "Acknowledge: https://desk.example.com/v1/alerts/al-1?token=1.a&b\n") ||
+					!strings.Contains(r.HTML, "https://desk.example.com/v1/alerts/al-1?token=1.a&amp;b") {
+					t.Errorf("link:\n%s\n%s", r.Text, r.HTML)
+				}
+			}},
 		{"no lease expiry omits the reservation", func(d map[string]string) { delete(d, "callbackExpiresAt") },
 			func(t *testing.T, r render.Rendered) {
 				if strings.Contains(r.Text, "reserved") || strings.Contains(r.HTML, "reserved") {

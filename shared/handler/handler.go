@@ -45,10 +45,17 @@ func (h CallbackLeaseAllocation) Handle(ctx context.Context, e lambdaevents.Even
 }
 
 // EmailNotification handles "Callback Lease Allocated" and "Callback Lease
-// Unavailable".
+// Unavailable", and "Emergency Test Call".
 type EmailNotification struct{ UseCase *mayday.EmailNotification }
 
 func (h EmailNotification) Handle(ctx context.Context, e lambdaevents.EventBridgeEvent) error {
+	if e.DetailType == events.EmergencyTestCall {
+		d, err := decode[events.EmergencyCallStartedDetail](e, events.EmergencyTestCall)
+		if err != nil {
+			return err
+		}
+		return h.UseCase.NotifyTest(ctx, d)
+	}
 	d, err := decode[events.CallbackLeaseDetail](e, events.CallbackLeaseAllocated, events.CallbackLeaseUnavailable)
 	if err != nil {
 		return err

@@ -40,12 +40,7 @@ func (a *API) state(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := stateView{AgentID: st.AgentID, Presence: string(st.Presence)}
-	v.Emergency.Active, v.Emergency.CallID = st.Emergency, st.CallID
-	if st.Lease != nil {
-		exp := st.Lease.Lease.ExpiresAt.UTC()
-		v.Emergency.CallbackNumber, v.Emergency.CallbackExpiresAt = st.Lease.Number, &exp
-	}
+	v := stateView{AgentID: st.AgentID, Presence: string(st.Presence), Emergency: viewEmergency(st)}
 	if st.Location != nil {
 		l := viewAgentLocation(st.AgentID, *st.Location)
 		v.Location = &l

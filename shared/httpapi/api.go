@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -26,8 +27,39 @@ const (
 	FnDialDetection   = functions.DialDetection
 	FnCallbackRouting = functions.PriorityCallbackRouting
 	FnAdmin           = functions.AdminAPI
+	FnAgentState      = functions.AgentState
 	FnAudit           = functions.AuditAPI
 )
+
+// alsoServedBy lists the routes a function serves besides its own: the
+// desktop's read-only state route is served by agent-state too, whose URL
+// a desktop's principal may be allowed to invoke without being allowed
+// the admin routes' writes (admin-api keeps it, for the console).
+var alsoServedBy = map[string][]string{
+	FnAgentState: {"GET /v1/agents/{agentId}/state"},
+}
+
+// ServedBy reports whether function serves the route.
+func (r Route) ServedBy(function string) bool {
+	return r.Function == function || slices.Contains(alsoServedBy[function], r.Method+" "+r.Path)
+}
+
+// HTTPFunctions lists the functions that serve routes, once each, in the
+// order of Routes.
+func HTTPFunctions() []string {
+	var out []string
+	for _, r := range Routes {
+		if !slices.Contains(out, r.Function) {
+			out = append(out, r.Function)
+		}
+	}
+	for _, fn := range slices.Sorted(maps.Keys(alsoServedBy)) {
+		if !slices.Contains(out, fn) {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
 
 // Access says who may call a route.
 type Access int
@@ -78,6 +110,7 @@ var Routes = []Route{
 	{"POST", "/v1/twilio/status", FnDialDetection, TwilioSigned, (*API).twilioStatus},
 	{"POST", "/v1/twilio/inbound", FnCallbackRouting, TwilioSigned, (*API).twilioInbound},
 	{"GET", "/v1/agents", FnAdmin, Admin, (*API).listAgents},
+	{"GET", "/v1/overview", FnAdmin, Admin, (*API).overview},
 	{"GET", "/v1/emergencies/{callId}/record", FnAudit, Audit, (*API).emergencyRecord},
 }
 
@@ -154,7 +187,7 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 	var serve []Route
 	var lacks []string
 	for _, r := range Routes {
-		if len(functions) > 0 && !slices.Contains(functions, r.Function) {
+		if len(functions) > 0 && !slices.ContainsFunc(functions, r.ServedBy) {
 			continue
 		}
 		if r.Access == TwilioSigned && a.TwilioAuthToken == nil {

@@ -259,6 +259,10 @@ func (downStore) UpdateCall(context.Context, string, func(*mayday.Call) error) (
 	return mayday.Call{}, errors.New("connection refused")
 }
 
+func (downStore) UpdateCallAnnouncing(context.Context, string, func(*mayday.Call) ([]mayday.OutboxEvent, error)) (mayday.Call, error) {
+	return mayday.Call{}, errors.New("connection refused")
+}
+
 func (downStore) GetCall(context.Context, string) (mayday.Call, error) {
 	return mayday.Call{}, errors.New("connection refused")
 }

@@ -22,6 +22,11 @@ type siteRequest struct {
 	EmergencyCallbackNumber string          `json:"emergencyCallbackNumber"`
 	Notify                  json.RawMessage `json:"notify"`
 	Networks                []string        `json:"networks"`
+	NotifySMS               []string        `json:"notifySms"`
+	NotifyWebhook           string          `json:"notifyWebhook"`
+	EscalateAfter           string          `json:"escalateAfter"`
+	Escalate                []string        `json:"escalate"`
+	TestAlerts              bool            `json:"testAlerts"`
 	UpdatedAt               *time.Time      `json:"updatedAt"`
 }
 
@@ -40,9 +45,17 @@ func DecodeSite(body io.Reader, id string) (mayday.Site, error) {
 	if err != nil {
 		return mayday.Site{}, err
 	}
+	var after time.Duration
+	if e := strings.TrimSpace(req.EscalateAfter); e != "" {
+		if after, err = time.ParseDuration(e); err != nil || after <= 0 {
+			return mayday.Site{}, fmt.Errorf("%w: escalateAfter %q is not a duration like 2m or 90s", mayday.ErrInvalid, req.EscalateAfter)
+		}
+	}
 	t := strings.TrimSpace
 	return mayday.Site{Name: t(req.Name), Country: t(req.Country), Address: req.Address.address(),
-		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify, Networks: req.Networks}, nil
+		EmergencyCallbackNumber: t(req.EmergencyCallbackNumber), Notify: notify, Networks: req.Networks,
+		NotifySMS: req.NotifySMS, NotifyWebhook: t(req.NotifyWebhook), EscalateAfter: after, Escalate: req.Escalate,
+		TestAlerts: req.TestAlerts}, nil
 }
 
 // addressRequest is a civic address as sites and locations take it. A

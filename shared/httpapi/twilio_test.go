@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -36,11 +37,39 @@ const (
 	gbDefault   = "+442071230000"
 )
 
-// recordingBus keeps what the use cases publish.
+// recordingBus keeps what the use cases publish, and what the store's
+// outbox recorded, as the outbox publisher would publish it.
 type recordingBus struct {
-	mu   sync.Mutex
-	evs  []mevents.Event
-	down bool // every publish fails
+	mu    sync.Mutex
+	evs   []mevents.Event
+	down  bool // every publish fails
+	store outboxStore
+}
+
+// outboxStore is the embedded store's outbox.
+type outboxStore interface {
+	PendingEvents() []mayday.OutboxEvent
+	Published(ids ...string)
+}
+
+// relay publishes what the store's outbox holds; the caller holds mu.
+func (b *recordingBus) relay() {
+	if b.store == nil || b.down {
+		return
+	}
+	pending := b.store.PendingEvents()
+	ids := make([]string, len(pending))
+	for i, o := range pending {
+		e := o.Event()
+		if e.DetailType == mevents.EmergencyCallStarted {
+			var d mevents.EmergencyCallStartedDetail
+			if err := json.Unmarshal(o.Detail, &d); err == nil {
+				e.Detail = d
+			}
+		}
+		b.evs, ids[i] = append(b.evs, e), o.ID
+	}
+	b.store.Published(ids...)
 }
 
 func (b *recordingBus) Publish(_ context.Context, evs ...mevents.Event) error {
@@ -65,6 +94,7 @@ func (setupDownStore) ReadSetup(context.Context, string, string) (mayday.Agent, 
 func (b *recordingBus) callerIDSource(callID string) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.relay()
 	for _, e := range b.evs {
 		if d, ok := e.Detail.(mevents.EmergencyCallStartedDetail); ok && d.CallID == callID {
 			return d.CallerIDSource
@@ -76,6 +106,7 @@ func (b *recordingBus) callerIDSource(callID string) string {
 func (b *recordingBus) types() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.relay()
 	var out []string
 	for _, e := range b.evs {
 		out = append(out, e.DetailType)
@@ -106,6 +137,7 @@ func newTwilioOn(t *testing.T, store mayday.Store, mod func(*httpapi.API), cfg f
 		cfg(&c)
 	}
 	bus := &recordingBus{}
+	bus.store, _ = store.(outboxStore)
 	uc, err := mayday.NewUseCases(store, bus, inmem.NewOutbox(mayday.SystemClock{}), mayday.Options{Config: c})
 	if err != nil {
 		t.Fatal(err)

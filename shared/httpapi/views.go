@@ -70,7 +70,14 @@ type siteView struct {
 	EmergencyCallbackNumber string      `json:"emergencyCallbackNumber,omitempty"`
 	Notify                  []string    `json:"notify"`
 	Networks                []string    `json:"networks,omitempty"`
-	UpdatedAt               time.Time   `json:"updatedAt,omitzero"`
+	NotifySMS               []string    `json:"notifySms,omitempty"`
+	NotifyWebhook           string      `json:"notifyWebhook,omitempty"`
+	// EscalateAfter is absent when the site takes the default, so that a
+	// fetched site put back stays on the default.
+	EscalateAfter string    `json:"escalateAfter,omitempty"`
+	Escalate      []string  `json:"escalate,omitempty"`
+	TestAlerts    bool      `json:"testAlerts"`
+	UpdatedAt     time.Time `json:"updatedAt,omitzero"`
 }
 
 type sitesView struct {
@@ -79,7 +86,9 @@ type sitesView struct {
 
 func viewSite(s mayday.Site) siteView {
 	v := siteView{SiteID: s.ID, Name: s.Name, Country: s.Country, Address: viewAddress(s.Address),
-		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, Networks: s.Networks, UpdatedAt: s.UpdatedAt}
+		EmergencyCallbackNumber: s.EmergencyCallbackNumber, Notify: s.Notify, Networks: s.Networks, UpdatedAt: s.UpdatedAt,
+		NotifySMS: s.NotifySMS, NotifyWebhook: s.NotifyWebhook, EscalateAfter: durationView(s.EscalateAfter),
+		Escalate: s.Escalate, TestAlerts: s.TestAlerts}
 	if v.Notify == nil {
 		v.Notify = []string{}
 	}
@@ -145,4 +154,11 @@ func viewHistory(agentID string, acts []mayday.Activity) historyView {
 type presenceView struct {
 	AgentID  string `json:"agentId"`
 	Presence string `json:"presence"`
+}
+
+func durationView(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }

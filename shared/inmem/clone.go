@@ -119,12 +119,18 @@ func cloneSite(s *mayday.Site) mayday.Site {
 	x := *s // Address: values only
 	x.Notify = slices.Clone(s.Notify)
 	x.Networks = slices.Clone(s.Networks)
+	x.NotifySMS = slices.Clone(s.NotifySMS)
+	x.Escalate = slices.Clone(s.Escalate)
 	return x
 }
 
 func settleSite(s *mayday.Site) { wall(&s.UpdatedAt) }
 
-func cloneNotification(n *mayday.Notification) mayday.Notification { return *n } // values only
+func cloneNotification(n *mayday.Notification) mayday.Notification {
+	x := *n
+	x.Delivered = slices.Clone(n.Delivered)
+	return x
+}
 
 func settleNotification(n *mayday.Notification) {
 	wall(&n.ClaimedAt)

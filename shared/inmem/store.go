@@ -38,6 +38,8 @@ type Store struct {
 	numbersByHolder   *index[mayday.CallbackNumber] // by Lease.AgentID, leased only
 	numbersLeased     *index[mayday.CallbackNumber] // one group: Lease != nil
 	sitesAll          *index[mayday.Site]
+
+	outbox eventOutbox
 }
 
 var _ mayday.Store = (*Store)(nil)
@@ -58,6 +60,7 @@ func NewStore() *Store {
 		numbersLeased: newIndex(func(n *mayday.CallbackNumber) (string, bool) { return "", n.Lease != nil }),
 		sitesAll:      newIndex(all[mayday.Site]),
 		history:       map[string]map[string]mayday.Activity{},
+		outbox:        eventOutbox{recorded: map[string]time.Time{}, notify: make(chan struct{}, 1)},
 	}
 	s.agents = &table[mayday.Agent]{what: "agent", m: map[string]*mayday.Agent{},
 		clone: cloneAgent, settle: settleAgent,
@@ -147,11 +150,16 @@ func get[T any](ctx context.Context, s *Store, t *table[T], key string) (T, erro
 // The closure runs outside the lock, on a copy; the write is conditional on
 // the version read, as it is in DynamoDB, so the same races happen here.
 func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn func(*T) error) (T, error) {
+	return updateAnnouncing(ctx, s, t, key, func(v *T) ([]mayday.OutboxEvent, error) { return nil, fn(v) })
+}
+
+// updateAnnouncing is update whose closure also names the events its write
+// records (the outbox), written under the same lock: all or none.
+func updateAnnouncing[T any](ctx context.Context, s *Store, t *table[T], key string, fn func(*T) ([]mayday.OutboxEvent, error)) (T, error) {
 	if err := t.valid(key, nil); err != nil {
 		var zero T
 		return zero, err
 	}
-	fn = ctxFn(ctx, fn)
 	for {
 		var v T
 		if err := s.rlock(ctx); err != nil {
@@ -165,7 +173,11 @@ func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn fu
 		}
 		t.setKey(&v, key)
 		read := *t.version(&v)
-		if err := fn(&v); errors.Is(err, mayday.ErrNoChange) {
+		if err := ctx.Err(); err != nil {
+			return v, err
+		}
+		evs, err := fn(&v)
+		if errors.Is(err, mayday.ErrNoChange) {
 			var cur T
 			if ok {
 				cur = t.clone(orig)
@@ -190,6 +202,7 @@ func update[T any](ctx context.Context, s *Store, t *table[T], key string, fn fu
 		}
 		if cur == read {
 			t.put(key, stored)
+			s.outbox.record(evs)
 			s.mu.Unlock()
 			return v, nil
 		}
@@ -264,6 +277,10 @@ func (s *Store) GetCall(ctx context.Context, id string) (mayday.Call, error) {
 
 func (s *Store) UpdateCall(ctx context.Context, id string, fn func(*mayday.Call) error) (mayday.Call, error) {
 	return update(ctx, s, s.calls, id, fn)
+}
+
+func (s *Store) UpdateCallAnnouncing(ctx context.Context, id string, fn func(*mayday.Call) ([]mayday.OutboxEvent, error)) (mayday.Call, error) {
+	return updateAnnouncing(ctx, s, s.calls, id, fn)
 }
 
 func (s *Store) GetNumber(ctx context.Context, number string) (mayday.CallbackNumber, error) {
@@ -361,16 +378,6 @@ func validActivityKey(agentID, callID string) error {
 	return nil
 }
 
-// ctxFn fails the update once the context is done, as a network store would.
-func ctxFn[T any](ctx context.Context, fn func(*T) error) func(*T) error {
-	return func(v *T) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return fn(v)
-	}
-}
-
 // ReadSetup reads the agent and the call at one instant; an absent one is its
 // zero value with the id set and Version 0.
 func (s *Store) ReadSetup(ctx context.Context, agentID, callID string) (mayday.Agent, mayday.Call, error) {
@@ -424,7 +431,7 @@ func setupWriteOf[T any](t *table[T], key string, want int64, v *T, changed *boo
 
 // WriteSetup checks every item's version and then writes them all, under
 // one lock: all or none, as one DynamoDB transaction.
-func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber, evs []mayday.OutboxEvent) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
 	fail := func(err error) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
 		return mayday.Call{}, mayday.Agent{}, nil, err
 	}
@@ -474,6 +481,7 @@ func (s *Store) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.A
 	for _, w := range writes {
 		w.apply()
 	}
+	s.outbox.record(evs)
 	s.mu.Unlock()
 
 	// Hand back copies of what was stored, as every read does.

@@ -50,7 +50,7 @@ func calls(s *Store, ctx context.Context) map[string]func() error {
 			return err
 		},
 		"WriteSetup": func() error {
-			_, _, _, err := s.WriteSetup(ctx, mayday.Call{ID: "c-3"}, mayday.Agent{ID: "a-3"}, &mayday.CallbackNumber{Number: "+14255550003"})
+			_, _, _, err := s.WriteSetup(ctx, mayday.Call{ID: "c-3"}, mayday.Agent{ID: "a-3"}, &mayday.CallbackNumber{Number: "+14255550003"}, nil)
 			return err
 		},
 	}
@@ -258,7 +258,7 @@ func TestCallersShareNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gc, ga, gn, err := s.WriteSetup(ctx, wc, wa, &wn)
+	gc, ga, gn, err := s.WriteSetup(ctx, wc, wa, &wn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestIndexesFollowWrites(t *testing.T) {
 				n = mayday.CallbackNumber{Number: key}
 			}
 			n.Country, n.Lease = pick(countries), lease()
-			if _, _, _, err := s.WriteSetup(ctx, c, a, &n); err != nil {
+			if _, _, _, err := s.WriteSetup(ctx, c, a, &n, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

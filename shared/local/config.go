@@ -25,6 +25,11 @@ type Config struct {
 	// SecretPrevious (settings.WebhookSecretPrevious) is still accepted
 	// beside Secret: a rotation, as in AWS within its window.
 	SecretPrevious string
+	// AlertSecret signs the alerts' acknowledgement links
+	// (settings.AlertSecret, default settings.DevAlertSecret); AlertBaseURL
+	// (settings.AlertBaseURL) starts them, else they are paths on this
+	// runner.
+	AlertSecret, AlertBaseURL string
 	// Bus delivery: attempts per target, the first retry's backoff, and the
 	// bound on one invocation (as a Lambda timeout). Zero: localbus defaults.
 	BusAttempts int
@@ -61,6 +66,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.Addr = cmp.Or(c.Addr, d.Addr)
 	c.Secret = cmp.Or(c.Secret, d.Secret)
+	c.AlertSecret = cmp.Or(c.AlertSecret, d.AlertSecret)
 	c.TwilioAuthToken = cmp.Or(c.TwilioAuthToken, d.TwilioAuthToken)
 	return c
 }
@@ -91,6 +97,8 @@ func ConfigFromEnv(lookup settings.Lookup) (Config, error) {
 		c.Secret = settings.DevSecret
 	}
 	c.SecretPrevious = get(settings.WebhookSecretPrevious)
+	c.AlertSecret = cmp.Or(get(settings.AlertSecret), settings.DevAlertSecret)
+	c.AlertBaseURL = get(settings.AlertBaseURL)
 	if c.TwilioAuthToken = get(settings.TwilioAuthToken); c.TwilioAuthToken == "" {
 		c.TwilioAuthToken = settings.DevTwilioAuthToken
 	}

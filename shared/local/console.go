@@ -26,7 +26,7 @@ func (m *Main) mountConsole(mux *http.ServeMux) error {
 	quiet := httpapi.ForUseCases(m.UseCases)
 	quiet.AdminGuard, quiet.Clock = httpapi.LoopbackOnly, m.Clock
 	quiet.Log = slog.New(warnAndAbove{m.Log.Handler()})
-	api, err := quiet.Handler(functions.AdminAPI)
+	api, err := quiet.Handler(functions.AdminAPI, functions.AgentState)
 	if err != nil {
 		return err
 	}

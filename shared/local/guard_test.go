@@ -143,7 +143,7 @@ func TestRunnerRefusesWhatAWebPageSends(t *testing.T) {
 			}
 		})
 	}
-	s.Main.Bus.Wait()
+	s.Main.Settle()
 	for _, n := range c.OK("GET", "/v1/callback-numbers", nil, false)["numbers"].([]any) {
 		t.Errorf("a refused request added %v to the pool", n)
 	}

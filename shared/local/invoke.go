@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,13 +53,7 @@ func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[strin
 	// signature: no admin guard, as in AWS (this route is loopback-only).
 	urlAPI := *api
 	urlAPI.AdminGuard, urlAPI.AuditGuard = nil, nil
-	var httpFns []string
-	for _, r := range httpapi.Routes {
-		if !slices.Contains(httpFns, r.Function) {
-			httpFns = append(httpFns, r.Function)
-		}
-	}
-	for _, name := range httpFns {
+	for _, name := range httpapi.HTTPFunctions() {
 		h, err := urlAPI.Handler(name)
 		if err != nil {
 			missing[name] = err.Error()
@@ -74,6 +67,7 @@ func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[strin
 	} else {
 		fns[functions.ConnectFlow] = lambda.NewHandler(flow.Handle)
 	}
+	fns[functions.OutboxPublisher] = lambda.NewHandler(m.outboxHandler.Handle)
 	for _, f := range functions.All {
 		if _, ok := fns[f.Name]; !ok && missing[f.Name] == "" {
 			missing[f.Name] = "no local handler"

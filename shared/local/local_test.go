@@ -102,7 +102,7 @@ func Flow(t *testing.T, s *harness.System) {
 		return harness.Get(st, "emergency.callbackNumber") == number
 	})
 	harness.Eventually(t, "the email", func() bool { return len(ours()) > 0 })
-	s.Main.Bus.Wait()
+	s.Main.Settle()
 	emails := ours()
 	if len(emails) != 1 {
 		t.Fatalf("%d emails for one (retried) dial, want 1", len(emails))

@@ -206,7 +206,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	})
 	ok("POST", "/v1/telephony/inbound", map[string]string{"callId": "call-logs-late", "from": logPSAP, "to": logCallback}, true)
 	ok("GET", "/v1/callback-numbers", nil, false)
-	m.Bus.Wait()
+	m.Settle()
 	closeMain()
 
 	out := logs.String()

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -15,6 +17,7 @@ import (
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
+	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 	"github.com/mayday/mayday/shared/inmem"
 	"github.com/mayday/mayday/shared/localbus"
@@ -48,7 +51,10 @@ type Main struct {
 	// locally unless configured.
 	ConnectAgents amazonconnect.Agents
 
-	Outbox   *inmem.Outbox // set when the embedded mailer is in use
+	Outbox *inmem.Outbox // set when the embedded mailer is in use
+	// Alerts keeps the texts and webhook posts (the Outbox when in use):
+	// locally they are never sent.
+	Alerts   *inmem.Outbox
 	Bus      *localbus.Bus
 	UseCases mayday.UseCases
 	URL      string
@@ -65,6 +71,18 @@ type Main struct {
 	// consoleStop ends the console's state streams, which would hold up
 	// the server's shutdown.
 	consoleStop chan struct{}
+
+	// Stream, set when Store is DynamoDB's, reads the table's stream for
+	// the outbox publisher; the embedded store needs none.
+	Stream *StreamRelay
+	// outboxHandler is the outbox publisher's handler, as the relay and
+	// the Invoke API run it.
+	outboxHandler handler.OutboxPublisher
+	// streamIdle counts the stream relay's passes that found nothing.
+	streamIdle atomic.Int64
+	// relayStop ends the outbox relay; relayDone closes when it has.
+	relayStop context.CancelFunc
+	relayDone chan struct{}
 }
 
 // timeouts are the server's: a request's head, a whole request, and an
@@ -95,6 +113,7 @@ func (m *Main) Open() error {
 		m.Outbox = inmem.NewOutbox(m.Clock)
 		m.Mailer = m.Outbox
 	}
+	m.Alerts = cmp.Or(m.Outbox, inmem.NewOutbox(m.Clock))
 	if m.WrapMailer != nil {
 		m.Mailer = m.WrapMailer(m.Mailer)
 	}
@@ -109,7 +128,9 @@ func (m *Main) Open() error {
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
-	o := mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log, Addresses: inmem.Geocoder{}, Numbers: numbers, Record: m.Record}
+	o := mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log, Addresses: inmem.Geocoder{}, Numbers: numbers, Record: m.Record,
+		SMS: m.Alerts, Webhooks: m.Alerts,
+		AlertSecret: mayday.AlertSecret(webhooksecret.Static(m.Config.AlertSecret)), AlertBaseURL: m.Config.AlertBaseURL}
 	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, o)
 	if err == nil {
 		err = m.UseCases.WithRecord(m.Record, o)
@@ -134,6 +155,9 @@ func (m *Main) Open() error {
 		return err
 	}
 	m.Bus, late.bus = bus, bus
+	if err := m.startRelay(pub); err != nil {
+		return err
+	}
 	if m.Handler, err = m.handler(); err != nil {
 		return err
 	}
@@ -172,8 +196,43 @@ func (m *Main) Close() error {
 	defer cancel()
 	err := m.server.Shutdown(ctx)
 	m.async.wg.Wait()
+	m.relayStop()
+	<-m.relayDone
 	m.Bus.Close()
 	return err
+}
+
+// startRelay publishes what the store's writes record, with pub: from the
+// embedded store's outbox, or from the table's stream (Stream).
+func (m *Main) startRelay(pub mayday.Publisher) error {
+	op, err := mayday.NewOutboxPublisher(pub, m.Log)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	m.relayStop, m.relayDone = stop, make(chan struct{})
+	box, embedded := m.Store.(EmbeddedOutbox)
+	m.outboxHandler = handler.OutboxPublisher{UseCase: op, Log: m.Log}
+	switch {
+	case m.Stream != nil:
+		m.outboxHandler.Region = m.Stream.Region
+		if m.Stream.OnIdle == nil {
+			m.Stream.OnIdle = func() { m.streamIdle.Add(1) }
+		}
+		go func() {
+			defer close(m.relayDone)
+			m.Stream.Run(ctx, m.outboxHandler.Handle, m.Log)
+		}()
+	case embedded:
+		go func() {
+			defer close(m.relayDone)
+			RelayEmbedded(ctx, box, op, m.Log)
+		}()
+	default:
+		stop()
+		return fmt.Errorf("local: the store %T records events no relay reads: set Stream for DynamoDB", m.Store)
+	}
+	return nil
 }
 
 // sweep fires the lease-expiry schedule every SweepInterval.
@@ -226,10 +285,13 @@ func (m *Main) handler() (http.Handler, error) {
 	mux.Handle("GET /local/events", local(func() any { return map[string]any{"events": m.Bus.Events()} }))
 	mux.Handle("GET /local/dead-letters", local(func() any { return map[string]any{"deadLetters": m.Bus.DeadLetters()} }))
 	mux.Handle("GET /local/outbox", local(func() any {
+		// Texts and webhook posts are kept here even when emails go to
+		// an SES endpoint: nothing local sends them.
+		alerts := m.Alerts.Alerts()
 		if m.Outbox == nil {
-			return map[string]any{"emails": []any{}, "note": "emails go to the configured SES endpoint"}
+			return map[string]any{"emails": []any{}, "alerts": alerts, "note": "emails go to the configured SES endpoint"}
 		}
-		return map[string]any{"emails": m.Outbox.Emails()}
+		return map[string]any{"emails": m.Outbox.Emails(), "alerts": alerts}
 	}))
 	if err := m.mountConsole(mux); err != nil {
 		return nil, err

@@ -40,7 +40,7 @@ func TestLocalPresencePush(t *testing.T) {
 	c.OK("POST", "/v1/telephony/inbound", harness.Sample(t, "webhooks/inbound.json",
 		map[string]any{"callId": agent + "-c2", "to": number}), true)
 	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/end.json", map[string]any{"callId": agent + "-c1"}), true)
-	s.Main.Bus.Wait() // every delivery done, the end's included
+	s.Main.Settle() // every delivery done, the end's included
 	if got := tr.Status(agent); got != presencetest.ActivityDND {
 		t.Fatalf("after the dial ended, with the callback on: %q, want Do Not Disturb", got)
 	}

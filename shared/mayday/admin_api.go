@@ -110,24 +110,23 @@ func (api *AdminAPI) Readiness(ctx context.Context, id string) (Readiness, error
 		return Readiness{}, err
 	}
 	var site *Site
-	country := NormaliseCountry(a.Country)
 	if a.SiteID != "" {
 		s, err := api.store.GetSite(ctx, a.SiteID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return Readiness{}, fmt.Errorf("site %s: %w", a.SiteID, err)
 		}
 		if err == nil {
-			site, country = &s, s.Country
+			site = &s
 		}
 	}
-	numbers, err := api.store.ListNumbers(ctx, country)
-	if err != nil {
-		return Readiness{}, fmt.Errorf("pool %s: %w", country, err)
+	site, country := homeSite(a, site)
+	var numbers []CallbackNumber
+	if country != "" {
+		if numbers, err = api.store.ListNumbers(ctx, country); err != nil {
+			return Readiness{}, fmt.Errorf("pool %s: %w", country, err)
+		}
 	}
-	if country == "" {
-		numbers = nil
-	}
-	pool, now := InPool(numbers, country, a.SiteID), api.now()
+	pool, now := poolOf(numbers, country, a.SiteID), api.now()
 	r := Assess(a, site, len(pool), now)
 	if api.numbers != nil {
 		r.Checks = append(r.Checks, api.registryChecks(ctx, a, site, pool, country, now)...)
@@ -167,6 +166,12 @@ func (api *AdminAPI) Agents(ctx context.Context) ([]Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agents: sites: %w", err)
 	}
+	return api.agentsOf(ctx, sites)
+}
+
+// agentsOf lists the agents at the sites and those in an emergency, once
+// each, by id: one query per site and one for the emergencies.
+func (api *AdminAPI) agentsOf(ctx context.Context, sites []Site) ([]Agent, error) {
 	seen := map[string]bool{}
 	var out []Agent
 	add := func(as []Agent) {

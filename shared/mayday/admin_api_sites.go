@@ -40,6 +40,9 @@ func (api *AdminAPI) PutSite(ctx context.Context, id string, in Site) (Site, err
 		}
 		in.EmergencyCallbackNumber = n
 	}
+	if err := in.normaliseAlerting(); err != nil {
+		return Site{}, err
+	}
 	if err := in.Validate(); err != nil {
 		return Site{}, err
 	}
@@ -48,6 +51,7 @@ func (api *AdminAPI) PutSite(ctx context.Context, id string, in Site) (Site, err
 		version := s.Version
 		*s = in
 		s.ID, s.Notify, s.UpdatedAt, s.Version = id, slices.Clone(in.Notify), now, version
+		s.NotifySMS, s.Escalate = slices.Clone(in.NotifySMS), slices.Clone(in.Escalate)
 		return nil
 	})
 	if err != nil {

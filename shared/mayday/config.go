@@ -69,6 +69,14 @@ type Options struct {
 	// Record is the emergency record, to which the use cases that send
 	// messages append what they sent; nil: they append nothing.
 	Record RecordStore
+	// SMS and Webhooks are the security-desk alert channels beside email;
+	// nil: a site's numbers or URL are not alerted (logged as an error).
+	SMS      SMSSender
+	Webhooks AlertPoster
+	// AlertSecret signs the alerts' acknowledgement links, relative to
+	// AlertBaseURL ("": a path); nil: alerts carry no link.
+	AlertSecret  AlertSecret
+	AlertBaseURL string
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+
+	"github.com/mayday/mayday/events"
 )
 
 // Starting an emergency conversation is shared by three steps of the chain:
@@ -12,17 +14,27 @@ import (
 
 // recordStart records the call's start once; first is false for a repeat.
 func (p ports) recordStart(ctx context.Context, start Call) (stored Call, first bool, err error) {
-	stored, err = p.store.UpdateCall(ctx, start.ID, func(c *Call) error {
+	return p.recordStartAnnouncing(ctx, start, nil)
+}
+
+// recordStartAnnouncing is recordStart that records, with the first start,
+// the events announce (nil: none) names for the call as written.
+func (p ports) recordStartAnnouncing(ctx context.Context, start Call, announce func(Call) []events.Event) (stored Call, first bool, err error) {
+	now := p.now()
+	stored, err = p.store.UpdateCallAnnouncing(ctx, start.ID, func(c *Call) ([]OutboxEvent, error) {
 		first = false // the closure re-runs after a lost race
 		if c.Started() {
-			return ErrNoChange
+			return nil, ErrNoChange
 		}
 		endedAt := c.EndedAt
 		*c = start
 		c.EndedAt = endedAt
 		c.ExpiresAt = cmp.Or(start.ReceivedAt, start.StartedAt).Add(callRetention)
 		first = true
-		return nil
+		if announce == nil {
+			return nil, nil
+		}
+		return outboxEvents(c.ID, now, announce(*c)...)
 	})
 	if err != nil {
 		return Call{}, false, fmt.Errorf("%w: call %s: record start: %w", ErrUnavailable, start.ID, err)

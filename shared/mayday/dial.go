@@ -64,6 +64,11 @@ func EmergencyNumbers(country string) []string {
 	return slices.Clone(emergencyNumbers[NormaliseCountry(country)])
 }
 
+// TestNumbers lists the address-check test numbers of a country.
+func TestNumbers(country string) []string {
+	return slices.Clone(testNumbers[NormaliseCountry(country)])
+}
+
 // NormaliseDialed drops the punctuation people and dialers put in numbers
 // (spaces, dashes, dots, parentheses). It returns "" when what remains is not
 // a dialable string.

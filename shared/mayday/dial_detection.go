@@ -151,35 +151,68 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	}
 
 	if !cls.Emergency {
-		stored, first, err := d.recordStart(ctx, call)
+		_, first, err := d.recordStartAnnouncing(ctx, call, func(c Call) []events.Event {
+			var evs []events.Event
+			if c.Kind == KindUnsupported {
+				evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{
+					CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: d.now()}})
+			}
+			if c.Ended() && c.Kind == KindOrdinary { // its end came first
+				evs = append(evs, endedEvent(c))
+			}
+			return evs
+		})
 		if err != nil {
 			return out, err
 		}
-		var evs []events.Event
 		if first && call.Kind == KindUnsupported {
 			log.Warn("emergency number dialed from an unsupported location", "country", cls.Country)
-			evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{
-				CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: d.now()}})
-		}
-		if stored.Ended() && stored.Kind == KindOrdinary { // its end came first
-			evs = append(evs, endedEvent(stored))
 		}
 		if cls.Reason == ReasonTestCall {
 			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-			d.answer(&out, d.preview(wctx, e, cls.Country))
+			pr := d.preview(wctx, e, cls.Country)
 			cancel()
+			d.answer(&out, pr)
+			if first { // the site's desk may want to hear of it, once
+				return out, d.publish(ctx, events.Event{DetailType: events.EmergencyTestCall, Detail: startedDetail(e, cls, call, pr)})
+			}
 		}
-		return out, d.publish(ctx, evs...)
+		return out, nil
 	}
 
+	announce := func(pr presented) []events.Event { return d.startEvents(e, call, cls, countryUnknown, pr) }
 	wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-	pr, err := d.setUp(wctx, call, e)
+	pr, err := d.setUp(wctx, call, e, announce)
 	cancel()
+	d.answer(&out, pr)
 	if err != nil {
 		log.Error("call set up without a lease; the lease allocator announces what was presented", "err", err,
 			"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
+		// Nothing was recorded to publish from: the chain starts from
+		// this publish alone.
+		if perr := d.publish(ctx, announce(pr)...); perr != nil {
+			return out, perr
+		}
 	}
-	d.answer(&out, pr)
+	log.Info("emergency call started", "country", cls.Country, "siteId", pr.where.siteID(),
+		"presenceApplied", pr.presenceApplied, "callerIdSource", pr.source, "outboxed", err == nil)
+	return out, nil
+}
+
+// startEvents are the events of an emergency dial that presents pr:
+// "Emergency Call Started" and, unless the dial repeats one already set
+// up, the operator events of what Mayday could not establish.
+func (d *DialDetection) startEvents(e CallEvent, call Call, cls Classification, countryUnknown bool, pr presented) []events.Event {
+	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: startedDetail(e, cls, call, pr)}}
+	if !pr.repeat {
+		evs = append(evs, d.locationEvents(e, cls, countryUnknown, pr)...)
+	}
+	return evs
+}
+
+// startedDetail is what the dial presented, for "Emergency Call Started"
+// (and a test call's "Emergency Test Call").
+func startedDetail(e CallEvent, cls Classification, call Call, pr presented) events.EmergencyCallStartedDetail {
 	started := events.EmergencyCallStartedDetail{CallID: e.CallID, AgentID: e.AgentID, DialedNumber: e.To,
 		EmergencyNumber: cls.Number, Country: cls.Country, Location: e.Location, StartedAt: call.StartedAt,
 		ReceivedAt: call.ReceivedAt, PresenceApplied: pr.presenceApplied, CallerID: pr.callerID, CallerIDSource: pr.source, Fallback: pr.fallback}
@@ -194,16 +227,7 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	if !pr.expires.IsZero() {
 		started.LeaseExpiresAt = &pr.expires
 	}
-	evs := []events.Event{{DetailType: events.EmergencyCallStarted, Detail: started}}
-	if !pr.repeat {
-		evs = append(evs, d.locationEvents(e, cls, countryUnknown, pr)...)
-	}
-	if perr := d.publish(ctx, evs...); perr != nil {
-		return out, perr
-	}
-	log.Info("emergency call started", "country", cls.Country, "siteId", started.SiteID, "locationKind", started.LocationKind,
-		"locationSource", started.LocationSource, "presenceApplied", pr.presenceApplied, "callerIdSource", pr.source)
-	return out, nil
+	return started
 }
 
 // classify decides whether the dial is an emergency call. A call that
@@ -276,16 +300,22 @@ func (d *DialDetection) answer(out *CallOutcome, pr presented) {
 // setUp records the emergency call, puts the agent on Do Not Disturb and
 // takes (or renews) the agent's callback lease, so that the answer can
 // present it: one read of the agent and the call, one of the pool, one
-// write of the three together. Whatever fails or runs out of time, it
+// write of the three together with the events announce names (the
+// outbox), so that the chain starts from what was written. Whatever fails or runs out of time, it
 // returns what to present instead (callerIDPlan). A repeat of the dial
 // presents what the first presented.
-func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (presented, error) {
+func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent, announce func(presented) []events.Event) (presented, error) {
 	var (
 		w       whereabouts
 		located bool
 		plan    []callerStep
 		l       *leaser
 	)
+	defer func() {
+		if l != nil {
+			l.done()
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		agent, stored, err := d.store.ReadSetup(ctx, call.AgentID, call.ID)
 		if err != nil {
@@ -305,7 +335,7 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 				return d.present(w, plan, FallbackStoreUnavailable), err
 			}
 			located = true
-			l = newLeaser(plan)
+			l = newLeaser(plan, d.pools)
 		}
 		pr := presented{where: w, presenceApplied: true}
 		var (
@@ -315,9 +345,9 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		// An id operators never created may be anyone's: it gets no
 		// number a real agent's callback could reach, only the ECBN or
 		// the default.
-		known := agent.Known()
+		known, held := agent.Known(), agent.CallbackNumber
 		if known {
-			if choice, ok, err = l.choose(ctx, d.ports, d.pools, agent, now); err != nil {
+			if choice, ok, err = l.choose(ctx, d.ports, agent, now); err != nil {
 				return d.present(w, plan, FallbackStoreUnavailable), err
 			}
 		}
@@ -355,7 +385,11 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		if rec.Ended() {
 			rec.ExpiresAt = rec.EndedAt.Add(callRetention)
 		}
-		_, _, _, err = d.store.WriteSetup(ctx, rec, agent, number)
+		evs, err := outboxEvents(call.ID, now, announce(pr)...)
+		if err != nil {
+			return d.present(w, plan, FallbackStoreUnavailable), fmt.Errorf("call %s: %w", call.ID, err)
+		}
+		_, _, _, err = d.store.WriteSetup(ctx, rec, agent, number, evs)
 		var conflict *SetupConflict
 		switch {
 		case err == nil:
@@ -370,7 +404,7 @@ func (d *DialDetection) setUp(ctx context.Context, call Call, e CallEvent) (pres
 		case conflict.Number && number != nil:
 			// Another dial took the number, or renewed it for this agent:
 			// walk on down the list, then read the pool again.
-			l.lostRace(number.Number, agent)
+			l.lostRace(number.Number, held)
 		}
 		// An agent or call conflict: a duplicate of this dial, or another
 		// dial of the agent, wrote first. Read again and decide on that.
@@ -436,8 +470,9 @@ func (d *DialDetection) preview(ctx context.Context, e CallEvent, country string
 			return d.present(w, plan, FallbackStoreUnavailable)
 		}
 		v := &poolView{numbers: numbers}
-		choice, ok := v.choose(agent, nil, busy, now)
-		choice, ok, err = d.passOverBusy(ctx, v, agent, nil, busy, now, choice, ok)
+		again := func() (Choice, bool) { return v.choose(agent, spread{}, busy, now) }
+		choice, ok := again()
+		choice, ok, err = d.passOverBusy(ctx, busy, choice, ok, again)
 		if err != nil {
 			return d.present(w, plan, FallbackStoreUnavailable)
 		}
@@ -559,25 +594,23 @@ func addressDetail(a Address) *events.AddressDetail {
 
 func (d *DialDetection) ended(ctx context.Context, e CallEvent) (CallOutcome, error) {
 	at := e.OccurredAt.UTC()
-	call, err := d.store.UpdateCall(ctx, e.CallID, func(c *Call) error {
+	now := d.now()
+	call, err := d.store.UpdateCallAnnouncing(ctx, e.CallID, func(c *Call) ([]OutboxEvent, error) {
 		if c.Ended() {
-			return ErrNoChange
+			return nil, ErrNoChange // announced with the first end
 		}
 		c.EndedAt = at
 		c.ExpiresAt = at.Add(callRetention)
-		return nil
+		switch c.Kind {
+		case KindOutbound, KindCallback, KindOrdinary:
+			return outboxEvents(c.ID, now, endedEvent(*c))
+		}
+		return nil, nil // not started yet: its start will see the end
 	})
 	if err != nil {
 		return CallOutcome{}, fmt.Errorf("%w: call %s: record end: %w", ErrUnavailable, e.CallID, err)
 	}
-	out := CallOutcome{CallID: e.CallID, Emergency: call.Kind.Emergency()}
-	// A repeat publishes again: the first publish may have failed, and every
-	// consumer is idempotent.
-	switch call.Kind {
-	case KindOutbound, KindCallback, KindOrdinary:
-		return out, d.publish(ctx, endedEvent(call))
-	}
-	return out, nil // not started yet: its start will see the end
+	return CallOutcome{CallID: e.CallID, Emergency: call.Kind.Emergency()}, nil
 }
 
 func endedEvent(c Call) events.Event {

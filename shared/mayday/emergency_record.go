@@ -196,26 +196,33 @@ func addressField(a *events.AddressDetail) string {
 }
 
 // recordNotification appends one entry per message sent about a call, by
-// the message's provider id, to the record (when there is one).
-func recordNotification(ctx context.Context, record RecordStore, clock Clock, callID, channel, source string, sent []SentMessage) error {
-	if record == nil {
+// its channel and the provider's message id, to the record (when there is
+// one).
+func recordNotification(ctx context.Context, record RecordStore, clock Clock, callID, source string, sent []SentMessage) error {
+	if record == nil || len(sent) == 0 {
 		return nil
 	}
 	drafts := make([]RecordDraft, 0, len(sent))
-	for i, m := range sent {
-		drafts = append(drafts, RecordDraft{ID: RecordID(RecordNotificationSent, channel, m.MessageID, strconv.Itoa(i)),
+	for _, m := range sent {
+		drafts = append(drafts, RecordDraft{ID: RecordID(RecordNotificationSent, m.Channel, m.MessageID, m.Key),
 			Kind: RecordNotificationSent, At: m.At, Source: source,
-			Fields: fields("channel", channel, "messageId", m.MessageID, "recipients", strconv.Itoa(m.Recipients))})
+			Fields: fields("channel", m.Channel, "messageId", m.MessageID, "recipients", strconv.Itoa(m.Recipients),
+				"alertId", m.AlertID)})
 	}
 	_, err := AppendRecord(ctx, record, clock, callID, drafts...)
 	return err
 }
 
-// SentMessage is one message a channel sent: the provider's id for it (the
-// SES MessageId; empty when the provider gives none), how many it went to,
-// and when.
+// SentMessage is one message a channel sent: the channel (email, sms,
+// webhook), the provider's id for it (SES's MessageId, End User Messaging's
+// MessageId; empty when the provider gives none, as a webhook), how many it
+// went to, the alert it carried, when, and its delivery key (which tells
+// apart the messages of one alert).
 type SentMessage struct {
+	Channel    string
 	MessageID  string
 	Recipients int
+	AlertID    string
 	At         time.Time
+	Key        string
 }

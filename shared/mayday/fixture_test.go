@@ -6,7 +6,9 @@ package mayday_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +28,9 @@ type recorder struct {
 	mu   sync.Mutex
 	evs  []events.Event
 	fail error
+	// relay publishes what the store's outbox holds, as the outbox
+	// publisher does.
+	relay func()
 }
 
 func (r *recorder) Publish(_ context.Context, evs ...events.Event) error {
@@ -34,12 +39,44 @@ func (r *recorder) Publish(_ context.Context, evs ...events.Event) error {
 	if r.fail != nil {
 		return r.fail
 	}
-	r.evs = append(r.evs, evs...)
+	for _, e := range evs {
+		r.evs = append(r.evs, typed(e))
+	}
 	return nil
+}
+
+// typed decodes an event published from the outbox (its detail JSON) as
+// the consumers' handlers do, so tests read every event alike.
+func typed(e events.Event) events.Event {
+	raw, ok := e.Detail.(json.RawMessage)
+	if !ok {
+		return e
+	}
+	var d any
+	switch e.DetailType {
+	case events.EmergencyCallStarted:
+		d = &events.EmergencyCallStartedDetail{}
+	case events.EmergencyCallEnded, events.CallEnded:
+		d = &events.CallEndedDetail{}
+	case events.EmergencyDialUnsupported:
+		d = &events.DialUnsupportedDetail{}
+	case events.EmergencyLocationUnknownSite, events.EmergencyDialLocationUnknown, events.EmergencyDialUnknownAgent:
+		d = &events.LocationUnknownDetail{}
+	default:
+		panic("outbox event of an unexpected type " + e.DetailType)
+	}
+	if err := json.Unmarshal(raw, d); err != nil {
+		panic(err)
+	}
+	e.Detail = reflect.ValueOf(d).Elem().Interface()
+	return e
 }
 
 // take returns and forgets the events of the given detail-type.
 func (r *recorder) take(detailType string) []events.Event {
+	if r.relay != nil {
+		r.relay()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out, rest []events.Event
@@ -97,7 +134,17 @@ func newFixture(t *testing.T, configure ...func(*mayday.Config)) *fixture {
 		fn(&cfg)
 	}
 	f.opts = mayday.Options{Config: cfg, Clock: c, Addresses: inmem.Geocoder{}}
-	var err error
+	pub, err := mayday.NewOutboxPublisher(f.bus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.bus.relay = func() {
+		pending := f.store.PendingEvents()
+		n, _ := pub.Publish(context.Background(), pending)
+		for _, e := range pending[:n] {
+			f.store.Published(e.ID)
+		}
+	}
 	if f.uc, err = mayday.NewUseCases(f.store, f.bus, f.mail, f.opts); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +203,11 @@ func (f *fixture) deliver(detailType string) int {
 		var err error
 		switch d := e.Detail.(type) {
 		case events.EmergencyCallStartedDetail:
-			err = f.uc.CallbackLeaseAllocation.Allocate(ctx, d)
+			if e.DetailType == events.EmergencyTestCall {
+				err = f.uc.EmailNotification.NotifyTest(ctx, d)
+			} else {
+				err = f.uc.CallbackLeaseAllocation.Allocate(ctx, d)
+			}
 		case events.CallbackLeaseDetail:
 			err = f.uc.EmailNotification.Notify(ctx, d)
 		case events.CallEndedDetail:
@@ -195,6 +246,10 @@ func (f *fixture) state(agentID string) mayday.DesktopState {
 type failingStore struct{ *inmem.Store }
 
 func (failingStore) UpdateCall(context.Context, string, func(*mayday.Call) error) (mayday.Call, error) {
+	return mayday.Call{}, errors.New("dynamodb down")
+}
+
+func (failingStore) UpdateCallAnnouncing(context.Context, string, func(*mayday.Call) ([]mayday.OutboxEvent, error)) (mayday.Call, error) {
 	return mayday.Call{}, errors.New("dynamodb down")
 }
 
@@ -269,6 +324,13 @@ func (s *downStore) UpdateCall(ctx context.Context, id string, fn func(*mayday.C
 	return s.Store.UpdateCall(ctx, id, fn)
 }
 
+func (s *downStore) UpdateCallAnnouncing(ctx context.Context, id string, fn func(*mayday.Call) ([]mayday.OutboxEvent, error)) (mayday.Call, error) {
+	if err := s.fail(ctx); err != nil {
+		return mayday.Call{}, err
+	}
+	return s.Store.UpdateCallAnnouncing(ctx, id, fn)
+}
+
 func (s *downStore) ReadSetup(ctx context.Context, agentID, callID string) (mayday.Agent, mayday.Call, error) {
 	if err := s.fail(ctx); err != nil {
 		return mayday.Agent{}, mayday.Call{}, err
@@ -276,11 +338,11 @@ func (s *downStore) ReadSetup(ctx context.Context, agentID, callID string) (mayd
 	return s.Store.ReadSetup(ctx, agentID, callID)
 }
 
-func (s *downStore) WriteSetup(ctx context.Context, c mayday.Call, a mayday.Agent, n *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+func (s *downStore) WriteSetup(ctx context.Context, c mayday.Call, a mayday.Agent, n *mayday.CallbackNumber, evs []mayday.OutboxEvent) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
 	if err := s.fail(ctx); err != nil {
 		return mayday.Call{}, mayday.Agent{}, nil, err
 	}
-	return s.Store.WriteSetup(ctx, c, a, n)
+	return s.Store.WriteSetup(ctx, c, a, n, evs)
 }
 
 func (s *downStore) ListNumbers(ctx context.Context, country string) ([]mayday.CallbackNumber, error) {

@@ -35,7 +35,7 @@ func TestChooseFirstChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, ok := (&poolView{numbers: tt.pool}).choose(Agent{ID: "a-1"}, nil, busy, now)
+			c, ok := (&poolView{numbers: tt.pool}).choose(Agent{ID: "a-1"}, spread{}, busy, now)
 			if ok != tt.ok || c.Number.Number != tt.want || c.Takeover != tt.takeover {
 				t.Fatalf("choose = %s takeover=%v ok=%v, want %s takeover=%v ok=%v",
 					c.Number.Number, c.Takeover, ok, tt.want, tt.takeover, tt.ok)

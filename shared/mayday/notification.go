@@ -15,9 +15,16 @@ type Notification struct {
 	ClaimedAt time.Time
 	SentAt    time.Time
 	Attempts  int
+	// Delivered lists the alert deliveries made (DeliveryKey), so that a
+	// retry after a partial failure sends only what did not go out.
+	Delivered []string
 	ExpiresAt time.Time
 	Version   int64
 }
+
+// DeliveryKey names one delivery of a call's alert: its tier, its channel
+// and the recipient (or batch).
+func DeliveryKey(tier, channel, to string) string { return tier + "/" + channel + "/" + to }
 
 const (
 	NotificationSending = "sending"
@@ -64,6 +71,11 @@ type NotificationData struct {
 	CallbackExpiresAt time.Time
 	StartedAt         time.Time
 	CallID            string
+	// AlertID and AckLink name the alert the email is a channel of; Test
+	// marks a test call's ("TEST").
+	AlertID string
+	AckLink string
+	Test    bool
 }
 
 // Map is the template data as SES TemplateData expects it.
@@ -89,6 +101,9 @@ func (d NotificationData) Map() map[string]string {
 		"callbackExpiresAt": ts(d.CallbackExpiresAt),
 		"startedAt":         ts(d.StartedAt),
 		"callId":            d.CallID,
+		"alertId":           d.AlertID,
+		"ackLink":           d.AckLink,
+		"test":              map[bool]string{true: "TEST"}[d.Test],
 	}
 }
 

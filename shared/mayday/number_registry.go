@@ -23,6 +23,34 @@ type NumberRegistry interface {
 	Unregistered(ctx context.Context, numbers []string) ([]string, error)
 }
 
+// The readiness checks a NumberRegistry answers, which the overview
+// leaves to the readiness route: each asks the platform.
+const (
+	CheckPlatformEmergencyCalling = "platformEmergencyCalling"
+	CheckEmergencyAddresses       = "emergencyAddresses"
+	CheckCallbackFailureHandlers  = "callbackFailureHandlers"
+)
+
+// onDemandChecks names the checks the readiness route runs with the
+// platform and the overview leaves out.
+func (api *AdminAPI) onDemandChecks() []string {
+	switch api.numbers.(type) {
+	case nil:
+		return nil
+	case FallbackRegistry:
+		return []string{CheckPlatformEmergencyCalling, CheckEmergencyAddresses, CheckCallbackFailureHandlers}
+	}
+	return []string{CheckPlatformEmergencyCalling, CheckEmergencyAddresses}
+}
+
+// FallbackRegistry is a NumberRegistry that also knows each number's
+// failure handler (Twilio: the Voice Fallback URL), which answers a PSAP's
+// callback when Mayday cannot.
+type FallbackRegistry interface {
+	// WithoutFallback returns those of numbers (E.164) with none.
+	WithoutFallback(ctx context.Context, numbers []string) ([]string, error)
+}
+
 // registryChecks are the readiness checks a NumberRegistry answers: the
 // platform calls emergency services from where the agent works, and
 // every number a dial of the agent may present (pool, the site's ECBN,
@@ -35,7 +63,7 @@ func (api *AdminAPI) registryChecks(ctx context.Context, a Agent, site *Site, po
 		countries = append(countries, NormaliseCountry(cur.Address.Country))
 	}
 	countries = slices.Compact(slices.DeleteFunc(countries, func(c string) bool { return c == "" }))
-	calling := Check{Name: "platformEmergencyCalling", OK: true}
+	calling := Check{Name: CheckPlatformEmergencyCalling, OK: true}
 	for _, c := range countries {
 		if !reg.EmergencyCalling(c) {
 			calling = Check{Name: calling.Name, Fix: fmt.Sprintf("%s does not place emergency calls with a registered address from %s: "+
@@ -43,7 +71,7 @@ func (api *AdminAPI) registryChecks(ctx context.Context, a Agent, site *Site, po
 		}
 	}
 	numbers := presentable(a, site, pool, api.cfg.DefaultCallerID, countries, now)
-	addresses := Check{Name: "emergencyAddresses", OK: true}
+	addresses := Check{Name: CheckEmergencyAddresses, OK: true}
 	var missing []string
 	var err error
 	if len(numbers) > 0 {
@@ -57,7 +85,31 @@ func (api *AdminAPI) registryChecks(ctx context.Context, a Agent, site *Site, po
 		addresses.OK, addresses.Fix = false, fmt.Sprintf("register an emergency address in %s for %s: the emergency service gets the address "+
 			"registered for the number a call presents (or the number is not %s's)", reg.Platform(), strings.Join(missing, ", "), reg.Platform())
 	}
-	return []Check{calling, addresses}
+	checks := []Check{calling, addresses}
+	if fr, ok := reg.(FallbackRegistry); ok && len(pool) > 0 {
+		checks = append(checks, api.fallbackCheck(ctx, fr, a.ID, pool))
+	}
+	return checks
+}
+
+// fallbackCheck: every callback number of the agent's pool has a failure
+// handler, so that a PSAP's callback reaches a person while Mayday is down.
+func (api *AdminAPI) fallbackCheck(ctx context.Context, reg FallbackRegistry, agentID string, pool []CallbackNumber) Check {
+	numbers := make([]string, len(pool))
+	for i, n := range pool {
+		numbers[i] = n.Number
+	}
+	c := Check{Name: CheckCallbackFailureHandlers, OK: true}
+	missing, err := reg.WithoutFallback(ctx, numbers)
+	switch {
+	case err != nil:
+		api.log.Warn("readiness: the number registry did not answer", "agentId", agentID, "err", err)
+		c.OK, c.Fix = false, fmt.Sprintf("could not ask %s which callback numbers have a failure handler; retry", api.numbers.Platform())
+	case len(missing) > 0:
+		c.OK, c.Fix = false, fmt.Sprintf("set the Voice Fallback URL of %s in %s (the TwiML Bin `mayday twilio-fallback -part callback` prints): "+
+			"without it a PSAP's callback rings nobody while Mayday cannot answer", strings.Join(missing, ", "), api.numbers.Platform())
+	}
+	return c
 }
 
 // presentable lists, once each and sorted, the numbers a dial of the

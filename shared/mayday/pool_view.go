@@ -31,10 +31,20 @@ func (v *poolView) wrote(n CallbackNumber) {
 
 func (v *poolView) size() int { return len(v.numbers) }
 
-// pools keeps a dial function's pool views.
+// pools keeps a dial function's pool views, and the numbers its dials are
+// taking now.
 type pools struct {
 	mu      sync.Mutex
 	entries map[Pool]*poolEntry
+
+	// claiming makes a choice and its claim one step, so that no two dials
+	// of this process choose one number at once.
+	claiming sync.Mutex
+	// claimed counts, by number, the dials of this process taking it: chosen
+	// and not yet written or lost.
+	claimed map[string]int
+	// rand is in [0, n): the spread of a contended choice; tests fix it.
+	rand func(n int) int
 }
 
 type poolEntry struct {
@@ -43,7 +53,9 @@ type poolEntry struct {
 	at      time.Time
 }
 
-func newPools() *pools { return &pools{entries: map[Pool]*poolEntry{}} }
+func newPools() *pools {
+	return &pools{entries: map[Pool]*poolEntry{}, claimed: map[string]int{}, rand: rand.IntN}
+}
 
 // view is the pool's view: the last one while it is fresh, unless fresh
 // asks for a read.
@@ -70,20 +82,62 @@ func (ps *pools) view(ctx context.Context, p ports, pool Pool, fresh bool) (*poo
 	return e.view, nil
 }
 
+// spreadOldest is how many of the oldest free numbers a dial that lost one
+// race picks among at random; after a second lost race it picks among all.
+const spreadOldest = 8
+
+// spread is what keeps a dial off the numbers concurrent dials are taking.
+// Dials of one process (the local runner; a Lambda environment serves one
+// at a time) see each other's claims and take the free numbers in order,
+// released longest ago first. Dials of different processes see none: they
+// all start at the same number, and each race lost widens the choice.
+type spread struct {
+	lost    map[string]bool // numbers lost to other dials: passed over
+	losses  int             // races lost so far
+	claimed map[string]int  // numbers other dials of this process are taking
+	rand    func(n int) int // in [0, n); nil: math/rand
+}
+
 // choose picks the number a dial presents: the agent's own live lease in
-// the pool (renewed), else the free number released longest ago, else the
-// lease nearest to expiry (a take-over) whose holder is not in busy (the
-// holders known to be in an emergency). Numbers lost to other dials
-// meanwhile are passed over, and once one was lost the dial picks among the
-// free ones at random: dials racing for a pool all start at the same
-// number, and would otherwise go on colliding number after number. One pass
-// over the pool, no copy and no sort: under a burst of dials this is the
-// CPU the answers wait for. ok is false for an empty pool.
-func (v *poolView) choose(agent Agent, lost, busy map[string]bool, now time.Time) (Choice, bool) {
+// the pool (renewed), else a free number, else the lease nearest to expiry
+// (a take-over) whose holder is not in busy (the holders known to be in an
+// emergency). The free number is the one released longest ago, unless the
+// dial lost races (s.losses): then one at random among the spreadOldest
+// released longest ago, and after more, among all. Numbers lost and
+// numbers claimed are passed over; claimed ones are chosen only when
+// nothing else is left, since a claimer may yet lose its race. ok is false
+// for an empty pool.
+func (v *poolView) choose(agent Agent, s spread, busy map[string]bool, now time.Time) (Choice, bool) {
+	c, ok := v.pick(agent, s, busy, now)
+	if !ok && len(s.claimed) > 0 {
+		s.claimed = nil
+		c, ok = v.pick(agent, s, busy, now)
+	}
+	return c, ok
+}
+
+// pick is choose in one pass over the pool, no copy and no sort: under a
+// burst of dials this is the CPU the answers wait for.
+func (v *poolView) pick(agent Agent, s spread, busy map[string]bool, now time.Time) (Choice, bool) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	var own, oldest, random, nearest CallbackNumber
-	var free int
+	rnd := s.rand
+	if rnd == nil {
+		rnd = rand.IntN
+	}
+	k := 1 // the oldest k free numbers are kept; 0: all, sampled
+	switch {
+	case s.losses == 1:
+		k = spreadOldest
+	case s.losses > 1:
+		k = 0
+	}
+	var (
+		own, random, nearest CallbackNumber
+		kept                 [spreadOldest]CallbackNumber
+		oldest               = kept[:0]
+		free                 int
+	)
 	for _, n := range v.numbers {
 		if w, ok := v.written[n.Number]; ok {
 			n = w
@@ -98,19 +152,17 @@ func (v *poolView) choose(agent Agent, lost, busy map[string]bool, now time.Time
 			if own.Number == "" || l.ExpiresAt.After(own.Lease.ExpiresAt) {
 				own = n
 			}
-		case lost[n.Number], live && busy[l.AgentID]:
+		case s.lost[n.Number], live && busy[l.AgentID], s.claimed[n.Number] > 0:
 		case live:
 			if nearest.Number == "" || cmp.Or(l.ExpiresAt.Compare(nearest.Lease.ExpiresAt), cmp.Compare(n.Number, nearest.Number)) < 0 {
 				nearest = n
 			}
-		case len(lost) > 0:
-			if free++; rand.IntN(free) == 0 {
+		case k == 0:
+			if free++; rnd(free) == 0 {
 				random = n
 			}
 		default:
-			if oldest.Number == "" || cmp.Or(n.releasedAt().Compare(oldest.releasedAt()), cmp.Compare(n.Number, oldest.Number)) < 0 {
-				oldest = n
-			}
+			oldest = keepOldest(oldest, k, n)
 		}
 	}
 	switch {
@@ -118,10 +170,32 @@ func (v *poolView) choose(agent Agent, lost, busy map[string]bool, now time.Time
 		return Choice{Number: own}, true
 	case random.Number != "":
 		return Choice{Number: random}, true
-	case oldest.Number != "":
-		return Choice{Number: oldest}, true
+	case len(oldest) == 1:
+		return Choice{Number: oldest[0]}, true
+	case len(oldest) > 1:
+		return Choice{Number: oldest[rnd(len(oldest))]}, true
 	case nearest.Number != "":
 		return Choice{Number: nearest, Takeover: true}, true
 	}
 	return Choice{}, false
+}
+
+// keepOldest adds n to oldest, the at most k free numbers released longest
+// ago (ties: the lower number first), in that order.
+func keepOldest(oldest []CallbackNumber, k int, n CallbackNumber) []CallbackNumber {
+	older := func(a, b CallbackNumber) bool {
+		return cmp.Or(a.releasedAt().Compare(b.releasedAt()), cmp.Compare(a.Number, b.Number)) < 0
+	}
+	switch {
+	case len(oldest) < k:
+		oldest = append(oldest, n)
+	case older(n, oldest[len(oldest)-1]):
+		oldest[len(oldest)-1] = n
+	default:
+		return oldest
+	}
+	for i := len(oldest) - 1; i > 0 && older(oldest[i], oldest[i-1]); i-- {
+		oldest[i], oldest[i-1] = oldest[i-1], oldest[i]
+	}
+	return oldest
 }

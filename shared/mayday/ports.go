@@ -31,6 +31,10 @@ type AgentStore interface {
 type CallStore interface {
 	GetCall(ctx context.Context, id string) (Call, error)
 	UpdateCall(ctx context.Context, id string, fn func(*Call) error) (Call, error)
+	// UpdateCallAnnouncing is UpdateCall whose closure also returns the
+	// events the write makes true: they are recorded with the call, in the
+	// same write, all or none (the transactional outbox).
+	UpdateCallAnnouncing(ctx context.Context, id string, fn func(*Call) ([]OutboxEvent, error)) (Call, error)
 }
 
 // PoolStore keeps the callback numbers and their leases.
@@ -79,11 +83,11 @@ type SetupStore interface {
 	// value with its id set and Version 0, as Update closures see it.
 	ReadSetup(ctx context.Context, agentID, callID string) (Agent, Call, error)
 	// WriteSetup writes the call, the agent and, when not nil, the number,
-	// all or none. Each is written only if the stored item's Version is
+	// with the events evs (the outbox), all or none. Each is written only if the stored item's Version is
 	// still the one the value carries (0: the item must not exist); the
 	// written values carry Version+1. A failed condition is a *SetupConflict
 	// naming the items that changed.
-	WriteSetup(ctx context.Context, call Call, agent Agent, number *CallbackNumber) (Call, Agent, *CallbackNumber, error)
+	WriteSetup(ctx context.Context, call Call, agent Agent, number *CallbackNumber, evs []OutboxEvent) (Call, Agent, *CallbackNumber, error)
 }
 
 // SetupConflict is WriteSetup's failed condition. It wraps ErrConflict.
@@ -138,6 +142,27 @@ type Mailer interface {
 // it sends (SES's MessageId), which the emergency record keeps.
 type MessageMailer interface {
 	SendMessage(ctx context.Context, e Email) (messageID string, err error)
+}
+
+// SMS is one text message of an alert.
+type SMS struct {
+	To      string // E.164
+	Text    string
+	AlertID string
+	// AckLink is the alert's link, which Text may have left out to fit.
+	AckLink string
+}
+
+// SMSSender sends text messages (AWS End User Messaging SMS; locally the
+// outbox). The message id is the provider's.
+type SMSSender interface {
+	SendSMS(ctx context.Context, m SMS) (messageID string, err error)
+}
+
+// AlertPoster posts an alert, signed, to a site's webhook URL (locally the
+// outbox keeps it).
+type AlertPoster interface {
+	PostAlert(ctx context.Context, url string, a Alert) error
 }
 
 // Clock tells the time; tests inject a fixed one.

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
-	"github.com/mayday/mayday/shared/coldstart"
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/emailtemplate"
 	"github.com/mayday/mayday/shared/emailtemplate/render"
 	"github.com/mayday/mayday/shared/mayday"
@@ -34,7 +34,7 @@ func endpoint(t *testing.T) string {
 
 func client(t *testing.T) *sesv2.Client {
 	t.Helper()
-	cfg, err := coldstart.Load(context.Background())
+	cfg, err := awsclients.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

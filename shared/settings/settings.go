@@ -144,6 +144,7 @@ var Functions = map[string][]Setting{
 	functions.DialDetection:           append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.PriorityCallbackRouting: append([]Setting{Table, Bus, WebhookSecretARN, WebhookSecret, WebhookSecretPrevious, WebhookSecretOverlap}, Twilio...),
 	functions.AdminAPI:                {Table, PlaceIndex, TwilioAccountSID, TwilioAuthTokenARN, TwilioAuthToken}, // Twilio: the readiness report's number check
+	functions.AgentState:              {Table},
 	functions.CallbackLeaseAllocation: {Table, Bus},
 	functions.EmailNotification:       {Table, Sender, SESConfigurationSet, RecordTable, RecordRetention}, // the record: each message sent
 	functions.PresenceRestore:         {Table, RecordTable, RecordRetention},                              // the record: presence restored
@@ -152,6 +153,7 @@ var Functions = map[string][]Setting{
 	functions.PresencePush:            {Table, PresencePlatform},
 	functions.ConnectFlow:             {Table, Bus, ConnectInstanceARN, ConnectRoutableStatus},
 	functions.ConnectEvents:           {Table, Bus},
+	functions.OutboxPublisher:         {Bus},
 	functions.EmergencyRecord:         {RecordTable, RecordRetention},
 	functions.AuditAPI:                {RecordTable},
 }

@@ -56,7 +56,8 @@ func TestFunctionsMatchTheList(t *testing.T) {
 	var declared []string
 	for name, reads := range settings.Functions {
 		declared = append(declared, name)
-		if !slices.ContainsFunc(reads, func(s settings.Setting) bool {
+		// The stream's publisher gets the table's records; it never calls it.
+		if f, _ := functions.Get(name); f.Trigger != functions.Stream && !slices.ContainsFunc(reads, func(s settings.Setting) bool {
 			return s.Env == settings.Table.Env || s.Env == settings.RecordTable.Env
 		}) {
 			t.Errorf("%s reads neither %s nor %s: every function uses a table", name, settings.Table.Env, settings.RecordTable.Env)

@@ -77,6 +77,19 @@ func (*Registry) EmergencyCalling(country string) bool {
 // no emergency address registered (or one pending, failed, or with
 // emergency calling inactive), asking for each number in turn.
 func (r *Registry) Unregistered(ctx context.Context, numbers []string) ([]string, error) {
+	return r.each(ctx, numbers, registered)
+}
+
+// WithoutFallback returns those of numbers (the callback numbers) that are
+// not the account's or have no Voice Fallback URL: when Mayday cannot answer
+// a PSAP's callback, Twilio has nothing to ring.
+func (r *Registry) WithoutFallback(ctx context.Context, numbers []string) ([]string, error) {
+	return r.each(ctx, numbers, func(p api.ApiV2010IncomingPhoneNumber) bool { return str(p.VoiceFallbackUrl) != "" })
+}
+
+// each returns those of numbers for which the account has no number
+// satisfying ok, asking for each number in turn.
+func (r *Registry) each(ctx context.Context, numbers []string, ok func(api.ApiV2010IncomingPhoneNumber) bool) ([]string, error) {
 	c, err := twiliorest.Client(ctx, r.cfg.AccountSID, r.cfg.AuthToken, r.base, r.cfg.HTTPClient)
 	if err != nil {
 		return nil, fmt.Errorf("twilio numbers: %w", err)
@@ -91,7 +104,7 @@ func (r *Registry) Unregistered(ctx context.Context, numbers []string) ([]string
 		if err != nil {
 			return nil, fmt.Errorf("twilio numbers: list the account's numbers (the %d. asked): %w", i+1, withoutURL(err))
 		}
-		if !slices.ContainsFunc(found, func(p api.ApiV2010IncomingPhoneNumber) bool { return str(p.PhoneNumber) == n && registered(p) }) {
+		if !slices.ContainsFunc(found, func(p api.ApiV2010IncomingPhoneNumber) bool { return str(p.PhoneNumber) == n && ok(p) }) {
 			out = append(out, n)
 		}
 	}

@@ -116,7 +116,8 @@ func TestEmergencyCalling(t *testing.T) {
 }
 
 // The readiness report, with Twilio's registry: every number a dial of
-// the agent may present has its emergency address registered, and Twilio
+// the agent may present has its emergency address registered, every
+// callback number of the agent's pool a Voice Fallback URL, and Twilio
 // calls emergency services from where the agent works.
 func TestReadinessWithTwilio(t *testing.T) {
 	everything := []twiliotest.Number{twiliotest.Registered(poolA), twiliotest.Registered(poolB), twiliotest.Registered(ecbn),
@@ -132,6 +133,15 @@ func TestReadinessWithTwilio(t *testing.T) {
 	dk.SiteID, dk.Country = "", "DK"
 	home := mayday.AgentLocation{Address: mayday.Address{HouseNumber: "2121", Street: "7th Ave", City: "Seattle", Region: "WA",
 		PostalCode: "98121", Country: "US"}, CallbackNumber: own}
+	noFallback := func(n string) []twiliotest.Number {
+		out := slices.Clone(everything)
+		for i := range out {
+			if out[i].PhoneNumber == n {
+				out[i].VoiceFallbackURL = ""
+			}
+		}
+		return out
+	}
 	for _, tc := range []struct {
 		name     string
 		profile  mayday.Profile
@@ -141,14 +151,19 @@ func TestReadinessWithTwilio(t *testing.T) {
 		failing  map[string]string // check → what its fix says
 	}{
 		{"at a site, every number registered", ready, nil, everything, false, nil},
-		{"a pool number without an address", ready, nil, but(poolB), false, map[string]string{"emergencyAddresses": poolB}},
 		{"the site's ECBN without an address", ready, nil, but(ecbn), false, map[string]string{"emergencyAddresses": ecbn}},
 		{"the default caller ID without an address", ready, nil, but(usDef), false, map[string]string{"emergencyAddresses": usDef}},
 		{"another country's default is not presented", ready, nil, but(gbDef), false, nil},
 		{"remote, own number registered", remote, &home, everything, false, nil},
 		{"remote, own number without an address", remote, &home, but(own), false, map[string]string{"emergencyAddresses": own}},
 		{"a DK agent", dk, nil, everything, false, map[string]string{"platformEmergencyCalling": "from DK"}},
-		{"Twilio down", ready, nil, everything, true, map[string]string{"emergencyAddresses": "could not ask Twilio"}},
+		{"Twilio down", ready, nil, everything, true, map[string]string{"emergencyAddresses": "could not ask Twilio",
+			"callbackFailureHandlers": "could not ask Twilio"}},
+		{"a pool number without a Voice Fallback URL", ready, nil, noFallback(poolA), false,
+			map[string]string{"callbackFailureHandlers": "Voice Fallback URL of " + poolA + " in Twilio"}},
+		{"the ECBN needs no Voice Fallback URL", ready, nil, noFallback(ecbn), false, nil},
+		{"a pool number not the account's", ready, nil, but(poolB), false, map[string]string{"emergencyAddresses": poolB,
+			"callbackFailureHandlers": poolB}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := twiliotest.NewNumbers(t, tc.account...)
@@ -186,7 +201,7 @@ func TestReadinessWithTwilio(t *testing.T) {
 			}
 			seen := 0
 			for _, c := range r.Checks {
-				if c.Name != "platformEmergencyCalling" && c.Name != "emergencyAddresses" {
+				if c.Name != "platformEmergencyCalling" && c.Name != "emergencyAddresses" && c.Name != "callbackFailureHandlers" {
 					continue
 				}
 				seen++
@@ -194,8 +209,9 @@ func TestReadinessWithTwilio(t *testing.T) {
 					t.Errorf("check %s: ok %v, fix %q; want failing %v with %q", c.Name, c.OK, c.Fix, fails, want)
 				}
 			}
-			// The DK agent also lacks a DK pool.
-			if seen != 2 || r.Ready != (len(tc.failing) == 0) {
+			// The DK agent also lacks a DK pool, so has no callback
+			// numbers to check for a failure handler.
+			if wantSeen := map[bool]int{true: 2, false: 3}[tc.profile.Country == "DK"]; seen != wantSeen || r.Ready != (len(tc.failing) == 0) {
 				t.Errorf("ready %v with checks %+v", r.Ready, r.Checks)
 			}
 		})

@@ -37,11 +37,15 @@
   };
 
   let config = {};
-  const looked = new Set(); // agents the operator asked for by id
+  // The console polls one route, /console/overview (the admin API's
+  // /v1/overview, plus the local bus's events and dead letters), sending
+  // back its ETag: an unchanged answer is a 304 with no body.
+  let etag = "", last = null;
+  const extra = new Map(); // agents looked up or saved by id that the overview does not list, as last read
+  const checked = new Map(); // full readiness reports the operator asked for, by agent id
 
   // --- sites and pools -------------------------------------------------
-  async function loadSites() {
-    const [{ sites }, { numbers }] = await Promise.all([getJSON("/v1/sites"), getJSON("/v1/callback-numbers")]);
+  function renderSites(sites, numbers) {
     replace($("n-site"), JSON.stringify(sites.map((s) => s.siteId)), () => [
       h("option", { value: "" }, "the country's pool"),
       ...sites.map((s) => h("option", { value: s.siteId }, s.name + " (" + s.siteId + ")"))]);
@@ -76,33 +80,50 @@
   }
 
   // --- agents ----------------------------------------------------------
-  async function loadAgents() {
-    const { agents } = await getJSON("/v1/agents");
-    const ids = new Set(agents.map((a) => a.agentId));
-    for (const id of looked) {
-      if (ids.has(id)) continue;
-      try { agents.push(await getJSON("/v1/agents/" + encodeURIComponent(id))); } catch (e) { /* gone */ }
+  async function checkReadiness(id) {
+    try {
+      const r = await getJSON("/v1/agents/" + encodeURIComponent(id) + "/readiness");
+      checked.set(id, Object.assign(r, { at: new Date().toLocaleTimeString() }));
+      $("agents-status").textContent = "";
+    } catch (e) {
+      $("agents-status").textContent = "Readiness of " + id + ": " + e.message;
     }
-    const rows = await Promise.all(agents.map(async (a) => {
-      const [ready, state] = await Promise.all([
-        getJSON("/v1/agents/" + encodeURIComponent(a.agentId) + "/readiness").catch(() => null),
-        getJSON("/v1/agents/" + encodeURIComponent(a.agentId) + "/state").catch(() => null)]);
-      return { a, ready, state };
-    }));
-    replace($("agents-list"), JSON.stringify(rows), () => rows.length === 0 ? h("p", { class: "muted" }, "No agents yet.") :
+    if (last) render(last);
+  }
+  // The overview's readiness holds the checks the store answers; those
+  // that ask the telephony platform (onDemand) run when the operator
+  // presses Check, as does every check of an agent the overview does not list.
+  function readinessCell(a) {
+    const full = checked.get(a.agentId), r = full || a.readiness;
+    const check = h("button", { type: "button", class: "secondary small", "aria-label": "Check readiness of " + a.agentId,
+      onclick: () => checkReadiness(a.agentId) }, full ? "Check again" : "Check");
+    if (!r) return [h("span", { class: "muted" }, "not checked"), " ", check];
+    const pending = !full && r.onDemand && r.onDemand.length ? r.onDemand : null;
+    return [
+      r.ready ? h("span", { class: "ready" }, pending ? "Ready so far" : "Ready") :
+        [h("span", { class: "fix" }, "Fix:"), h("ul", { class: "fixes" },
+          r.checks.filter((c) => !c.ok).map((c) => h("li", {}, h("strong", {}, c.name), ": ", c.fix)))],
+      pending ? h("p", { class: "muted" }, "Not checked yet: " + pending.join(", ")) : null,
+      full ? h("p", { class: "muted" }, "Checked at " + full.at) : null,
+      check];
+  }
+  function renderAgents(listed) {
+    const ids = new Set(listed.map((a) => a.agentId));
+    for (const id of ids) extra.delete(id);
+    const rows = listed.concat([...extra.values()]);
+    replace($("agents-list"), JSON.stringify([rows, [...checked]]), () => rows.length === 0 ? h("p", { class: "muted" }, "No agents yet.") :
       h("table", {},
         h("thead", {}, h("tr", {}, ["Agent", "Name", "Presence", "Site", "Emergency contacts", "Readiness"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, rows.map(({ a, ready, state }) => h("tr", { "data-agent": a.agentId },
+        h("tbody", {}, rows.map((a) => h("tr", { "data-agent": a.agentId },
           h("td", {}, deskLink(a.agentId), " ",
             h("button", { type: "button", class: "secondary small", "aria-label": "Edit agent " + a.agentId,
               onclick: () => editAgent(a.agentId) }, "Edit")),
           h("td", {}, a.name),
-          h("td", {}, a.presence, state && state.emergency.active ? [" ", h("span", { class: "emergency" }, "emergency")] : null),
+          h("td", {}, a.presence, a.emergency && a.emergency.active ? [" ", h("span", { class: "emergency" }, "emergency")] : null,
+            ids.has(a.agentId) ? null : [" ", h("span", { class: "muted" }, "(as read: no site, not polled)")]),
           h("td", {}, a.siteId || h("span", { class: "muted" }, "none")),
           h("td", {}, a.emergencyContacts.length ? a.emergencyContacts.join("; ") : h("span", { class: "fix" }, "none")),
-          h("td", {}, !ready ? "?" : ready.ready ? h("span", { class: "ready" }, "Ready") :
-            [h("span", { class: "fix" }, "Fix:"), h("ul", { class: "fixes" },
-              ready.checks.filter((c) => !c.ok).map((c) => h("li", {}, h("strong", {}, c.name), ": ", c.fix)))]))))));
+          h("td", {}, readinessCell(a)))))));
   }
 
   // --- template --------------------------------------------------------
@@ -153,15 +174,12 @@
   $("t-reload").addEventListener("click", () => loadTemplate().catch(showError));
 
   // --- events and dead letters (local) ----------------------------------
-  async function loadEvents() {
-    const { events } = await getJSON("/console/events");
-    const last = events.slice(0, 50);
-    replace($("events-list"), JSON.stringify(last), () => last.map((ev) =>
+  function renderEvents(events) {
+    replace($("events-list"), JSON.stringify(events), () => events.map((ev) =>
       h("li", {}, h("strong", {}, ev["detail-type"]), " ", h("span", { class: "muted" }, ev.time),
         h("pre", {}, JSON.stringify(ev.detail, null, 2)))));
   }
-  async function loadDeadLetters() {
-    const { deadLetters } = await getJSON("/console/dead-letters");
+  function renderDeadLetters(deadLetters) {
     replace($("dl-list"), JSON.stringify(deadLetters), () => deadLetters.length === 0 ? h("p", { class: "muted" }, "None.") :
       h("table", {},
         h("thead", {}, h("tr", {}, ["Failed at", "Rule", "Target", "Event", "Error", ""].map((t) => h("th", { scope: "col" }, t)))),
@@ -177,7 +195,7 @@
     } catch (e) {
       $("dl-status").textContent = "Not replayed: " + e.message;
     }
-    loadDeadLetters().catch(showError);
+    await refresh();
   }
 
   // --- editing: sites, agents, numbers ---------------------------------
@@ -221,8 +239,8 @@
     }
     if (!id) { $("editor-status").textContent = "An id is required."; $("editor-status").className = "error"; return; }
     try {
-      await sendJSON("PUT", editing.route(encodeURIComponent(id)), body);
-      if (editing === AGENT) looked.add(id);
+      const saved = await sendJSON("PUT", editing.route(encodeURIComponent(id)), body);
+      if (editing === AGENT) extra.set(id, saved);
       editor.close();
       await refresh();
     } catch (err) {
@@ -262,20 +280,39 @@
     $("load-status").textContent = e.status === 403 ? "Forbidden: " + e.message : "Could not load: " + e.message;
     $("load-status").className = "error";
   }
+  function render(o) {
+    renderSites(o.sites, o.numbers);
+    renderAgents(o.agents);
+    if (config.local) {
+      renderEvents(o.events || []);
+      renderDeadLetters(o.deadLetters || []);
+    }
+  }
   async function refresh() {
-    const jobs = [loadSites(), loadAgents()];
-    if (config.local) jobs.push(loadEvents(), loadDeadLetters());
-    const results = await Promise.allSettled(jobs);
-    const failed = results.find((r) => r.status === "rejected");
-    if (failed) showError(failed.reason); else { $("load-status").textContent = ""; $("load-status").className = "muted"; }
+    try {
+      const res = await fetch("/console/overview", { cache: "no-store",
+        headers: Object.assign({ Accept: "application/json" }, etag ? { "If-None-Match": etag } : {}) });
+      if (res.status !== 304) {
+        const body = await res.json().catch(() => ({}));
+        if (!res.ok) throw Object.assign(new Error(body.error || res.statusText || String(res.status)), { status: res.status });
+        etag = res.headers.get("ETag") || "";
+        last = body;
+      }
+      if (last) render(last);
+      $("load-status").textContent = "";
+      $("load-status").className = "muted";
+    } catch (e) {
+      showError(e);
+    }
   }
   $("agent-lookup").addEventListener("submit", (e) => {
     e.preventDefault();
     const id = $("agent-id").value.trim();
     if (!id) return;
-    looked.add(id);
-    getJSON("/v1/agents/" + encodeURIComponent(id)).then(() => refresh(),
-      (err) => { $("load-status").textContent = "Agent " + id + ": " + err.message; $("load-status").className = "error"; });
+    getJSON("/v1/agents/" + encodeURIComponent(id)).then((a) => {
+      if (!last || !last.agents.some((l) => l.agentId === id)) extra.set(id, a);
+      return checkReadiness(id);
+    }, (err) => { $("load-status").textContent = "Agent " + id + ": " + err.message; $("load-status").className = "error"; });
   });
 
   (async () => {

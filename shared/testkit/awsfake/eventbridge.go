@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"quamina.net/go/quamina"
@@ -26,6 +27,9 @@ type EventBridge struct {
 	Deliver func(target string, event []byte) error
 	// SQS receives dead-letter messages (queues by ARN).
 	SQS *SQS
+	// Unavailable, while set, answers every PutEvents with HTTP 500
+	// (InternalException), as EventBridge in an outage.
+	Unavailable atomic.Bool
 
 	srv   *httptest.Server
 	mu    sync.Mutex
@@ -104,6 +108,9 @@ type putEntry struct {
 }
 
 func (e *EventBridge) putEvents(body []byte) (any, error) {
+	if e.Unavailable.Load() {
+		return nil, &apiError{http.StatusInternalServerError, "InternalException", "service unavailable"}
+	}
 	var in struct{ Entries []putEntry }
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/mayday/mayday/shared/awsclients"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/dynamostore"
 	"github.com/mayday/mayday/shared/emailtemplate"
@@ -120,7 +121,7 @@ func Boot(ctx context.Context, o Options) (*System, error) {
 	m := &local.Main{Config: cfg, Store: o.Store, Mailer: o.Mailer, Clock: o.Clock, Presence: o.Presence,
 		Log: cmp.Or(o.Log, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	if (o.DynamoDB && o.Store == nil) || (o.SES && o.Mailer == nil) {
-		aws, err := coldstart.Load(ctx)
+		aws, err := awsclients.Load(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +138,9 @@ func Boot(ctx context.Context, o Options) (*System, error) {
 				_, _ = ddb.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &s.Table})
 			})
 			m.Store = dynamostore.New(ddb, s.Table)
+			if m.Stream, err = local.NewStreamRelay(ctx, ddb, s.Table); err != nil {
+				return nil, err
+			}
 		}
 		if o.SES && o.Mailer == nil {
 			s.SES = strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL_SESV2"), "/")

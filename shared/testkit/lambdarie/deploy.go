@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mayday/mayday/shared/dynamostore"
@@ -40,6 +41,9 @@ type Options struct {
 	// Lambda's default of two retries and the queue of this name (created
 	// here) as its on-failure destination, instead of discarding the event.
 	FallbackOnFailure string
+	// EnforceIAM puts each function's role between it and DynamoDB
+	// (iam.go): a request its policies do not allow is denied.
+	EnforceIAM bool
 }
 
 // Deployment is the template running locally.
@@ -62,9 +66,13 @@ type Deployment struct {
 	Fallback []string
 
 	functions map[string]*deployed
-	fired     int
-	mu        sync.Mutex
-	stops     []func()
+	// denied and dynamoActions: what EnforceIAM's authorisers saw.
+	denied        []Denial
+	dynamoActions map[string]map[string]int
+	fired         int
+	mu            sync.Mutex
+	stops         []func()
+	streams       []*streamMapping
 }
 
 type deployed struct {
@@ -156,7 +164,7 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		return nil, err
 	}
 	d := &Deployment{Template: tpl, Physical: map[string]Physical{}, LogGroups: map[string][]json.RawMessage{},
-		functions: map[string]*deployed{}}
+		functions: map[string]*deployed{}, dynamoActions: map[string]map[string]int{}}
 	d.SQS = awsfake.NewSQS()
 	d.stops = append(d.stops, d.SQS.Close)
 	d.Secrets = awsfake.NewSecrets()
@@ -179,13 +187,22 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 			if o.DynamoDB == nil {
 				return d, fmt.Errorf("table %s: no DynamoDB client", id)
 			}
-			if err := dynamostore.CreateTable(ctx, o.DynamoDB, name); err != nil {
+			schema, err := tableSchema(r.Properties)
+			if err != nil {
+				return d, fmt.Errorf("table %s: %w", id, err)
+			}
+			if err := dynamostore.CreateTableOf(ctx, o.DynamoDB, name, schema); err != nil {
 				return d, err
 			}
 			d.stops = append(d.stops, func() {
 				_, _ = o.DynamoDB.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name})
 			})
-			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/" + name}}
+			desc, err := o.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+			if err != nil {
+				return d, err
+			}
+			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/" + name,
+				"StreamArn": aws.ToString(desc.Table.LatestStreamArn)}}
 		case "AWS::Events::EventBus":
 			name := id + "-" + suffix
 			d.EventBridge.AddBus(name)
@@ -275,6 +292,11 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		}
 		d.functions[id] = f
 	}
+	if o.EnforceIAM {
+		if err := d.authorize(o.Endpoints["AWS_ENDPOINT_URL_DYNAMODB"], ids); err != nil {
+			return d, err
+		}
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -302,6 +324,9 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	for _, id := range ids {
 		f := d.functions[id]
 		d.Lambda.Add(id, f.proc.Invoke, f.async)
+	}
+	if err := d.startStreams(o.DynamoDB); err != nil {
+		return d, err
 	}
 	return d, nil
 }

@@ -34,7 +34,7 @@ var (
 
 const slack = time.Second // generous: CI runs packages in parallel on 2 cores
 
-// withFaults is the production AWS configuration (coldstart.Load: the
+// withFaults is the production AWS configuration (awsclients.Load: the
 // standard retryer) with the backoff cut to a few milliseconds so that
 // retries do not slow the tests, and the fault plan installed. It reports
 // the retryer's attempts per call.
@@ -167,6 +167,9 @@ type system struct {
 	numbers     int
 	dead        *int // dead letters the test expects
 	noLease     bool // final expects no number held
+	// drain waits for the outbox relay, for a system not on the local
+	// runner.
+	drain func()
 }
 
 func newSystem(t *testing.T, s setup) *system {
@@ -392,7 +395,21 @@ func (s *system) expectNoLease() { s.noLease = true }
 func (s *system) expectDead(n int) { s.dead = &n }
 
 // settle waits for every delivery in flight, retries included.
-func (s *system) settle() { s.bus.Wait() }
+// settle waits until the outbox has published what was recorded and the
+// bus has delivered it.
+func (s *system) settle() {
+	switch {
+	case s.h != nil:
+		s.h.Main.Settle()
+	case s.drain != nil:
+		for range 2 {
+			s.drain()
+			s.bus.Wait()
+		}
+	default:
+		s.bus.Wait()
+	}
+}
 
 func eventually(t *testing.T, what string, within time.Duration, cond func() bool) bool {
 	t.Helper()

@@ -81,7 +81,7 @@ func noErr[T any](_ T, err error) error { return err }
 // valid: a refused setup must write none of them.
 func writeSetupWith(ctx context.Context, s mayday.Store, callID, agentID, number string) error {
 	c, a, n := setupWith(callID, agentID, number)
-	_, _, _, err := s.WriteSetup(ctx, c, a, n)
+	_, _, _, err := s.WriteSetup(ctx, c, a, n, nil)
 	return err
 }
 
@@ -150,7 +150,7 @@ var idUses = []idUse{
 	{"WriteSetup lease.agentId", func(ctx context.Context, s mayday.Store, id string, _ *bool) error {
 		c, a, n := setupWith("c-1", "a-1", setupNumber)
 		n.Lease.AgentID = id
-		_, _, _, err := s.WriteSetup(ctx, c, a, n)
+		_, _, _, err := s.WriteSetup(ctx, c, a, n, nil)
 		return err
 	}},
 }
@@ -177,7 +177,7 @@ var optionalIDUses = []idUse{
 	{"WriteSetup agent siteId", func(ctx context.Context, s mayday.Store, id string, _ *bool) error {
 		c, a, n := setupWith("c-1", "a-1", setupNumber)
 		a.SiteID = id
-		_, _, _, err := s.WriteSetup(ctx, c, a, n)
+		_, _, _, err := s.WriteSetup(ctx, c, a, n, nil)
 		return err
 	}},
 }
@@ -329,7 +329,7 @@ func testEdgeIDs(t *testing.T, e env) {
 		}
 		c.From = "+14255550199"
 		a.Name = "Ada"
-		wc, wa, _, err := s.WriteSetup(ctx, c, a, nil)
+		wc, wa, _, err := s.WriteSetup(ctx, c, a, nil, nil)
 		if err != nil {
 			t.Fatalf("WriteSetup(edge ids): %v", err)
 		}

@@ -20,7 +20,10 @@ func notificationKind() kind[mayday.Notification] {
 		key:    func(n *mayday.Notification) *string { return &n.CallID },
 		ver:    func(n *mayday.Notification) *int64 { return &n.Version },
 		sample: func() mayday.Notification { return sampleNotification("") },
-		change: func(n *mayday.Notification) { n.Attempts++ },
+		change: func(n *mayday.Notification) {
+			n.Attempts++
+			n.Delivered = append(n.Delivered, mayday.DeliveryKey(mayday.TierDesk, mayday.ChannelWebhook, "site"))
+		},
 	}
 }
 
@@ -31,6 +34,7 @@ func sampleNotification(callID string) mayday.Notification {
 		ClaimedAt: base,
 		SentAt:    base.Add(2 * time.Second),
 		Attempts:  2,
+		Delivered: []string{"desk/email/0", "desk/sms/+12065550150"},
 		ExpiresAt: base.Add(7 * 24 * time.Hour),
 	}
 }

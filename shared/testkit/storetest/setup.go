@@ -65,7 +65,7 @@ func readState(t *testing.T, s mayday.Store, callID, agentID, number string) set
 // returns is what it was given, at Version+1.
 func writeSetup(t *testing.T, s mayday.Store, c mayday.Call, a mayday.Agent, n *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber) {
 	t.Helper()
-	gc, ga, gn, err := s.WriteSetup(context.Background(), c, a, n)
+	gc, ga, gn, err := s.WriteSetup(context.Background(), c, a, n, nil)
 	if err != nil {
 		t.Fatalf("WriteSetup: %v", err)
 	}
@@ -248,7 +248,7 @@ func testSetupConflicts(t *testing.T, e env) {
 
 			wc.CallerID, wa.Name = "+14255550002", "lost"
 			wn.Lease.ExpiresAt = base.Add(3 * time.Hour)
-			_, _, _, err := s.WriteSetup(ctx, wc, wa, wn)
+			_, _, _, err := s.WriteSetup(ctx, wc, wa, wn, nil)
 			expectConflict(t, err, tc.stale)
 			if d := diff(readState(t, s, "c-1", "a-1", setupNumber), before); d != "" {
 				t.Errorf("a failed WriteSetup changed what is stored: %s", d)
@@ -262,7 +262,7 @@ func testSetupConflicts(t *testing.T, e env) {
 		c, a, n := setupValues("c-1")
 		_, wa, wn := writeSetup(t, s, c, a, &n)
 		before := readState(t, s, "c-1", "a-1", setupNumber)
-		_, _, _, err := s.WriteSetup(ctx, c, wa, wn) // the call again, from Version 0
+		_, _, _, err := s.WriteSetup(ctx, c, wa, wn, nil) // the call again, from Version 0
 		expectConflict(t, err, mayday.SetupConflict{Call: true})
 		if d := diff(readState(t, s, "c-1", "a-1", setupNumber), before); d != "" {
 			t.Errorf("a failed WriteSetup changed what is stored: %s", d)
@@ -272,7 +272,7 @@ func testSetupConflicts(t *testing.T, e env) {
 		s := e.newStore(t)
 		c, a, n := setupValues("c-1")
 		a.Version, n.Version = 1, 3 // as if read, but nothing is stored
-		_, _, _, err := s.WriteSetup(ctx, c, a, &n)
+		_, _, _, err := s.WriteSetup(ctx, c, a, &n, nil)
 		expectConflict(t, err, mayday.SetupConflict{Agent: true, Number: true})
 		if d := diff(readState(t, s, "c-1", "a-1", setupNumber), setupState{}); d != "" {
 			t.Errorf("a failed WriteSetup stored something: %s", d)
@@ -298,7 +298,7 @@ func testSetupWithoutNumber(t *testing.T, e env) {
 		func() ([]mayday.CallbackNumber, error) { return s.ListNumbers(ctx, "") },
 		map[string]mayday.CallbackNumber{setupNumber: wn}, setupNumber)
 
-	_, _, _, err := s.WriteSetup(ctx, c, wa, nil) // the call again, from Version 0
+	_, _, _, err := s.WriteSetup(ctx, c, wa, nil, nil) // the call again, from Version 0
 	expectConflict(t, err, mayday.SetupConflict{Call: true})
 	if d := diff(readState(t, s, "c-1", "a-1", setupNumber), got); d != "" {
 		t.Errorf("a failed WriteSetup changed what is stored: %s", d)
@@ -376,7 +376,7 @@ func testConcurrentSetups(t *testing.T, e env) {
 				c.Kind, c.AgentID, c.CallerID, c.StartedAt = mayday.KindOutbound, "a-1", num, base
 				a.Name, a.CallbackNumber = "Ada", num
 				n := sampleNumber(num, "US", &mayday.Lease{AgentID: "a-1", CallID: callID, LeasedAt: base, ExpiresAt: base.Add(time.Hour)})
-				wc, _, wn, err := s.WriteSetup(ctx, c, a, &n)
+				wc, _, wn, err := s.WriteSetup(ctx, c, a, &n, nil)
 				mu.Lock()
 				defer mu.Unlock()
 				if err == nil {

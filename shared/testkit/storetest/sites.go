@@ -31,6 +31,11 @@ func siteKind() kind[mayday.Site] {
 			x.Address.Detail = "Building 5"
 			x.Notify = append(x.Notify, "new@example.com")
 			x.Networks = append(x.Networks, "2001:db8:1::/48")
+			x.NotifySMS = append(x.NotifySMS, "+12065550177")
+			x.NotifyWebhook += "/changed"
+			x.EscalateAfter += time.Second
+			x.Escalate = append(x.Escalate, "+12065550178")
+			x.TestAlerts = !x.TestAlerts
 		},
 	}
 }
@@ -52,6 +57,11 @@ func sampleSite(id string) mayday.Site {
 		EmergencyCallbackNumber: "+12065550100",
 		Notify:                  []string{"security@example.com", "facilities@example.com"},
 		Networks:                []string{"10.1.0.0/16"},
+		NotifySMS:               []string{"+12065550150", "+12065550151"},
+		NotifyWebhook:           "https://hooks.example.com/services/T000/B000/XXXX",
+		EscalateAfter:           90 * time.Second,
+		Escalate:                []string{"director@example.com", "+12065550160"},
+		TestAlerts:              true,
 		UpdatedAt:               base.In(zone),
 	}
 }
@@ -87,6 +97,11 @@ func testSiteRoundTrip(t *testing.T, e env) {
 		{"nilNotify", func(x *mayday.Site) { x.Notify = nil }},
 		{"emptyNotify", func(x *mayday.Site) { x.Notify = []string{} }},
 		{"noECBN", func(x *mayday.Site) { x.EmergencyCallbackNumber = "" }},
+		{"noAlertChannels", func(x *mayday.Site) {
+			x.NotifySMS, x.NotifyWebhook, x.EscalateAfter, x.Escalate, x.TestAlerts = nil, "", 0, nil, false
+		}},
+		{"emptyAlertLists", func(x *mayday.Site) { x.NotifySMS, x.Escalate = []string{}, []string{} }},
+		{"subSecondEscalateAfter", func(x *mayday.Site) { x.EscalateAfter = 1500 * time.Millisecond }},
 		{"requiredAddressOnly", func(x *mayday.Site) {
 			x.Address = mayday.Address{Street: "1 Canada Sq", City: "London", Country: "GB"}
 			x.Country = "GB"

@@ -156,8 +156,8 @@ func (l *lagging) DeleteSite(ctx context.Context, id string, check func(mayday.S
 	return err
 }
 
-func (l *lagging) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
-	c, a, n, err := l.Store.WriteSetup(ctx, call, agent, number)
+func (l *lagging) WriteSetup(ctx context.Context, call mayday.Call, agent mayday.Agent, number *mayday.CallbackNumber, evs []mayday.OutboxEvent) (mayday.Call, mayday.Agent, *mayday.CallbackNumber, error) {
+	c, a, n, err := l.Store.WriteSetup(ctx, call, agent, number, evs)
 	if err == nil {
 		l.record(change{key: "A" + a.ID, agent: clone(a)}, a.Version)
 		if n != nil {

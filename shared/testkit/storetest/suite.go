@@ -33,6 +33,8 @@
 //     *mayday.SetupConflict (an ErrConflict) naming exactly the items that
 //     had changed. Of concurrent setups that read one agent, exactly one
 //     writes. The index-backed reads see what it wrote.
+//   - The events WriteSetup and UpdateCallAnnouncing name are recorded
+//     (the outbox) iff the write is, in the same write.
 //   - Result order of the list methods is not part of the contract, except
 //     ListSites: sorted by id.
 //
@@ -53,8 +55,10 @@
 //	notifications.go  notifications: their kind, round trips, claims
 //	history.go        call history
 //	setup.go          the dial's setup: ReadSetup, WriteSetup, their races
+//	outbox.go         the events a write records, iff it writes
 //	ids.go            the ids every adapter refuses, and the edge ids it keeps
 //	concurrency.go    concurrent writers: lost updates, double leases and claims
+//	burst.go          a burst of dials at one site, through the dial use case
 //	asserts.go        comparison and the checks of index-backed reads
 package storetest
 
@@ -151,6 +155,10 @@ func contract() []group {
 			{"WithoutNumber", testSetupWithoutNumber},
 			{"Indexes", testSetupIndexes},
 		}},
+		{"Outbox", []contractCase{
+			{"WithSetup", testOutboxWithSetup},
+			{"WithCall", testOutboxWithCall},
+		}},
 		{"IDs", []contractCase{
 			{"Refused", testRefusedIDs},
 			{"RefusedNumbers", testRefusedNumbers},
@@ -163,6 +171,7 @@ func contract() []group {
 			{"NotificationClaims", testConcurrentClaims},
 			{"HistoryAdds", testConcurrentHistoryAdds},
 			{"Setups", testConcurrentSetups},
+			{"DialBurst", testDialBurst},
 		}},
 	}
 }

@@ -42,12 +42,17 @@ type Number struct {
 	// registered, unregistered, pending-registration, registration-failure,
 	// pending-unregistration, unregistration-failure.
 	EmergencyStatus, EmergencyAddressStatus string
+	// VoiceFallbackURL is what Twilio fetches when the number's Voice URL
+	// fails, "" for none.
+	VoiceFallbackURL string
 }
 
-// Registered is number with an emergency address registered.
+// Registered is number with an emergency address registered and a Voice
+// Fallback URL (a TwiML Bin).
 func Registered(number string) Number {
 	return Number{PhoneNumber: number, EmergencyAddressSID: addressSID(number),
-		EmergencyStatus: "Active", EmergencyAddressStatus: "registered"}
+		EmergencyStatus: "Active", EmergencyAddressStatus: "registered",
+		VoiceFallbackURL: "https://handler.twilio.com/twiml/EH00000000000000000000000000000000"}
 }
 
 // Unregistered is number with no emergency address.
@@ -187,6 +192,7 @@ func (f *Numbers) resource(i int, n Number) map[string]any {
 		"capabilities":     map[string]bool{"voice": true, "sms": true, "mms": true, "fax": false},
 		"emergency_status": n.EmergencyStatus, "emergency_address_sid": addr, "emergency_address_status": n.EmergencyAddressStatus,
 		"origin": "twilio", "status": "in-use", "api_version": "2010-04-01", "voice_method": "POST",
+		"voice_fallback_url": n.VoiceFallbackURL, "voice_fallback_method": "POST",
 		"date_created": "Thu, 30 Jul 2015 23:19:04 +0000", "date_updated": "Thu, 30 Jul 2015 23:19:04 +0000",
 		"uri": "/2010-04-01/Accounts/" + f.AccountSID + "/IncomingPhoneNumbers/" + sid + ".json"}
 }

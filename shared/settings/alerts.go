@@ -1,0 +1,51 @@
+package settings
+
+import (
+	"errors"
+	"regexp"
+
+	"github.com/mayday/mayday/functions"
+)
+
+// Security-desk alerts beside the email: their acknowledgement links, the
+// SMS channel and the webhook channel. Each signing key is its own: the
+// webhook receiver holds its key, and must not be able to forge
+// acknowledgement links or dials.
+var (
+	AlertSecretARN = Setting{Env: "MAYDAY_ALERT_SECRET_ARN", Source: FromResource, Or: "MAYDAY_ALERT_SECRET",
+		Doc: "Secrets Manager secret holding the HMAC key that signs the alerts' acknowledgement links"}
+	AlertSecret = Setting{Env: "MAYDAY_ALERT_SECRET", Source: NotDeployed,
+		Doc: "acknowledgement links' HMAC key itself, for the local runner and local stand-ins"}
+	AlertWebhookSecretARN = Setting{Env: "MAYDAY_ALERT_WEBHOOK_SECRET_ARN", Source: FromResource, Or: "MAYDAY_ALERT_WEBHOOK_SECRET",
+		Doc: "Secrets Manager secret holding the HMAC key that signs the alerts POSTed to sites' notifyWebhook URLs"}
+	AlertWebhookSecret = Setting{Env: "MAYDAY_ALERT_WEBHOOK_SECRET", Source: NotDeployed,
+		Doc: "alert webhooks' HMAC key itself, for the local runner and local stand-ins"}
+	AlertBaseURL = Setting{Env: "MAYDAY_ALERT_BASE_URL", Context: "alertBaseUrl", Source: IfConfigured,
+		Doc: "public base URL the acknowledgement links start with (https); unset: the links are paths (/v1/alerts/...)", check: absoluteURL}
+	SMSOrigination = Setting{Env: "MAYDAY_SMS_ORIGINATION", Context: "smsOrigination", Source: IfConfigured,
+		Doc: "AWS End User Messaging SMS origination identity the desk's texts are sent from (phone number, its id or ARN, pool, sender id); unset: no SMS", check: originationIdentity}
+)
+
+// DevAlertSecret signs acknowledgement links locally when
+// MAYDAY_ALERT_SECRET is not set; DevAlertWebhookSecret the local webhook
+// posts. Only the local runner uses them.
+const (
+	DevAlertSecret        = "mayday-local-alert-secret"
+	DevAlertWebhookSecret = "mayday-local-alert-webhook-secret"
+)
+
+// originationPattern is SendTextMessage's OriginationIdentity pattern.
+var originationPattern = regexp.MustCompile(`^[A-Za-z0-9_:/+-]{1,256}$`)
+
+func originationIdentity(v string) error {
+	if !originationPattern.MatchString(v) {
+		return errors.New("want a phone number (E.164), a phone number, pool or sender id, or its ARN")
+	}
+	return nil
+}
+
+func init() {
+	All = append(All, AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination)
+	Functions[functions.EmailNotification] = append(Functions[functions.EmailNotification],
+		AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination)
+}
