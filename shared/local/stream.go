@@ -157,9 +157,10 @@ func (r *StreamRelay) readShard(ctx context.Context, id string, s *shardState, h
 		s.iterator = nil
 		return false, nil
 	case errors.As(err, &trimmed):
-		// The shard was trimmed past the iterator (DynamoDB Local trims
-		// under load): a new iterator, from the record to retry or the
-		// oldest left. Retrying the old one would fail for ever.
+		// Past the shard's trim horizon. DynamoDB Local also answers this
+		// for an iterator taken while the shard was empty, once records
+		// arrive. A new iterator, from the record to retry or the oldest
+		// left: the old one would fail for ever.
 		s.iterator = nil
 		return false, fmt.Errorf("get records: %w", err)
 	}

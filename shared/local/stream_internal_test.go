@@ -17,9 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 )
 
-// TestStreamRelayTrimmedShard: a shard trimmed past the relay's iterator
-// (DynamoDB Local trims under load) gets a new iterator, and the records
-// left are relayed; the old iterator is not tried again and again.
+// TestStreamRelayTrimmedShard: an iterator answered TrimmedDataAccess (as
+// DynamoDB Local answers one taken on an empty shard, once records arrive)
+// is replaced, and the records are relayed; the old one is not tried
+// again and again.
 func TestStreamRelayTrimmedShard(t *testing.T) {
 	var (
 		mu        sync.Mutex
