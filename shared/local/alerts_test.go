@@ -4,15 +4,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mayday/mayday/shared/local"
 	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
 // TestLocalOutboxAlerts: locally the desk's texts and webhook posts land in
 // GET /local/outbox beside the emails, each entry with its channel, to, text,
-// the alert's id and its acknowledgement link; a 933 test call alerts the
+// the alert's id and its acknowledgement link (under the base URL that
+// serves it); a 933 test call alerts the
 // site that asks for test alerts, marked TEST.
 func TestLocalOutboxAlerts(t *testing.T) {
-	s := harness.Start(t, harness.Options{Config: fast})
+	const base = "https://desk.example.com"
+	s := harness.Start(t, harness.Options{Config: func(c *local.Config) { fast(c); c.AlertBaseURL = base }})
 	c := s.Client(t)
 	c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", map[string]any{"notify": "security@example.com",
 		"notifySms": []string{"+12065550150"}, "notifyWebhook": "https://hooks.example.com/services/T/B/X", "testAlerts": true}), false)
@@ -52,7 +55,7 @@ func TestLocalOutboxAlerts(t *testing.T) {
 			email := emails[0]
 			id := email["alertId"].(string)
 			link, _ := email["ackLink"].(string)
-			if email["channel"] != "email" || !strings.HasPrefix(link, "/v1/alerts/"+id+"?token=") {
+			if email["channel"] != "email" || !strings.HasPrefix(link, base+"/v1/alerts/"+id+"?token=") {
 				t.Fatalf("email entry: channel %v, alert %v, link %v", email["channel"], id, link)
 			}
 			got := map[string]map[string]any{}

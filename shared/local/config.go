@@ -26,9 +26,9 @@ type Config struct {
 	// beside Secret: a rotation, as in AWS within its window.
 	SecretPrevious string
 	// AlertSecret signs the alerts' acknowledgement links
-	// (settings.AlertSecret, default settings.DevAlertSecret); AlertBaseURL
-	// (settings.AlertBaseURL) starts them, else they are paths on this
-	// runner.
+	// (settings.AlertSecret, default settings.DevAlertSecret) under
+	// AlertBaseURL (settings.AlertBaseURL), the URL that serves them; unset,
+	// alerts carry no link.
 	AlertSecret, AlertBaseURL string
 	// Bus delivery: attempts per target, the first retry's backoff, and the
 	// bound on one invocation (as a Lambda timeout). Zero: localbus defaults.

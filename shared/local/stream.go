@@ -137,16 +137,32 @@ func (r *StreamRelay) readShard(ctx context.Context, id string, s *shardState, h
 			in.ShardIteratorType, in.SequenceNumber = streamtypes.ShardIteratorTypeAtSequenceNumber, &s.retry
 		}
 		it, err := r.client.GetShardIterator(ctx, in)
+		var trimmed *streamtypes.TrimmedDataAccessException
+		if errors.As(err, &trimmed) { // the record to retry is gone: from the oldest left
+			s.retry = ""
+			return false, fmt.Errorf("shard iterator: %w", err)
+		}
 		if err != nil {
 			return false, fmt.Errorf("shard iterator: %w", err)
 		}
 		s.iterator = it.ShardIterator
 	}
 	out, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: s.iterator})
-	var expired *streamtypes.ExpiredIteratorException
-	if errors.As(err, &expired) {
+	var (
+		expired *streamtypes.ExpiredIteratorException
+		trimmed *streamtypes.TrimmedDataAccessException
+	)
+	switch {
+	case errors.As(err, &expired):
 		s.iterator = nil
 		return false, nil
+	case errors.As(err, &trimmed):
+		// Past the shard's trim horizon. DynamoDB Local also answers this
+		// for an iterator taken while the shard was empty, once records
+		// arrive. A new iterator, from the record to retry or the oldest
+		// left: the old one would fail for ever.
+		s.iterator = nil
+		return false, fmt.Errorf("get records: %w", err)
 	}
 	if err != nil {
 		return false, fmt.Errorf("get records: %w", err)

@@ -54,7 +54,7 @@ type Alert struct {
 	// ExpiresAt is when the acknowledgement link stops working: the end of
 	// the callback lease.
 	ExpiresAt time.Time
-	// Link is the acknowledgement link (path, or URL when a base is
+	// Link is the acknowledgement link (a URL, when a base is
 	// configured), carrying the signed token; empty when no alert secret
 	// is configured.
 	Link string
@@ -75,10 +75,12 @@ func AlertPath(alertID string) string { return "/v1/alerts/" + alertID }
 // current one first (webhooksecret.Source has this shape).
 type AlertSecret func(context.Context) ([][]byte, error)
 
-// link signs the alert's acknowledgement link, relative to base ("" for
-// a path).
+// link signs the alert's acknowledgement link under base, the public URL
+// that serves the acknowledgement page. Without one the alert carries no
+// link: a link nothing answers would send a security desk in the middle
+// of an emergency to an error page.
 func (a *Alert) link(ctx context.Context, secret AlertSecret, base string) error {
-	if secret == nil {
+	if secret == nil || base == "" {
 		return nil
 	}
 	keys, err := secret(ctx)

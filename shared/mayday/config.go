@@ -73,8 +73,9 @@ type Options struct {
 	// nil: a site's numbers or URL are not alerted (logged as an error).
 	SMS      SMSSender
 	Webhooks AlertPoster
-	// AlertSecret signs the alerts' acknowledgement links, relative to
-	// AlertBaseURL ("": a path); nil: alerts carry no link.
+	// AlertSecret signs the alerts' acknowledgement links under
+	// AlertBaseURL, the public URL that serves them; with either unset
+	// alerts carry no link.
 	AlertSecret  AlertSecret
 	AlertBaseURL string
 }

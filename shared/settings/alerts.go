@@ -21,7 +21,7 @@ var (
 	AlertWebhookSecret = Setting{Env: "MAYDAY_ALERT_WEBHOOK_SECRET", Source: NotDeployed,
 		Doc: "alert webhooks' HMAC key itself, for the local runner and local stand-ins"}
 	AlertBaseURL = Setting{Env: "MAYDAY_ALERT_BASE_URL", Context: "alertBaseUrl", Source: IfConfigured,
-		Doc: "public base URL the acknowledgement links start with (https); unset: the links are paths (/v1/alerts/...)", check: absoluteURL}
+		Doc: "public base URL (https) of the page that serves the acknowledgement links; unset: alerts carry no link", check: absoluteURL}
 	SMSOrigination = Setting{Env: "MAYDAY_SMS_ORIGINATION", Context: "smsOrigination", Source: IfConfigured,
 		Doc: "AWS End User Messaging SMS origination identity the desk's texts are sent from (phone number, its id or ARN, pool, sender id); unset: no SMS", check: originationIdentity}
 )
