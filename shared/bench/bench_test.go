@@ -133,9 +133,10 @@ func TestRunSmall(t *testing.T) {
 			t.Errorf("the steps' AWS calls add up to %v, not %v", sum, *r.AWSCallsPerEmergency)
 		}
 		// A floor is one sequence per measured sample, its p99 no lower
-		// than its p50, the round trip's longer than the dial's.
+		// than its p50. (The round trip's is not compared with the dial's:
+		// ten samples each on shared cores order either way.)
 		if fl, rt := rep.DialAnswerFloorSummary, rep.FloorSummary; fl.N != o.DialAnswers || rt.N != o.EmulatedChains ||
-			fl.P50 <= 0 || fl.P99 < fl.P50 || rt.P99 < rt.P50 || rt.P50 <= fl.P50 ||
+			fl.P50 <= 0 || rt.P50 <= 0 || fl.P99 < fl.P50 || rt.P99 < rt.P50 ||
 			*r.DialAnswerFloorP50Ms != fl.P50 || *r.DialAnswerFloorP99Ms != fl.P99 || *r.RoundtripFloorP99Ms != rt.P99 ||
 			*r.DialAnswerFloorRatio != math.Round(*r.DialAnswerEmulatedP99Ms/fl.P99*1000)/1000 {
 			t.Errorf("floors: dial answer %+v, round trip %+v; result %+v", fl, rt, r)
