@@ -50,9 +50,9 @@ func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]
 		addAlarm(stack, topic, id+"RejectedAlarm",
 			"Mayday: "+name+" answered 401/403: the platform's signature or token does not match the secret (rotated, wrong URL). Every dial falls to the platform's fallback unhandled.",
 			filter.Metric(sum))
-		// The admin API answers 400/404 to operators' mistakes every day;
-		// its refusals are the filter's 401/403.
-		if name == functions.AdminAPI {
+		// The IAM URLs answer 400/404 to operators' and desktops' mistakes
+		// every day; their refusals are the filter's 401/403.
+		if name == functions.AdminAPI || name == functions.AgentState {
 			continue
 		}
 		addAlarm(stack, topic, id+"Url4xxAlarm",

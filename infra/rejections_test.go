@@ -33,8 +33,8 @@ func TestRejectionAlarms(t *testing.T) {
 			})
 			for _, m := range []string{"Url4xxCount", "Throttles"} {
 				want := 1
-				if m == "Url4xxCount" && name == functions.AdminAPI {
-					want = 0 // operators' 400/404s are no alarm
+				if m == "Url4xxCount" && (name == functions.AdminAPI || name == functions.AgentState) {
+					want = 0 // operators' and desktops' 400/404s are no alarm
 				}
 				check(t, func() {
 					template.ResourcePropertiesCountIs(alarm, &map[string]any{
