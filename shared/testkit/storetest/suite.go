@@ -144,6 +144,12 @@ func contract() []group {
 			{"RoundTrip", testNotificationRoundTrip},
 			{"Claim", testNotificationClaim},
 		}},
+		{"Alerts", []contractCase{
+			{"Update", alertKind().run},
+			{"RoundTrip", testAlertRoundTrip},
+			{"Open", testOpenAlerts},
+			{"ConcurrentAcks", testConcurrentAcks},
+		}},
 		{"History", []contractCase{
 			{"AddAndList", testHistory},
 		}},
