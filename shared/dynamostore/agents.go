@@ -45,6 +45,10 @@ func (st *Store) UpdateAlert(ctx context.Context, id string, fn func(*mayday.Ale
 	return update(ctx, st, alerts, id, fn)
 }
 
+func (st *Store) UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*mayday.Alert) ([]mayday.OutboxEvent, error)) (mayday.Alert, error) {
+	return updateAnnouncing(ctx, st, alerts, id, fn)
+}
+
 // OpenAlerts reads gsi2's alerts partition from now's second on, then
 // compares the exact expiry and the site.
 func (st *Store) OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {

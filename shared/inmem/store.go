@@ -353,6 +353,10 @@ func (s *Store) UpdateAlert(ctx context.Context, id string, fn func(*mayday.Aler
 	return update(ctx, s, s.alerts, id, fn)
 }
 
+func (s *Store) UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*mayday.Alert) ([]mayday.OutboxEvent, error)) (mayday.Alert, error) {
+	return updateAnnouncing(ctx, s, s.alerts, id, fn)
+}
+
 // OpenAlerts lists the unacknowledged alerts of the site (or all) whose
 // link is live at now.
 func (s *Store) OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {

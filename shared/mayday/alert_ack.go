@@ -21,13 +21,13 @@ type AlertAck struct {
 	escalations EscalationScheduler
 }
 
-// NewAlertAck builds the use case. The alert secret is required (the links
-// are checked against it); Options.Escalations is optional (without it an
+// NewAlertAck builds the use case. Without Options.AlertSecret only the
+// console's acknowledgement works (links are refused as unavailable);
+// Options.Escalations is optional (without it an
 // acknowledgement cancels no schedule, and the escalation, which re-reads
 // the alert, does nothing).
-func NewAlertAck(store Store, pub Publisher, o Options) (*AlertAck, error) {
-	p, err := newPorts("alert ack", o, store, pub, port{"store", store}, port{"events", pub},
-		port{"alert secret", o.AlertSecret})
+func NewAlertAck(store Store, o Options) (*AlertAck, error) {
+	p, err := newPorts("alert ack", o, store, nil, port{"store", store})
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +46,12 @@ type AckResult struct {
 // ErrAlertTokenExpired (403), before anything is read, so that a guessed
 // id tells nothing.
 func (k *AlertAck) verify(ctx context.Context, alertID, token string) error {
+	if err := ValidID("alertId", alertID); err != nil {
+		return err
+	}
+	if k.secret == nil {
+		return fmt.Errorf("%w: no alert secret configured", ErrUnavailable)
+	}
 	keys, err := k.secret(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: alert secret: %w", ErrUnavailable, err)
@@ -101,10 +107,15 @@ func (k *AlertAck) acknowledge(ctx context.Context, alertID, by string) (AckResu
 	}
 	now := k.now()
 	var first bool
-	a, err := k.store.UpdateAlert(ctx, alertID, func(x *Alert) error {
-		err := x.acknowledge(by, now)
-		first = err == nil
-		return err
+	// The acknowledgement and its announcement are one write (the outbox).
+	a, err := k.store.UpdateAlertAnnouncing(ctx, alertID, func(x *Alert) ([]OutboxEvent, error) {
+		if err := x.acknowledge(by, now); err != nil {
+			first = false
+			return nil, err
+		}
+		first = true
+		return outboxEvents(x.ID, now, events.Event{DetailType: events.EmergencyAlertAcknowledged, Detail: events.AlertDetail{
+			AlertID: x.ID, CallID: x.CallID, SiteID: x.SiteID, By: by, At: now}})
 	})
 	if err != nil {
 		return AckResult{}, fmt.Errorf("alert %s: acknowledge: %w", alertID, err)
@@ -113,12 +124,6 @@ func (k *AlertAck) acknowledge(ctx context.Context, alertID, by string) (AckResu
 	if !first {
 		log.Info("alert acknowledged already")
 		return AckResult{Alert: a}, nil
-	}
-	// The acknowledgement is stored; what follows only tells of it, and
-	// failing now would make the desk acknowledge again for nothing.
-	if err := k.publish(ctx, events.Event{DetailType: events.EmergencyAlertAcknowledged, Detail: events.AlertDetail{
-		AlertID: a.ID, CallID: a.CallID, SiteID: a.SiteID, By: a.AcknowledgedBy, At: a.AcknowledgedAt}}); err != nil {
-		log.Error("alert acknowledged but not announced", "err", err)
 	}
 	if k.escalations != nil {
 		if err := k.escalations.CancelEscalation(ctx, a.ID); err != nil {

@@ -62,11 +62,11 @@ func alerted(t *testing.T) *desk {
 	o.AlertSecret = func(context.Context) ([][]byte, error) { return [][]byte{alertKey}, nil }
 	o.AlertBaseURL = "https://desk.example.com/"
 	o.SMS, o.Escalations = f.mail.Outbox, sched
-	ack, err := mayday.NewAlertAck(f.store, f.bus, o)
+	ack, err := mayday.NewAlertAck(f.store, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	esc, err := mayday.NewAlertEscalation(f.store, f.mail, f.bus, o)
+	esc, err := mayday.NewAlertEscalation(f.store, f.mail, o)
 	if err != nil {
 		t.Fatal(err)
 	}

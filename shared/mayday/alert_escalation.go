@@ -17,20 +17,16 @@ import (
 // and SMS numbers), once.
 type AlertEscalation struct {
 	notify *EmailNotification
-	events Publisher
 }
 
 // NewAlertEscalation builds the use case; it sends as email-notification
 // does (Options.SMS for the tier's numbers).
-func NewAlertEscalation(store Store, mailer Mailer, pub Publisher, o Options) (*AlertEscalation, error) {
+func NewAlertEscalation(store Store, mailer Mailer, o Options) (*AlertEscalation, error) {
 	n, err := NewEmailNotification(store, mailer, o)
 	if err != nil {
 		return nil, fmt.Errorf("alert escalation: %w", err)
 	}
-	if isNil(pub) {
-		return nil, fmt.Errorf("alert escalation: %w: events", ErrMissingDependency)
-	}
-	return &AlertEscalation{notify: n, events: pub}, nil
+	return &AlertEscalation{notify: n}, nil
 }
 
 // EscalationInput is what the schedule delivers: the alert to escalate.
@@ -39,8 +35,8 @@ type EscalationInput struct {
 }
 
 // Escalate escalates the alert unless it was acknowledged first. The
-// escalation is claimed by a conditional write (EscalatedAt), so it is
-// announced once; its messages are marked in the call's notification
+// escalation is claimed by a conditional write (EscalatedAt) that records
+// its announcement (the outbox), so it is announced once; its messages are marked in the call's notification
 // (Notification.Delivered, tier escalation), so a retry after a failure
 // sends only what did not go.
 func (x *AlertEscalation) Escalate(ctx context.Context, in EscalationInput) error {
@@ -51,16 +47,17 @@ func (x *AlertEscalation) Escalate(ctx context.Context, in EscalationInput) erro
 	log := e.log.With("alertId", in.AlertID)
 	now := e.now()
 	var first bool
-	a, err := e.store.UpdateAlert(ctx, in.AlertID, func(a *Alert) error {
+	a, err := e.store.UpdateAlertAnnouncing(ctx, in.AlertID, func(a *Alert) ([]OutboxEvent, error) {
 		first = false
 		if a.Version == 0 {
-			return NotFound("alert", a.ID)
+			return nil, NotFound("alert", a.ID)
 		}
 		if a.Acknowledged() || !a.EscalatedAt.IsZero() {
-			return ErrNoChange
+			return nil, ErrNoChange
 		}
 		a.EscalatedAt, first = now, true
-		return nil
+		return outboxEvents(a.ID, now, events.Event{DetailType: events.EmergencyAlertEscalated, Detail: events.AlertDetail{
+			AlertID: a.ID, CallID: a.CallID, SiteID: a.SiteID, At: now}})
 	})
 	if errors.Is(err, ErrNotFound) {
 		log.Warn("escalation of an alert not stored; nothing to do")
@@ -73,13 +70,6 @@ func (x *AlertEscalation) Escalate(ctx context.Context, in EscalationInput) erro
 	if a.EscalatedAt.IsZero() {
 		log.Info("alert acknowledged before its escalation; not escalated", "acknowledgedAt", a.AcknowledgedAt)
 		return nil
-	}
-	if first {
-		if err := x.events.Publish(ctx, events.Event{DetailType: events.EmergencyAlertEscalated, Detail: events.AlertDetail{
-			AlertID: a.ID, CallID: a.CallID, SiteID: a.SiteID, At: a.EscalatedAt}}); err != nil {
-			// The next tier matters more than the announcement.
-			log.Error("escalation not announced", "err", err)
-		}
 	}
 	site, err := e.sites.load(ctx, e.store, a.SiteID)
 	if err != nil {

@@ -72,6 +72,9 @@ type NotificationStore interface {
 type AlertStore interface {
 	GetAlert(ctx context.Context, id string) (Alert, error)
 	UpdateAlert(ctx context.Context, id string, fn func(*Alert) error) (Alert, error)
+	// UpdateAlertAnnouncing is UpdateAlert whose closure also returns the
+	// events the write makes true, recorded with it (the outbox).
+	UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*Alert) ([]OutboxEvent, error)) (Alert, error)
 	// OpenAlerts lists the alerts open at now (Alert.Open) of the site, or
 	// of every site when siteID is "".
 	OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]Alert, error)

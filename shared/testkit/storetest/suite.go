@@ -164,6 +164,7 @@ func contract() []group {
 		{"Outbox", []contractCase{
 			{"WithSetup", testOutboxWithSetup},
 			{"WithCall", testOutboxWithCall},
+			{"WithAlert", testOutboxWithAlert},
 		}},
 		{"IDs", []contractCase{
 			{"Refused", testRefusedIDs},
