@@ -8,11 +8,13 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/alertwebhook"
+	"github.com/mayday/mayday/shared/awsscheduler"
 	"github.com/mayday/mayday/shared/awssecret"
 	"github.com/mayday/mayday/shared/coldstart"
 	"github.com/mayday/mayday/shared/endusersms"
@@ -35,6 +37,10 @@ func main() {
 		f.Must(err)
 		f.Options.SMS = sms
 	}
+	esc, err := awsscheduler.New(scheduler.NewFromConfig(f.AWS), f.Setting(settings.EscalationGroup),
+		f.Setting(settings.EscalationFunctionARN), f.Setting(settings.EscalationRoleARN))
+	f.Must(err)
+	f.Options.Escalations = esc
 	uc, err := mayday.NewEmailNotification(f.Store(), mailer, f.Options)
 	f.Must(err)
 	lambda.Start(handler.EmailNotification{UseCase: uc}.Handle)
