@@ -168,6 +168,9 @@ func TestAlertEscalation(t *testing.T) {
 		for _, e := range d.mail.Emails() {
 			if slices.Contains(e.To, "director@example.com") {
 				emails++
+				if !strings.HasPrefix(e.Subject, "ESCALATED, NOT ACKNOWLEDGED: ") || e.AlertID != d.id {
+					t.Errorf("escalation email %q, alert %s", e.Subject, e.AlertID)
+				}
 			}
 		}
 		for _, a := range d.mail.Alerts() {
