@@ -35,6 +35,12 @@ const (
 	// call presented. Not an emergency: only the site's desk may be told.
 	EmergencyTestCall        = "Emergency Test Call"
 	PresenceWatchdogRestored = "Presence Watchdog Restored"
+	// EmergencyAlertAcknowledged: the first acknowledgement of a security
+	// desk alert; EmergencyAlertEscalated: an alert left unacknowledged
+	// past its site's escalateAfter, its next tier alerted. Both carry
+	// AlertDetail.
+	EmergencyAlertAcknowledged = "Emergency Alert Acknowledged"
+	EmergencyAlertEscalated    = "Emergency Alert Escalated"
 )
 
 // Event is one event to publish: a detail-type and its typed detail.
@@ -186,4 +192,15 @@ type WatchdogRestoredDetail struct {
 	CallIDs  []string  `json:"callIds"`
 	Presence string    `json:"presence"`
 	At       time.Time `json:"at"`
+}
+
+// AlertDetail is the detail of "Emergency Alert Acknowledged" (By: who
+// acknowledged, as they gave it, or the admin principal) and "Emergency
+// Alert Escalated" (no By).
+type AlertDetail struct {
+	AlertID string    `json:"alertId"`
+	CallID  string    `json:"callId"`
+	SiteID  string    `json:"siteId,omitempty"`
+	By      string    `json:"by,omitempty"`
+	At      time.Time `json:"at"`
 }

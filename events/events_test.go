@@ -43,6 +43,8 @@ var fixtures = []struct {
 	{"emergency-dial-unknown-agent", events.Source, events.EmergencyDialUnknownAgent, func() any { return new(events.LocationUnknownDetail) }},
 	{"emergency-test-call", events.Source, events.EmergencyTestCall, func() any { return new(events.EmergencyCallStartedDetail) }},
 	{"presence-watchdog-restored", events.Source, events.PresenceWatchdogRestored, func() any { return new(events.WatchdogRestoredDetail) }},
+	{"emergency-alert-acknowledged", events.Source, events.EmergencyAlertAcknowledged, func() any { return new(events.AlertDetail) }},
+	{"emergency-alert-escalated", events.Source, events.EmergencyAlertEscalated, func() any { return new(events.AlertDetail) }},
 	{"scheduled-event", events.ScheduleSource, events.ScheduledEvent, func() any { return new(scheduledDetail) }},
 }
 

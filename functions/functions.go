@@ -23,6 +23,8 @@ const (
 	OutboxPublisher         = "outbox-publisher"
 	EmergencyRecord         = "emergency-record"
 	AuditAPI                = "audit-api"
+	AlertAck                = "alert-ack"
+	AlertEscalation         = "alert-escalation"
 )
 
 // Trigger says what invokes a function.
@@ -78,6 +80,8 @@ var All = []Function{
 	{OutboxPublisher, "Publishes the events the dial recorded with its writes (the table's stream: outbox items), at least once", Stream, Core},
 	{EmergencyRecord, "Appends the emergency events to each call's emergency record (append-only, hash-chained)", Event, Core},
 	{AuditAPI, "Reads the emergency record (GET /v1/emergencies/{callId}/record; IAM-authorised, the audit role only)", Admin, Core},
+	{AlertAck, "Public page of a security desk alert: shows it and records its first acknowledgement (GET /v1/alerts/{alertId}, POST .../ack; the link's token)", Webhook, Core},
+	{AlertEscalation, "Escalates an unacknowledged security desk alert to its site's next tier, once (an EventBridge Scheduler one-time schedule)", Event, Core},
 	{ConnectEvents, "Ends the call of an Amazon Connect voice contact when it disconnects (default-bus contact events)", Event, AmazonConnect},
 }
 

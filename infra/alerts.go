@@ -48,9 +48,17 @@ func newAlertChannels(stack awscdk.Stack, cfg Config, fns map[string]awslambda.F
 		}
 		fn.AddEnvironment(jsii.String(k.env.Env), s.SecretArn(), nil)
 		s.GrantRead(fn, nil)
+		if k.env.Env == settings.AlertSecretARN.Env {
+			// The escalation signs the same links; the page verifies them.
+			for _, other := range []string{functions.AlertEscalation, functions.AlertAck} {
+				fns[other].AddEnvironment(jsii.String(k.env.Env), s.SecretArn(), nil)
+				s.GrantRead(fns[other], nil)
+			}
+		}
 	}
 	if origination := cfg.Get(settings.SMSOrigination); origination != "" {
 		grantSendText(stack, fn, origination)
+		grantSendText(stack, fns[functions.AlertEscalation], origination)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -34,13 +35,15 @@ func TestAlertChannels(t *testing.T) {
 		role := getAtt(resources[ids[f.Name]].Properties["Role"], "Arn")
 		reads := secretsReadBy(resources, role)
 		alerts := f.Name == functions.EmailNotification
+		// The escalation signs the same links, the page verifies them.
+		linked := alerts || f.Name == functions.AlertEscalation || f.Name == functions.AlertAck
 		for _, s := range []string{links, hook} {
-			if slices.Contains(reads, s) != alerts {
-				t.Errorf("%s reads %s = %v, want %v", f.Name, s, !alerts, alerts)
+			if want := alerts || linked && s == links; slices.Contains(reads, s) != want {
+				t.Errorf("%s reads %s = %v, want %v", f.Name, s, !want, want)
 			}
 		}
-		if alerts && len(reads) != 2 {
-			t.Errorf("%s reads secrets %v, want the two alert keys only", f.Name, reads)
+		if alerts && len(reads) != 2 || linked && !alerts && len(reads) != 1 {
+			t.Errorf("%s reads secrets %v, want the alert keys it signs or verifies with only", f.Name, reads)
 		}
 	}
 
@@ -49,6 +52,7 @@ func TestAlertChannels(t *testing.T) {
 			refOf("AWS::AccountId"), ":" + resource + "/*"}}}
 	}
 	emailRole := getAtt(resources[ids[functions.EmailNotification]].Properties["Role"], "Arn")
+	escalationRole := getAtt(resources[ids[functions.AlertEscalation]].Properties["Role"], "Arn")
 	check(t, func() {
 		template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &map[string]any{
 			"Roles": []any{refOf(emailRole)},
@@ -64,7 +68,7 @@ func TestAlertChannels(t *testing.T) {
 		for _, st := range sts {
 			for _, a := range strList(st["Action"]) {
 				if strings.HasPrefix(a, "sms-voice:") && (a != "sms-voice:SendTextMessage" || !slices.ContainsFunc(
-					resources[id].Properties["Roles"].([]any), func(r any) bool { return ref(r) == emailRole })) {
+					resources[id].Properties["Roles"].([]any), func(r any) bool { return ref(r) == emailRole || ref(r) == escalationRole })) {
 					t.Errorf("%s: %s", id, a)
 				}
 			}
@@ -96,5 +100,77 @@ func TestSendTextScopedToAnARN(t *testing.T) {
 				assertions.Match_ArrayWith(&[]any{":pool/*"})})})})}),
 	})}}); n != 0 {
 		t.Error("an origination ARN still allows every pool of the account")
+	}
+}
+
+// TestAlertDesk: alert-ack's public URL is the links' base; the
+// escalation schedules live in the stack's group, created by
+// email-notification (passing only the scheduler's role), deleted by
+// alert-ack; the role Scheduler assumes may only invoke
+// alert-escalation; alert-ack touches only alert items.
+func TestAlertDesk(t *testing.T) {
+	ids := functionIDs(t)
+	url := logicalID(t, "AWS::Lambda::Url", "AlertAckFunctionUrl")
+	group := resourceID(t, "AWS::Scheduler::ScheduleGroup")
+	role := logicalID(t, "AWS::IAM::Role", "EscalationSchedulerRole")
+	hasProperties(t, "AWS::Lambda::Url", url, map[string]any{"AuthType": "NONE", "TargetFunctionArn": getAttOf(ids[functions.AlertAck], "Arn")})
+	for _, fn := range []string{functions.EmailNotification, functions.AlertEscalation} {
+		hasProperties(t, "AWS::Lambda::Function", ids[fn], map[string]any{"Environment": map[string]any{
+			"Variables": assertions.Match_ObjectLike(&map[string]any{settings.AlertBaseURL.Env: getAttOf(url, "FunctionUrl")})}})
+	}
+	hasProperties(t, "AWS::Lambda::Function", ids[functions.EmailNotification], map[string]any{"Environment": map[string]any{
+		"Variables": assertions.Match_ObjectLike(&map[string]any{
+			settings.EscalationGroup.Env:       refOf(group),
+			settings.EscalationFunctionARN.Env: getAttOf(ids[functions.AlertEscalation], "Arn"),
+			settings.EscalationRoleARN.Env:     getAttOf(role, "Arn"),
+		})}})
+	hasProperties(t, "AWS::IAM::Role", role, map[string]any{"AssumeRolePolicyDocument": map[string]any{
+		"Statement": []any{assertions.Match_ObjectLike(&map[string]any{"Principal": map[string]any{"Service": "scheduler.amazonaws.com"},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": refOf("AWS::AccountId")}}})}}})
+	// Who may touch schedules, pass the role, invoke the escalation.
+	want := map[string][]string{
+		"scheduler:CreateSchedule": {functions.EmailNotification},
+		"scheduler:DeleteSchedule": {functions.AlertAck},
+		"iam:PassRole":             {functions.EmailNotification},
+	}
+	roleOf := map[string]string{}
+	for name, id := range ids {
+		roleOf[getAtt(resources[id].Properties["Role"], "Arn")] = name
+	}
+	got := map[string][]string{}
+	invokers := 0
+	for id, sts := range statements() {
+		for _, st := range sts {
+			for _, a := range strList(st["Action"]) {
+				if a == "lambda:InvokeFunction" && strings.Contains(fmt.Sprint(st["Resource"]), ids[functions.AlertEscalation]) {
+					invokers++
+					if !slices.ContainsFunc(resources[id].Properties["Roles"].([]any), func(r any) bool { return ref(r) == role }) {
+						t.Errorf("%s may invoke alert-escalation", id)
+					}
+				}
+				if _, ok := want[a]; !ok {
+					continue
+				}
+				for _, r := range resources[id].Properties["Roles"].([]any) {
+					got[a] = append(got[a], roleOf[ref(r)])
+				}
+				if a == "iam:PassRole" && getAtt(st["Resource"], "Arn") != role {
+					t.Errorf("passes %v", st["Resource"])
+				}
+			}
+		}
+	}
+	for a, fns := range want {
+		slices.Sort(got[a])
+		if !slices.Equal(got[a], fns) {
+			t.Errorf("%s allowed to %v, want %v", a, got[a], fns)
+		}
+	}
+	if invokers != 1 {
+		t.Errorf("%d statements invoke alert-escalation, want the scheduler role's only", invokers)
+	}
+	if acc := functionTableAccess[functions.AlertAck]; len(acc.Indexes) != 0 || len(acc.Items) != 2 ||
+		!slices.Equal(acc.Items[getItem], []string{alertItems}) || !slices.Equal(acc.Items[putItem], []string{alertItems, outboxItems}) {
+		t.Errorf("alert-ack's table access %+v, want the alert items (and the acknowledgement's event) only", acc)
 	}
 }

@@ -39,6 +39,7 @@ const (
 	siteItems         = dynamostore.SitePartition
 	notificationItems = dynamostore.NotificationPartition
 	historyItems      = dynamostore.HistoryPartition
+	alertItems        = dynamostore.AlertPartition
 	outboxItems       = dynamostore.OutboxPrefix
 )
 
@@ -87,8 +88,8 @@ var functionTableAccess = map[string]tableAccess{
 	// read every index, and the list of every pool scans gsi3.
 	functions.AdminAPI: {
 		Items: map[string][]string{
-			getItem:    {agentItems, numberItems, siteItems},
-			putItem:    {agentItems, numberItems, siteItems},
+			getItem:    {agentItems, numberItems, siteItems, alertItems},
+			putItem:    {agentItems, numberItems, siteItems, alertItems, outboxItems},
 			deleteItem: {numberItems, siteItems},
 			query:      {historyItems},
 		},
@@ -110,8 +111,20 @@ var functionTableAccess = map[string]tableAccess{
 	}},
 	// The agent and their site; the notification's claim and outcome.
 	functions.EmailNotification: {Items: map[string][]string{
-		getItem: {agentItems, siteItems, notificationItems},
-		putItem: {notificationItems},
+		getItem: {agentItems, siteItems, notificationItems, alertItems},
+		putItem: {notificationItems, alertItems},
+	}},
+	// The page: the alert only (shown, acknowledged), and the
+	// acknowledgement's event in the outbox.
+	functions.AlertAck: {Items: map[string][]string{
+		getItem: {alertItems},
+		putItem: {alertItems, outboxItems},
+	}},
+	// The escalation: the alert (claimed), its site (the next tier), the
+	// call's notification (what went).
+	functions.AlertEscalation: {Items: map[string][]string{
+		getItem: {alertItems, siteItems, notificationItems},
+		putItem: {alertItems, notificationItems, outboxItems},
 	}},
 	// Restores the agent; for a PSAP callback reads its call and number to
 	// find the emergency call whose record the restore joins.
@@ -171,6 +184,7 @@ var appendRecord = tableAccess{Items: map[string][]string{putItem: {anyItem}, qu
 var recordTableAccess = map[string]tableAccess{
 	functions.EmergencyRecord:   appendRecord,
 	functions.EmailNotification: appendRecord,
+	functions.AlertEscalation:   appendRecord,
 	functions.PresenceRestore:   appendRecord,
 	functions.AuditAPI:          {Items: map[string][]string{query: {anyItem}}},
 }

@@ -117,11 +117,11 @@ func TestLeastPrivilege(t *testing.T) {
 		// The admin function reads the Twilio token: testCfg has an account.
 		// The email function signs alerts' links and webhook posts.
 		if want := f.Name == functions.DialDetection || f.Name == functions.PriorityCallbackRouting || f.Name == functions.PresencePush || f.Name == functions.AdminAPI ||
-			f.Name == functions.EmailNotification; secret != want {
+			f.Name == functions.EmailNotification || f.Name == functions.AlertEscalation || f.Name == functions.AlertAck; secret != want {
 			t.Errorf("%s: reads a secret = %v", f.Name, secret)
 		}
 		_, ses := acts["ses:SendEmail"]
-		if ses != (f.Name == functions.EmailNotification) {
+		if ses != (f.Name == functions.EmailNotification || f.Name == functions.AlertEscalation) {
 			t.Errorf("%s: ses:SendEmail = %v", f.Name, ses)
 		}
 		_, put := acts["events:PutEvents"]

@@ -23,7 +23,7 @@ import (
 // own Url4xxCount (what the function never logged, a request Lambda refused,
 // and a platform's request it could not read), and the function's Throttles; connect-flow, invoked by Connect rather
 // than through a URL, gets the Throttles alarm.
-func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]awslambda.Function, hooks webhooks) {
+func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]awslambda.Function, hooks webhooks, desk alertDesk) {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
 	urls := map[string]awslambda.FunctionUrl{
@@ -31,6 +31,7 @@ func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]
 		functions.PriorityCallbackRouting: hooks.CallbackRouting,
 		functions.AdminAPI:                hooks.Admin,
 		functions.AgentState:              hooks.AgentState,
+		functions.AlertAck:                desk.URL,
 	}
 	names := make([]string, 0, len(urls))
 	for name := range urls {
@@ -47,12 +48,15 @@ func newRejectionAlarms(stack awscdk.Stack, topic awssns.ITopic, fns map[string]
 			MetricName:      jsii.String(id + "Rejected"),
 			MetricValue:     jsii.String("1"),
 		})
-		addAlarm(stack, topic, id+"RejectedAlarm",
-			"Mayday: "+name+" answered 401/403: the platform's signature or token does not match the secret (rotated, wrong URL). Every dial falls to the platform's fallback unhandled.",
-			filter.Metric(sum))
+		why := "Mayday: " + name + " answered 401/403: the platform's signature or token does not match the secret (rotated, wrong URL). Every dial falls to the platform's fallback unhandled."
+		if name == functions.AlertAck {
+			why = "Mayday: alert-ack answered 401/403: alert links refused (expired, the alert key rotated, or tokens guessed). A desk may be unable to acknowledge from its link; the console still can."
+		}
+		addAlarm(stack, topic, id+"RejectedAlarm", why, filter.Metric(sum))
 		// The IAM URLs answer 400/404 to operators' and desktops' mistakes
-		// every day; their refusals are the filter's 401/403.
-		if name == functions.AdminAPI || name == functions.AgentState {
+		// every day, alert-ack old links' 403s and 429s; their refusals are
+		// the filter's 401/403.
+		if name == functions.AdminAPI || name == functions.AgentState || name == functions.AlertAck {
 			continue
 		}
 		addAlarm(stack, topic, id+"Url4xxAlarm",

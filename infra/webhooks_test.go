@@ -20,9 +20,9 @@ func TestFunctionURLs(t *testing.T) {
 	fns := functionIDs(t)
 	typ := jsii.String("AWS::Lambda::Url")
 	check(t, func() {
-		template.ResourceCountIs(typ, jsii.Number(5))
+		template.ResourceCountIs(typ, jsii.Number(6))
 		for fn, auth := range map[string]string{functions.DialDetection: "NONE", functions.PriorityCallbackRouting: "NONE", functions.AdminAPI: "AWS_IAM", functions.AgentState: "AWS_IAM",
-			functions.AuditAPI: "AWS_IAM"} {
+			functions.AuditAPI: "AWS_IAM", functions.AlertAck: "NONE"} {
 			template.HasResourceProperties(typ, &map[string]any{
 				"AuthType":          auth,
 				"InvokeMode":        "RESPONSE_STREAM",

@@ -34,7 +34,12 @@ func main() {
 	}
 	uc, err := mayday.NewAdminAPI(f.Store(), o)
 	f.Must(err)
-	h, err := (&httpapi.API{AdminAPI: uc, Log: f.Log}).Handler(functions.AdminAPI)
+	// The console's acknowledgement: no link to verify, so no alert key;
+	// its schedule is left to fire and find the alert acknowledged (the
+	// Scheduler client would put this bootstrap over its size goal).
+	ack, err := mayday.NewAlertAck(f.Store(), mayday.Options{Config: o.Config, Clock: o.Clock, Log: o.Log})
+	f.Must(err)
+	h, err := (&httpapi.API{AdminAPI: uc, AlertAck: ack, Log: f.Log}).Handler(functions.AdminAPI)
 	f.Must(err)
 	lambdaurl.Start(h)
 }

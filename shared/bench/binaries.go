@@ -216,6 +216,8 @@ func coldStartEnv() []string {
 		"MAYDAY_RECORD_TABLE=mayday-record",
 		"MAYDAY_WEBHOOK_SECRET=bench", "TZ=UTC",
 		"MAYDAY_ALERT_SECRET=bench", "MAYDAY_ALERT_WEBHOOK_SECRET=bench",
+		"MAYDAY_ESCALATION_GROUP=mayday-escalations", "MAYDAY_ESCALATION_FUNCTION_ARN=arn:aws:lambda:us-east-1:111122223333:function:alert-escalation",
+		"MAYDAY_ESCALATION_ROLE_ARN=arn:aws:iam::111122223333:role/escalation",
 		// The platform functions as deployed with a platform.
 		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
 		"MAYDAY_PRESENCE_SECRET_ARN=arn:aws:secretsmanager:us-east-1:111122223333:secret:presence",

@@ -37,6 +37,35 @@ func (st *Store) UpdateNotification(ctx context.Context, callID string, fn func(
 	return update(ctx, st, notifications, callID, fn)
 }
 
+func (st *Store) GetAlert(ctx context.Context, id string) (mayday.Alert, error) {
+	return get(ctx, st, alerts, id)
+}
+
+func (st *Store) UpdateAlert(ctx context.Context, id string, fn func(*mayday.Alert) error) (mayday.Alert, error) {
+	return update(ctx, st, alerts, id, fn)
+}
+
+func (st *Store) UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*mayday.Alert) ([]mayday.OutboxEvent, error)) (mayday.Alert, error) {
+	return updateAnnouncing(ctx, st, alerts, id, fn)
+}
+
+// OpenAlerts reads gsi2's alerts partition from now's second on, then
+// compares the exact expiry and the site.
+func (st *Store) OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {
+	if err := mayday.ValidOptionalID("siteId", siteID); err != nil {
+		return nil, err
+	}
+	out, err := query(ctx, st, alerts, IndexLeasesByExpiry,
+		expression.Key(AttrGSI2PK).Equal(expression.Value(alertsPartition)).
+			And(expression.Key(AttrGSI2SK).GreaterThanEqual(expression.Value(now.Unix()))),
+		func(a mayday.Alert) bool { return a.ID != "" && a.Open(now) && (siteID == "" || a.SiteID == siteID) })
+	if err != nil {
+		return nil, fmt.Errorf("open alerts: %w", err)
+	}
+	slices.SortFunc(out, func(a, b mayday.Alert) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 // AgentsInEmergencySince reads gsi2's emergency partition up to t's second,
 // then compares the exact start.
 func (st *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {

@@ -205,6 +205,49 @@ type notificationItem struct {
 	Version   int64     `dynamodbav:"version"`
 }
 
+// alertItem is a security desk alert (pk ALERT#<alertId>, sk ALERT): what
+// it showed, its acknowledgement and escalation; never its link (the
+// token is a credential).
+type alertItem struct {
+	AlertID         string     `dynamodbav:"alertId"`
+	CallID          string     `dynamodbav:"callId"`
+	SiteID          string     `dynamodbav:"siteId,omitempty"`
+	Tier            string     `dynamodbav:"tier"`
+	Test            bool       `dynamodbav:"test,omitempty"`
+	At              time.Time  `dynamodbav:"at"`
+	AgentID         string     `dynamodbav:"agentId,omitempty"`
+	AgentName       string     `dynamodbav:"agentName,omitempty"`
+	DialedNumber    string     `dynamodbav:"dialedNumber,omitempty"`
+	EmergencyNumber string     `dynamodbav:"emergencyNumber,omitempty"`
+	CallerID        string     `dynamodbav:"callerId,omitempty"`
+	CallerIDSource  string     `dynamodbav:"callerIdSource,omitempty"`
+	SiteName        string     `dynamodbav:"siteName,omitempty"`
+	Address         string     `dynamodbav:"address,omitempty"`
+	Detail          string     `dynamodbav:"detail,omitempty"`
+	SentAt          time.Time  `dynamodbav:"sentAt"`
+	ExpiresAt       time.Time  `dynamodbav:"expiresAt"`
+	AcknowledgedBy  string     `dynamodbav:"acknowledgedBy,omitempty"`
+	AcknowledgedAt  *time.Time `dynamodbav:"acknowledgedAt,omitempty"`
+	EscalatedAt     *time.Time `dynamodbav:"escalatedAt,omitempty"`
+	Version         int64      `dynamodbav:"version"`
+}
+
+func toAlertItem(a *mayday.Alert) alertItem {
+	return alertItem{AlertID: a.ID, CallID: a.CallID, SiteID: a.SiteID, Tier: a.Tier, Test: a.Test, At: a.At,
+		AgentID: a.AgentID, AgentName: a.AgentName, DialedNumber: a.DialedNumber, EmergencyNumber: a.EmergencyNumber,
+		CallerID: a.CallerID, CallerIDSource: a.CallerIDSource, SiteName: a.SiteName, Address: a.Address, Detail: a.Detail,
+		SentAt: a.SentAt, ExpiresAt: a.ExpiresAt, AcknowledgedBy: a.AcknowledgedBy,
+		AcknowledgedAt: optionalTime(a.AcknowledgedAt), EscalatedAt: optionalTime(a.EscalatedAt), Version: a.Version}
+}
+
+func fromAlertItem(it *alertItem) mayday.Alert {
+	return mayday.Alert{ID: it.AlertID, CallID: it.CallID, SiteID: it.SiteID, Tier: it.Tier, Test: it.Test, At: it.At,
+		AgentID: it.AgentID, AgentName: it.AgentName, DialedNumber: it.DialedNumber, EmergencyNumber: it.EmergencyNumber,
+		CallerID: it.CallerID, CallerIDSource: it.CallerIDSource, SiteName: it.SiteName, Address: it.Address, Detail: it.Detail,
+		SentAt: it.SentAt, ExpiresAt: it.ExpiresAt, AcknowledgedBy: it.AcknowledgedBy,
+		AcknowledgedAt: timeOf(it.AcknowledgedAt), EscalatedAt: timeOf(it.EscalatedAt), Version: it.Version}
+}
+
 // activityItem is a call-history entry (pk HISTORY#<agentId>,
 // sk CALL#<callId>). It is written once and has no version.
 type activityItem struct {

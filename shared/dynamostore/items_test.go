@@ -155,6 +155,15 @@ var (
 		ExpiresAt: t0.Add(7*24*time.Hour + time.Second),
 		Version:   3,
 	}
+	// fullAlert: every stored field (Link is never stored).
+	fullAlert = mayday.Alert{
+		ID: "al-0123456789abcdef01234567", CallID: "c-2", Tier: mayday.TierDesk, Test: true, At: t0,
+		AgentID: "a-1", AgentName: "Ada Agent", DialedNumber: "911", EmergencyNumber: "911",
+		CallerID: "+14255550100", CallerIDSource: mayday.CallerLease, SiteName: "Seattle HQ",
+		Address: "1 Main St, Seattle, WA 98101, US", Detail: "Floor 3", ExpiresAt: t0.Add(time.Hour),
+		SiteID: "s-1", SentAt: t0.Add(time.Second), AcknowledgedBy: "Desk officer Lee",
+		AcknowledgedAt: t0.Add(time.Minute), EscalatedAt: t0.Add(2 * time.Minute), Version: 3,
+	}
 	fullActivity = mayday.Activity{
 		AgentID:   "a-1",
 		CallID:    "c-9",
@@ -239,6 +248,7 @@ func itemCases() []itemCase {
 		recordCase("number", numbers, fullNumber, fullNumber.Number, true),
 		recordCase("site", sites, fullSite, fullSite.ID, true),
 		recordCase("notification", notifications, fullNotification, fullNotification.CallID, true),
+		recordCase("alert", alerts, fullAlert, fullAlert.ID, false),
 		activityCase("activity", fullActivity, true),
 		// Only the key set: which attributes are always written.
 		recordCase("agent_minimal", agents, mayday.Agent{ID: "a-0"}, "a-0", false),
@@ -358,7 +368,7 @@ func TestItemTypesNameEveryAttribute(t *testing.T) {
 			check(f.Type)
 		}
 	}
-	for _, v := range []any{agentItem{}, callItem{}, numberItem{}, siteItem{}, notificationItem{}, activityItem{}, outboxItem{}} {
+	for _, v := range []any{agentItem{}, callItem{}, numberItem{}, siteItem{}, notificationItem{}, alertItem{}, activityItem{}, outboxItem{}} {
 		check(reflect.TypeOf(v))
 	}
 }

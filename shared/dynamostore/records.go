@@ -134,7 +134,37 @@ var (
 		derived:  func(x *mayday.Notification) map[string]types.AttributeValue { return ttl(x.ExpiresAt) },
 		fresh:    true,
 	}
+	alerts = record[mayday.Alert, alertItem]{
+		what:       "alert",
+		validID:    func(id string) error { return mayday.ValidID("alertId", id) },
+		validValue: func(a *mayday.Alert) error { return mayday.ValidOptionalID("siteId", a.SiteID) },
+		makeKey:    func(id string) map[string]types.AttributeValue { return key(AlertPartition+id, "ALERT") },
+		toItem:     toAlertItem,
+		fromItem:   fromAlertItem,
+		setID:      func(x *mayday.Alert, id string) { x.ID = id },
+		version:    func(x *mayday.Alert) *int64 { return &x.Version },
+		derived:    alertIndexes,
+		fresh:      true,
+	}
 )
+
+// alertRetention is how long an alert is kept after its link expires.
+const alertRetention = 7 * 24 * time.Hour
+
+// alertIndexes puts an unacknowledged alert in gsi2's alerts partition by
+// its link's expiry, so that the open alerts are a query of the live ones;
+// the acknowledgement takes it out.
+func alertIndexes(a *mayday.Alert) map[string]types.AttributeValue {
+	m := ttl(a.ExpiresAt.Add(alertRetention))
+	if m == nil || a.ExpiresAt.IsZero() {
+		m = map[string]types.AttributeValue{}
+	}
+	if !a.Acknowledged() && !a.ExpiresAt.IsZero() {
+		m[AttrGSI2PK] = str(alertsPartition)
+		m[AttrGSI2SK] = num(a.ExpiresAt.Unix())
+	}
+	return m
+}
 
 // agentIndexes puts an agent with a home site in its site's list (gsi1),
 // and an agent in an emergency in the watchdog's index (gsi2), keyed by when

@@ -43,6 +43,7 @@ const (
 	SitePartition         = "SITE#"
 	NotificationPartition = "NOTIFY#"
 	HistoryPartition      = "HISTORY#"
+	AlertPartition        = "ALERT#"
 
 	// IndexLeasesByAgent lists the numbers leased to an agent, and the
 	// agents of a site.
@@ -60,6 +61,8 @@ const (
 	leasePartition = "LEASE"
 	// emergencyPartition is the one gsi2 partition of agents in an emergency.
 	emergencyPartition = "EMERGENCY"
+	// alertsPartition is the one gsi2 partition of unacknowledged alerts.
+	alertsPartition = "ALERT"
 	// Prefixes of the gsi1 partitions: the leases of an agent, the agents
 	// of a site. They differ, so neither query can return the other's items.
 	leasesOfAgentPrefix = "AGENT#"

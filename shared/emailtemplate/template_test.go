@@ -136,9 +136,17 @@ func TestDefaultRender(t *testing.T) {
 					t.Errorf("not marked TEST:\n%s\n%s\n%s", r.Subject, r.Text, r.HTML)
 				}
 			}},
+		{"an escalation is marked ESCALATED", func(d map[string]string) { d["escalated"] = "ESCALATED" },
+			func(t *testing.T, r render.Rendered) {
+				if !strings.HasPrefix(r.Subject, "ESCALATED, NOT ACKNOWLEDGED: ") || !strings.Contains(r.Text, "has not acknowledged") ||
+					!strings.Contains(r.HTML, "has not acknowledged") {
+					t.Errorf("not marked ESCALATED:\n%s\n%s\n%s", r.Subject, r.Text, r.HTML)
+				}
+			}},
 		{"an emergency is not marked TEST, and has no link without one", nil,
 			func(t *testing.T, r render.Rendered) {
-				if strings.Contains(r.Subject+r.Text+r.HTML, "TEST") || strings.Contains(r.Text+r.HTML, "Acknowledge") {
+				if strings.Contains(r.Subject+r.Text+r.HTML, "TEST") || strings.Contains(r.Text+r.HTML, "Acknowledge") ||
+					strings.Contains(r.Subject+r.Text+r.HTML, "ESCALATED") {
 					t.Errorf("marked TEST or linked:\n%s\n%s", r.Subject, r.Text)
 				}
 			}},

@@ -152,3 +152,12 @@ func (h PresencePush) Handle(ctx context.Context, e lambdaevents.EventBridgeEven
 	}
 	return h.UseCase.Ended(ctx, d)
 }
+
+// AlertEscalation handles an alert's escalation schedule: EventBridge
+// Scheduler invokes the function with the schedule's input,
+// {"alertId": "..."}.
+type AlertEscalation struct{ UseCase *mayday.AlertEscalation }
+
+func (h AlertEscalation) Handle(ctx context.Context, in mayday.EscalationInput) error {
+	return h.UseCase.Escalate(ctx, in)
+}

@@ -29,6 +29,7 @@ const (
 	FnAdmin           = functions.AdminAPI
 	FnAgentState      = functions.AgentState
 	FnAudit           = functions.AuditAPI
+	FnAlertAck        = functions.AlertAck
 )
 
 // alsoServedBy lists the routes a function serves besides its own: the
@@ -75,6 +76,10 @@ const (
 	// Audit routes read the emergency record: IAM-authorised in AWS on a
 	// function of their own (the audit role only), loopback-only locally.
 	Audit
+	// AlertLink routes are public: the alert link's signed token, which
+	// the handler checks, authorises them (alert-ack's own Function URL,
+	// auth NONE, in AWS).
+	AlertLink
 )
 
 // Route is one entry of the routing table.
@@ -112,6 +117,10 @@ var Routes = []Route{
 	{"GET", "/v1/agents", FnAdmin, Admin, (*API).listAgents},
 	{"GET", "/v1/overview", FnAdmin, Admin, (*API).overview},
 	{"GET", "/v1/emergencies/{callId}/record", FnAudit, Audit, (*API).emergencyRecord},
+	{"GET", "/v1/alerts/{alertId}", FnAlertAck, AlertLink, (*API).showAlert},
+	{"POST", "/v1/alerts/{alertId}/ack", FnAlertAck, AlertLink, (*API).ackAlert},
+	{"GET", "/v1/alerts", FnAdmin, Admin, (*API).openAlerts},
+	{"PUT", "/v1/alerts/{alertId}/acknowledgement", FnAdmin, Admin, (*API).adminAckAlert},
 }
 
 // AccessLogMessage is the message of the one access line per request
@@ -132,6 +141,11 @@ type API struct {
 	PriorityCallbackRouting *mayday.PriorityCallbackRouting
 	AdminAPI                *mayday.AdminAPI
 	AuditAPI                *mayday.AuditAPI
+	// AlertAck serves the alert routes: alert-ack's public ones and the
+	// console's (admin-api); AlertLimiter, when set, rate-limits the
+	// public ones.
+	AlertAck     *mayday.AlertAck
+	AlertLimiter *AlertLimiter
 	// Secrets supplies, per request, the secrets a webhook signature may be
 	// made with (Secrets Manager in AWS, with the previous secret during a
 	// rotation window; plain values locally).
@@ -162,7 +176,7 @@ type API struct {
 // the local runner and tests; set the secret and guard on it.
 func ForUseCases(u mayday.UseCases) *API {
 	return &API{DialDetection: u.DialDetection, PriorityCallbackRouting: u.PriorityCallbackRouting, AdminAPI: u.AdminAPI,
-		AuditAPI: u.AuditAPI}
+		AuditAPI: u.AuditAPI, AlertAck: u.AlertAck, AlertLimiter: DefaultAlertLimiter()}
 }
 
 // Handler serves the routes of the given functions, or all when none given.
@@ -200,6 +214,9 @@ func (a *API) Mount(mux *http.ServeMux, functions ...string) error {
 		if !a.serves(r.Function) {
 			lacks = append(lacks, "the "+r.Function+" use case")
 		}
+		if strings.HasPrefix(r.Path, "/v1/alerts") && a.AlertAck == nil {
+			lacks = append(lacks, "the "+FnAlertAck+" use case")
+		}
 		if r.Access == Signed && a.Secrets == nil {
 			lacks = append(lacks, "the webhook secret")
 		}
@@ -224,6 +241,8 @@ func (a *API) serves(function string) bool {
 		return a.AdminAPI != nil
 	case FnAudit:
 		return a.AuditAPI != nil
+	case FnAlertAck:
+		return a.AlertAck != nil
 	}
 	return false
 }
@@ -297,6 +316,8 @@ var (
 	errUnauthorized = errors.New("unauthorized")
 	errForbidden    = errors.New("forbidden")
 	errTooLarge     = fmt.Errorf("request body larger than %d KiB", MaxBody>>10)
+	// errUnsupportedType: a body in a format the route does not read.
+	errUnsupportedType = errors.New("unsupported content type; send application/json (or, to acknowledge an alert, a form)")
 )
 
 // WriteError maps an error to its status and a JSON body {"error": "..."}:
@@ -307,10 +328,14 @@ func WriteError(w http.ResponseWriter, err error, log *slog.Logger) {
 	switch {
 	case errors.Is(err, errTooLarge):
 		status = http.StatusRequestEntityTooLarge
-	case errors.Is(err, errUnauthorized):
+	case errors.Is(err, errUnauthorized), errors.Is(err, mayday.ErrAlertTokenInvalid):
 		status = http.StatusUnauthorized
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errForbidden), errors.Is(err, mayday.ErrAlertTokenExpired):
 		status = http.StatusForbidden
+	case errors.Is(err, errUnsupportedType):
+		status = http.StatusUnsupportedMediaType
+	case errors.As(err, new(*RateLimitedError)):
+		status = http.StatusTooManyRequests
 	case errors.Is(err, mayday.ErrInvalid):
 		status = http.StatusBadRequest
 	case errors.Is(err, mayday.ErrNotFound):

@@ -311,7 +311,9 @@ func TestHandlerRefusesMissingDependencies(t *testing.T) {
 		functions []string
 		missing   string // "" when it must start
 	}{
-		{"admin only", httpapi.API{AdminAPI: admin}, []string{httpapi.FnAdmin}, ""},
+		{"admin only", httpapi.API{AdminAPI: admin, AlertAck: uc.AlertAck}, []string{httpapi.FnAdmin}, ""},
+		{"admin without the alerts", httpapi.API{AdminAPI: admin}, []string{httpapi.FnAdmin}, "alert-ack"},
+		{"alert page", httpapi.API{AlertAck: uc.AlertAck}, []string{httpapi.FnAlertAck}, ""},
 		{"dial without its use case", httpapi.API{AdminAPI: admin, Secrets: webhooksecret.Static(string(secret))}, []string{httpapi.FnDialDetection}, "dial-detection"},
 		{"all without routing", httpapi.API{AdminAPI: admin, Secrets: webhooksecret.Static(string(secret))}, nil, "priority-callback-routing"},
 		{"webhook without a secret", httpapi.API{DialDetection: uc.DialDetection}, []string{httpapi.FnDialDetection}, "secret"},

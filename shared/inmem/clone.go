@@ -138,6 +138,14 @@ func settleNotification(n *mayday.Notification) {
 	wall(&n.ExpiresAt)
 }
 
+func settleAlert(a *mayday.Alert) {
+	wall(&a.At)
+	wall(&a.ExpiresAt)
+	wall(&a.SentAt)
+	wall(&a.AcknowledgedAt)
+	wall(&a.EscalatedAt)
+}
+
 // cloneActivity: Activity holds values only; history keeps it as given.
 func cloneActivity(a mayday.Activity) mayday.Activity { return a }
 

@@ -29,6 +29,7 @@ type Store struct {
 	numbers       *table[mayday.CallbackNumber]
 	sites         *table[mayday.Site]
 	notifications *table[mayday.Notification]
+	alerts        *table[mayday.Alert]
 	history       map[string]map[string]mayday.Activity
 
 	agentsAtSite      *index[mayday.Agent] // by SiteID, none for ""
@@ -38,6 +39,7 @@ type Store struct {
 	numbersByHolder   *index[mayday.CallbackNumber] // by Lease.AgentID, leased only
 	numbersLeased     *index[mayday.CallbackNumber] // one group: Lease != nil
 	sitesAll          *index[mayday.Site]
+	alertsUnacked     *index[mayday.Alert] // one group: not acknowledged
 
 	outbox eventOutbox
 }
@@ -59,6 +61,7 @@ func NewStore() *Store {
 		}), validAgentID),
 		numbersLeased: newIndex(func(n *mayday.CallbackNumber) (string, bool) { return "", n.Lease != nil }),
 		sitesAll:      newIndex(all[mayday.Site]),
+		alertsUnacked: newIndex(func(a *mayday.Alert) (string, bool) { return "", !a.Acknowledged() }),
 		history:       map[string]map[string]mayday.Activity{},
 		outbox:        eventOutbox{recorded: map[string]time.Time{}, notify: make(chan struct{}, 1)},
 	}
@@ -90,6 +93,12 @@ func NewStore() *Store {
 		setKey:   func(n *mayday.Notification, k string) { n.CallID = k },
 		version:  func(n *mayday.Notification) *int64 { return &n.Version },
 		validKey: validCallID}
+	s.alerts = &table[mayday.Alert]{what: "alert", m: map[string]*mayday.Alert{},
+		clone: func(a *mayday.Alert) mayday.Alert { return *a }, settle: settleAlert,
+		setKey:   func(a *mayday.Alert, k string) { a.ID = k },
+		version:  func(a *mayday.Alert) *int64 { return &a.Version },
+		indexes:  []*index[mayday.Alert]{s.alertsUnacked},
+		validKey: validAlertID, validValue: func(a *mayday.Alert) error { return mayday.ValidOptionalID("siteId", a.SiteID) }}
 	return s
 }
 
@@ -98,6 +107,7 @@ func validAgentID(id string) error { return mayday.ValidID("agentId", id) }
 func validCallID(id string) error  { return mayday.ValidID("callId", id) }
 func validSiteID(id string) error  { return mayday.ValidID("siteId", id) }
 func validNumber(n string) error   { return mayday.ValidE164("number", n) }
+func validAlertID(id string) error { return mayday.ValidID("alertId", id) }
 
 func withValidGroup[T any](x *index[T], valid func(string) error) *index[T] {
 	x.validGroup = valid
@@ -333,6 +343,29 @@ func (s *Store) DeleteSite(ctx context.Context, id string, check func(mayday.Sit
 
 func (s *Store) UpdateNotification(ctx context.Context, callID string, fn func(*mayday.Notification) error) (mayday.Notification, error) {
 	return update(ctx, s, s.notifications, callID, fn)
+}
+
+func (s *Store) GetAlert(ctx context.Context, id string) (mayday.Alert, error) {
+	return get(ctx, s, s.alerts, id)
+}
+
+func (s *Store) UpdateAlert(ctx context.Context, id string, fn func(*mayday.Alert) error) (mayday.Alert, error) {
+	return update(ctx, s, s.alerts, id, fn)
+}
+
+func (s *Store) UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*mayday.Alert) ([]mayday.OutboxEvent, error)) (mayday.Alert, error) {
+	return updateAnnouncing(ctx, s, s.alerts, id, fn)
+}
+
+// OpenAlerts lists the unacknowledged alerts of the site (or all) whose
+// link is live at now.
+func (s *Store) OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {
+	if err := mayday.ValidOptionalID("siteId", siteID); err != nil {
+		return nil, err
+	}
+	return list(ctx, s, s.alerts, s.alertsUnacked, "", func(a *mayday.Alert) bool {
+		return a.Open(now) && (siteID == "" || a.SiteID == siteID)
+	})
 }
 
 func (s *Store) AddActivity(ctx context.Context, a mayday.Activity) error {

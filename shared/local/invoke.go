@@ -20,6 +20,7 @@ import (
 
 	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/amazonconnect"
+	"github.com/mayday/mayday/shared/handler"
 	"github.com/mayday/mayday/shared/httpapi"
 )
 
@@ -68,6 +69,7 @@ func (m *Main) functions(api *httpapi.API) (map[string]lambda.Handler, map[strin
 		fns[functions.ConnectFlow] = lambda.NewHandler(flow.Handle)
 	}
 	fns[functions.OutboxPublisher] = lambda.NewHandler(m.outboxHandler.Handle)
+	fns[functions.AlertEscalation] = lambda.NewHandler(handler.AlertEscalation{UseCase: m.UseCases.AlertEscalation}.Handle)
 	for _, f := range functions.All {
 		if _, ok := fns[f.Name]; !ok && missing[f.Name] == "" {
 			missing[f.Name] = "no local handler"

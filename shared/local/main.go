@@ -54,10 +54,12 @@ type Main struct {
 	Outbox *inmem.Outbox // set when the embedded mailer is in use
 	// Alerts keeps the texts and webhook posts (the Outbox when in use):
 	// locally they are never sent.
-	Alerts   *inmem.Outbox
-	Bus      *localbus.Bus
-	UseCases mayday.UseCases
-	URL      string
+	Alerts *inmem.Outbox
+	// Escalations are the alerts' escalation timers.
+	Escalations *inmem.Escalations
+	Bus         *localbus.Bus
+	UseCases    mayday.UseCases
+	URL         string
 	// Handler serves every route in process, as the server does (a
 	// request must name a loopback Host, as httptest.NewRequest's
 	// example.com does not).
@@ -131,12 +133,20 @@ func (m *Main) Open() error {
 	o := mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log, Addresses: inmem.Geocoder{}, Numbers: numbers, Record: m.Record,
 		SMS: m.Alerts, Webhooks: m.Alerts,
 		AlertSecret: mayday.AlertSecret(webhooksecret.Static(m.Config.AlertSecret)), AlertBaseURL: m.Config.AlertBaseURL}
+	// Escalations run in process, when due, as Scheduler invokes
+	// alert-escalation in AWS.
+	m.Escalations = &inmem.Escalations{Clock: m.Clock, Log: m.Log}
+	o.Escalations = m.Escalations
 	m.UseCases, err = mayday.NewUseCases(m.Store, pub, m.Mailer, o)
 	if err == nil {
 		err = m.UseCases.WithRecord(m.Record, o)
 	}
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
+	}
+	esc := handler.AlertEscalation{UseCase: m.UseCases.AlertEscalation}
+	m.Escalations.Fire = func(ctx context.Context, id string) error {
+		return esc.Handle(ctx, mayday.EscalationInput{AlertID: id})
 	}
 	if m.Presence != nil {
 		m.UseCases.PresencePush, err = mayday.NewPresencePush(m.Store, m.Presence, mayday.Options{Config: m.Config.Config, Clock: m.Clock, Log: m.Log})
@@ -196,6 +206,7 @@ func (m *Main) Close() error {
 	defer cancel()
 	err := m.server.Shutdown(ctx)
 	m.async.wg.Wait()
+	m.Escalations.Close()
 	m.relayStop()
 	<-m.relayDone
 	m.Bus.Close()

@@ -56,8 +56,41 @@ type Alert struct {
 	ExpiresAt time.Time
 	// Link is the acknowledgement link (a URL, when a base is
 	// configured), carrying the signed token; empty when no alert secret
-	// is configured.
+	// is configured. It is never stored: the token is a credential.
 	Link string
+
+	// What the alert store keeps beside the facts: the site whose desk was
+	// alerted, when it was first sent, its acknowledgement (the first one)
+	// and its escalation.
+	SiteID         string
+	SentAt         time.Time
+	AcknowledgedBy string
+	AcknowledgedAt time.Time
+	EscalatedAt    time.Time
+	Version        int64
+}
+
+// Acknowledged reports whether someone has acknowledged the alert.
+func (a Alert) Acknowledged() bool { return !a.AcknowledgedAt.IsZero() }
+
+// Open reports whether the alert still waits for an acknowledgement at
+// now: sent, not acknowledged, its link not expired.
+func (a Alert) Open(now time.Time) bool {
+	return a.Version > 0 && !a.Acknowledged() && now.Before(a.ExpiresAt)
+}
+
+// acknowledge records by's acknowledgement at at, unless one is recorded
+// already: the first one wins (ErrNoChange, the closure of a conditional
+// write).
+func (a *Alert) acknowledge(by string, at time.Time) error {
+	if a.Version == 0 {
+		return NotFound("alert", a.ID)
+	}
+	if a.Acknowledged() {
+		return ErrNoChange
+	}
+	a.AcknowledgedBy, a.AcknowledgedAt = by, at
+	return nil
 }
 
 // AlertID is the id of a call's alert for a tier. It is derived, not
@@ -96,6 +129,9 @@ func (a *Alert) link(ctx context.Context, secret AlertSecret, base string) error
 
 // Heading is the alert's first words.
 func (a Alert) Heading() string {
+	if a.Tier == TierEscalation {
+		return "ESCALATED, NOT ACKNOWLEDGED: " + Alert{Test: a.Test}.Heading()
+	}
 	if a.Test {
 		return "TEST CALL (not an emergency)"
 	}
@@ -187,6 +223,9 @@ func (a Alert) SMSText() string {
 }
 
 func (a Alert) smsHeading() string {
+	if a.Tier == TierEscalation {
+		return "ESCALATED " + Alert{Test: a.Test}.smsHeading()
+	}
 	if a.Test {
 		return "TEST 933:"
 	}

@@ -58,7 +58,7 @@ func alertingWith(t *testing.T, sms func(*inmem.Outbox) mayday.SMSSender, extra 
 	}
 	o.AlertSecret = func(context.Context) ([][]byte, error) { return [][]byte{alertKey}, nil }
 	o.AlertBaseURL = "https://desk.example.com/"
-	o.Record = extra.Record
+	o.Record, o.Escalations = extra.Record, extra.Escalations
 	uc, err := mayday.NewEmailNotification(f.store, f.mail, o)
 	if err != nil {
 		t.Fatal(err)

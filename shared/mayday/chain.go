@@ -21,6 +21,10 @@ type UseCases struct {
 	// emergency record (WithRecord).
 	EmergencyRecord *EmergencyRecord
 	AuditAPI        *AuditAPI
+	// AlertAck shows and acknowledges alerts; AlertEscalation escalates
+	// them (Options.Escalations schedules it).
+	AlertAck        *AlertAck
+	AlertEscalation *AlertEscalation
 }
 
 // WithRecord builds the use cases of the emergency record: the writer of
@@ -35,7 +39,7 @@ func (u *UseCases) WithRecord(record RecordStore, o Options) error {
 // NewUseCases builds every use case; every port is required.
 func NewUseCases(store Store, events Publisher, mailer Mailer, o Options) (UseCases, error) {
 	var u UseCases
-	var errs [8]error
+	var errs [10]error
 	u.DialDetection, errs[0] = NewDialDetection(store, events, o)
 	u.CallbackLeaseAllocation, errs[1] = NewCallbackLeaseAllocation(store, events, o)
 	u.PriorityCallbackRouting, errs[2] = NewPriorityCallbackRouting(store, events, o)
@@ -44,5 +48,7 @@ func NewUseCases(store Store, events Publisher, mailer Mailer, o Options) (UseCa
 	u.CallHistory, errs[5] = NewCallHistory(store, o)
 	u.LeaseExpiry, errs[6] = NewLeaseExpiry(store, events, o)
 	u.AdminAPI, errs[7] = NewAdminAPI(store, o)
+	u.AlertAck, errs[8] = NewAlertAck(store, o)
+	u.AlertEscalation, errs[9] = NewAlertEscalation(store, mailer, o)
 	return u, errors.Join(errs[:]...)
 }

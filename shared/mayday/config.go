@@ -78,6 +78,9 @@ type Options struct {
 	// alerts carry no link.
 	AlertSecret  AlertSecret
 	AlertBaseURL string
+	// Escalations schedules the desk alerts' escalations; nil: alerts do
+	// not escalate (logged when a site asks for it).
+	Escalations EscalationScheduler
 }
 
 // ErrMissingDependency: a use case was built without a port or setting it

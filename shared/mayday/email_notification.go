@@ -28,6 +28,7 @@ type EmailNotification struct {
 	webhooks    AlertPoster
 	alertSecret AlertSecret
 	alertBase   string
+	escalations EscalationScheduler
 }
 
 // NewEmailNotification builds the use case; every port is required.
@@ -37,7 +38,8 @@ func NewEmailNotification(store Store, mailer Mailer, o Options) (*EmailNotifica
 		return nil, err
 	}
 	return &EmailNotification{ports: p, mailer: mailer, sites: newSiteCache(), record: o.Record,
-		sms: o.SMS, webhooks: o.Webhooks, alertSecret: o.AlertSecret, alertBase: o.AlertBaseURL}, nil
+		sms: o.SMS, webhooks: o.Webhooks, alertSecret: o.AlertSecret, alertBase: o.AlertBaseURL,
+		escalations: o.Escalations}, nil
 }
 
 // Notify handles "Callback Lease Allocated" and "Callback Lease Unavailable":
@@ -112,22 +114,14 @@ func (e *EmailNotification) notify(ctx context.Context, d events.CallbackLeaseDe
 		log.Error("alert sent without its acknowledgement link", "err", err)
 	}
 	data.AlertID, data.AckLink = alert.ID, alert.Link
-	done := slices.Clone(n.Delivered)
+	alert.SiteID = site.ID
 	var failed []error
-	var sent []SentMessage
-	for _, m := range e.deliveries(log, to, site, data, alert) {
-		if slices.Contains(done, m.key) {
-			continue
-		}
-		s, err := m.send(ctx)
-		if err != nil {
-			failed = append(failed, fmt.Errorf("%s: %w", m.key, err))
-			continue
-		}
-		done = append(done, m.key)
-		s.Key, s.AlertID, s.At = m.key, alert.ID, e.now()
-		sent = append(sent, s)
+	if err := e.keepAlert(ctx, log, alert, site, test, now); err != nil {
+		failed = append(failed, err)
 	}
+	went, sent, errs := e.send(ctx, e.deliveries(log, to, site, data, alert), n.Delivered, alert.ID)
+	done := slices.Concat(n.Delivered, went)
+	failed = append(failed, errs...)
 	if err := recordNotification(ctx, e.record, e.clock, d.CallID, "email-notification", sent); err != nil {
 		// What went is marked delivered and is not sent again: failing
 		// would not resend it, and a lost entry is what the log line is for.
@@ -157,6 +151,57 @@ func (e *EmailNotification) notify(ctx context.Context, d events.CallbackLeaseDe
 	}
 	log.Info("security desk alerted", "alertId", alert.ID, "emails", len(to), "sms", len(site.NotifySMS),
 		"webhook", site.NotifyWebhook != "", "test", test)
+	return nil
+}
+
+// send makes the deliveries not among delivered: the keys of those that
+// went, what went (for the record), and what failed.
+func (e *EmailNotification) send(ctx context.Context, ds []delivery, delivered []string, alertID string) (done []string, sent []SentMessage, failed []error) {
+	for _, m := range ds {
+		if slices.Contains(delivered, m.key) {
+			continue
+		}
+		s, err := m.send(ctx)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("%s: %w", m.key, err))
+			continue
+		}
+		done = append(done, m.key)
+		s.Key, s.AlertID, s.At = m.key, alertID, e.now()
+		sent = append(sent, s)
+	}
+	return done, sent, failed
+}
+
+// keepAlert stores the desk's alert when it is first sent, so that its link
+// shows it and its acknowledgement has something to write, and schedules
+// its escalation when the site has a next tier. A redelivery finds it
+// stored and schedules again (the scheduler is idempotent). A test call's
+// alert can be acknowledged but never escalates.
+func (e *EmailNotification) keepAlert(ctx context.Context, log *slog.Logger, a Alert, site Site, test bool, now time.Time) error {
+	a.Link = ""
+	stored, err := e.store.UpdateAlert(ctx, a.ID, func(x *Alert) error {
+		if x.Version != 0 {
+			return ErrNoChange
+		}
+		v := *x
+		*x = a
+		x.SentAt, x.Version = now, v.Version
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("alert %s: store: %w", a.ID, err)
+	}
+	if test || len(site.Escalate) == 0 || stored.Acknowledged() {
+		return nil
+	}
+	if e.escalations == nil {
+		log.Error("the site has an escalation tier but no escalation scheduler is configured; the alert will not escalate")
+		return nil
+	}
+	if err := e.escalations.ScheduleEscalation(ctx, a.ID, stored.SentAt.Add(site.EscalationDelay())); err != nil {
+		return fmt.Errorf("alert %s: schedule escalation: %w", a.ID, err)
+	}
 	return nil
 }
 

@@ -62,6 +62,8 @@ func typed(e events.Event) events.Event {
 		d = &events.DialUnsupportedDetail{}
 	case events.EmergencyLocationUnknownSite, events.EmergencyDialLocationUnknown, events.EmergencyDialUnknownAgent:
 		d = &events.LocationUnknownDetail{}
+	case events.EmergencyAlertAcknowledged, events.EmergencyAlertEscalated:
+		d = &events.AlertDetail{}
 	default:
 		panic("outbox event of an unexpected type " + e.DetailType)
 	}

@@ -76,6 +76,9 @@ type NotificationData struct {
 	AlertID string
 	AckLink string
 	Test    bool
+	// Escalated marks the next tier's alert: the desk has not
+	// acknowledged it ("ESCALATED").
+	Escalated bool
 }
 
 // Map is the template data as SES TemplateData expects it.
@@ -104,6 +107,7 @@ func (d NotificationData) Map() map[string]string {
 		"alertId":           d.AlertID,
 		"ackLink":           d.AckLink,
 		"test":              map[bool]string{true: "TEST"}[d.Test],
+		"escalated":         map[bool]string{true: "ESCALATED"}[d.Escalated],
 	}
 }
 

@@ -66,6 +66,29 @@ type NotificationStore interface {
 	UpdateNotification(ctx context.Context, callID string, fn func(*Notification) error) (Notification, error)
 }
 
+// AlertStore keeps the security desk's alerts: what each showed, and its
+// acknowledgement and escalation (conditional writes through UpdateAlert:
+// the first acknowledgement wins).
+type AlertStore interface {
+	GetAlert(ctx context.Context, id string) (Alert, error)
+	UpdateAlert(ctx context.Context, id string, fn func(*Alert) error) (Alert, error)
+	// UpdateAlertAnnouncing is UpdateAlert whose closure also returns the
+	// events the write makes true, recorded with it (the outbox).
+	UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*Alert) ([]OutboxEvent, error)) (Alert, error)
+	// OpenAlerts lists the alerts open at now (Alert.Open) of the site, or
+	// of every site when siteID is "".
+	OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]Alert, error)
+}
+
+// EscalationScheduler runs an alert's escalation once at a time (in AWS an
+// EventBridge Scheduler one-time schedule; locally a timer). Both methods
+// are idempotent: scheduling an alert again replaces nothing and fails not,
+// cancelling one that already ran or never was is no error.
+type EscalationScheduler interface {
+	ScheduleEscalation(ctx context.Context, alertID string, at time.Time) error
+	CancelEscalation(ctx context.Context, alertID string) error
+}
+
 // HistoryStore keeps call-history activities (never emergency calls).
 type HistoryStore interface {
 	// AddActivity is idempotent on (AgentID, CallID).
@@ -119,6 +142,7 @@ type Store interface {
 	SetupStore
 	NotificationStore
 	HistoryStore
+	AlertStore
 }
 
 // Publisher puts events on the bus.

@@ -22,6 +22,12 @@ var (
 		Doc: "alert webhooks' HMAC key itself, for the local runner and local stand-ins"}
 	AlertBaseURL = Setting{Env: "MAYDAY_ALERT_BASE_URL", Context: "alertBaseUrl", Source: IfConfigured,
 		Doc: "public base URL (https) of the page that serves the acknowledgement links; unset: alerts carry no link", check: absoluteURL}
+	EscalationGroup = Setting{Env: "MAYDAY_ESCALATION_GROUP", Source: FromResource,
+		Doc: "EventBridge Scheduler schedule group that holds the alerts' one-time escalation schedules"}
+	EscalationFunctionARN = Setting{Env: "MAYDAY_ESCALATION_FUNCTION_ARN", Source: FromResource,
+		Doc: "ARN of the alert-escalation function the escalation schedules invoke"}
+	EscalationRoleARN = Setting{Env: "MAYDAY_ESCALATION_ROLE_ARN", Source: FromResource,
+		Doc: "ARN of the role EventBridge Scheduler assumes to invoke alert-escalation"}
 	SMSOrigination = Setting{Env: "MAYDAY_SMS_ORIGINATION", Context: "smsOrigination", Source: IfConfigured,
 		Doc: "AWS End User Messaging SMS origination identity the desk's texts are sent from (phone number, its id or ARN, pool, sender id); unset: no SMS", check: originationIdentity}
 )
@@ -45,7 +51,16 @@ func originationIdentity(v string) error {
 }
 
 func init() {
-	All = append(All, AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination)
+	All = append(All, AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination,
+		EscalationGroup, EscalationFunctionARN, EscalationRoleARN)
+	// The desk's alert schedules its escalation; the escalation sends as
+	// the alert does (SES, SMS) with the same link; the page verifies
+	// links and cancels escalations. Acknowledgements and escalations are
+	// announced through the table's outbox, so none reads the bus.
 	Functions[functions.EmailNotification] = append(Functions[functions.EmailNotification],
-		AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination)
+		AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination,
+		EscalationGroup, EscalationFunctionARN, EscalationRoleARN)
+	Functions[functions.AlertEscalation] = []Setting{Table, Sender, SESConfigurationSet, RecordTable, RecordRetention,
+		AlertSecretARN, AlertSecret, AlertBaseURL, SMSOrigination}
+	Functions[functions.AlertAck] = []Setting{Table, AlertSecretARN, AlertSecret, EscalationGroup}
 }

@@ -233,6 +233,12 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": arn, "IndexArn": arn}}
 		case "AWS::SNS::Topic":
 			d.Physical[id] = Physical{Ref: "arn:aws:sns:us-east-1:123456789012:" + id, Attrs: map[string]string{"TopicArn": "arn:aws:sns:us-east-1:123456789012:" + id}}
+		case "AWS::Scheduler::ScheduleGroup":
+			// Nothing runs schedules here: the group is its name.
+			name := id + "-" + suffix
+			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:scheduler:us-east-1:123456789012:schedule-group/" + name}}
+		case "AWS::IAM::Role":
+			d.Physical[id] = Physical{Ref: id, Attrs: map[string]string{"Arn": "arn:aws:iam::123456789012:role/" + id}}
 		case "AWS::Lambda::Url":
 			d.Physical[id] = Physical{Ref: id, Attrs: map[string]string{"FunctionUrl": "https://" + strings.ToLower(id) + ".lambda-url.us-east-1.on.aws/"}}
 		}

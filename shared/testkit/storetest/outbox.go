@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/mayday/mayday/events"
 	"github.com/mayday/mayday/shared/mayday"
@@ -106,5 +107,33 @@ func testOutboxWithCall(t *testing.T, e env) {
 	}
 	if _, err := s.GetCall(ctx, "c-3"); err != nil {
 		t.Errorf("call written with no event: %v", err)
+	}
+}
+
+// testOutboxWithAlert: an acknowledgement records its event iff it is
+// written; the first wins, a later one records nothing.
+func testOutboxWithAlert(t *testing.T, e env) {
+	s := e.newStore(t)
+	ctx := context.Background()
+	if _, err := s.UpdateAlert(ctx, "al-1", func(a *mayday.Alert) error {
+		*a = sampleAlert("al-1", "s-1", base.Add(time.Hour))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	acked := outboxEvent(t, "al-1", events.EmergencyAlertAcknowledged)
+	again := outboxEvent(t, "al-1", "Acknowledged again")
+	for _, ev := range []mayday.OutboxEvent{acked, again} {
+		if _, err := s.UpdateAlertAnnouncing(ctx, "al-1", func(a *mayday.Alert) ([]mayday.OutboxEvent, error) {
+			if err := ack("Lee", base)(a); err != nil {
+				return nil, err
+			}
+			return []mayday.OutboxEvent{ev}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !recorded(t, s, acked) || recorded(t, s, again) {
+		t.Fatalf("recorded: first %v, later %v; want the first only", recorded(t, s, acked), recorded(t, s, again))
 	}
 }

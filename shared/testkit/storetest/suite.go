@@ -144,6 +144,12 @@ func contract() []group {
 			{"RoundTrip", testNotificationRoundTrip},
 			{"Claim", testNotificationClaim},
 		}},
+		{"Alerts", []contractCase{
+			{"Update", alertKind().run},
+			{"RoundTrip", testAlertRoundTrip},
+			{"Open", testOpenAlerts},
+			{"ConcurrentAcks", testConcurrentAcks},
+		}},
 		{"History", []contractCase{
 			{"AddAndList", testHistory},
 		}},
@@ -158,6 +164,7 @@ func contract() []group {
 		{"Outbox", []contractCase{
 			{"WithSetup", testOutboxWithSetup},
 			{"WithCall", testOutboxWithCall},
+			{"WithAlert", testOutboxWithAlert},
 		}},
 		{"IDs", []contractCase{
 			{"Refused", testRefusedIDs},
