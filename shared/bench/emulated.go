@@ -422,6 +422,7 @@ var (
 	floorAgentRead   = floorCall{"DynamoDB.GetItem agent (consistent; the email's contacts)", "DynamoDB.GetItem AGENT"}
 	floorNotifyClaim = floorCall{"DynamoDB.PutItem notification claim (conditional: new)", "DynamoDB.PutItem NOTIFY"}
 	floorSendEmail   = floorCall{"SESv2.SendEmail (stored template, the chain's recipients and data)", "SESv2.SendEmail"}
+	floorAlertPut    = floorCall{"DynamoDB.PutItem alert (the desk's, kept for its acknowledgement)", "DynamoDB.PutItem ALERT"}
 )
 
 // floorTerm is one call of a floor. A cached call is issued as often in a
@@ -442,11 +443,12 @@ var dialAnswerFloor = []floorTerm{{call: floorSetupRead}, {call: floorSiteRead, 
 
 // roundtripFloor is the calls the dial → email path makes before the email
 // is accepted: the dial's, then the email's agent read (contacts), its
-// notification claim and SendEmail (its site read is the cached term).
+// notification claim, the desk alert it keeps for acknowledgement, and
+// SendEmail (its site read is the cached term).
 // Lease allocation makes no store call; the notification's "sent" write
 // follows the acceptance.
 var roundtripFloor = append(slices.Clone(dialAnswerFloor),
-	floorTerm{call: floorAgentRead}, floorTerm{call: floorNotifyClaim}, floorTerm{call: floorSendEmail})
+	floorTerm{call: floorAgentRead}, floorTerm{call: floorNotifyClaim}, floorTerm{call: floorAlertPut}, floorTerm{call: floorSendEmail})
 
 // floorRun is one floor's samples: for each measured sample, the raw SDK
 // calls it made, issued back to back on copies of the floor items (one
@@ -753,6 +755,11 @@ func (e *emulated) newFloorRun(ctx context.Context, round int) (*floorRun, error
 			_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: p.Item,
 				ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
 				ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld})
+			return err
+		}},
+		{floorAlertPut, func(i int) error {
+			_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table,
+				Item: keyOf(fmt.Sprintf("ALERT#f%d-c%05d", round, i), "ALERT")})
 			return err
 		}},
 		{floorSendEmail, func(i int) error {
