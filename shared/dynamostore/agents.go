@@ -49,18 +49,18 @@ func (st *Store) UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*
 	return updateAnnouncing(ctx, st, alerts, id, fn)
 }
 
-// OpenAlerts reads gsi2's alerts partition from now's second on, then
+// LiveAlerts reads gsi2's alerts partition from now's second on, then
 // compares the exact expiry and the site.
-func (st *Store) OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {
+func (st *Store) LiveAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {
 	if err := mayday.ValidOptionalID("siteId", siteID); err != nil {
 		return nil, err
 	}
 	out, err := query(ctx, st, alerts, IndexLeasesByExpiry,
 		expression.Key(AttrGSI2PK).Equal(expression.Value(alertsPartition)).
 			And(expression.Key(AttrGSI2SK).GreaterThanEqual(expression.Value(now.Unix()))),
-		func(a mayday.Alert) bool { return a.ID != "" && a.Open(now) && (siteID == "" || a.SiteID == siteID) })
+		func(a mayday.Alert) bool { return a.ID != "" && a.Live(now) && (siteID == "" || a.SiteID == siteID) })
 	if err != nil {
-		return nil, fmt.Errorf("open alerts: %w", err)
+		return nil, fmt.Errorf("live alerts: %w", err)
 	}
 	slices.SortFunc(out, func(a, b mayday.Alert) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil

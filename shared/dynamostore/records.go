@@ -151,15 +151,15 @@ var (
 // alertRetention is how long an alert is kept after its link expires.
 const alertRetention = 7 * 24 * time.Hour
 
-// alertIndexes puts an unacknowledged alert in gsi2's alerts partition by
-// its link's expiry, so that the open alerts are a query of the live ones;
-// the acknowledgement takes it out.
+// alertIndexes puts an alert in gsi2's alerts partition by its link's
+// expiry, so that the live alerts are one query; acknowledged ones stay
+// there, since the desk shows who acknowledged until the link expires.
 func alertIndexes(a *mayday.Alert) map[string]types.AttributeValue {
 	m := ttl(a.ExpiresAt.Add(alertRetention))
 	if m == nil || a.ExpiresAt.IsZero() {
 		m = map[string]types.AttributeValue{}
 	}
-	if !a.Acknowledged() && !a.ExpiresAt.IsZero() {
+	if !a.ExpiresAt.IsZero() {
 		m[AttrGSI2PK] = str(alertsPartition)
 		m[AttrGSI2SK] = num(a.ExpiresAt.Unix())
 	}

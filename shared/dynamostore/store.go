@@ -61,7 +61,7 @@ const (
 	leasePartition = "LEASE"
 	// emergencyPartition is the one gsi2 partition of agents in an emergency.
 	emergencyPartition = "EMERGENCY"
-	// alertsPartition is the one gsi2 partition of unacknowledged alerts.
+	// alertsPartition is the one gsi2 partition of alerts, by expiry.
 	alertsPartition = "ALERT"
 	// Prefixes of the gsi1 partitions: the leases of an agent, the agents
 	// of a site. They differ, so neither query can return the other's items.

@@ -69,7 +69,7 @@ type AckView struct {
 	Alert AlertView `json:"alert"`
 }
 
-type openAlertsView struct {
+type alertsView struct {
 	Alerts []AlertView `json:"alerts"`
 }
 
@@ -166,22 +166,24 @@ func (a *API) ackAlert(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// openAlerts serves GET /v1/alerts?open=true&siteId=… (admin): the alerts
-// still waiting for an acknowledgement.
-func (a *API) openAlerts(w http.ResponseWriter, r *http.Request) error {
-	if o := r.URL.Query().Get("open"); o != "" && o != "true" {
-		return fmt.Errorf("%w: open=%q: only the open alerts are listed (open=true)", mayday.ErrInvalid, o)
+// listAlerts serves GET /v1/alerts?open=…&siteId=… (admin, the
+// security-desk view): the alerts still waiting for an acknowledgement
+// (open=true, the default), or every live one (open=false). It carries an
+// ETag, since the view polls it.
+func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
+	open, err := strconv.ParseBool(cmp.Or(r.URL.Query().Get("open"), "true"))
+	if err != nil {
+		return fmt.Errorf("%w: open=%q: want true or false", mayday.ErrInvalid, r.URL.Query().Get("open"))
 	}
-	alerts, err := a.AlertAck.OpenAlerts(r.Context(), r.URL.Query().Get("siteId"))
+	alerts, err := a.AlertAck.Alerts(r.Context(), r.URL.Query().Get("siteId"), open)
 	if err != nil {
 		return err
 	}
-	v := openAlertsView{Alerts: make([]AlertView, len(alerts))}
+	v := alertsView{Alerts: make([]AlertView, len(alerts))}
 	for i, x := range alerts {
 		v.Alerts[i] = viewAlert(x)
 	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return WriteJSONTagged(w, r, v)
 }
 
 // adminAckAlert serves PUT /v1/alerts/{alertId}/acknowledgement (admin):

@@ -216,8 +216,8 @@ func TestAlertConsoleRoutes(t *testing.T) {
 	if code, ids := list("?siteId=bel"); code != 200 || len(ids) != 0 {
 		t.Fatalf("open of bel: %d %v", code, ids)
 	}
-	if code, _ := list("?open=false"); code != 400 {
-		t.Fatalf("open=false: %d, want 400", code)
+	if code, _ := list("?open=maybe"); code != 400 {
+		t.Fatalf("open=maybe: %d, want 400", code)
 	}
 	w := do(h, "PUT", "/v1/alerts/al-1/acknowledgement", `{"name":"console: Lee"}`, map[string]string{"Content-Type": "application/json"})
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"first":true`) {
@@ -229,6 +229,14 @@ func TestAlertConsoleRoutes(t *testing.T) {
 	}
 	if code, ids := list("?siteId=sea"); code != 200 || len(ids) != 0 {
 		t.Fatalf("open after the acknowledgement: %d %v", code, ids)
+	}
+	// The desk still sees who acknowledged it while its link is live.
+	w = do(h, "GET", "/v1/alerts?open=false&siteId=sea", "", nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"alertId":"al-1"`) || !strings.Contains(w.Body.String(), `"acknowledgedBy":"console: Lee"`) {
+		t.Fatalf("live of sea: %d %s", w.Code, w.Body)
+	}
+	if w2 := do(h, "GET", "/v1/alerts?open=false&siteId=sea", "", map[string]string{"If-None-Match": w.Header().Get("ETag")}); w2.Code != 304 {
+		t.Fatalf("unchanged live alerts: %d, want 304", w2.Code)
 	}
 	if w := do(h, "PUT", "/v1/alerts/al-9/acknowledgement", `{}`, nil); w.Code != 404 {
 		t.Fatalf("unknown alert: %d", w.Code)

@@ -119,7 +119,7 @@ var Routes = []Route{
 	{"GET", "/v1/emergencies/{callId}/record", FnAudit, Audit, (*API).emergencyRecord},
 	{"GET", "/v1/alerts/{alertId}", FnAlertAck, AlertLink, (*API).showAlert},
 	{"POST", "/v1/alerts/{alertId}/ack", FnAlertAck, AlertLink, (*API).ackAlert},
-	{"GET", "/v1/alerts", FnAdmin, Admin, (*API).openAlerts},
+	{"GET", "/v1/alerts", FnAdmin, Admin, (*API).listAlerts},
 	{"PUT", "/v1/alerts/{alertId}/acknowledgement", FnAdmin, Admin, (*API).adminAckAlert},
 }
 

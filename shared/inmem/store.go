@@ -39,7 +39,7 @@ type Store struct {
 	numbersByHolder   *index[mayday.CallbackNumber] // by Lease.AgentID, leased only
 	numbersLeased     *index[mayday.CallbackNumber] // one group: Lease != nil
 	sitesAll          *index[mayday.Site]
-	alertsUnacked     *index[mayday.Alert] // one group: not acknowledged
+	alertsAll         *index[mayday.Alert]
 
 	outbox eventOutbox
 }
@@ -61,7 +61,7 @@ func NewStore() *Store {
 		}), validAgentID),
 		numbersLeased: newIndex(func(n *mayday.CallbackNumber) (string, bool) { return "", n.Lease != nil }),
 		sitesAll:      newIndex(all[mayday.Site]),
-		alertsUnacked: newIndex(func(a *mayday.Alert) (string, bool) { return "", !a.Acknowledged() }),
+		alertsAll:     newIndex(all[mayday.Alert]),
 		history:       map[string]map[string]mayday.Activity{},
 		outbox:        eventOutbox{recorded: map[string]time.Time{}, notify: make(chan struct{}, 1)},
 	}
@@ -97,7 +97,7 @@ func NewStore() *Store {
 		clone: func(a *mayday.Alert) mayday.Alert { return *a }, settle: settleAlert,
 		setKey:   func(a *mayday.Alert, k string) { a.ID = k },
 		version:  func(a *mayday.Alert) *int64 { return &a.Version },
-		indexes:  []*index[mayday.Alert]{s.alertsUnacked},
+		indexes:  []*index[mayday.Alert]{s.alertsAll},
 		validKey: validAlertID, validValue: func(a *mayday.Alert) error { return mayday.ValidOptionalID("siteId", a.SiteID) }}
 	return s
 }
@@ -357,14 +357,14 @@ func (s *Store) UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*m
 	return updateAnnouncing(ctx, s, s.alerts, id, fn)
 }
 
-// OpenAlerts lists the unacknowledged alerts of the site (or all) whose
-// link is live at now.
-func (s *Store) OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {
+// LiveAlerts lists the alerts of the site (or all) whose link is live at
+// now.
+func (s *Store) LiveAlerts(ctx context.Context, siteID string, now time.Time) ([]mayday.Alert, error) {
 	if err := mayday.ValidOptionalID("siteId", siteID); err != nil {
 		return nil, err
 	}
-	return list(ctx, s, s.alerts, s.alertsUnacked, "", func(a *mayday.Alert) bool {
-		return a.Open(now) && (siteID == "" || a.SiteID == siteID)
+	return list(ctx, s, s.alerts, s.alertsAll, "", func(a *mayday.Alert) bool {
+		return a.Live(now) && (siteID == "" || a.SiteID == siteID)
 	})
 }
 

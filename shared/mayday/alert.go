@@ -73,11 +73,13 @@ type Alert struct {
 // Acknowledged reports whether someone has acknowledged the alert.
 func (a Alert) Acknowledged() bool { return !a.AcknowledgedAt.IsZero() }
 
+// Live reports whether the alert is sent and its link not expired at now:
+// the emergency may still call for the desk.
+func (a Alert) Live(now time.Time) bool { return a.Version > 0 && now.Before(a.ExpiresAt) }
+
 // Open reports whether the alert still waits for an acknowledgement at
-// now: sent, not acknowledged, its link not expired.
-func (a Alert) Open(now time.Time) bool {
-	return a.Version > 0 && !a.Acknowledged() && now.Before(a.ExpiresAt)
-}
+// now: live and not acknowledged.
+func (a Alert) Open(now time.Time) bool { return a.Live(now) && !a.Acknowledged() }
 
 // acknowledge records by's acknowledgement at at, unless one is recorded
 // already: the first one wins (ErrNoChange, the closure of a conditional

@@ -3,6 +3,7 @@ package mayday
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mayday/mayday/events"
@@ -88,13 +89,19 @@ func (k *AlertAck) AcknowledgeAsAdmin(ctx context.Context, alertID, by string) (
 	return k.acknowledge(ctx, alertID, by)
 }
 
-// OpenAlerts lists the alerts still waiting for an acknowledgement, of one
-// site or ("") all.
-func (k *AlertAck) OpenAlerts(ctx context.Context, siteID string) ([]Alert, error) {
+// Alerts lists the live alerts of one site or ("") all: only those still
+// waiting for an acknowledgement when open, else the acknowledged ones
+// too, which tell the desk who has picked an emergency up.
+func (k *AlertAck) Alerts(ctx context.Context, siteID string, open bool) ([]Alert, error) {
 	if err := ValidOptionalID("siteId", siteID); err != nil {
 		return nil, err
 	}
-	return k.store.OpenAlerts(ctx, siteID, k.now())
+	now := k.now()
+	live, err := k.store.LiveAlerts(ctx, siteID, now)
+	if err != nil || !open {
+		return live, err
+	}
+	return slices.DeleteFunc(live, func(a Alert) bool { return !a.Open(now) }), nil
 }
 
 func (k *AlertAck) acknowledge(ctx context.Context, alertID, by string) (AckResult, error) {

@@ -154,7 +154,7 @@ func TestAlertAcknowledge(t *testing.T) {
 	if _, err := d.ack.Acknowledge(ctx, d.id, d.token, "bad\u202ename"); !errors.Is(err, mayday.ErrInvalid) {
 		t.Fatalf("a name with a bidi override: %v, want ErrInvalid", err)
 	}
-	if open, err := d.ack.OpenAlerts(ctx, "sea"); err != nil || len(open) != 0 {
+	if open, err := d.ack.Alerts(ctx, "sea", true); err != nil || len(open) != 0 {
 		t.Fatalf("open after the acknowledgement: %v, %v", open, err)
 	}
 }
@@ -185,7 +185,7 @@ func TestAlertEscalation(t *testing.T) {
 	}
 	t.Run("unacknowledged", func(t *testing.T) {
 		d := alerted(t)
-		if open, err := d.ack.OpenAlerts(ctx, "sea"); err != nil || len(open) != 1 || open[0].ID != d.id {
+		if open, err := d.ack.Alerts(ctx, "sea", true); err != nil || len(open) != 1 || open[0].ID != d.id {
 			t.Fatalf("open: %v, %v", open, err)
 		}
 		d.clock.Advance(30 * time.Second)

@@ -75,9 +75,9 @@ type AlertStore interface {
 	// UpdateAlertAnnouncing is UpdateAlert whose closure also returns the
 	// events the write makes true, recorded with it (the outbox).
 	UpdateAlertAnnouncing(ctx context.Context, id string, fn func(*Alert) ([]OutboxEvent, error)) (Alert, error)
-	// OpenAlerts lists the alerts open at now (Alert.Open) of the site, or
-	// of every site when siteID is "".
-	OpenAlerts(ctx context.Context, siteID string, now time.Time) ([]Alert, error)
+	// LiveAlerts lists the alerts whose link is live at now (Alert.Live),
+	// acknowledged or not, of the site, or of every site when siteID is "".
+	LiveAlerts(ctx context.Context, siteID string, now time.Time) ([]Alert, error)
 }
 
 // EscalationScheduler runs an alert's escalation once at a time (in AWS an

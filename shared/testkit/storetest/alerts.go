@@ -74,8 +74,9 @@ func testAlertRoundTrip(t *testing.T, e env) {
 	}
 }
 
-// testOpenAlerts: the unacknowledged alerts whose link is live, by site.
-func testOpenAlerts(t *testing.T, e env) {
+// testLiveAlerts: the alerts whose link is live, acknowledged or not, by
+// site.
+func testLiveAlerts(t *testing.T, e env) {
 	ctx := context.Background()
 	s := e.newStore(t)
 	now := base.Add(10 * time.Minute)
@@ -94,7 +95,7 @@ func testOpenAlerts(t *testing.T, e env) {
 	put("al-expired", "s-1", now.Add(-time.Second), false)
 	put("al-edge", "s-1", now.Add(time.Millisecond), false) // expires after now, within its second
 	put("al-nosite", "", now.Add(time.Hour), false)
-	// An acknowledgement takes an alert out.
+	// An acknowledgement leaves an alert in, saying who.
 	put("al-later", "s-1", now.Add(time.Hour), false)
 	if _, err := s.UpdateAlert(ctx, "al-later", ack("Kim", now)); err != nil {
 		t.Fatal(err)
@@ -103,19 +104,22 @@ func testOpenAlerts(t *testing.T, e env) {
 		site string
 		want []string
 	}{
-		{"s-1", []string{"al-1", "al-edge"}},
+		{"s-1", []string{"al-1", "al-acked", "al-edge", "al-later"}},
 		{"s-2", []string{"al-2"}},
-		{"", []string{"al-1", "al-2", "al-edge", "al-nosite"}},
+		{"", []string{"al-1", "al-2", "al-acked", "al-edge", "al-later", "al-nosite"}},
 		{"s-none", nil},
 	} {
-		e.IndexRead(t, "open alerts of "+tc.site, func() string {
-			got, err := s.OpenAlerts(ctx, tc.site, now)
+		e.IndexRead(t, "live alerts of "+tc.site, func() string {
+			got, err := s.LiveAlerts(ctx, tc.site, now)
 			if err != nil {
 				return err.Error()
 			}
 			var ids []string
 			for _, a := range got {
 				ids = append(ids, a.ID)
+				if a.ID == "al-later" && (a.AcknowledgedBy != "Kim" || !a.AcknowledgedAt.Equal(now)) {
+					return fmt.Sprintf("al-later: acknowledged by %q at %s, want Kim at %s", a.AcknowledgedBy, a.AcknowledgedAt, now)
+				}
 			}
 			if fmt.Sprint(sorted(ids)) != fmt.Sprint(tc.want) && !(len(ids) == 0 && len(tc.want) == 0) {
 				return fmt.Sprintf("site %q: got %v, want %v", tc.site, ids, tc.want)
@@ -123,8 +127,8 @@ func testOpenAlerts(t *testing.T, e env) {
 			return ""
 		})
 	}
-	if _, err := s.OpenAlerts(ctx, "bad id!", now); !errors.Is(err, mayday.ErrInvalid) {
-		t.Errorf("OpenAlerts(bad id) err = %v, want ErrInvalid", err)
+	if _, err := s.LiveAlerts(ctx, "bad id!", now); !errors.Is(err, mayday.ErrInvalid) {
+		t.Errorf("LiveAlerts(bad id) err = %v, want ErrInvalid", err)
 	}
 	if _, err := s.GetAlert(ctx, "al-missing"); !errors.Is(err, mayday.ErrNotFound) {
 		t.Errorf("GetAlert(missing) err = %v, want ErrNotFound", err)

@@ -147,7 +147,7 @@ func contract() []group {
 		{"Alerts", []contractCase{
 			{"Update", alertKind().run},
 			{"RoundTrip", testAlertRoundTrip},
-			{"Open", testOpenAlerts},
+			{"Live", testLiveAlerts},
 			{"ConcurrentAcks", testConcurrentAcks},
 		}},
 		{"History", []contractCase{
