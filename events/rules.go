@@ -82,11 +82,10 @@ var Rules = []Rule{
 		Pattern: connectContactEvents(ConnectDisconnected), Target: functions.ConnectEvents, Bus: DefaultBus},
 }
 
-// RecordedEvents are the detail-types the emergency record is built from;
-// more (acknowledgements, escalations) join it as they are published.
+// RecordedEvents are the detail-types the emergency record is built from.
 var RecordedEvents = []string{EmergencyCallStarted, CallbackLeaseAllocated, CallbackLeaseUnavailable,
 	CallbackPoolExhausted, EmergencyCallbackRouted, EmergencyCallEnded, CallbackLeaseExpired,
-	PresenceWatchdogRestored, EmergencyLocationUnknownSite}
+	PresenceWatchdogRestored, EmergencyLocationUnknownSite, EmergencyAlertAcknowledged, EmergencyAlertEscalated}
 
 // connectContactEvents builds the pattern of Connect's voice contact events
 // of the given types.

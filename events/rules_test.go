@@ -28,7 +28,7 @@ var routes = map[string][]string{
 	"push-presence-to-platform":  {"emergency-call-started", "emergency-callback-routed", "emergency-call-ended", "presence-watchdog-restored"},
 	"record-emergency-events": {"emergency-call-started", "callback-lease-allocated", "callback-lease-unavailable",
 		"callback-pool-exhausted", "emergency-callback-routed", "emergency-call-ended", "callback-lease-expired",
-		"presence-watchdog-restored", "emergency-location-unknown-site"},
+		"presence-watchdog-restored", "emergency-location-unknown-site", "emergency-alert-acknowledged", "emergency-alert-escalated"},
 }
 
 // pattern is the shape of every rule pattern: source and detail-type only.

@@ -83,6 +83,9 @@ func TestLocalEscalation(t *testing.T) {
 		if n := countEvents(s, events.EmergencyAlertEscalated); n != 1 {
 			t.Fatalf("%d escalations announced, want 1", n)
 		}
+		if got := recordOf(t, c, "c-1", mayday.RecordAlertEscalated); len(got) != 1 || got[0]["alertId"] != id {
+			t.Fatalf("the record's escalations: %v, want one of %s", got, id)
+		}
 	})
 	t.Run("acknowledged never escalates", func(t *testing.T) {
 		id, link := dial("c-2", "a-2")
@@ -108,7 +111,26 @@ func TestLocalEscalation(t *testing.T) {
 		if n := countEvents(s, events.EmergencyAlertAcknowledged); n != 1 {
 			t.Fatalf("%d acknowledgements announced, want 1", n)
 		}
+		if got := recordOf(t, c, "c-2", mayday.RecordAlertAcknowledged); len(got) != 1 || got[0]["by"] != "Desk officer Lee" {
+			t.Fatalf("the record's acknowledgements: %v, want one by Desk officer Lee", got)
+		}
+		if got := recordOf(t, c, "c-2", mayday.RecordAlertEscalated); len(got) != 0 {
+			t.Fatalf("the record has escalations of an acknowledged alert: %v", got)
+		}
 	})
+}
+
+// recordOf is the fields of the call's record entries of one kind.
+func recordOf(t *testing.T, c *harness.Client, callID, kind string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	entries, _ := c.OK("GET", "/v1/emergencies/"+callID+"/record", nil, false)["entries"].([]any)
+	for _, e := range entries {
+		if e := e.(map[string]any); e["kind"] == kind {
+			out = append(out, e["fields"].(map[string]any))
+		}
+	}
+	return out
 }
 
 // browser sends what a browser on the runner's own page sends: HTML

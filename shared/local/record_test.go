@@ -9,7 +9,8 @@ import (
 	"github.com/mayday/mayday/shared/testkit/harness"
 )
 
-// TestEmergencyRecordEndToEnd: a dial, its email, a callback and the end,
+// TestEmergencyRecordEndToEnd: a dial, its email, the desk's
+// acknowledgement, a callback and the end,
 // through the runner's HTTP contract; the record of the call then reads
 // back in order, chained and verified, each email with its message id,
 // and nothing of it in call history.
@@ -29,6 +30,13 @@ func TestEmergencyRecordEndToEnd(t *testing.T) {
 	}
 	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", map[string]any{"callId": callID, "agentId": agent, "siteId": site}), true)
 	harness.Eventually(t, "the email", func() bool { return len(s.Emails(t)) > 0 })
+	s.Main.Bus.Wait()
+	alerts := c.OK("GET", "/v1/alerts?siteId="+site, nil, false)["alerts"].([]any)
+	if len(alerts) != 1 {
+		t.Fatalf("open alerts of the site: %v", alerts)
+	}
+	alertID := alerts[0].(map[string]any)["alertId"].(string)
+	c.OK("PUT", "/v1/alerts/"+alertID+"/acknowledgement", map[string]string{"name": "Desk officer Lee"}, false)
 	s.Main.Bus.Wait()
 	c.OK("POST", "/v1/telephony/inbound", harness.Sample(t, "webhooks/inbound.json", map[string]any{"callId": callbackID, "to": number}), true)
 	s.Main.Bus.Wait()
@@ -61,6 +69,7 @@ func TestEmergencyRecordEndToEnd(t *testing.T) {
 	// any order, but one event's entries (the start's three) keep theirs.
 	phases := [][]string{
 		{"dial-received", "location-presented", "caller-id-presented", "lease-allocated", "notification-sent"},
+		{"alert-acknowledged"},
 		{"callback-routed"},
 		{"call-ended", "presence-restored"},
 	}
@@ -87,6 +96,7 @@ func TestEmergencyRecordEndToEnd(t *testing.T) {
 		"location-presented":  {"siteId": site, "locationKind": "site"},
 		"caller-id-presented": {"callerId": number, "callerIdSource": "lease"},
 		"notification-sent":   {"channel": "email", "recipients": "3"}, // the contact and the site's two
+		"alert-acknowledged":  {"alertId": alertID, "by": "Desk officer Lee", "siteId": site},
 		"callback-routed":     {"callId": callbackID, "route": "agent"},
 		"presence-restored":   {"presence": "Busy"},
 	} {

@@ -134,6 +134,16 @@ func recordDrafts(detailType string, detail json.RawMessage) ([]callDrafts, erro
 				"presence", d.Presence, "by", "watchdog"))...)
 		}
 		return out, nil
+	case events.EmergencyAlertAcknowledged, events.EmergencyAlertEscalated:
+		var d events.AlertDetail
+		if err := decodeDetail(detailType, detail, &d); err != nil {
+			return nil, err
+		}
+		kind := RecordAlertAcknowledged
+		if detailType == events.EmergencyAlertEscalated {
+			kind = RecordAlertEscalated
+		}
+		return one(d.CallID, kind, d.At, fields("alertId", d.AlertID, "siteId", d.SiteID, "by", d.By)), nil
 	case events.EmergencyLocationUnknownSite:
 		var d events.LocationUnknownDetail
 		if err := decodeDetail(detailType, detail, &d); err != nil {

@@ -51,8 +51,9 @@ func TestRecordFromEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain := []string{"emergency-call-started", "callback-lease-allocated", "emergency-callback-routed",
-		"emergency-call-ended", "presence-watchdog-restored", "callback-lease-expired"}
+	chain := []string{"emergency-call-started", "callback-lease-allocated", "emergency-alert-escalated",
+		"emergency-alert-acknowledged", "emergency-callback-routed", "emergency-call-ended", "presence-watchdog-restored",
+		"callback-lease-expired"}
 	for round := range 2 { // the second round is every event delivered again
 		for _, name := range chain {
 			e := fixtureEvent(t, name)
@@ -67,8 +68,8 @@ func TestRecordFromEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{mayday.RecordDialReceived, mayday.RecordLocationPresented, mayday.RecordCallerIDPresented,
-		mayday.RecordLeaseAllocated, mayday.RecordCallbackRouted, mayday.RecordCallEnded, mayday.RecordPresenceRestored,
-		mayday.RecordLeaseExpired}
+		mayday.RecordLeaseAllocated, mayday.RecordAlertEscalated, mayday.RecordAlertAcknowledged, mayday.RecordCallbackRouted,
+		mayday.RecordCallEnded, mayday.RecordPresenceRestored, mayday.RecordLeaseExpired}
 	if !slices.Equal(kinds(got), want) {
 		t.Fatalf("kinds %v, want %v", kinds(got), want)
 	}
@@ -88,9 +89,12 @@ func TestRecordFromEvents(t *testing.T) {
 		{3, "callerId", "+14255550001"},
 		{3, "callerIdSource", "lease"},
 		{3, "leaseExpiresAt", "2026-11-22T22:00:00Z"},
-		{5, "callId", "c-3"}, // the callback, under the call it calls back
-		{5, "route", "agent"},
-		{7, "by", "watchdog"},
+		{5, "alertId", "al-0123456789abcdef01234567"},
+		{6, "siteId", "s-1"},
+		{6, "by", "Desk officer Lee"},
+		{7, "callId", "c-3"}, // the callback, under the call it calls back
+		{7, "route", "agent"},
+		{9, "by", "watchdog"},
 	} {
 		if got := got[tc.seq-1].Fields[tc.field]; got != tc.want {
 			t.Errorf("entry %d (%s) %s = %q, want %q", tc.seq, got, tc.field, got, tc.want)
