@@ -5,12 +5,15 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,6 +256,10 @@ func (s *simulator) demo(ctx context.Context) error {
 			return admin("GET", "/local/outbox", "")
 		},
 		func() error {
+			step("the security desk opens the alert's link and acknowledges it; a second acknowledgement is told who was first")
+			return s.demoAcknowledge(ctx)
+		},
+		func() error {
 			step("the call drops; the emergency service calls back")
 			return s.webhook(ctx, "/v1/telephony/inbound", "inbound.json")
 		},
@@ -269,6 +276,10 @@ func (s *simulator) demo(ctx context.Context) error {
 		func() error {
 			step("call history holds no emergency call")
 			return admin("GET", "/v1/agents/"+s.agentID+"/history", "")
+		},
+		func() error {
+			step("the emergency record of the call (the audit route): its timeline, each entry chained to the one before")
+			return admin("GET", "/v1/emergencies/"+cmp.Or(s.callID, demoCallID)+"/record", "")
 		},
 		// A remote agent: the office's numbers would send responders to
 		// the office, so the call presents the agent's own number,
@@ -301,6 +312,49 @@ func (s *simulator) demo(ctx context.Context) error {
 	return nil
 }
 
+// demoAcknowledge acknowledges the desk's alert as its link's page does:
+// the token from the link, posted in the body, twice.
+func (s *simulator) demoAcknowledge(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/local/outbox", http.NoBody)
+	if err != nil {
+		return err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	defer resp.Body.Close()
+	type sent struct {
+		AckLink string `json:"ackLink"`
+	}
+	// Emails sent to an SES endpoint are not in it; texts and posts are.
+	var box struct{ Emails, Alerts []sent }
+	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	var link *url.URL
+	for _, e := range slices.Backward(append(box.Emails, box.Alerts...)) { // the newest: this dial's
+		if u, err := url.Parse(e.AckLink); e.AckLink != "" && err == nil {
+			link = u
+			break
+		}
+	}
+	if link == nil {
+		return errors.New("no alert with an acknowledgement link in the outbox")
+	}
+	fmt.Fprintf(s.out, "the link: %s\n", link)
+	for _, name := range []string{"Desk officer Lee", "Desk officer Kim"} {
+		body, err := json.Marshal(map[string]string{"token": link.Query().Get("token"), "name": name})
+		if err != nil {
+			return err
+		}
+		if err := s.send(ctx, http.MethodPost, link.Path+"/ack", body, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // demoSite puts the sample site with the security desk's other alert
 // channels: locally the text and the post land in the outbox.
 func (s *simulator) demoSite(ctx context.Context, site string) error {
@@ -322,6 +376,9 @@ const (
 	demoDeskSMS     = "+12065550150"
 	demoDeskWebhook = "https://hooks.example.com/services/T000/B000/XXXX"
 )
+
+// demoCallID is the call of the demo's dial sample.
+const demoCallID = "c-1"
 
 // remoteAgent is the demo's agent working from home.
 const remoteAgent = "a-2"

@@ -27,8 +27,8 @@ type Config struct {
 	SecretPrevious string
 	// AlertSecret signs the alerts' acknowledgement links
 	// (settings.AlertSecret, default settings.DevAlertSecret) under
-	// AlertBaseURL (settings.AlertBaseURL), the URL that serves them; unset,
-	// alerts carry no link.
+	// AlertBaseURL (settings.AlertBaseURL), the URL that serves them;
+	// unset, the public URL (a tunnel) or the runner's own.
 	AlertSecret, AlertBaseURL string
 	// Bus delivery: attempts per target, the first retry's backoff, and the
 	// bound on one invocation (as a Lambda timeout). Zero: localbus defaults.

@@ -93,7 +93,7 @@ type Main struct {
 var timeouts = struct{ readHeader, read, idle time.Duration }{5 * time.Second, 30 * time.Second, 2 * time.Minute}
 
 // Open wires the system and starts listening and sweeping.
-func (m *Main) Open() error {
+func (m *Main) Open() (err error) {
 	if m.Clock == nil {
 		m.Clock = mayday.SystemClock{}
 	}
@@ -105,6 +105,19 @@ func (m *Main) Open() error {
 	if err := m.Config.checkExposure(); err != nil {
 		return err
 	}
+	// Listening first gives the runner its URL, which the alerts' links
+	// name unless another base is configured.
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
+	m.URL = "http://" + ln.Addr().String()
+	m.Config.AlertBaseURL = cmp.Or(m.Config.AlertBaseURL, m.Config.TwilioPublicURL, m.URL)
 	if m.Store == nil {
 		m.Store = inmem.NewStore()
 	}
@@ -171,12 +184,6 @@ func (m *Main) Open() error {
 	if m.Handler, err = m.handler(); err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
-	}
-	m.URL = "http://" + ln.Addr().String()
 	m.server = &http.Server{Handler: m.Handler, ReadHeaderTimeout: timeouts.readHeader,
 		ReadTimeout: timeouts.read, IdleTimeout: timeouts.idle}
 	ctx, stop := context.WithCancel(context.Background())

@@ -21,7 +21,7 @@ var (
 	AlertWebhookSecret = Setting{Env: "MAYDAY_ALERT_WEBHOOK_SECRET", Source: NotDeployed,
 		Doc: "alert webhooks' HMAC key itself, for the local runner and local stand-ins"}
 	AlertBaseURL = Setting{Env: "MAYDAY_ALERT_BASE_URL", Context: "alertBaseUrl", Source: IfConfigured,
-		Doc: "public base URL (https) of the page that serves the acknowledgement links; unset: alerts carry no link", check: absoluteURL}
+		Doc: "public base URL (https) of the page that serves the acknowledgement links; unset: the stack sets alert-ack's Function URL, the local runner its public URL or its own", check: absoluteURL}
 	EscalationGroup = Setting{Env: "MAYDAY_ESCALATION_GROUP", Source: FromResource,
 		Doc: "EventBridge Scheduler schedule group that holds the alerts' one-time escalation schedules"}
 	EscalationFunctionARN = Setting{Env: "MAYDAY_ESCALATION_FUNCTION_ARN", Source: FromResource,
