@@ -83,3 +83,31 @@ func TestLocalOutboxAlerts(t *testing.T) {
 		t.Fatalf("%d texts and posts for two calls, want 4", len(alerts))
 	}
 }
+
+// TestLocalAlertLinkOnTheRunner: with no base URL configured, an alert's
+// link names the runner itself, and opening it there shows the alert.
+func TestLocalAlertLinkOnTheRunner(t *testing.T) {
+	s := harness.Start(t, harness.Options{Config: fast})
+	c := s.Client(t)
+	c.OK("PUT", "/v1/sites/sea", harness.Sample(t, "admin/site.json", nil), false)
+	c.OK("PUT", "/v1/agents/a-1", harness.Sample(t, "admin/agent.json", nil), false)
+	c.OK("POST", "/v1/callback-numbers", harness.Sample(t, "admin/callback-number.json", nil), false)
+	c.OK("POST", "/v1/telephony/events", harness.Sample(t, "webhooks/dial.json", nil), true)
+	var link string
+	harness.Eventually(t, "the desk's email with its link", func() bool {
+		for _, e := range s.Emails(t) {
+			if l, _ := e["ackLink"].(string); l != "" {
+				link = l
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.HasPrefix(link, s.Main.URL+"/v1/alerts/al-") {
+		t.Fatalf("link %q, want one on the runner %s", link, s.Main.URL)
+	}
+	page := browser(t, "GET", link, "", "")
+	if !strings.Contains(page, "EMERGENCY CALL") || !strings.Contains(page, ">Acknowledge</button>") {
+		t.Fatalf("the link's page: %s", page)
+	}
+}
