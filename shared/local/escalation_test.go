@@ -17,7 +17,7 @@ import (
 // TestLocalEscalation: at a site that escalates after 1s, an
 // unacknowledged alert reaches the escalate tier (email and text) once,
 // announced once; an alert acknowledged through its link — the page, then
-// its form posted as a browser does — never escalates.
+// its form posted as a browser does — or from the console never escalates.
 func TestLocalEscalation(t *testing.T) {
 	const base = "https://desk.example.com"
 	s := harness.Start(t, harness.Options{Config: func(c *local.Config) {
@@ -116,6 +116,18 @@ func TestLocalEscalation(t *testing.T) {
 		}
 		if got := recordOf(t, c, "c-2", mayday.RecordAlertEscalated); len(got) != 0 {
 			t.Fatalf("the record has escalations of an acknowledged alert: %v", got)
+		}
+	})
+	t.Run("acknowledged from the console never escalates", func(t *testing.T) {
+		id, _ := dial("c-3", "a-3")
+		c.OK("PUT", "/v1/alerts/"+id+"/acknowledgement", map[string]string{"name": "Desk officer Kim"}, false)
+		time.Sleep(2 * time.Second) // past escalateAfter
+		if e, x := escalations(id); e != 0 || x != 0 {
+			t.Fatalf("an alert acknowledged from the console escalated: %d emails, %d texts", e, x)
+		}
+		s.Main.Bus.Wait()
+		if got := recordOf(t, c, "c-3", mayday.RecordAlertAcknowledged); len(got) != 1 || got[0]["by"] != "Desk officer Kim" {
+			t.Fatalf("the record's acknowledgements: %v", got)
 		}
 	})
 }
