@@ -245,6 +245,17 @@ func TestAsDeployed(t *testing.T) {
 		harness.Get(st, "emergency.callbackNumber") != number {
 		t.Fatalf("state during the call: %v", st)
 	}
+	// The desk acknowledges from the email's link, on alert-ack's public
+	// URL; the console then lists the alert with who acknowledged it.
+	link := ackLink(t, emails[0])
+	ack := c.ok(ids[functions.AlertAck], "POST", link.Path+"/ack",
+		fmt.Sprintf(`{"token":%q,"name":"Desk officer Lee"}`, link.Query().Get("token")), false)
+	if ack["first"] != true || harness.Get(ack, "alert.callId") != call1 {
+		t.Fatalf("acknowledgement: %v", ack)
+	}
+	if l := c.ok(admin, "GET", "/v1/alerts?open=false&siteId="+site, "", false); !strings.Contains(fmt.Sprint(l), "acknowledgedBy:Desk officer Lee") {
+		t.Fatalf("the site's alerts after the acknowledgement: %v", l)
+	}
 	// The emergency service calls back: routed to the agent.
 	r = c.ok(inbound, "POST", "/v1/telephony/inbound", harness.Sample(t, "webhooks/inbound.json",
 		map[string]any{"callId": callback1, "to": number}), true)
@@ -282,7 +293,7 @@ func TestAsDeployed(t *testing.T) {
 			t.Errorf("notification entry: %v", e)
 		}
 	}
-	if record["verified"] != true || !slices.Contains(kinds, "notification-sent") || len(kinds) < 3 {
+	if record["verified"] != true || !slices.Contains(kinds, "notification-sent") || !slices.Contains(kinds, "alert-acknowledged") || len(kinds) < 3 {
 		t.Errorf("record of %s: verified %v, kinds %v", call1, record["verified"], kinds)
 	}
 
@@ -589,6 +600,18 @@ func (a *sesAccount) emails(t *testing.T, callID string) []string {
 		}
 	}
 	return out
+}
+
+// ackLink is the acknowledgement link an email's text carries.
+func ackLink(t *testing.T, text string) *url.URL {
+	t.Helper()
+	_, rest, ok := strings.Cut(text, "Acknowledge: ")
+	line, _, _ := strings.Cut(rest, "\n")
+	u, err := url.Parse(strings.TrimSpace(line))
+	if !ok || err != nil || !strings.HasPrefix(u.Path, "/v1/alerts/al-") || u.Query().Get("token") == "" {
+		t.Fatalf("no acknowledgement link in the email: %q (%v)", text, err)
+	}
+	return u
 }
 
 // presenceSecretID is the deployed presence secret's logical id.

@@ -53,13 +53,29 @@ type Process struct {
 	Name string
 	addr string
 	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  *syncBuffer
+	// exited closes when the emulator has ended.
+	exited <-chan struct{}
+	mu     sync.Mutex
+	out    *syncBuffer
 }
 
 // Start runs bootstrap under the emulator with exactly env (plus PATH) and
-// waits until it accepts invocations.
+// waits until it accepts invocations. An emulator that could not bind the
+// port it was given (taken meanwhile by another process) is started again
+// on others.
 func Start(ctx context.Context, binary, name, bootstrap string, env map[string]string) (*Process, error) {
+	for attempt := 1; ; attempt++ {
+		p, err := start(ctx, binary, name, bootstrap, env)
+		if !errors.Is(err, errExited) || attempt == 3 {
+			return p, err
+		}
+	}
+}
+
+// errExited: the emulator ended before it was ready.
+var errExited = errors.New("the emulator exited")
+
+func start(ctx context.Context, binary, name, bootstrap string, env map[string]string) (*Process, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -84,12 +100,26 @@ func Start(ctx context.Context, binary, name, bootstrap string, env map[string]s
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: start the emulator: %w", name, err)
 	}
+	exited := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(exited) }()
+	p.exited = exited
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			_ = c.Close()
-			return p, nil
+			// Something listens there; the emulator may still have
+			// failed to bind it (a port another process holds).
+			select {
+			case <-exited:
+			case <-time.After(100 * time.Millisecond):
+				return p, nil
+			}
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("%s: %w before listening on %s; its output:\n%s", name, errExited, addr, p.Output())
+		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			p.Stop()
@@ -131,17 +161,32 @@ func (p *Process) Output() string { return p.out.String() }
 func (p *Process) Stop() {
 	if p.cmd.Process != nil {
 		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
+		<-p.exited
 	}
 }
 
+// handedOut are the ports freeAddr has given: the emulators start at once,
+// and a port closed by one call could otherwise be given to the next.
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !handedOut.ports[addr] {
+			handedOut.ports[addr] = true
+			return addr, nil
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 type syncBuffer struct {
