@@ -185,6 +185,9 @@ func TestBrowserSecurityDeskAlarmsUntilAcknowledged(t *testing.T) {
 	if name := eval[string](ctx, t, `localStorage.getItem("mayday.securityDesk.name")`); name != "Desk officer Lee" {
 		t.Fatalf("remembered name = %q", name)
 	}
+	// The poll sends the list's ETag back: an unchanged list is a 304.
+	waitFor(ctx, t, "an unchanged poll answered 304",
+		`performance.getEntriesByType("resource").some(e => e.name.includes("/v1/alerts?open=false") && e.responseStatus === 304)`, 3*time.Second)
 }
 
 // An alert acknowledged elsewhere (its link, another desk) stops the
