@@ -207,8 +207,9 @@ func loopbackHost(next http.Handler) http.Handler {
 
 // signingProxy forwards admin calls to the admin Function URL, signed with
 // SigV4 for the service "lambda" (the Function URL's IAM auth), payload
-// hash included. It forwards only the method, path, query, body and
-// content type: never the browser's cookies or other headers.
+// hash included. It forwards only the method, path, query, body, content
+// type and If-None-Match (the polled routes' ETag, so an unchanged answer
+// stays a 304): never the browser's cookies or other headers.
 type signingProxy struct {
 	target      *url.URL
 	credentials aws.CredentialsProvider
@@ -245,7 +246,13 @@ func (p *signingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusRequestEntityTooLarge, "request body too large")
 		return
 	}
-	out, err := p.sign(r.Context(), r.Method, r.URL, r.Header.Get("Content-Type"), body)
+	fwd := http.Header{}
+	for _, k := range []string{"Content-Type", "If-None-Match"} {
+		if v := r.Header.Get(k); v != "" {
+			fwd.Set(k, v)
+		}
+	}
+	out, err := p.sign(r.Context(), r.Method, r.URL, fwd, body)
 	if err != nil {
 		p.log.Error("admin call not signed", "path", r.URL.Path, "err", err)
 		fail(http.StatusBadGateway, "could not sign the admin call: "+err.Error())
@@ -258,16 +265,19 @@ func (p *signingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer res.Body.Close()
-	if ct := res.Header.Get("Content-Type"); ct != "" {
-		w.Header().Set("Content-Type", ct)
+	for _, k := range []string{"Content-Type", "ETag"} {
+		if v := res.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(res.StatusCode)
 	_, _ = io.Copy(w, io.LimitReader(res.Body, 8<<20))
 }
 
-// sign builds the request to the Function URL and signs it.
-func (p *signingProxy) sign(ctx context.Context, method string, u *url.URL, contentType string, body []byte) (*http.Request, error) {
+// sign builds the request to the Function URL, with the headers given,
+// and signs it.
+func (p *signingProxy) sign(ctx context.Context, method string, u *url.URL, header http.Header, body []byte) (*http.Request, error) {
 	dst := *p.target
 	dst.Path = p.target.Path + u.Path
 	dst.RawPath = ""
@@ -279,8 +289,8 @@ func (p *signingProxy) sign(ctx context.Context, method string, u *url.URL, cont
 	if err != nil {
 		return nil, err
 	}
-	if contentType != "" {
-		out.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		out.Header[k] = v
 	}
 	out.Header.Set("Accept", "application/json")
 	sum := sha256.Sum256(body)

@@ -92,6 +92,13 @@ func (f *functionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/v1/agents/a-1/state":
 		fmt.Fprint(w, `{"agentId":"a-1","presence":"Available","emergency":{"active":false}}`)
+	case "/v1/alerts": // as the admin API answers the security desk's poll
+		w.Header().Set("ETag", alertsETag)
+		if r.Header.Get("If-None-Match") == alertsETag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprint(w, `{"alerts":[]}`)
 	default:
 		fmt.Fprintf(w, `{"path":%q}`, r.URL.Path)
 	}
@@ -132,6 +139,8 @@ func consoleFor(t *testing.T, key, secret string) (*functionURL, *httptest.Serve
 
 const testToken = "run-token-for-the-test"
 
+const alertsETag = `"alerts-v1"`
+
 func TestConsoleSignsAdminCallsForTheFunctionURL(t *testing.T) {
 	fn, srv, client := consoleFor(t, "AKIDCONSOLE", "console-secret")
 	cases := []struct {
@@ -143,6 +152,10 @@ func TestConsoleSignsAdminCallsForTheFunctionURL(t *testing.T) {
 		{name: "query kept", method: "GET", path: "/v1/agents/a-1/history?x=1", status: 200, forwarded: "GET /v1/agents/a-1/history?x=1"},
 		{name: "put with body", method: "PUT", path: "/v1/agents/a-1", body: `{"name":"Ada"}`, contentType: "application/json",
 			origin: "SELF", status: 200, forwarded: `PUT /v1/agents/a-1 {"name":"Ada"}`},
+		{name: "security desk's poll", method: "GET", path: "/v1/alerts?open=false&siteId=sea", status: 200,
+			forwarded: "GET /v1/alerts?open=false&siteId=sea"},
+		{name: "acknowledgement from the desk", method: "PUT", path: "/v1/alerts/al-1/acknowledgement", body: `{"name":"Lee"}`,
+			contentType: "application/json", origin: "SELF", status: 200, forwarded: `PUT /v1/alerts/al-1/acknowledgement {"name":"Lee"}`},
 		{name: "escaped number", method: "DELETE", path: "/v1/callback-numbers/%2B14255550001", status: 200,
 			forwarded: "DELETE /v1/callback-numbers/%2B14255550001"},
 		{name: "another site's page", method: "PUT", path: "/v1/agents/a-1", body: `{}`, contentType: "application/json",
@@ -204,9 +217,45 @@ func TestConsoleWithOtherCredentialsIsRefused(t *testing.T) {
 	}
 }
 
+// The security desk polls with the answer's ETag: the proxy forwards
+// If-None-Match (signed) and passes the ETag and the 304 back, so an
+// unchanged list costs no body.
+func TestConsoleKeepsTheAlertsETag(t *testing.T) {
+	fn, srv, client := consoleFor(t, "AKIDCONSOLE", "console-secret")
+	tests := []struct {
+		name, ifNoneMatch string
+		status            int
+		body              string
+	}{
+		{"first poll", "", 200, `{"alerts":[]}`},
+		{"unchanged", alertsETag, 304, ""},
+		{"another version", `"alerts-v0"`, 200, `{"alerts":[]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+"/v1/alerts?open=false", nil)
+			if tc.ifNoneMatch != "" {
+				req.Header.Set("If-None-Match", tc.ifNoneMatch)
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status || strings.TrimSpace(string(b)) != tc.body || res.Header.Get("ETag") != alertsETag {
+				t.Fatalf("%d %q ETag %q, want %d %q ETag %q", res.StatusCode, b, res.Header.Get("ETag"), tc.status, tc.body, alertsETag)
+			}
+			if _, errs := fn.calls(); len(errs) > 0 {
+				t.Fatalf("the Function URL refused a call: %v", errs)
+			}
+		})
+	}
+}
+
 func TestConsoleServesPagesAndStreamsStateThroughTheProxy(t *testing.T) {
 	_, srv, client := consoleFor(t, "AKIDCONSOLE", "console-secret")
-	for _, path := range []string{"/", "/desk/a-1", "/assets/mayday-panel.js"} {
+	for _, path := range []string{"/", "/desk/a-1", "/desk/security", "/assets/mayday-panel.js"} {
 		res, err := client.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -19,11 +19,11 @@ import (
 
 // The browser tests (TestBrowser…) drive Debian's Chromium, headless, through the local
 // runner's console and desk. MAYDAY_SCREENSHOTS=<dir> also writes
-// console.png and panel.png there (the README's pictures: docs/).
+// console.png, panel.png and security.png there (the README's pictures: docs/).
 
 // browser opens a headless Chromium for the test, with the flags this
-// network needs (nothing reaches out) and a fresh profile.
-func browser(t *testing.T) context.Context {
+// network needs (nothing reaches out), a fresh profile and any extra flags.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exec := integration.Chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -31,6 +31,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900))
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)

@@ -35,9 +35,9 @@ import (
 //go:embed web
 var web embed.FS
 
-// assets are the console's static files: console.html, desk.html and the
-// scripts and styles they load, mayday-panel.js (the embeddable panel)
-// among them.
+// assets are the console's static files: console.html, desk.html,
+// security.html and the scripts and styles they load, mayday-panel.js
+// (the embeddable panel) among them.
 func assets() fs.FS {
 	sub, err := fs.Sub(web, "web")
 	if err != nil {
@@ -87,8 +87,8 @@ type Options struct {
 	Log  *slog.Logger
 }
 
-// Mount adds the console's pages and routes to mux: / and /desk/{agentId},
-// /assets/, and /console/....
+// Mount adds the console's pages and routes to mux: /, /desk/security,
+// /desk/{agentId}, /assets/, and /console/....
 func Mount(mux *http.ServeMux, o Options) error {
 	if o.API == nil {
 		return fmt.Errorf("console: %w: the admin API", mayday.ErrMissingDependency)
@@ -122,6 +122,10 @@ func Mount(mux *http.ServeMux, o Options) error {
 	files := http.StripPrefix("/assets/", http.FileServerFS(static))
 	mux.Handle("GET /{$}", page("console.html"))
 	mux.Handle("GET /desk/{agentId}", page("desk.html"))
+	// The security desk: the live alerts and their alarm. The more specific
+	// pattern wins, so an agent whose id is "security" has no desk page at
+	// this path (its state routes are unaffected).
+	mux.Handle("GET /desk/security", page("security.html"))
 	mux.Handle("GET /assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
 		w.Header().Set("Cache-Control", "no-cache")

@@ -26,6 +26,9 @@ func TestConsoleRoutes(t *testing.T) {
 	}{
 		{"console page", "GET", "/", "", "", "", 200, "Mayday console"},
 		{"desk page", "GET", "/desk/a-1", "", "", "", 200, "mayday-agent-panel"},
+		{"security desk page", "GET", "/desk/security", "", "", "", 200, `src="/assets/security.js"`},
+		{"security desk of one site", "GET", "/desk/security?siteId=sea", "", "", "", 200, `src="/assets/security.js"`},
+		{"security desk script", "GET", "/assets/security.js", "", "", "", 200, "createOscillator"},
 		{"panel component", "GET", "/assets/mayday-panel.js", "", "", "", 200, `customElements.define("mayday-agent-panel"`},
 		{"config", "GET", "/console/config", "", "", "", 200, `"local":true`},
 		{"stored template", "GET", "/console/template", "", "", "", 200, `"name":"` + mayday.TemplateName + `"`},

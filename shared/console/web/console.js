@@ -2,16 +2,7 @@
 // console's own (/console/...). Every value is set as text, never as HTML.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const h = (tag, attrs, ...kids) => {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === "class") el.className = v; else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? "" : v);
-    }
-    for (const k of kids.flat()) if (k !== undefined && k !== null) el.append(k instanceof Node ? k : String(k));
-    return el;
-  };
+  const { h } = window.maydayDOM;
   const getJSON = async (url, opts) => {
     const res = await fetch(url, Object.assign({ cache: "no-store", headers: { Accept: "application/json" } }, opts));
     const body = res.status === 204 ? {} : await res.json().catch(() => ({}));
@@ -64,8 +55,9 @@
       const out = sites.map((s) => h("div", { class: "site", "data-site": s.siteId },
         h("div", { class: "site-head" },
           h("h3", {}, s.name + " ", h("span", { class: "muted" }, "(" + s.siteId + ", " + s.country + ")")),
-          h("button", { type: "button", class: "secondary small", "aria-label": "Edit site " + s.siteId,
-            onclick: () => editSite(s.siteId) }, "Edit")),
+          h("span", {}, h("a", { href: "/desk/security?siteId=" + encodeURIComponent(s.siteId), "aria-label": "Security desk of " + s.siteId }, "Security desk"), " ",
+            h("button", { type: "button", class: "secondary small", "aria-label": "Edit site " + s.siteId,
+              onclick: () => editSite(s.siteId) }, "Edit"))),
         h("p", {}, [s.address.street, s.address.city, s.address.region, s.address.postalCode, s.address.country].filter(Boolean).join(", ")),
         h("p", {}, h("span", { class: "label" }, "Emergency callback number: "), s.emergencyCallbackNumber || "none",
           " · ", h("span", { class: "label" }, "Notify: "), s.notify.length ? s.notify.join("; ") : "nobody"),
