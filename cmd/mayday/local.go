@@ -149,8 +149,9 @@ func runLocal(ctx context.Context, c *call, args []string) error {
   walk through the whole flow:  %[10]s
   the same, as Twilio calls it: %[11]s
   console:                      %[1]s/  (agent desk: %[1]s/desk/a-1)
+  security desk (alarm, ack):   %[1]s/desk/security
   agent desktop state:          curl -s %[1]s/v1/agents/a-1/state
-  emails sent:                  curl -s %[1]s/local/outbox
+  emails, texts, posts sent:    curl -s %[1]s/local/outbox
   events on the bus:            curl -s %[1]s/local/events
   dead letters:                 curl -s %[1]s/local/dead-letters
   invoke a function:            aws lambda invoke --endpoint-url %[1]s --function-name connect-flow \
