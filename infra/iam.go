@@ -59,7 +59,8 @@ type tableAccess struct {
 // agent and the call; WriteSetup and the call's end write the call, the
 // agent and the number presented; the pool and the sites are read from
 // gsi3; the start and the end record their events in the outbox. routing is a callback's route (priority-callback-routing,
-// connect-flow's action=inbound): the call, the number, the agent.
+// connect-flow's action=inbound): the call, the number, the agent, and its
+// announcement in the outbox.
 var (
 	dial = tableAccess{
 		Items: map[string][]string{
@@ -71,7 +72,7 @@ var (
 	}
 	routing = tableAccess{Items: map[string][]string{
 		getItem: {agentItems, callItems, numberItems},
-		putItem: {agentItems, callItems, numberItems},
+		putItem: {agentItems, callItems, numberItems, outboxItems},
 	}}
 )
 

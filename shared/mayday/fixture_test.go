@@ -64,6 +64,8 @@ func typed(e events.Event) events.Event {
 		d = &events.LocationUnknownDetail{}
 	case events.EmergencyAlertAcknowledged, events.EmergencyAlertEscalated:
 		d = &events.AlertDetail{}
+	case events.EmergencyCallbackRouted:
+		d = &events.CallbackRoutedDetail{}
 	default:
 		panic("outbox event of an unexpected type " + e.DetailType)
 	}

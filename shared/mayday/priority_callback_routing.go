@@ -78,7 +78,12 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 	}
 	call := Call{ID: in.CallID, Kind: KindCallback, AgentID: lease.AgentID, From: in.From, To: to,
 		Country: num.Country, SiteID: num.SiteID, StartedAt: now, ReceivedAt: now, Route: &decision}
-	stored, first, err := r.recordStart(ctx, call)
+	routed := events.Event{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRoutedDetail{
+		CallID: in.CallID, CallbackNumber: to, Route: decision.Route, AgentID: decision.AgentID,
+		Target: decision.Target, RoutedAt: now, EmergencyCallID: leasedFor(num)}}
+	// The announcement is recorded with the call (the outbox): the answer
+	// does not wait for the bus, and a bus outage loses nothing.
+	stored, first, err := r.recordStartAnnouncing(ctx, call, func(Call) []events.Event { return []events.Event{routed} })
 	log := r.log.With("callId", in.CallID, "agentId", lease.AgentID)
 	switch {
 	case err != nil:
@@ -93,12 +98,13 @@ func (r *PriorityCallbackRouting) Route(ctx context.Context, in InboundCall) (Ro
 			log.Error("callback routed but agent state not updated", "err", err)
 		}
 	}
-	if err := r.publish(ctx, events.Event{DetailType: events.EmergencyCallbackRouted, Detail: events.CallbackRoutedDetail{
-		CallID: in.CallID, CallbackNumber: to, Route: decision.Route, AgentID: decision.AgentID,
-		Target: decision.Target, RoutedAt: now, EmergencyCallID: leasedFor(num)}}); err != nil {
-		log.Error("callback routed event not published", "err", err)
+	if !first {
+		// Nothing was recorded to publish from.
+		if err := r.publish(ctx, routed); err != nil {
+			log.Error("callback routed event not published", "err", err)
+		}
 	}
-	log.Info("emergency callback routed", "route", decision.Route)
+	log.Info("emergency callback routed", "route", decision.Route, "outboxed", first)
 	return decision, nil
 }
 

@@ -118,3 +118,36 @@ func TestRemoteAgentsOwnNumber(t *testing.T) {
 		t.Errorf("a pool number as an agent's own: %v", err)
 	}
 }
+
+// With the bus down a callback is still routed at once: its announcement
+// is recorded with the call (the outbox) and published once the bus is
+// back, once.
+func TestBusDownAtCallback(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addNumbers("US", "+14255550001")
+	f.dial("c-1")
+	f.deliver(events.EmergencyCallStarted)
+	f.bus.fail = errors.New("eventbridge down")
+	for range 2 { // the platform retries the webhook
+		got, err := f.uc.PriorityCallbackRouting.Route(ctx, mayday.InboundCall{CallID: "c-9", To: "+14255550001"})
+		if err != nil || got.Route != mayday.RouteAgent || got.AgentID != "a-1" {
+			t.Fatalf("callback with the bus down: %+v, %v; want it routed to a-1", got, err)
+		}
+	}
+	if got := f.bus.take(events.EmergencyCallbackRouted); len(got) != 0 {
+		t.Fatalf("published %d routed events with the bus down", len(got))
+	}
+	pending := f.store.PendingEvents()
+	if len(pending) != 1 || pending[0].DetailType != events.EmergencyCallbackRouted {
+		t.Fatalf("pending %+v, want the callback's routed event", pending)
+	}
+	f.bus.fail = nil
+	got := f.bus.take(events.EmergencyCallbackRouted)
+	if len(got) != 1 {
+		t.Fatalf("%d routed events once the bus is back, want 1", len(got))
+	}
+	if d := got[0].Detail.(events.CallbackRoutedDetail); d.CallID != "c-9" || d.AgentID != "a-1" || d.EmergencyCallID != "c-1" {
+		t.Fatalf("routed event %+v", d)
+	}
+}
