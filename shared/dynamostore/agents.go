@@ -21,6 +21,10 @@ func (st *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Age
 	return update(ctx, st, agents, id, fn)
 }
 
+func (st *Store) UpdateAgentAnnouncing(ctx context.Context, id string, fn func(*mayday.Agent) ([]mayday.OutboxEvent, error)) (mayday.Agent, error) {
+	return updateAnnouncing(ctx, st, agents, id, fn)
+}
+
 func (st *Store) GetCall(ctx context.Context, id string) (mayday.Call, error) {
 	return get(ctx, st, calls, id)
 }

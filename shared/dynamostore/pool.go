@@ -23,6 +23,10 @@ func (st *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayda
 	return update(ctx, st, numbers, number, fn)
 }
 
+func (st *Store) UpdateNumberAnnouncing(ctx context.Context, number string, fn func(*mayday.CallbackNumber) ([]mayday.OutboxEvent, error)) (mayday.CallbackNumber, error) {
+	return updateAnnouncing(ctx, st, numbers, number, fn)
+}
+
 // DeleteNumber deletes the number as check saw it: a change in between runs
 // the check again on the new value.
 func (st *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {

@@ -269,6 +269,10 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, fn func(*mayday.Agen
 	return update(ctx, s, s.agents, id, fn)
 }
 
+func (s *Store) UpdateAgentAnnouncing(ctx context.Context, id string, fn func(*mayday.Agent) ([]mayday.OutboxEvent, error)) (mayday.Agent, error) {
+	return updateAnnouncing(ctx, s, s.agents, id, fn)
+}
+
 func (s *Store) AgentsInEmergencySince(ctx context.Context, t time.Time) ([]mayday.Agent, error) {
 	return list(ctx, s, s.agents, s.agentsInEmergency, "", func(a *mayday.Agent) bool {
 		return !a.Emergency.Since.After(t)
@@ -299,6 +303,10 @@ func (s *Store) GetNumber(ctx context.Context, number string) (mayday.CallbackNu
 
 func (s *Store) UpdateNumber(ctx context.Context, number string, fn func(*mayday.CallbackNumber) error) (mayday.CallbackNumber, error) {
 	return update(ctx, s, s.numbers, number, fn)
+}
+
+func (s *Store) UpdateNumberAnnouncing(ctx context.Context, number string, fn func(*mayday.CallbackNumber) ([]mayday.OutboxEvent, error)) (mayday.CallbackNumber, error) {
+	return updateAnnouncing(ctx, s, s.numbers, number, fn)
 }
 
 func (s *Store) DeleteNumber(ctx context.Context, number string, check func(mayday.CallbackNumber) error) error {

@@ -66,6 +66,10 @@ func typed(e events.Event) events.Event {
 		d = &events.AlertDetail{}
 	case events.EmergencyCallbackRouted:
 		d = &events.CallbackRoutedDetail{}
+	case events.CallbackLeaseExpired:
+		d = &events.LeaseExpiredDetail{}
+	case events.PresenceWatchdogRestored:
+		d = &events.WatchdogRestoredDetail{}
 	default:
 		panic("outbox event of an unexpected type " + e.DetailType)
 	}

@@ -1,9 +1,11 @@
 package mayday
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mayday/mayday/events"
 )
@@ -46,7 +48,9 @@ func (l *LeaseExpiry) Run(ctx context.Context) error {
 	return errors.Join(err, rerr, werr)
 }
 
-// Sweep releases expired leases and announces each expiry. Run it on a
+// Sweep releases expired leases and announces each expiry, recorded with
+// the release (the outbox): a run that fails after it is retried finds the
+// lease released, so a publish here could never be made again. Run it on a
 // schedule; it is safe to run twice or concurrently.
 func (l *LeaseExpiry) Sweep(ctx context.Context) (int, error) {
 	now := l.now()
@@ -54,35 +58,37 @@ func (l *LeaseExpiry) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)
 	}
-	var evs []events.Event
 	var errs []error
+	count := 0
 	for _, n := range due {
-		var released Lease
-		_, err := l.store.UpdateNumber(ctx, n.Number, func(n *CallbackNumber) error {
-			l, ok := n.Release(now)
+		var released bool
+		_, err := l.store.UpdateNumberAnnouncing(ctx, n.Number, func(n *CallbackNumber) ([]OutboxEvent, error) {
+			lease, ok := n.Release(now)
+			released = ok
 			if !ok {
-				return ErrNoChange
+				return nil, ErrNoChange
 			}
-			released = l
-			return nil
+			if lease.AgentID == "" {
+				return nil, nil
+			}
+			// Keyed by the lease's call: one expiry each.
+			key := cmp.Or(lease.CallID, n.Number+"@"+lease.ExpiresAt.UTC().Format(time.RFC3339Nano))
+			return outboxEvents(key, now, events.Event{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpiredDetail{
+				CallbackNumber: n.Number, Country: n.Country, AgentID: lease.AgentID, CallID: lease.CallID,
+				ExpiredAt: lease.ExpiresAt}})
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("lease %s: release: %w", n.Number, err))
 			continue
 		}
-		if released.AgentID != "" {
-			evs = append(evs, events.Event{DetailType: events.CallbackLeaseExpired, Detail: events.LeaseExpiredDetail{
-				CallbackNumber: n.Number, Country: n.Country, AgentID: released.AgentID, CallID: released.CallID,
-				ExpiredAt: released.ExpiresAt}})
+		if released {
+			count++
 		}
 	}
-	if err := l.publish(ctx, evs...); err != nil {
-		errs = append(errs, err)
+	if count > 0 {
+		l.log.Info("expired leases released", "count", count)
 	}
-	if len(evs) > 0 {
-		l.log.Info("expired leases released", "count", len(evs))
-	}
-	return len(evs), errors.Join(errs...)
+	return count, errors.Join(errs...)
 }
 
 // Watchdog restores agents still in an emergency MaxEmergency after it
@@ -95,31 +101,35 @@ func (l *LeaseExpiry) Watchdog(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("watchdog: %w", err)
 	}
-	var evs []events.Event
 	var errs []error
+	count := 0
 	for _, a := range stuck {
 		var ended []string
-		restored, err := l.store.UpdateAgent(ctx, a.ID, func(a *Agent) error {
+		// The announcement is recorded with the restore (the outbox): the
+		// platform's presence follows it, and a retried run finds nobody
+		// stuck to announce again.
+		_, err := l.store.UpdateAgentAnnouncing(ctx, a.ID, func(a *Agent) ([]OutboxEvent, error) {
 			ended = nil
 			if !a.InEmergency() || a.Emergency.Since.After(cutoff) {
-				return ErrNoChange // ended, or a new emergency, meanwhile
+				return nil, ErrNoChange // ended, or a new emergency, meanwhile
 			}
 			ended = a.EndAllEmergencies()
 			a.UpdatedAt = now
-			return nil
+			if len(ended) == 0 {
+				return nil, nil
+			}
+			// Keyed by the first call it ended: those calls end once.
+			return outboxEvents(ended[0], now, events.Event{DetailType: events.PresenceWatchdogRestored, Detail: events.WatchdogRestoredDetail{
+				AgentID: a.ID, CallIDs: ended, Presence: string(a.Presence), At: now}})
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("watchdog: agent %s: %w", a.ID, err))
 			continue
 		}
 		if len(ended) > 0 {
+			count++
 			l.log.Warn("watchdog restored presence; end events presumed lost", "agentId", a.ID, "calls", len(ended))
-			evs = append(evs, events.Event{DetailType: events.PresenceWatchdogRestored, Detail: events.WatchdogRestoredDetail{
-				AgentID: a.ID, CallIDs: ended, Presence: string(restored.Presence), At: now}})
 		}
 	}
-	if err := l.publish(ctx, evs...); err != nil {
-		errs = append(errs, err)
-	}
-	return len(evs), errors.Join(errs...)
+	return count, errors.Join(errs...)
 }

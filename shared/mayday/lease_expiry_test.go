@@ -2,6 +2,8 @@ package mayday_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,6 +47,45 @@ func TestWatchdog(t *testing.T) {
 	f.deliver(events.EmergencyCallEnded)
 	if p := f.presence("a-1"); p != mayday.Busy {
 		t.Fatalf("a-1 presence after the late end = %s", p)
+	}
+}
+
+// With the bus down the sweep still releases the expired lease and the
+// watchdog still restores the stuck agent; their announcements are recorded
+// with those writes and published once the bus is back, once: a run
+// retried finds nothing left to announce.
+func TestLeaseExpiryWithTheBusDown(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addNumbers("US", "+14255550001")
+	f.dial("c-1") // its end event is lost
+	f.deliver(events.EmergencyCallStarted)
+	f.clock.Advance(4 * time.Hour)
+	f.bus.fail = errors.New("eventbridge down")
+	for run := range 2 { // the schedule runs again
+		if err := f.uc.LeaseExpiry.Run(ctx); err != nil {
+			t.Fatalf("run %d with the bus down: %v", run, err)
+		}
+	}
+	if got := f.bus.take(events.CallbackLeaseExpired); len(got) != 0 {
+		t.Fatalf("published %d expiries with the bus down", len(got))
+	}
+	if p := f.presence("a-1"); p != mayday.Busy {
+		t.Fatalf("presence = %s, want Busy restored with the bus down", p)
+	}
+	f.bus.fail = nil
+	expired, restored := f.bus.take(events.CallbackLeaseExpired), f.bus.take(events.PresenceWatchdogRestored)
+	if len(expired) != 1 || expired[0].Detail.(events.LeaseExpiredDetail).CallID != "c-1" {
+		t.Fatalf("expiries once the bus is back: %+v, want c-1's", expired)
+	}
+	if len(restored) != 1 || !slices.Equal(restored[0].Detail.(events.WatchdogRestoredDetail).CallIDs, []string{"c-1"}) {
+		t.Fatalf("restores once the bus is back: %+v, want one of c-1", restored)
+	}
+	if err := f.uc.LeaseExpiry.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.bus.take(events.CallbackLeaseExpired)) + len(f.bus.take(events.PresenceWatchdogRestored)); n != 0 {
+		t.Fatalf("%d announced again", n)
 	}
 }
 

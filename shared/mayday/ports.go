@@ -19,6 +19,9 @@ import (
 type AgentStore interface {
 	GetAgent(ctx context.Context, id string) (Agent, error)
 	UpdateAgent(ctx context.Context, id string, fn func(*Agent) error) (Agent, error)
+	// UpdateAgentAnnouncing is UpdateAgent that records the closure's
+	// events with the write (the outbox, as UpdateCallAnnouncing).
+	UpdateAgentAnnouncing(ctx context.Context, id string, fn func(*Agent) ([]OutboxEvent, error)) (Agent, error)
 	// AgentsAtSite lists the agents whose home site is siteID.
 	AgentsAtSite(ctx context.Context, siteID string) ([]Agent, error)
 	// AgentsInEmergencySince lists the agents whose emergency conversations
@@ -44,6 +47,9 @@ type PoolStore interface {
 	// number when country is "".
 	ListNumbers(ctx context.Context, country string) ([]CallbackNumber, error)
 	UpdateNumber(ctx context.Context, number string, fn func(*CallbackNumber) error) (CallbackNumber, error)
+	// UpdateNumberAnnouncing is UpdateNumber that records the closure's
+	// events with the write (the outbox, as UpdateCallAnnouncing).
+	UpdateNumberAnnouncing(ctx context.Context, number string, fn func(*CallbackNumber) ([]OutboxEvent, error)) (CallbackNumber, error)
 	// DeleteNumber removes a number if check, given the stored value, allows.
 	DeleteNumber(ctx context.Context, number string, check func(CallbackNumber) error) error
 	// LeasesHeldBy lists the numbers whose lease names the agent, live or not.

@@ -137,3 +137,51 @@ func testOutboxWithAlert(t *testing.T, e env) {
 		t.Fatalf("recorded: first %v, later %v; want the first only", recorded(t, s, acked), recorded(t, s, again))
 	}
 }
+
+// testOutboxWithNumberAndAgent: a release or a restore records its event
+// with the number's or the agent's write, and nothing when the closure
+// writes nothing.
+func testOutboxWithNumberAndAgent(t *testing.T, e env) {
+	s := e.newStore(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		update func(ev mayday.OutboxEvent, res error) error
+		read   func() error
+	}{
+		{"number", func(ev mayday.OutboxEvent, res error) error {
+			_, err := s.UpdateNumberAnnouncing(ctx, "+14255550001", func(n *mayday.CallbackNumber) ([]mayday.OutboxEvent, error) {
+				*n = sampleNumber("+14255550001", "US", nil)
+				return []mayday.OutboxEvent{ev}, res
+			})
+			return err
+		}, func() error { _, err := s.GetNumber(ctx, "+14255550001"); return err }},
+		{"agent", func(ev mayday.OutboxEvent, res error) error {
+			_, err := s.UpdateAgentAnnouncing(ctx, "a-1", func(a *mayday.Agent) ([]mayday.OutboxEvent, error) {
+				*a = sampleAgent("a-1")
+				return []mayday.OutboxEvent{ev}, res
+			})
+			return err
+		}, func() error { _, err := s.GetAgent(ctx, "a-1"); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			skipped := outboxEvent(t, "c-"+tc.name+"-0", "Closure no change")
+			if err := tc.update(skipped, mayday.ErrNoChange); err != nil {
+				t.Fatal(err)
+			}
+			if recorded(t, s, skipped) {
+				t.Error("a closure writing nothing recorded its event")
+			}
+			ev := outboxEvent(t, "c-"+tc.name+"-1", events.CallbackLeaseExpired)
+			if err := tc.update(ev, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.read(); err != nil {
+				t.Fatalf("written: %v", err)
+			}
+			if !recorded(t, s, ev) {
+				t.Fatal("the event the closure named was not recorded")
+			}
+		})
+	}
+}

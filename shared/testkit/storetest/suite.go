@@ -165,6 +165,7 @@ func contract() []group {
 			{"WithSetup", testOutboxWithSetup},
 			{"WithCall", testOutboxWithCall},
 			{"WithAlert", testOutboxWithAlert},
+			{"WithNumberAndAgent", testOutboxWithNumberAndAgent},
 		}},
 		{"IDs", []contractCase{
 			{"Refused", testRefusedIDs},
