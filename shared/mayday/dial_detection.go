@@ -151,11 +151,22 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 	}
 
 	if !cls.Emergency {
+		test := cls.Reason == ReasonTestCall
+		var pr presented
+		if test {
+			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
+			pr = d.preview(wctx, e, cls.Country)
+			cancel()
+			d.answer(&out, pr)
+		}
 		_, first, err := d.recordStartAnnouncing(ctx, call, func(c Call) []events.Event {
 			var evs []events.Event
 			if c.Kind == KindUnsupported {
 				evs = append(evs, events.Event{DetailType: events.EmergencyDialUnsupported, Detail: events.DialUnsupportedDetail{
 					CallID: e.CallID, AgentID: e.AgentID, EmergencyNumber: cls.Number, Country: cls.Country, At: d.now()}})
+			}
+			if test { // the site's desk may want to hear of it, once
+				evs = append(evs, events.Event{DetailType: events.EmergencyTestCall, Detail: startedDetail(e, cls, call, pr)})
 			}
 			if c.Ended() && c.Kind == KindOrdinary { // its end came first
 				evs = append(evs, endedEvent(c))
@@ -167,15 +178,6 @@ func (d *DialDetection) dialed(ctx context.Context, e CallEvent) (CallOutcome, e
 		}
 		if first && call.Kind == KindUnsupported {
 			log.Warn("emergency number dialed from an unsupported location", "country", cls.Country)
-		}
-		if cls.Reason == ReasonTestCall {
-			wctx, cancel := context.WithTimeout(ctx, d.cfg.StateTimeout)
-			pr := d.preview(wctx, e, cls.Country)
-			cancel()
-			d.answer(&out, pr)
-			if first { // the site's desk may want to hear of it, once
-				return out, d.publish(ctx, events.Event{DetailType: events.EmergencyTestCall, Detail: startedDetail(e, cls, call, pr)})
-			}
 		}
 		return out, nil
 	}

@@ -54,7 +54,7 @@ func typed(e events.Event) events.Event {
 	}
 	var d any
 	switch e.DetailType {
-	case events.EmergencyCallStarted:
+	case events.EmergencyCallStarted, events.EmergencyTestCall:
 		d = &events.EmergencyCallStartedDetail{}
 	case events.EmergencyCallEnded, events.CallEnded:
 		d = &events.CallEndedDetail{}
