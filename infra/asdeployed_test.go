@@ -130,8 +130,9 @@ func TestAsDeployed(t *testing.T) {
 		if t.Failed() {
 			t.Log(d.Logs())
 		}
-		// Every DynamoDB request each function made, allowed by its role.
-		for _, denied := range d.DynamoDBDenied() {
+		// Every DynamoDB, Scheduler and SMS request each function made,
+		// allowed by its role.
+		for _, denied := range d.Denied() {
 			t.Errorf("denied by %s's role: %s on %s, keys %q", denied.Function, denied.Action, denied.Resource, denied.Keys)
 		}
 		for id, actions := range d.DynamoDBActions() {
