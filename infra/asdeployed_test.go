@@ -7,7 +7,9 @@ package main
 // Local and aws-ses-v2-local behind them (package lambdarie), each function
 // reaching DynamoDB under its role's policies from the template (a request
 // they do not allow is denied, and fails the test). One emergency call goes
-// through the whole chain, with the admin and state routes around it; then SES pauses sending, the email
+// through the whole chain, with the admin and state routes around it; a
+// site's unacknowledged alert escalates when its EventBridge Scheduler
+// schedule fires (asdeployed_escalation_test.go); then SES pauses sending, the email
 // function's retries run out, the event lands in the on-failure destination,
 // and `mayday replay`'s re-drive delivers it once SES is back.
 
@@ -110,6 +112,8 @@ func TestAsDeployed(t *testing.T) {
 	d := lambdarie.Deploy(t, lambdarie.Options{
 		Template: tplJSON, Bootstraps: boots, DynamoDB: coldstart.DynamoDB(cfg), AccessKeyID: creds.AccessKeyID,
 		Endpoints: map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": ddbURL, "AWS_ENDPOINT_URL_SESV2": ses.URL},
+		// The account's SMS number: the one the stack sends from.
+		SMSOriginations: []string{testCfg.Get(settings.SMSOrigination)},
 		// Until the stack has its own on-failure destinations.
 		FallbackOnFailure: "rie-failed-invocations",
 		EnforceIAM:        true,
@@ -130,8 +134,9 @@ func TestAsDeployed(t *testing.T) {
 		if t.Failed() {
 			t.Log(d.Logs())
 		}
-		// Every DynamoDB request each function made, allowed by its role.
-		for _, denied := range d.DynamoDBDenied() {
+		// Every DynamoDB, Scheduler and SMS request each function made,
+		// allowed by its role.
+		for _, denied := range d.Denied() {
 			t.Errorf("denied by %s's role: %s on %s, keys %q", denied.Function, denied.Action, denied.Resource, denied.Keys)
 		}
 		for id, actions := range d.DynamoDBActions() {
@@ -297,6 +302,8 @@ func TestAsDeployed(t *testing.T) {
 		t.Errorf("record of %s: verified %v, kinds %v", call1, record["verified"], kinds)
 	}
 
+	escalation(t, c, d, ses, presence, stamp)
+
 	// An ordinary call goes to call history; the every-minute schedule
 	// runs the sweep.
 	ordinary := agent + "-c3"
@@ -454,9 +461,10 @@ func TestAsDeployed(t *testing.T) {
 		}
 	}
 	// The dashboard's count of emergency dials by caller ID saw the run's
-	// three: the first, SES paused, EventBridge down.
-	if n, err := filterCount(d, logicalID(t, "AWS::Logs::MetricFilter", constructID(functions.DialDetection)+"CallerIdFilter"), 3); err != nil || n != 3 {
-		t.Errorf("emergency dials counted for the dashboard: %d, %v; want 3", n, err)
+	// five: the first, the escalating site's two, SES paused, EventBridge
+	// down.
+	if n, err := filterCount(d, logicalID(t, "AWS::Logs::MetricFilter", constructID(functions.DialDetection)+"CallerIdFilter"), 5); err != nil || n != 5 {
+		t.Errorf("emergency dials counted for the dashboard: %d, %v; want 5", n, err)
 	}
 	t.Logf("as deployed: %v in all", time.Since(start).Round(time.Millisecond))
 }
@@ -582,20 +590,31 @@ func newSESAccount(t *testing.T, upstream string) *sesAccount {
 // emails are the texts of what aws-ses-v2-local holds for a call.
 func (a *sesAccount) emails(t *testing.T, callID string) []string {
 	t.Helper()
+	return a.emailsTo(t, callID, "")
+}
+
+// emailsTo are the texts of the call's emails to one address ("": any).
+func (a *sesAccount) emailsTo(t *testing.T, callID, to string) []string {
+	t.Helper()
 	resp, err := http.Get(a.store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var store struct {
-		Emails []struct{ Body struct{ Text string } }
+		Emails []struct {
+			Destination struct {
+				To []string `json:"to"`
+			} `json:"destination"`
+			Body struct{ Text string }
+		}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, e := range store.Emails {
-		if strings.Contains(e.Body.Text, callID) {
+		if strings.Contains(e.Body.Text, callID) && (to == "" || slices.Contains(e.Destination.To, to)) {
 			out = append(out, e.Body.Text)
 		}
 	}

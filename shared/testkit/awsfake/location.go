@@ -35,7 +35,7 @@ type Location struct {
 	mu       sync.Mutex
 	indexes  map[string]*placeIndex
 	requests []LocationRequest
-	fail     []LocationError
+	faults
 }
 
 // Place is a place as Amazon Location describes it (its Place type).
@@ -117,11 +117,30 @@ func (l *Location) AddPlace(index string, p Place) error {
 	return nil
 }
 
-// FailNext answers the next searches with these errors, one each.
-func (l *Location) FailNext(errs ...LocationError) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fail = append(l.fail, errs...)
+// faults are the errors a test injects into a fake.
+type faults struct {
+	mu sync.Mutex
+	q  []LocationError
+}
+
+// FailNext answers the next well-formed requests with these errors, one
+// each (e.g. 429 ThrottlingException).
+func (f *faults) FailNext(errs ...LocationError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.q = append(f.q, errs...)
+}
+
+// next takes the next injected error, as an answer.
+func (f *faults) next() *locationError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.q) == 0 {
+		return nil
+	}
+	e := f.q[0]
+	f.q = f.q[1:]
+	return &locationError{e.Status, e.Type, "injected"}
 }
 
 // Requests are the searches received, in order (refused ones included).
@@ -243,10 +262,8 @@ func (l *Location) search(r *http.Request, body []byte, err error) (*searchTextO
 			return nil, bad("FilterCountries: " + c + " is not an ISO 3166 alpha-3 code")
 		}
 	}
-	if len(l.fail) > 0 {
-		f := l.fail[0]
-		l.fail = l.fail[1:]
-		return nil, &locationError{f.Status, f.Type, "injected"}
+	if e := l.next(); e != nil {
+		return nil, e
 	}
 	ix := l.indexes[req.Index]
 	if ix == nil {

@@ -26,8 +26,8 @@ type SMS struct {
 	mu         sync.Mutex
 	identities []string
 	sent       []SMSRequest
-	fail       []LocationError
-	seq        int
+	faults
+	seq int
 }
 
 // SMSRequest is a SendTextMessage as the fake received it.
@@ -56,14 +56,6 @@ func NewSMS(identities ...string) *SMS {
 // Close stops the server.
 func (s *SMS) Close() { s.srv.Close() }
 
-// FailNext answers the next well-formed requests with these errors, one
-// each (e.g. 400 ThrottlingException).
-func (s *SMS) FailNext(errs ...LocationError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = append(s.fail, errs...)
-}
-
 // Sent lists the accepted messages, in order.
 func (s *SMS) Sent() []SMSRequest {
 	s.mu.Lock()
@@ -76,12 +68,12 @@ var e164Number = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 func (s *SMS) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	req, status, typ, msg := s.check(r, body)
-	s.mu.Lock()
-	if typ == "" && len(s.fail) > 0 {
-		f := s.fail[0]
-		s.fail = s.fail[1:]
-		status, typ, msg = f.Status, f.Type, "injected"
+	if typ == "" {
+		if e := s.next(); e != nil {
+			status, typ, msg = e.status, e.typ, e.message
+		}
 	}
+	s.mu.Lock()
 	if typ == "" {
 		s.seq++
 		req.MessageID = fmt.Sprintf("fake-sms-%04d", s.seq)

@@ -35,14 +35,19 @@ type Options struct {
 	AccessKeyID string
 	// Endpoints are the emulators' endpoint variables every function gets
 	// (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SESV2); the fakes'
-	// (EventBridge, Lambda, SQS, Secrets Manager, Amazon Location) are added.
+	// (EventBridge, Lambda, SQS, Secrets Manager, Amazon Location,
+	// EventBridge Scheduler, End User Messaging SMS) are added.
 	Endpoints map[string]string
+	// SMSOriginations are the account's SMS origination identities (the
+	// SMS fake refuses a text from any other).
+	SMSOriginations []string
 	// FallbackOnFailure, when a function has no EventInvokeConfig, gives it
 	// Lambda's default of two retries and the queue of this name (created
 	// here) as its on-failure destination, instead of discarding the event.
 	FallbackOnFailure string
 	// EnforceIAM puts each function's role between it and DynamoDB
-	// (iam.go): a request its policies do not allow is denied.
+	// (iam.go), EventBridge Scheduler and SMS (gate.go): a request its
+	// policies do not allow is denied.
 	EnforceIAM bool
 }
 
@@ -56,6 +61,11 @@ type Deployment struct {
 	// Location holds the template's place indexes, empty: a test adds
 	// the places that exist.
 	Location *awsfake.Location
+	// Scheduler holds the template's schedule groups; FireDueSchedules
+	// runs what is due.
+	Scheduler *awsfake.Scheduler
+	// SMS sends from Options.SMSOriginations.
+	SMS *awsfake.SMS
 	// Physical is what each logical id is locally (table name, bus name,
 	// secret ARN, queue URL, function name, …).
 	Physical map[string]Physical
@@ -171,6 +181,10 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	d.stops = append(d.stops, d.Secrets.Close)
 	d.Location = awsfake.NewLocation()
 	d.stops = append(d.stops, d.Location.Close)
+	d.Scheduler = awsfake.NewScheduler("us-east-1")
+	d.stops = append(d.stops, d.Scheduler.Close)
+	d.SMS = awsfake.NewSMS(o.SMSOriginations...)
+	d.stops = append(d.stops, d.SMS.Close)
 	d.EventBridge = awsfake.NewEventBridge()
 	d.EventBridge.SQS = d.SQS
 	d.stops = append(d.stops, d.EventBridge.Close)
@@ -234,8 +248,8 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 		case "AWS::SNS::Topic":
 			d.Physical[id] = Physical{Ref: "arn:aws:sns:us-east-1:123456789012:" + id, Attrs: map[string]string{"TopicArn": "arn:aws:sns:us-east-1:123456789012:" + id}}
 		case "AWS::Scheduler::ScheduleGroup":
-			// Nothing runs schedules here: the group is its name.
 			name := id + "-" + suffix
+			d.Scheduler.AddGroup(name)
 			d.Physical[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": "arn:aws:scheduler:us-east-1:123456789012:schedule-group/" + name}}
 		case "AWS::IAM::Role":
 			d.Physical[id] = Physical{Ref: id, Attrs: map[string]string{"Arn": "arn:aws:iam::123456789012:role/" + id}}
@@ -254,7 +268,8 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	// Each function: its environment from the template, resolved; its
 	// URL and asynchronous config; then every emulator at once.
 	endpoints := map[string]string{"AWS_ENDPOINT_URL_EVENTBRIDGE": d.EventBridge.URL, "AWS_ENDPOINT_URL_LAMBDA": d.Lambda.URL,
-		"AWS_ENDPOINT_URL_SQS": d.SQS.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER": d.Secrets.URL, "AWS_ENDPOINT_URL_LOCATION": d.Location.URL}
+		"AWS_ENDPOINT_URL_SQS": d.SQS.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER": d.Secrets.URL, "AWS_ENDPOINT_URL_LOCATION": d.Location.URL,
+		"AWS_ENDPOINT_URL_SCHEDULER": d.Scheduler.URL, "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": d.SMS.URL}
 	for k, v := range o.Endpoints {
 		endpoints[k] = v
 	}
@@ -300,6 +315,9 @@ func deploy(t testing.TB, o Options) (*Deployment, error) {
 	}
 	if o.EnforceIAM {
 		if err := d.authorize(o.Endpoints["AWS_ENDPOINT_URL_DYNAMODB"], ids); err != nil {
+			return d, err
+		}
+		if err := d.gates(ids); err != nil {
 			return d, err
 		}
 	}

@@ -33,7 +33,10 @@ type Statement struct {
 	// no such condition); Unsupported names a condition it cannot judge,
 	// which makes the statement allow nothing.
 	LeadingKeys []string
-	Unsupported string
+	// StringEquals is the statement's StringEquals condition on keys of
+	// the request's context (iam:PassedToService, say).
+	StringEquals map[string][]string
+	Unsupported  string
 }
 
 // Request is one authorisation: an action on a resource, with the
@@ -45,11 +48,20 @@ type Request struct {
 }
 
 // Allowed reports whether a statement allows the request.
-func Allowed(sts []Statement, r Request) bool {
+func Allowed(sts []Statement, r Request) bool { return AllowedIn(sts, r, nil) }
+
+// AllowedIn reports whether a statement allows the request made in a
+// context: the condition keys' values (iam:PassedToService, ...).
+func AllowedIn(sts []Statement, r Request, context map[string]string) bool {
 	return slices.ContainsFunc(sts, func(s Statement) bool {
 		if s.Unsupported != "" || !slices.ContainsFunc(s.Actions, func(a string) bool { return globMatch(a, r.Action) }) ||
 			!slices.ContainsFunc(s.Resources, func(p string) bool { return globMatch(p, r.Resource) }) {
 			return false
+		}
+		for k, vs := range s.StringEquals {
+			if v, ok := context[k]; !ok || !slices.Contains(vs, v) {
+				return false
+			}
 		}
 		if s.LeadingKeys == nil {
 			return true
@@ -74,7 +86,13 @@ func globMatch(pattern, s string) bool {
 // roleStatements reads the DynamoDB statements of the policies attached to
 // the function's role.
 func (d *Deployment) roleStatements(function string) ([]Statement, error) {
-	role := refersTo(d.Template.Resources[function].Properties["Role"])
+	return d.policyStatements(refersTo(d.Template.Resources[function].Properties["Role"]), "dynamodb:")
+}
+
+// policyStatements reads the Allow statements of the policies attached to
+// a role (by logical id) with an action of one of the services (prefixes
+// such as "dynamodb:").
+func (d *Deployment) policyStatements(role string, services ...string) ([]Statement, error) {
 	var out []Statement
 	for _, id := range d.Template.OfType("AWS::IAM::Policy") {
 		p := d.Template.Resources[id].Properties
@@ -89,7 +107,9 @@ func (d *Deployment) roleStatements(function string) ([]Statement, error) {
 				continue
 			}
 			s := Statement{Actions: strs(st["Action"])}
-			if !slices.ContainsFunc(s.Actions, func(a string) bool { return strings.HasPrefix(a, "dynamodb:") }) {
+			if !slices.ContainsFunc(s.Actions, func(a string) bool {
+				return slices.ContainsFunc(services, func(p string) bool { return strings.HasPrefix(a, p) })
+			}) {
 				continue
 			}
 			for _, r := range list(st["Resource"]) {
@@ -110,6 +130,13 @@ func (d *Deployment) roleStatements(function string) ([]Statement, error) {
 									s.LeadingKeys[i] = strings.NewReplacer("*", `\*`, "?", `\?`).Replace(p)
 								}
 							}
+							continue
+						}
+						if v, err := Resolve(v, d.Physical); err == nil && op == "StringEquals" && strings.HasPrefix(k, "iam:") {
+							if s.StringEquals == nil {
+								s.StringEquals = map[string][]string{}
+							}
+							s.StringEquals[k] = append(s.StringEquals[k], v)
 							continue
 						}
 						s.Unsupported = op + " " + k
@@ -158,12 +185,10 @@ type authorizer struct {
 }
 
 func (a *authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	body, ok := rereadable(w, r)
+	if !ok {
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	reqs, err := a.requests(op, body)
 	if err != nil {
@@ -190,6 +215,18 @@ func (a *authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.upstream.ServeHTTP(w, r)
+}
+
+// rereadable reads the request's body and puts it back for the
+// upstream; a body that cannot be read is answered 400.
+func rereadable(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
 }
 
 // attrs is a DynamoDB item or key as JSON.
@@ -326,8 +363,8 @@ func (d *Deployment) authorize(upstream string, ids []string) error {
 	return nil
 }
 
-// DynamoDBDenied is every DynamoDB request a role did not allow.
-func (d *Deployment) DynamoDBDenied() []Denial {
+// Denied is every request a role did not allow: DynamoDB, Scheduler, SMS.
+func (d *Deployment) Denied() []Denial {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.denied)
