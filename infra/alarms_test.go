@@ -31,10 +31,10 @@ func TestAlarms(t *testing.T) {
 		return &map[string]any{"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Statistic": "Sum", "Dimensions": dims}
 	}
 	check(t, func() {
-		// The rules' DLQs, the failed-invocations queue and the outbox
-		// publisher's failures queue.
-		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(rulesDeployed(testCfg))+2)))
-		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(rulesDeployed(testCfg))+2)))
+		// The rules' DLQs, the failed-invocations queue, the outbox
+		// publisher's failures queue and the escalations' dead letters.
+		template.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(rulesDeployed(testCfg))+3)))
+		template.ResourcePropertiesCountIs(alarm, dlqAlarm(assertions.Match_AnyValue()), jsii.Number(float64(len(rulesDeployed(testCfg))+3)))
 	})
 	for _, r := range rulesDeployed(testCfg) {
 		dlq := logicalID(t, "AWS::SQS::Queue", constructID(r.Name)+"DLQ")

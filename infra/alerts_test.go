@@ -174,3 +174,36 @@ func TestAlertDesk(t *testing.T) {
 		t.Errorf("alert-ack's table access %+v, want the alert items (and the acknowledgement's event) only", acc)
 	}
 }
+
+// TestEscalationDeadLetters: an escalation Scheduler could not hand to
+// alert-escalation lands in its own encrypted queue, which only the
+// scheduler's role may send to, which email-notification names in the
+// schedules it creates, which raises an alarm on each new message and
+// which the stack's output names for `mayday replay`.
+func TestEscalationDeadLetters(t *testing.T) {
+	ids := functionIDs(t)
+	queue := logicalID(t, "AWS::SQS::Queue", "EscalationDeadLetters")
+	role := logicalID(t, "AWS::IAM::Role", "EscalationSchedulerRole")
+	hasProperties(t, "AWS::SQS::Queue", queue, map[string]any{"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 24 * 3600})
+	hasProperties(t, "AWS::Lambda::Function", ids[functions.EmailNotification], map[string]any{"Environment": map[string]any{
+		"Variables": assertions.Match_ObjectLike(&map[string]any{settings.EscalationDeadLetterARN.Env: getAttOf(queue, "Arn")})}})
+	check(t, func() {
+		template.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+			"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Statistic": "Sum", "Threshold": 0,
+			"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": getAttOf(queue, "QueueName")}}}, jsii.Number(1))
+		template.HasOutput(jsii.String(EscalationDeadLettersOutput), &map[string]any{"Value": refOf(queue)})
+	})
+	var senders []string
+	for id, sts := range statements() {
+		for _, st := range sts {
+			if slices.Contains(strList(st["Action"]), "sqs:SendMessage") && getAtt(st["Resource"], "Arn") == queue {
+				for _, r := range resources[id].Properties["Roles"].([]any) {
+					senders = append(senders, ref(r))
+				}
+			}
+		}
+	}
+	if !slices.Equal(senders, []string{role}) {
+		t.Errorf("roles that may send to the escalation dead letters: %v, want the scheduler's (%s) only", senders, role)
+	}
+}

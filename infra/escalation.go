@@ -5,6 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -17,6 +19,9 @@ type alertDesk struct {
 	// URL is alert-ack's public Function URL, the alerts' links' base
 	// unless alertBaseUrl names another (a custom domain in front of it).
 	URL awslambda.FunctionUrl
+	// SchedulerRole is the role Scheduler assumes to invoke
+	// alert-escalation.
+	SchedulerRole awsiam.Role
 }
 
 // newAlertDesk wires acknowledgement and escalation: alert-ack's public
@@ -73,5 +78,34 @@ func newAlertDesk(stack awscdk.Stack, cfg Config, fns map[string]awslambda.Funct
 			suppress("AwsSolutions-IAM5", why, regex(`/^Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/.*\/\*$/g`)),
 		}, jsii.Bool(true))
 	}
-	return alertDesk{URL: url}
+	return alertDesk{URL: url, SchedulerRole: role}
+}
+
+// EscalationDeadLettersOutput is the stack output naming the queue of
+// escalations Scheduler could not hand to alert-escalation.
+const EscalationDeadLettersOutput = "EscalationDeadLetterQueueUrl"
+
+// newEscalationDeadLetters is the queue an escalation schedule delivers to
+// when Scheduler could not invoke alert-escalation after its retries
+// (throttled, not allowed, gone): alarmed on each new message, and
+// replayable by `mayday replay` (a Scheduler dead-letter message names its
+// target in TARGET_ARN and carries the schedule's input). What fails once
+// alert-escalation runs goes to the failed-invocations queue, as every
+// asynchronously invoked function's does.
+func newEscalationDeadLetters(stack awscdk.Stack, topic awssns.ITopic, desk alertDesk, fns map[string]awslambda.Function) {
+	queue := awssqs.NewQueue(stack, jsii.String("EscalationDeadLetters"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(dlqRetentionDays)),
+	})
+	nagDeadLetterQueue(queue)
+	queue.GrantSendMessages(desk.SchedulerRole)
+	fns[functions.EmailNotification].AddEnvironment(jsii.String(settings.EscalationDeadLetterARN.Env), queue.QueueArn(), nil)
+	addAlarm(stack, topic, "EscalationDeadLettersAlarm",
+		"Mayday: EventBridge Scheduler could not invoke alert-escalation for an unacknowledged security desk alert; its next tier was not alerted. The schedule's input is in the escalation dead-letter queue: fix the cause, then `mayday replay` (docs/DEPLOY.md).",
+		newMessages(queue))
+	awscdk.NewCfnOutput(stack, jsii.String(EscalationDeadLettersOutput), &awscdk.CfnOutputProps{
+		Description: jsii.String("SQS queue of escalations EventBridge Scheduler could not hand to alert-escalation (mayday replay)"),
+		Value:       queue.QueueUrl(),
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/mayday/mayday/functions"
 	"github.com/mayday/mayday/shared/httpapi"
 )
 
@@ -33,7 +34,8 @@ const (
 // asynchronous invocations (`mayday replay` reads it).
 const FailedInvocationsOutput = "FailedInvocationsQueueUrl"
 
-// newFailedInvocations gives every function that is a rule target an
+// newFailedInvocations gives every function that is a rule target (and
+// alert-escalation, a schedule's) an
 // asynchronous-invocation config and an on-failure destination: one queue
 // for all of them. One queue, not one per function, because each record
 // Lambda writes names the function it failed in (requestContext.functionArn)
@@ -47,7 +49,9 @@ func newFailedInvocations(stack awscdk.Stack, topic awssns.ITopic, delivery []ru
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(dlqRetentionDays)),
 	})
 	nagDeadLetterQueue(queue)
-	var targets []string
+	// Scheduler invokes alert-escalation asynchronously too, from the
+	// escalation schedules, which no rule names.
+	targets := []string{functions.AlertEscalation}
 	for _, d := range delivery {
 		if _, ok := fns[d.Rule.Target]; ok && !slices.Contains(targets, d.Rule.Target) {
 			targets = append(targets, d.Rule.Target)

@@ -13,14 +13,15 @@ import (
 	"github.com/mayday/mayday/functions"
 )
 
-// TestAsyncInvocationFailures: every function that is a rule target has an
+// TestAsyncInvocationFailures: every function that is a rule target, and
+// alert-escalation (which the escalation schedules invoke), has an
 // EventInvokeConfig (2 retries, 1 hour) with the failed-invocations queue
 // as its on-failure destination, may send to it, and the queue is
 // encrypted, alarmed and named by the FailedInvocationsQueueUrl output.
 func TestAsyncInvocationFailures(t *testing.T) {
 	fns := functionIDs(t)
 	queue := logicalID(t, "AWS::SQS::Queue", "FailedInvocations")
-	targets := map[string]bool{}
+	targets := map[string]bool{functions.AlertEscalation: true}
 	for _, r := range rulesDeployed(testCfg) {
 		if _, ok := fns[r.Target]; ok {
 			targets[r.Target] = true

@@ -54,6 +54,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	failed := newFailedInvocations(stack, topic, delivery, fns)
 	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	newFailureAlarms(stack, topic, failed, fns)
+	newEscalationDeadLetters(stack, topic, desk, fns)
 	newOutboxPublisher(stack, table, topic, fns)
 	newRejectionAlarms(stack, topic, fns, hooks, desk)
 	newHeartbeat(stack, topic, fns)

@@ -19,8 +19,9 @@ var replayCommand = &command{
 	summary: "re-drive failed events from a failure queue through the function they were for",
 	about: `Reads every message of the queue once: a Lambda on-failure destination record
 (a function that kept failing: its event and the function's ARN) or an
-EventBridge dead-letter message (an event EventBridge could not hand to its
-target: TARGET_ARN). Each event is invoked again, synchronously, on its
+EventBridge or EventBridge Scheduler dead-letter message (an event, or an
+escalation schedule's input, that could not be handed to its target:
+TARGET_ARN). Each event is invoked again, synchronously, on its
 function; the message is deleted only when that invocation succeeded, and left
 in the queue (visible again at once) when it failed. Replaying an event twice
 changes nothing: every consumer is idempotent.

@@ -26,7 +26,7 @@ func main() {
 	// The webhook key only signs here: the current value is enough.
 	f.Options.Webhooks = &alertwebhook.Poster{Secret: awssecret.Or(sm, f.Setting(settings.AlertWebhookSecretARN), 0, f.Setting(settings.AlertWebhookSecret))}
 	esc, err := awsscheduler.New(scheduler.NewFromConfig(f.AWS), f.Setting(settings.EscalationGroup),
-		f.Setting(settings.EscalationFunctionARN), f.Setting(settings.EscalationRoleARN))
+		f.Setting(settings.EscalationFunctionARN), f.Setting(settings.EscalationRoleARN), f.Setting(settings.EscalationDeadLetterARN))
 	f.Must(err)
 	f.Options.Escalations = esc
 	uc, err := mayday.NewEmailNotification(f.Store(), mailer, f.Options)

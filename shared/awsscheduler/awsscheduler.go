@@ -28,22 +28,25 @@ type API interface {
 // Escalations schedules escalations in Group (its own schedule group, so
 // that the functions' IAM names only its schedules), targeting TargetARN
 // (the alert-escalation function) through RoleARN (the role Scheduler
-// assumes, allowed only to invoke it).
+// assumes, allowed only to invoke it and to send to DeadLetterARN, the
+// queue a schedule that could not invoke it lands in, alarmed and
+// replayable).
 type Escalations struct {
-	Client    API
-	Group     string
-	TargetARN string
-	RoleARN   string
+	Client        API
+	Group         string
+	TargetARN     string
+	RoleARN       string
+	DeadLetterARN string
 }
 
 var _ mayday.EscalationScheduler = (*Escalations)(nil)
 
 // New checks the configuration: a missing piece is a wiring bug.
-func New(client API, group, targetARN, roleARN string) (*Escalations, error) {
-	if client == nil || group == "" || targetARN == "" || roleARN == "" {
-		return nil, fmt.Errorf("awsscheduler: %w: client, group, target and role are all needed", mayday.ErrMissingDependency)
+func New(client API, group, targetARN, roleARN, deadLetterARN string) (*Escalations, error) {
+	if client == nil || group == "" || targetARN == "" || roleARN == "" || deadLetterARN == "" {
+		return nil, fmt.Errorf("awsscheduler: %w: client, group, target, role and dead-letter queue are all needed", mayday.ErrMissingDependency)
 	}
-	return &Escalations{Client: client, Group: group, TargetARN: targetARN, RoleARN: roleARN}, nil
+	return &Escalations{Client: client, Group: group, TargetARN: targetARN, RoleARN: roleARN, DeadLetterARN: deadLetterARN}, nil
 }
 
 // NewCanceller is the escalations of a function that only cancels them
@@ -93,7 +96,8 @@ func (e *Escalations) ScheduleEscalation(ctx context.Context, alertID string, at
 		Target: &types.Target{Arn: aws.String(e.TargetARN), RoleArn: aws.String(e.RoleARN), Input: aws.String(string(input)),
 			// An escalation late by more than a few minutes is still an
 			// escalation; one retried for a day is not.
-			RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(5), MaximumEventAgeInSeconds: aws.Int32(600)}},
+			RetryPolicy:      &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(5), MaximumEventAgeInSeconds: aws.Int32(600)},
+			DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(e.DeadLetterARN)}},
 	})
 	var conflict *types.ConflictException
 	if errors.As(err, &conflict) {

@@ -29,7 +29,7 @@ func escalations(t *testing.T, f *awsfake.Scheduler) *awsscheduler.Escalations {
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		BaseEndpoint: aws.String(f.URL), Retryer: func() aws.Retryer { return aws.NopRetryer{} }})
 	e, err := awsscheduler.New(c, "mayday-escalations", "arn:aws:lambda:us-west-2:123456789012:function:alert-escalation",
-		"arn:aws:iam::123456789012:role/scheduler-invokes-escalation")
+		"arn:aws:iam::123456789012:role/scheduler-invokes-escalation", "arn:aws:sqs:us-west-2:123456789012:escalation-dead-letters")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,8 @@ func escalations(t *testing.T, f *awsfake.Scheduler) *awsscheduler.Escalations {
 // TestScheduleEscalation: the one-time schedule as created — an at()
 // expression in UTC rounded up to the second, no flexible window, deleted
 // after completion, the escalation function invoked with the alert id
-// through the role — once however often it is scheduled; cancelled, it
+// through the role, what could not be invoked sent to the dead-letter
+// queue — once however often it is scheduled; cancelled, it
 // is gone, and cancelling again is no error.
 func TestScheduleEscalation(t *testing.T) {
 	ctx := context.Background()
@@ -66,6 +67,7 @@ func TestScheduleEscalation(t *testing.T) {
 		{"client token", got.ClientToken, "al-1"},
 		{"target", got.Target.Arn, "arn:aws:lambda:us-west-2:123456789012:function:alert-escalation"},
 		{"role", got.Target.RoleArn, "arn:aws:iam::123456789012:role/scheduler-invokes-escalation"},
+		{"dead-letter queue", got.Target.DeadLetterArn, "arn:aws:sqs:us-west-2:123456789012:escalation-dead-letters"},
 		{"input", input.AlertID, "al-1"},
 		{"signed for", got.Service + " " + got.Region, "scheduler us-west-2"},
 	} {

@@ -2,8 +2,9 @@
 // it was meant for: `mayday replay`. A queue message is either a Lambda
 // asynchronous-invocation on-failure destination record (the function ran
 // and kept failing: the record names the function and carries the event) or
-// an EventBridge dead-letter message (EventBridge could not hand the event to
-// its target: the body is the event, the TARGET_ARN attribute the target).
+// an EventBridge or EventBridge Scheduler dead-letter message (the event, or
+// a schedule's input, could not be handed to its target: the body is what
+// was to be delivered, the TARGET_ARN attribute the target).
 // Each is invoked again synchronously with the original event, through the
 // same handler; the message is deleted only once that invocation succeeded.
 // Replaying twice is harmless: every consumer is idempotent.

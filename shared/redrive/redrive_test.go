@@ -38,6 +38,21 @@ func attrs(target string) map[string]awsfake.MessageAttribute {
 		"ERROR_CODE": s("SDK_CLIENT_ERROR"), "ERROR_MESSAGE": s("throttled")}
 }
 
+// escalationInput is an escalation schedule's input, which its dead-letter
+// message carries as its body.
+const escalationInput = `{"alertId":"al-0123456789abcdef01234567"}`
+
+// schedulerAttrs are the attributes EventBridge Scheduler sets on a
+// dead-letter message: the schedule and its target, why it failed.
+func schedulerAttrs(target string) map[string]awsfake.MessageAttribute {
+	s := func(v string) awsfake.MessageAttribute {
+		return awsfake.MessageAttribute{DataType: "String", StringValue: v}
+	}
+	return map[string]awsfake.MessageAttribute{"SCHEDULE_ARN": s("arn:aws:scheduler:us-east-1:123456789012:schedule/g/escalate-al-1"),
+		"TARGET_ARN": s(target), "ERROR_CODE": s("AWS.Lambda.TooManyRequestsException"), "ERROR_MESSAGE": s("Rate exceeded"),
+		"EXHAUSTED_RETRY_CONDITION": s("MaximumRetryAttempts"), "RETRY_ATTEMPTS": s("5")}
+}
+
 type message struct {
 	body  string
 	attrs map[string]awsfake.MessageAttribute
@@ -58,6 +73,9 @@ func TestReplay(t *testing.T) {
 		{name: "EventBridge dead letter replayed on its target",
 			messages: []message{{body: startEvent, attrs: attrs(lambdarie.ARN("Lease"))}},
 			want:     redrive.Summary{Replayed: 1}, invoked: map[string][]string{"Lease": {startEvent}}},
+		{name: "Scheduler dead letter (an escalation) replayed on its target",
+			messages: []message{{body: escalationInput, attrs: schedulerAttrs(lambdarie.ARN("Escalation"))}},
+			want:     redrive.Summary{Replayed: 1}, invoked: map[string][]string{"Escalation": {escalationInput}}},
 		{name: "a function that fails again keeps its message",
 			messages: []message{{body: destination("Broken", endEvent)}, {body: destination("Email", leaseEvent)}},
 			want:     redrive.Summary{Replayed: 1, Failed: 1, Left: 1}, left: 1,
@@ -103,6 +121,7 @@ func TestReplay(t *testing.T) {
 			}
 			l.Add("Email", record("Email", false), lambdarie.AsyncConfig{})
 			l.Add("Lease", record("Lease", false), lambdarie.AsyncConfig{})
+			l.Add("Escalation", record("Escalation", false), lambdarie.AsyncConfig{})
 			l.Add("Broken", record("Broken", true), lambdarie.AsyncConfig{})
 			url, _ := q.CreateQueue("failed")
 			for _, m := range tc.messages {

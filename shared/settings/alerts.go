@@ -28,6 +28,8 @@ var (
 		Doc: "ARN of the alert-escalation function the escalation schedules invoke"}
 	EscalationRoleARN = Setting{Env: "MAYDAY_ESCALATION_ROLE_ARN", Source: FromResource,
 		Doc: "ARN of the role EventBridge Scheduler assumes to invoke alert-escalation"}
+	EscalationDeadLetterARN = Setting{Env: "MAYDAY_ESCALATION_DLQ_ARN", Source: FromResource,
+		Doc: "ARN of the SQS queue an escalation schedule that could not invoke alert-escalation lands in (alarmed; mayday replay)"}
 	SMSOrigination = Setting{Env: "MAYDAY_SMS_ORIGINATION", Context: "smsOrigination", Source: IfConfigured,
 		Doc: "AWS End User Messaging SMS origination identity the desk's texts are sent from (phone number, its id or ARN, pool, sender id); unset: no SMS", check: originationIdentity}
 )
@@ -52,14 +54,14 @@ func originationIdentity(v string) error {
 
 func init() {
 	All = append(All, AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination,
-		EscalationGroup, EscalationFunctionARN, EscalationRoleARN)
+		EscalationGroup, EscalationFunctionARN, EscalationRoleARN, EscalationDeadLetterARN)
 	// The desk's alert schedules its escalation; the escalation sends as
 	// the alert does (SES, SMS) with the same link; the page verifies
 	// links and cancels escalations. Acknowledgements and escalations are
 	// announced through the table's outbox, so none reads the bus.
 	Functions[functions.EmailNotification] = append(Functions[functions.EmailNotification],
 		AlertSecretARN, AlertSecret, AlertWebhookSecretARN, AlertWebhookSecret, AlertBaseURL, SMSOrigination,
-		EscalationGroup, EscalationFunctionARN, EscalationRoleARN)
+		EscalationGroup, EscalationFunctionARN, EscalationRoleARN, EscalationDeadLetterARN)
 	Functions[functions.AlertEscalation] = []Setting{Table, Sender, SESConfigurationSet, RecordTable, RecordRetention,
 		AlertSecretARN, AlertSecret, AlertBaseURL, SMSOrigination}
 	Functions[functions.AlertAck] = []Setting{Table, AlertSecretARN, AlertSecret, EscalationGroup}
