@@ -218,6 +218,7 @@ func coldStartEnv() []string {
 		"MAYDAY_ALERT_SECRET=bench", "MAYDAY_ALERT_WEBHOOK_SECRET=bench",
 		"MAYDAY_ESCALATION_GROUP=mayday-escalations", "MAYDAY_ESCALATION_FUNCTION_ARN=arn:aws:lambda:us-east-1:111122223333:function:alert-escalation",
 		"MAYDAY_ESCALATION_ROLE_ARN=arn:aws:iam::111122223333:role/escalation",
+		"MAYDAY_ESCALATION_DLQ_ARN=arn:aws:sqs:us-east-1:111122223333:escalation-dead-letters",
 		// The platform functions as deployed with a platform.
 		"MAYDAY_PRESENCE_PLATFORM=webhook", "MAYDAY_PRESENCE_WEBHOOK_URL=http://127.0.0.1:9/presence",
 		"MAYDAY_PRESENCE_SECRET_ARN=arn:aws:secretsmanager:us-east-1:111122223333:secret:presence",
