@@ -9,14 +9,15 @@ import (
 // FireDueSchedules runs the EventBridge Scheduler schedules due by now as
 // Scheduler runs them: it assumes the schedule's role, which must be a
 // role of the template that trusts scheduler.amazonaws.com (from this
-// account) and allows lambda:InvokeFunction on the target; invokes the
+// account) and allows lambda:InvokeFunction on the target (and
+// sqs:SendMessage on the dead-letter queue, when one is named); invokes the
 // target function asynchronously with the schedule's Input; then, for
 // ActionAfterCompletion DELETE, deletes the schedule. It returns the
 // schedules fired.
 func (d *Deployment) FireDueSchedules(now time.Time) (int, error) {
 	n := 0
 	for _, sc := range d.Scheduler.Due(now) {
-		if err := d.schedulerMayInvoke(sc.Target.RoleArn, sc.Target.Arn); err != nil {
+		if err := d.schedulerMayInvoke(sc.Target.RoleArn, sc.Target.Arn, sc.Target.DeadLetterArn); err != nil {
 			return n, fmt.Errorf("schedule %s/%s: %w", sc.GroupName, sc.Name, err)
 		}
 		input := sc.Target.Input
@@ -33,8 +34,8 @@ func (d *Deployment) FireDueSchedules(now time.Time) (int, error) {
 }
 
 // schedulerMayInvoke checks that Scheduler can assume the role and invoke
-// the function with it.
-func (d *Deployment) schedulerMayInvoke(roleARN, function string) error {
+// the function with it, and send to the dead-letter queue ("": none).
+func (d *Deployment) schedulerMayInvoke(roleARN, function, deadLetter string) error {
 	role := ""
 	for _, id := range d.Template.OfType("AWS::IAM::Role") {
 		if d.Physical[id].Attrs["Arn"] == roleARN {
@@ -47,12 +48,15 @@ func (d *Deployment) schedulerMayInvoke(roleARN, function string) error {
 	if err := d.trusts(role, "scheduler.amazonaws.com"); err != nil {
 		return err
 	}
-	sts, err := d.policyStatements(role, "lambda:")
+	sts, err := d.policyStatements(role, "lambda:", "sqs:")
 	if err != nil {
 		return fmt.Errorf("role %s: %w", role, err)
 	}
 	if !Allowed(sts, Request{Action: "lambda:InvokeFunction", Resource: function}) {
 		return fmt.Errorf("role %s: lambda:InvokeFunction on %s is not allowed", role, function)
+	}
+	if deadLetter != "" && !Allowed(sts, Request{Action: "sqs:SendMessage", Resource: deadLetter}) {
+		return fmt.Errorf("role %s: sqs:SendMessage on the dead-letter queue %s is not allowed", role, deadLetter)
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ const (
 	group         = "Group-x"
 	schedulerRole = "arn:aws:iam::123456789012:role/SchedulerRole"
 	otherRole     = "arn:aws:iam::123456789012:role/OtherRole"
+	// The scheduler role's dead-letter queue.
+	deadLetters    = "https://sqs.us-east-1.amazonaws.com/123456789012/Dead"
+	deadLettersARN = "arn:aws:sqs:us-east-1:123456789012:Dead"
 )
 
 // escalationDeployment is testdata/escalation.template.json's resources
@@ -39,7 +42,8 @@ func escalationDeployment(t *testing.T) (*Deployment, func() []string) {
 	}
 	d := &Deployment{Template: tpl, functions: map[string]*deployed{}, Physical: map[string]Physical{
 		"Group": {Ref: group}, "Esc": {Ref: "Esc", Attrs: map[string]string{"Arn": ARN("Esc")}},
-		"Notify": {Ref: "Notify", Attrs: map[string]string{"Arn": ARN("Notify")}}}}
+		"Notify": {Ref: "Notify", Attrs: map[string]string{"Arn": ARN("Notify")}},
+		"Dead":   {Ref: deadLetters, Attrs: map[string]string{"Arn": deadLettersARN}}}}
 	for _, r := range []string{"EscRole", "NotifyRole", "SchedulerRole", "OtherRole"} {
 		d.Physical[r] = Physical{Ref: r, Attrs: map[string]string{"Arn": "arn:aws:iam::123456789012:role/" + r}}
 	}
@@ -132,24 +136,31 @@ func TestGates(t *testing.T) {
 // TestFireDueSchedules: a due schedule's target is invoked with its Input
 // through a role the template made for it, and the schedule deleted; a
 // role that does not trust Scheduler from this account, or may not
-// invoke the target, fires nothing.
+// invoke the target or send to the schedule's dead-letter queue, fires
+// nothing.
 func TestFireDueSchedules(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	for _, tc := range []struct {
-		name, role, target string
-		err                string
+		name, role, target, dlq string
+		err                     string
 	}{
-		{"the role made for it", schedulerRole, ARN("Esc"), ""},
-		{"a role trusted from another account", otherRole, ARN("Esc"), "may not assume it"},
-		{"a target the role may not invoke", schedulerRole, ARN("Notify"), "lambda:InvokeFunction"},
-		{"a role not of the template", "arn:aws:iam::123456789012:role/Elsewhere", ARN("Esc"), "not a role of the template"},
+		{"the role made for it", schedulerRole, ARN("Esc"), "", ""},
+		{"the role made for it, with its dead-letter queue", schedulerRole, ARN("Esc"), deadLettersARN, ""},
+		{"a role trusted from another account", otherRole, ARN("Esc"), "", "may not assume it"},
+		{"a target the role may not invoke", schedulerRole, ARN("Notify"), "", "lambda:InvokeFunction"},
+		{"a dead-letter queue the role may not send to", schedulerRole, ARN("Esc"), "arn:aws:sqs:us-east-1:123456789012:Other", "sqs:SendMessage"},
+		{"a role not of the template", "arn:aws:iam::123456789012:role/Elsewhere", ARN("Esc"), "", "not a role of the template"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, invoked := escalationDeployment(t)
 			// Created as any caller might: the check is Scheduler's, when it runs.
 			c := scheduler.New(scheduler.Options{Region: "us-east-1", Credentials: testCreds, BaseEndpoint: aws.String(d.Scheduler.URL)})
-			if _, err := c.CreateSchedule(ctx, schedule("due", group, tc.role, tc.target, now)); err != nil {
+			due := schedule("due", group, tc.role, tc.target, now)
+			if tc.dlq != "" {
+				due.Target.DeadLetterConfig = &schtypes.DeadLetterConfig{Arn: aws.String(tc.dlq)}
+			}
+			if _, err := c.CreateSchedule(ctx, due); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := c.CreateSchedule(ctx, schedule("later", group, tc.role, tc.target, now.Add(time.Hour))); err != nil {
