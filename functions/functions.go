@@ -35,7 +35,8 @@ const (
 	Webhook Trigger = iota
 	// Admin: an IAM-authorised Function URL.
 	Admin
-	// Event: an EventBridge rule, on an event or a schedule.
+	// Event: invoked asynchronously, by an EventBridge rule (on an event
+	// or a schedule) or an EventBridge Scheduler schedule.
 	Event
 	// ContactFlow: Amazon Connect's contact flows.
 	ContactFlow

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"slices"
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -34,27 +33,25 @@ const (
 // asynchronous invocations (`mayday replay` reads it).
 const FailedInvocationsOutput = "FailedInvocationsQueueUrl"
 
-// newFailedInvocations gives every function that is a rule target (and
-// alert-escalation, a schedule's) an
+// newFailedInvocations gives every deployed function invoked
+// asynchronously (an Event trigger: a rule's target, or a schedule's) an
 // asynchronous-invocation config and an on-failure destination: one queue
 // for all of them. One queue, not one per function, because each record
 // Lambda writes names the function it failed in (requestContext.functionArn)
 // with the original event (requestPayload): one place to look, one alarm,
 // and replay re-invokes the function the record names. Functions are found
-// from the rules, so a function added as a target is covered.
-func newFailedInvocations(stack awscdk.Stack, topic awssns.ITopic, delivery []ruleDelivery, fns map[string]awslambda.Function) awssqs.Queue {
+// by their trigger, so a function added as an event consumer is covered.
+func newFailedInvocations(stack awscdk.Stack, topic awssns.ITopic, fns map[string]awslambda.Function) awssqs.Queue {
 	queue := awssqs.NewQueue(stack, jsii.String("FailedInvocations"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(dlqRetentionDays)),
 	})
 	nagDeadLetterQueue(queue)
-	// Scheduler invokes alert-escalation asynchronously too, from the
-	// escalation schedules, which no rule names.
-	targets := []string{functions.AlertEscalation}
-	for _, d := range delivery {
-		if _, ok := fns[d.Rule.Target]; ok && !slices.Contains(targets, d.Rule.Target) {
-			targets = append(targets, d.Rule.Target)
+	var targets []string
+	for _, f := range functions.All {
+		if _, ok := fns[f.Name]; ok && f.Trigger == functions.Event {
+			targets = append(targets, f.Name)
 		}
 	}
 	sort.Strings(targets)

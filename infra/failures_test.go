@@ -21,6 +21,7 @@ import (
 func TestAsyncInvocationFailures(t *testing.T) {
 	fns := functionIDs(t)
 	queue := logicalID(t, "AWS::SQS::Queue", "FailedInvocations")
+	// The rules' function targets, and what Scheduler invokes.
 	targets := map[string]bool{functions.AlertEscalation: true}
 	for _, r := range rulesDeployed(testCfg) {
 		if _, ok := fns[r.Target]; ok {

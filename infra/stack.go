@@ -51,7 +51,7 @@ func NewMaydayStack(scope constructs.Construct, id string, props *MaydayStackPro
 	delivery := newRules(stack, cfg, bus, fns)
 	newConnect(stack, cfg, fns)
 	topic := newAlarms(stack, cfg, fns, delivery)
-	failed := newFailedInvocations(stack, topic, delivery, fns)
+	failed := newFailedInvocations(stack, topic, fns)
 	seedCallbackPool(stack, fns[functions.AdminAPI], cfg.CallbackPool)
 	newFailureAlarms(stack, topic, failed, fns)
 	newEscalationDeadLetters(stack, topic, desk, fns)
