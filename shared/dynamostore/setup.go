@@ -113,14 +113,7 @@ func prepare[T, I any](st *Store, r record[T, I], v T, id string) (T, setupPut, 
 	if err != nil {
 		return zero, setupPut{}, fmt.Errorf("%s %s: %w", r.what, id, err)
 	}
-	return written, setupPut{key: k, item: item, put: types.TransactWriteItem{Put: &types.Put{
-		TableName:                           &st.table,
-		Item:                                item,
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}, nil
+	return written, setupPut{key: k, item: item, put: types.TransactWriteItem{Put: st.conditionalPut(item, expr)}}, nil
 }
 
 // Cancellation reason codes of TransactionCanceledException that mean an

@@ -178,19 +178,25 @@ func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue
 	return nil, err
 }
 
-func (st *Store) putIfAnnouncing(ctx context.Context, item map[string]types.AttributeValue, expr expression.Expression, evs []mayday.OutboxEvent) (map[string]types.AttributeValue, error) {
-	outbox, err := st.outboxPuts(evs)
-	if err != nil {
-		return nil, err
-	}
-	items := append([]types.TransactWriteItem{{Put: &types.Put{
+// conditionalPut is a transaction's put of item if expr's condition
+// holds, returning the item as stored when it does not.
+func (st *Store) conditionalPut(item map[string]types.AttributeValue, expr expression.Expression) *types.Put {
+	return &types.Put{
 		TableName:                           &st.table,
 		Item:                                item,
 		ConditionExpression:                 expr.Condition(),
 		ExpressionAttributeNames:            expr.Names(),
 		ExpressionAttributeValues:           expr.Values(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}, outbox...)
+	}
+}
+
+func (st *Store) putIfAnnouncing(ctx context.Context, item map[string]types.AttributeValue, expr expression.Expression, evs []mayday.OutboxEvent) (map[string]types.AttributeValue, error) {
+	outbox, err := st.outboxPuts(evs)
+	if err != nil {
+		return nil, err
+	}
+	items := append([]types.TransactWriteItem{{Put: st.conditionalPut(item, expr)}}, outbox...)
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var cancelled *types.TransactionCanceledException
 	if !errors.As(err, &cancelled) || len(cancelled.CancellationReasons) == 0 {
