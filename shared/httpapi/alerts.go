@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mayday/mayday/shared/mayday"
+	"golang.org/x/time/rate"
 )
 
 // AlertView is an alert as the alert routes show it (JSON).
@@ -324,7 +325,7 @@ type AlertLimiter struct {
 	PerAlert, PerClient Rate
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*rate.Limiter
 	swept   time.Time
 }
 
@@ -340,44 +341,35 @@ func DefaultAlertLimiter() *AlertLimiter {
 	return &AlertLimiter{PerAlert: Rate{20, 1.0 / 3}, PerClient: Rate{30, 1}}
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
-	rate   Rate
-}
-
-// take takes a token from key's bucket at now, or says how long until one
-// is there.
-func (l *AlertLimiter) take(key string, r Rate, now time.Time) (bool, time.Duration) {
+// reserve takes a token from key's bucket at now; its delay says how long
+// until the token is there (0: at once).
+func (l *AlertLimiter) reserve(key string, r Rate, now time.Time) *rate.Reservation {
 	if l.buckets == nil {
-		l.buckets = map[string]*bucket{}
+		l.buckets = map[string]*rate.Limiter{}
 	}
 	b := l.buckets[key]
 	if b == nil {
-		b = &bucket{tokens: r.Burst, at: now, rate: r}
+		b = rate.NewLimiter(rate.Limit(r.PerSecond), int(r.Burst))
 		l.buckets[key] = b
 	}
-	b.tokens = math.Min(r.Burst, b.tokens+now.Sub(b.at).Seconds()*r.PerSecond)
-	b.at = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / r.PerSecond * float64(time.Second))
+	return b.ReserveN(now, 1)
 }
 
-// Allow takes a token from the alert's and the client's buckets, or says
-// how long to wait.
+// Allow takes a token from the alert's and the client's buckets, or, when
+// either has none, takes neither and says how long to wait.
 func (l *AlertLimiter) Allow(alertID, client string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
-	okA, waitA := l.take("alert\x00"+alertID, l.PerAlert, now)
-	okC, waitC := l.take("client\x00"+client, l.PerClient, now)
-	if okA && okC {
+	a := l.reserve("alert\x00"+alertID, l.PerAlert, now)
+	c := l.reserve("client\x00"+client, l.PerClient, now)
+	wait := max(a.DelayFrom(now), c.DelayFrom(now))
+	if wait == 0 {
 		return true, 0
 	}
-	return false, max(waitA, waitC)
+	a.CancelAt(now)
+	c.CancelAt(now)
+	return false, wait
 }
 
 // sweep forgets full buckets once a minute, so memory stays bounded by the
@@ -388,7 +380,7 @@ func (l *AlertLimiter) sweep(now time.Time) {
 	}
 	l.swept = now
 	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*b.rate.PerSecond >= b.rate.Burst {
+		if b.TokensAt(now) >= float64(b.Burst()) {
 			delete(l.buckets, k)
 		}
 	}
